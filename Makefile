@@ -1,0 +1,97 @@
+# nicq — qemu-kvm NIC conformance harness.
+#
+#   make            build ./nicq
+#   make deps       install the Debian packages nicq needs (root)
+#   make guest      build (or reuse) the guest image under build/guest/
+#   make run        run the matrix in nicq's private lab (quick profile)
+#   make check      unit tests, then integration in the private lab
+#   make unit       unit tests only
+#   make SANITIZE=address,undefined unit
+#
+# Every target that needs packages calls scripts/deps.sh --check first, which
+# says what is missing and how to install it.
+
+CC       ?= cc
+PKGS     := libvirt libssh libxml-2.0 libpcap glib-2.0 json-glib-1.0
+BUILD    := build
+SANITIZE ?=
+
+ifneq ($(SANITIZE),)
+BUILD    := build/san
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -g
+endif
+
+WARN     := -Wall -Wextra -Werror -Wmissing-prototypes -Wvla -Wshadow \
+            -Wno-missing-field-initializers -Wformat=2 -Wno-format-nonliteral
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 $(WARN) $(SANFLAGS) -Iharness -Icases $(PKG_CFLAGS) \
+            -D_GNU_SOURCE -DNICQ_SRCDIR='"$(CURDIR)"'
+LDLIBS   := $(PKG_LIBS) -lpthread
+LDFLAGS  += $(SANFLAGS)
+
+LIB_SRCS := $(filter-out harness/main.c,$(wildcard harness/*.c)) $(wildcard cases/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+TEST_SRCS := $(wildcard tests/test_*.c)
+TESTS    := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+HEADERS  := $(wildcard harness/*.h cases/*.h)
+
+.PHONY: all deps guest run check unit integration clean bench cleanup
+all: nicq
+
+deps:
+	scripts/deps.sh --install
+
+$(BUILD)/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libnicq.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+ifeq ($(SANITIZE),)
+nicq: $(BUILD)/harness/main.o $(BUILD)/libnicq.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+else
+nicq: $(BUILD)/nicq
+	@echo "sanitizer build is $(BUILD)/nicq"
+$(BUILD)/nicq: $(BUILD)/harness/main.o $(BUILD)/libnicq.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+endif
+
+$(BUILD)/tests/test_%: tests/test_%.c $(BUILD)/libnicq.a $(HEADERS) $(wildcard tests/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libnicq.a $(LDLIBS) -lcmocka
+
+$(BUILD)/tests/fixgen: tests/fixgen.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+guest:
+	guests/build-image.sh $(BUILD)/guest
+
+unit: $(TESTS)
+	@scripts/unit.sh $(TESTS)
+
+integration: nicq guest
+	tests/integration.sh
+
+check:
+	scripts/deps.sh --check
+	$(MAKE) unit
+	$(MAKE) SANITIZE=address,undefined unit
+	$(MAKE) integration
+
+run: nicq guest
+	./nicq run --profile quick
+
+cleanup: nicq
+	./nicq cleanup
+
+bench: nicq guest
+	bench/run.sh
+
+clean:
+	rm -rf build nicq

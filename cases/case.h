@@ -1,0 +1,95 @@
+/*
+ * case.h - what a conformance case is, and what the harness gives it.
+ *
+ * Each case is one file in cases/ exporting one `const struct case_desc`,
+ * listed in case_table[] (cases/table.c).  Adding a case touches one new
+ * file and one line.  The harness runs every case once per cell (NIC model
+ * x vhost): it boots the guests the case declares, starts a capture on the
+ * host side (tap) of every NIC under test, calls run(), stops the captures,
+ * scans the guests' kernel logs, and writes the verdict.
+ *
+ * run() drives traffic and judges.  It records what it expected and what it
+ * measured in ctx->diag (the YAML block of the test point), and returns a
+ * verdict.  Captures are stopped by case_captures_stop() before a case
+ * reads its pcaps; the harness stops any still running afterwards.
+ */
+#ifndef NICQ_CASE_H
+#define NICQ_CASE_H
+
+#include <stdbool.h>
+#include "config.h"
+#include "domxml.h"
+#include "guest.h"
+#include "lab.h"
+#include "ssh.h"
+#include "tap.h"
+
+enum verdict { V_PASS, V_FAIL, V_SKIP, V_ERROR };
+
+/* One cell of the matrix. */
+struct cell {
+	enum nic_model model;
+	bool vhost;
+	const char *skip;	/* non-NULL: why this cell cannot run here */
+	char name[32];		/* "virtio vhost=off" */
+	char slug[32];		/* "virtio-vhost-off" (folder name) */
+};
+
+/* A fault injected on the taps of the NICs under test (negative controls). */
+struct fault {
+	int drop_pct;		/* drop this share of ICMP toward the guest */
+	bool drop_frag;		/* drop non-first IPv4 fragments toward it */
+};
+
+struct nic_under_test {
+	char mac[18];
+	char tap[16];		/* host-side device */
+	char ip[16];		/* guest address */
+	char host_ip[16];	/* the host's address on that segment */
+	char *ifname;		/* in the guest */
+	char *pcap;		/* capture file */
+	struct capture *cap;
+};
+
+struct case_ctx {
+	const struct case_desc *desc;
+	const struct cell *cell;
+	const struct profile *prof;
+	struct lab *lab;
+	struct guest *guest;
+	struct sshc *ssh;
+	char *dir;		/* results/<run>/<cell>/<case>/ */
+	char *transcript;	/* dir/transcript.txt */
+	struct nic_under_test nic;
+	struct diag *diag;	/* the test point's YAML */
+	GString *why;		/* failure reasons, joined with "; " */
+};
+
+struct case_desc {
+	const char *name;
+	const char *summary;
+	const char *plan;	/* the Fedora vhost-net plan case it covers */
+	int capture_snaplen;	/* 0: full frames */
+	enum verdict (*run)(struct case_ctx *ctx);
+};
+
+extern const struct case_desc *const case_table[];
+
+const struct case_desc *case_find(const char *name);
+
+/* Add a failure reason (also marks the verdict failed for case_verdict). */
+void case_fail(struct case_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Run cmd on the host side (inside the lab namespace), with transcript. */
+int case_host_run(struct case_ctx *ctx, char *const argv[], int timeout_ms,
+		  struct proc_result *res);
+
+/* Run cmd in the guest over SSH (transcript kept by sshc). */
+int case_guest_run(struct case_ctx *ctx, const char *cmd, int timeout_ms,
+		   struct proc_result *res);
+
+/* Stop every capture of the case (idempotent). */
+void case_captures_stop(struct case_ctx *ctx);
+
+#endif

@@ -1,0 +1,380 @@
+#!/bin/bash
+# build-image.sh OUTDIR - build nicq's guest (kernel + initramfs) from Debian
+# packages, without a chroot.
+#
+#   OUTDIR/vmlinuz       the Debian kernel (linux-image-amd64's current 6.1 ABI)
+#   OUTDIR/initrd.img    gzip'd cpio (newc): busybox, dropbear, iproute2,
+#                        ethtool, tcpdump, iperf3, kmod, the NIC modules, /init
+#   OUTDIR/manifest.txt  package names and versions, kernel release, modules
+#   OUTDIR/.recipe-hash  sha256 of the recipe (every file under guests/)
+#
+# Cached: when OUTDIR/.recipe-hash equals the current recipe hash and the
+# outputs exist, it prints "guest image up to date" and exits 0.  NICQ_FORCE=1
+# (or --force) rebuilds anyway.  Note the hash covers the recipe, not the
+# mirror: a newer package version on the mirror alone does not cause a rebuild.
+#
+# Downloaded .debs are kept in OUTDIR/../guest-debs (NICQ_DEB_CACHE overrides)
+# and reused while their SHA-256 still matches what apt expects.
+#
+# Recipe files (all under guests/):
+#   packages.txt  packages, the programs taken from them, extra links
+#   modules.txt   kernel modules to ship (with dependencies) and load at boot
+#   init          the guest's /init
+#
+# Needs root (apt-get download, dpkg-deb, mknod for /dev/console), and the host
+# tools apt-get, apt-cache, dpkg-deb, depmod (kmod), cpio, gzip, sha256sum.
+set -eEuo pipefail
+
+me=build-image.sh
+die() { echo "$me: error: $*" >&2; exit 1; }
+note() { echo "$me: $*"; }
+trap 'rc=$?; echo "$me: error: command failed (status $rc) at line $LINENO: $BASH_COMMAND" >&2' ERR
+
+force=${NICQ_FORCE:-0}
+args=()
+for a in "$@"; do
+	case $a in
+	--force) force=1 ;;
+	-h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	-*) die "unknown option $a (usage: $me [--force] OUTDIR)" ;;
+	*) args+=("$a") ;;
+	esac
+done
+[ ${#args[@]} -eq 1 ] || die "usage: $me [--force] OUTDIR"
+
+GUESTS=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "${args[0]}" || die "cannot create ${args[0]}"
+OUT=$(cd "${args[0]}" && pwd)
+
+# ---- recipe hash / cache check (cheap; no root needed for "up to date") ----
+recipe_hash() {
+	(cd "$GUESTS" && find . -type f -print0 | LC_ALL=C sort -z |
+		xargs -0 sha256sum) | sha256sum | cut -c1-64
+}
+HASH=$(recipe_hash)
+uptodate() {
+	[ "$force" != 1 ] && [ -f "$OUT/.recipe-hash" ] &&
+		[ "$(cat "$OUT/.recipe-hash")" = "$HASH" ] &&
+		[ -s "$OUT/vmlinuz" ] && [ -s "$OUT/initrd.img" ] &&
+		[ -s "$OUT/manifest.txt" ]
+}
+if uptodate; then
+	echo "guest image up to date ($OUT)"
+	exit 0
+fi
+
+[ "$(id -u)" = 0 ] || die "must run as root (apt-get download, dpkg-deb and mknod need it); try: sudo $0 ${args[0]}"
+for t in apt-get apt-cache dpkg-deb depmod cpio gzip sha256sum flock find sort; do
+	command -v "$t" >/dev/null 2>&1 ||
+		die "host tool '$t' is missing (Debian packages: apt, dpkg, kmod, cpio, gzip, coreutils, util-linux, findutils)"
+done
+
+# One build per OUTDIR at a time; a second caller waits, then sees the result.
+exec 9>"$OUT/.build-lock"
+flock 9
+if uptodate; then
+	echo "guest image up to date ($OUT)"
+	exit 0
+fi
+
+DEBS=${NICQ_DEB_CACHE:-$(dirname "$OUT")/guest-debs}
+mkdir -p "$DEBS"
+DEBS=$(cd "$DEBS" && pwd)
+WORK=$(mktemp -d "$OUT/.work.XXXXXX")
+cleanup() { [ "${NICQ_KEEP_WORK:-0}" = 1 ] || rm -rf "$WORK"; }
+trap cleanup EXIT
+U=$WORK/unpack     # every package unpacked here (dpkg-deb -x)
+K=$WORK/kernel     # the kernel package, separately (it is large)
+S=$WORK/root       # the initramfs tree
+mkdir -p "$U" "$K" "$S"
+rm -f "$OUT/.recipe-hash"   # an interrupted build must not look up to date
+
+note "recipe $HASH, building in $WORK"
+
+# ---- read the recipe ----
+PKGSPEC=$GUESTS/packages.txt
+MODSPEC=$GUESTS/modules.txt
+[ -f "$PKGSPEC" ] || die "missing $PKGSPEC"
+[ -f "$MODSPEC" ] || die "missing $MODSPEC"
+[ -f "$GUESTS/init" ] || die "missing $GUESTS/init"
+
+kernel_meta=
+pkgs=()              # every package to download
+declare -A pkgfiles  # package -> "path[=name] ..."
+links=()             # "name target"
+lineno=0
+while read -r kind rest || [ -n "$kind" ]; do
+	lineno=$((lineno + 1))
+	case $kind in ''|'#'*) continue ;; esac
+	read -r -a w <<<"$rest"
+	case $kind in
+	kernel)
+		[ ${#w[@]} -eq 1 ] || die "packages.txt:$lineno: kernel takes one meta-package"
+		[ -z "$kernel_meta" ] || die "packages.txt:$lineno: second kernel line"
+		kernel_meta=${w[0]} ;;
+	pkg)
+		[ ${#w[@]} -ge 1 ] || die "packages.txt:$lineno: pkg needs a package name"
+		pkgs+=("${w[0]}")
+		pkgfiles[${w[0]}]="${w[*]:1}" ;;
+	link)
+		[ ${#w[@]} -eq 2 ] || die "packages.txt:$lineno: link needs <name> <target>"
+		links+=("${w[0]} ${w[1]}") ;;
+	*) die "packages.txt:$lineno: unknown kind '$kind'" ;;
+	esac
+done <"$PKGSPEC"
+[ -n "$kernel_meta" ] || die "packages.txt has no kernel line"
+
+modules=()
+while read -r m _ || [ -n "$m" ]; do
+	case $m in ''|'#'*) continue ;; esac
+	modules+=("$m")
+done <"$MODSPEC"
+
+# ---- resolve package names (apt-get update once if the lists are empty) ----
+updated=0
+apt_update_once() {
+	[ $updated = 0 ] || return 1
+	updated=1
+	note "apt lists do not know '$1'; running apt-get update once"
+	apt-get update -q >&2 || die "apt-get update failed"
+}
+has_candidate() {
+	local c
+	c=$(apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+	[ -n "$c" ] && [ "$c" != "(none)" ]
+}
+need_candidate() {
+	has_candidate "$1" && return 0
+	apt_update_once "$1" && has_candidate "$1" && return 0
+	die "apt has no installable candidate for package '$1' (check /etc/apt/sources.list)"
+}
+
+need_candidate "$kernel_meta"
+kpkg=$(apt-cache depends "$kernel_meta" 2>/dev/null |
+	sed -n 's/^ *|\{0,1\}Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n1)
+[ -n "$kpkg" ] || die "cannot find the concrete kernel package: 'apt-cache depends $kernel_meta' lists no linux-image-<version> dependency"
+case $kpkg in
+linux-image-6.1.*-amd64) ;;
+*) die "$kernel_meta depends on $kpkg, expected linux-image-6.1.*-amd64 (Debian 12)" ;;
+esac
+note "kernel package: $kpkg (from $kernel_meta)"
+for p in "${pkgs[@]}"; do need_candidate "$p"; done
+
+# ---- download into the cache ----
+# apt-get download --print-uris: 'URI' FILENAME SIZE SHA256:HEX
+declare -A debfile
+fetch() {
+	local p=$1 line f sum
+	line=$(apt-get download --print-uris "$p" 2>/dev/null | head -n1) || true
+	[ -n "$line" ] || die "apt-get download --print-uris $p printed nothing"
+	f=$(awk '{print $2}' <<<"$line")
+	sum=$(awk '{print $4}' <<<"$line")
+	case $sum in SHA256:*) sum=${sum#SHA256:} ;; *) sum= ;; esac
+	if [ ! -f "$DEBS/$f" ] || { [ -n "$sum" ] && ! sha256sum --status -c - <<<"$sum  $DEBS/$f"; }; then
+		rm -f "$DEBS/$f"
+		# The host's apt cache may already hold the identical file.
+		if [ -n "$sum" ] && [ -f "/var/cache/apt/archives/$f" ] &&
+			sha256sum --status -c - <<<"$sum  /var/cache/apt/archives/$f"; then
+			cp "/var/cache/apt/archives/$f" "$DEBS/$f.part" && mv "$DEBS/$f.part" "$DEBS/$f"
+		else
+			note "downloading $p"
+			(cd "$DEBS" && apt-get download -q -o APT::Sandbox::User=root "$p" >&2) || die "apt-get download $p failed"
+			[ -f "$DEBS/$f" ] || die "apt-get download $p did not produce $f"
+		fi
+		if [ -n "$sum" ] && ! sha256sum --status -c - <<<"$sum  $DEBS/$f"; then
+			rm -f "$DEBS/$f"
+			die "$f: SHA-256 does not match the apt index"
+		fi
+	fi
+	debfile[$p]=$DEBS/$f
+}
+for p in "$kpkg" "${pkgs[@]}"; do fetch "$p"; done
+
+# ---- manifest header, unpack ----
+MAN=$WORK/manifest.txt
+{
+	echo "# nicq guest image manifest"
+	echo "# recipe-sha256 $HASH"
+	echo "# built $(date -u +%Y-%m-%dT%H:%M:%SZ) by guests/build-image.sh"
+} >"$MAN"
+for p in "$kpkg" "${pkgs[@]}"; do
+	v=$(dpkg-deb -f "${debfile[$p]}" Version)
+	echo "$p $v" >>"$MAN.pkgs"
+done
+
+note "unpacking ${#pkgs[@]} packages"
+for p in "${pkgs[@]}"; do
+	dpkg-deb -x "${debfile[$p]}" "$U" || die "dpkg-deb -x ${debfile[$p]} failed"
+done
+note "unpacking $kpkg"
+dpkg-deb -x "${debfile[$kpkg]}" "$K" || die "dpkg-deb -x ${debfile[$kpkg]} failed"
+
+# ---- initramfs skeleton: merged /usr, single bin directory ----
+# /bin, /sbin, /usr/sbin -> /usr/bin and /lib -> /usr/lib: every program lives
+# in one directory, so no PATH order can pick busybox's ip over iproute2's.
+mkdir -p "$S"/usr/bin "$S"/usr/lib/x86_64-linux-gnu "$S"/usr/lib64 \
+	"$S"/etc/modprobe.d "$S"/etc/dropbear "$S"/dev "$S"/proc "$S"/sys \
+	"$S"/tmp "$S"/run "$S"/var/log "$S"/root "$S"/mnt
+ln -s usr/bin "$S/bin"
+ln -s usr/bin "$S/sbin"
+ln -s bin "$S/usr/sbin"
+ln -s usr/lib "$S/lib"
+ln -s usr/lib64 "$S/lib64"
+ln -s ../run "$S/var/run"
+chmod 700 "$S/root"
+chmod 1777 "$S/tmp"
+# The kernel opens /dev/console before /init runs (devtmpfs is mounted later).
+mknod -m 600 "$S/dev/console" c 5 1
+mknod -m 666 "$S/dev/null" c 1 3
+
+# ---- programs ----
+bins=()
+for p in "${pkgs[@]}"; do
+	for spec in ${pkgfiles[$p]}; do
+		src=${spec%%=*}
+		name=${spec#*=}
+		[ "$name" != "$spec" ] || name=$(basename "$src")
+		[ -e "$U$src" ] || die "package $p has no $src (packages.txt)"
+		[ ! -e "$S/usr/bin/$name" ] || die "two programs named $name (packages.txt)"
+		cp -L "$U$src" "$S/usr/bin/$name"
+		chmod 755 "$S/usr/bin/$name"
+		bins+=("$S/usr/bin/$name")
+	done
+done
+for l in "${links[@]}"; do
+	read -r name target <<<"$l"
+	[ -e "$S/usr/bin/$target" ] || die "link $name -> $target: no program $target"
+	[ ! -e "$S/usr/bin/$name" ] || die "link $name: /usr/bin/$name already exists"
+	ln -s "$target" "$S/usr/bin/$name"
+done
+[ -x "$S/usr/bin/busybox" ] || die "packages.txt must provide /bin/busybox"
+# busybox applets for every other command name.
+"$S/usr/bin/busybox" --list >"$WORK/applets" || die "cannot list busybox applets"
+while read -r a; do
+	case $a in busybox|linuxrc) continue ;; esac
+	[ -e "$S/usr/bin/$a" ] || [ -L "$S/usr/bin/$a" ] || ln -s busybox "$S/usr/bin/$a"
+done <"$WORK/applets"
+# The shell must run PATH's programs, not busybox's applets of the same name.
+got=$(env -i PATH="$S/usr/bin" "$S/usr/bin/busybox" sh -c 'command -v ip' 2>&1) || true
+[ "$got" = "$S/usr/bin/ip" ] ||
+	die "busybox sh resolves 'ip' to '$got', not iproute2's ip: this busybox prefers its own applets (busybox-static does); use Debian's busybox package"
+for c in sh init mount modprobe ip ethtool tcpdump iperf3 sha256sum dmesg \
+	dropbear dropbearkey base64 hostname; do
+	[ -e "$S/usr/bin/$c" ] || die "the guest would have no '$c' command"
+done
+
+# ---- shared libraries (from the unpacked packages only) ----
+LDSO=$U/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
+[ -x "$LDSO" ] || die "libc6 did not provide $LDSO"
+LIBPATH=$U/lib/x86_64-linux-gnu:$U/usr/lib/x86_64-linux-gnu
+declare -A libs
+for b in "${bins[@]}"; do
+	if ! "$LDSO" --verify "$b" >/dev/null 2>&1; then
+		continue   # static (busybox)
+	fi
+	"$LDSO" --inhibit-cache --library-path "$LIBPATH" --list "$b" >"$WORK/ldd" 2>&1 ||
+		die "cannot list the libraries of $(basename "$b"): $(cat "$WORK/ldd")"
+	while read -r name arrow path _; do
+		[ "$arrow" = "=>" ] || continue
+		case $name in */ld-linux-x86-64.so.2|ld-linux-x86-64.so.2) continue ;; esac
+		[ "$path" != not ] || die "$(basename "$b") needs $name, which no package in packages.txt provides"
+		case $path in
+		"$U"/*) libs[$name]=$path ;;
+		*)
+			hint=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -n1 | cut -d: -f1) || true
+			die "$(basename "$b") needs $name, which no package in packages.txt provides${hint:+ (on this host it comes from package '$hint': add 'pkg $hint' to packages.txt)}" ;;
+		esac
+	done <"$WORK/ldd"
+done
+cp -L "$LDSO" "$S/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
+ln -s ../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$S/usr/lib64/ld-linux-x86-64.so.2"
+for name in "${!libs[@]}"; do
+	cp -L "${libs[$name]}" "$S/usr/lib/x86_64-linux-gnu/$name"
+done
+note "${#libs[@]} shared libraries"
+
+# ---- kernel and modules ----
+vmlinuz=$(find "$K/boot" -maxdepth 1 -name 'vmlinuz-*' | head -n1)
+[ -n "$vmlinuz" ] || die "$kpkg has no /boot/vmlinuz-*"
+KVER=${vmlinuz##*/vmlinuz-}
+KMOD=$K/lib/modules/$KVER
+[ -d "$KMOD" ] || die "$kpkg has no /lib/modules/$KVER"
+depmod -b "$K" "$KVER" || die "depmod -b on the unpacked kernel failed"
+mkdir -p "$WORK/no-modprobe-conf"
+SMOD=$S/lib/modules/$KVER
+mkdir -p "$SMOD"
+{
+	echo "# kernel-release $KVER"
+	for m in "${modules[@]}"; do
+		# --show-depends: "insmod /path/x.ko [opts]" per module, dependencies
+		# first, or "builtin x".  Host modprobe.d is ignored (-C empty dir).
+		dep=$(modprobe -C "$WORK/no-modprobe-conf" -d "$K" -S "$KVER" \
+			--show-depends "$m" 2>&1) ||
+			die "kernel $KVER has no module or built-in '$m' (modules.txt): $dep"
+		kind=builtin
+		while read -r verb path _; do
+			case $verb in
+			insmod)
+				rel=${path#"$KMOD"/}
+				[ "$rel" != "$path" ] || die "unexpected module path $path"
+				mkdir -p "$SMOD/$(dirname "$rel")"
+				cp "$path" "$SMOD/$rel"
+				case ${path##*/} in "$m".ko*|"${m//_/-}".ko*) kind=module ;; esac ;;
+			builtin) ;;
+			*) die "unexpected modprobe --show-depends output for $m: $verb $path" ;;
+			esac
+		done <<<"$dep"
+		echo "# module $m $kind"
+	done
+} >>"$MAN"
+for f in modules.order modules.builtin modules.builtin.modinfo; do
+	[ -f "$KMOD/$f" ] && cp "$KMOD/$f" "$SMOD/$f"
+done
+depmod -b "$S" "$KVER" || die "depmod on the initramfs tree failed"
+{ echo "# <package> <version>"; cat "$MAN.pkgs"; } >>"$MAN"
+rm -f "$MAN.pkgs"
+
+# ---- configuration ----
+sed -n 's/^[[:space:]]*\([a-z0-9_-][a-z0-9_-]*\).*/\1/p' "$MODSPEC" >"$S/etc/nicq-modules"
+cat >"$S/etc/modprobe.d/nicq.conf" <<'EOF'
+# nicq: no bond0 appears just because bonding is loaded; cases create bonds.
+options bonding max_bonds=0
+EOF
+cat >"$S/etc/passwd" <<'EOF'
+root:x:0:0:root:/root:/bin/sh
+EOF
+cat >"$S/etc/group" <<'EOF'
+root:x:0:
+EOF
+echo /bin/sh >"$S/etc/shells"
+cat >"$S/etc/nsswitch.conf" <<'EOF'
+passwd: files
+group: files
+shadow: files
+hosts: files
+EOF
+cat >"$S/etc/hosts" <<'EOF'
+127.0.0.1 localhost
+::1 localhost
+EOF
+# busybox init takes over as PID 1 after /init has set everything up: it reaps
+# orphans and makes poweroff/reboot work.  No getty anywhere.
+cat >"$S/etc/inittab" <<'EOF'
+::ctrlaltdel:/bin/reboot
+::shutdown:/bin/sync
+EOF
+install -m 755 "$GUESTS/init" "$S/init"
+echo "$HASH" >"$S/etc/nicq-recipe"
+
+# ---- pack ----
+note "packing initramfs"
+(cd "$S" && find . -mindepth 1 | LC_ALL=C sort |
+	cpio --quiet -o -H newc -R 0:0) | gzip -9 -n >"$WORK/initrd.img"
+cp "$vmlinuz" "$WORK/vmlinuz"
+
+mv -f "$WORK/vmlinuz" "$OUT/vmlinuz"
+mv -f "$WORK/initrd.img" "$OUT/initrd.img"
+mv -f "$MAN" "$OUT/manifest.txt"
+echo "$HASH" >"$OUT/.recipe-hash.tmp"
+mv -f "$OUT/.recipe-hash.tmp" "$OUT/.recipe-hash"
+note "done: kernel $KVER, initrd $(du -h "$OUT/initrd.img" | cut -f1) ($(du -sh "$S" | cut -f1) unpacked), vmlinuz $(du -h "$OUT/vmlinuz" | cut -f1)"

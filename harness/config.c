@@ -1,0 +1,228 @@
+/* config.c - see config.h. */
+#include "config.h"
+#include "util.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The Fedora vhost-net plan, case 2: sizes and intervals. */
+static const int plan_sizes[] = { 0, 1, 48, 64, 512, 1440, 1500, 1505,
+				  4096, 4192, 32767, 65507 };
+static const double plan_intervals[] = { 0.1, 0.01, 0.001, 0.0001 };
+
+int profile_builtin(const char *name, struct profile *p, char *err)
+{
+	size_t i;
+
+	memset(p, 0, sizeof(*p));
+	for (i = 0; i < G_N_ELEMENTS(plan_sizes); i++)
+		p->ping_sizes[i] = plan_sizes[i];
+	p->n_ping_sizes = (int)G_N_ELEMENTS(plan_sizes);
+	for (i = 0; i < G_N_ELEMENTS(plan_intervals); i++)
+		p->ping_intervals[i] = plan_intervals[i];
+	p->n_ping_intervals = (int)G_N_ELEMENTS(plan_intervals);
+	p->ping_oversize = 65508;
+	p->boot_timeout_s = 120;
+	p->guest_memory_mib = 384;
+	if (!strcmp(name, "quick")) {
+		p->ping_count = 3;
+		p->flood_seconds = 5;
+		p->after_count = 10;
+	} else if (!strcmp(name, "full")) {
+		p->ping_count = 100;
+		p->flood_seconds = 600;
+		p->after_count = 100;
+	} else {
+		err_set(err, "unknown profile '%s' (known: quick, full)", name);
+		return -1;
+	}
+	g_strlcpy(p->name, name, sizeof(p->name));
+	return 0;
+}
+
+int parse_int_list(const char *s, int *out, int max, int lo, int hi,
+		   int *n, char *err)
+{
+	char **items = g_strsplit_set(s, ";,", -1);
+	int count = 0, rc = 0;
+	char **it;
+
+	for (it = items; *it; it++) {
+		char *end, *item = g_strstrip(*it);
+		long v;
+
+		if (!*item && !it[1] && count)
+			break;	/* trailing separator */
+		errno = 0;
+		v = strtol(item, &end, 10);
+		if (!*item || *end || errno || v < lo || v > hi) {
+			err_set(err, "bad number '%s' (expected an integer "
+				"from %d to %d)", item, lo, hi);
+			rc = -1;
+			break;
+		}
+		if (count == max) {
+			err_set(err, "too many values (at most %d)", max);
+			rc = -1;
+			break;
+		}
+		out[count++] = (int)v;
+	}
+	g_strfreev(items);
+	if (rc == 0 && count == 0) {
+		err_set(err, "empty list");
+		rc = -1;
+	}
+	if (rc == 0)
+		*n = count;
+	return rc;
+}
+
+int parse_double_list(const char *s, double *out, int max, double lo,
+		      double hi, int *n, char *err)
+{
+	char **items = g_strsplit_set(s, ";,", -1);
+	int count = 0, rc = 0;
+	char **it;
+
+	for (it = items; *it; it++) {
+		char *end, *item = g_strstrip(*it);
+		double v;
+
+		if (!*item && !it[1] && count)
+			break;
+		errno = 0;
+		v = g_ascii_strtod(item, &end);
+		if (!*item || *end || errno || !isfinite(v) || v < lo ||
+		    v > hi) {
+			err_set(err, "bad number '%s' (expected %g to %g)",
+				item, lo, hi);
+			rc = -1;
+			break;
+		}
+		if (count == max) {
+			err_set(err, "too many values (at most %d)", max);
+			rc = -1;
+			break;
+		}
+		out[count++] = v;
+	}
+	g_strfreev(items);
+	if (rc == 0 && count == 0) {
+		err_set(err, "empty list");
+		rc = -1;
+	}
+	if (rc == 0)
+		*n = count;
+	return rc;
+}
+
+static int get_int(GKeyFile *kf, const char *key, int lo, int hi, int *out,
+		   const char *path, char *err)
+{
+	char *v = g_key_file_get_value(kf, "profile", key, NULL);
+	int vals[1], n, rc;
+	char e2[ERRLEN];
+
+	rc = parse_int_list(v, vals, 1, lo, hi, &n, e2);
+	if (rc < 0)
+		err_set(err, "%s: %s: %s", path, key, e2);
+	else
+		*out = vals[0];
+	g_free(v);
+	return rc;
+}
+
+int profile_load_file(const char *path, struct profile *p, char *err)
+{
+	static const char *const known[] = {
+		"base", "ping_sizes", "ping_intervals", "ping_count",
+		"flood_seconds", "after_count", "boot_timeout",
+		"guest_memory", NULL
+	};
+	GKeyFile *kf = g_key_file_new();
+	GError *gerr = NULL;
+	char **groups = NULL, **keys = NULL, **k, *v = NULL;
+	char e2[ERRLEN];
+	int rc = -1, tmp;
+	struct profile q;
+
+	if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &gerr)) {
+		err_set(err, "cannot load config '%s': %s", path,
+			gerr->message);
+		goto out;
+	}
+	groups = g_key_file_get_groups(kf, NULL);
+	for (k = groups; *k; k++) {
+		if (strcmp(*k, "profile")) {
+			err_set(err, "%s: unknown group [%s] (expected "
+				"[profile])", path, *k);
+			goto out;
+		}
+	}
+	if (!g_key_file_has_group(kf, "profile")) {
+		err_set(err, "%s: no [profile] group", path);
+		goto out;
+	}
+	keys = g_key_file_get_keys(kf, "profile", NULL, NULL);
+	for (k = keys; *k; k++) {
+		if (!g_strv_contains(known, *k)) {
+			err_set(err, "%s: unknown key '%s'", path, *k);
+			goto out;
+		}
+	}
+	q = *p;
+	v = g_key_file_get_value(kf, "profile", "base", NULL);
+	if (v && profile_builtin(g_strstrip(v), &q, e2) < 0) {
+		err_set(err, "%s: base: %s", path, e2);
+		goto out;
+	}
+	g_free(v);
+	v = g_key_file_get_value(kf, "profile", "ping_sizes", NULL);
+	if (v && parse_int_list(v, q.ping_sizes, CONFIG_MAX_LIST, 0, 65507,
+				&q.n_ping_sizes, e2) < 0) {
+		err_set(err, "%s: ping_sizes: %s", path, e2);
+		goto out;
+	}
+	g_free(v);
+	v = g_key_file_get_value(kf, "profile", "ping_intervals", NULL);
+	if (v && parse_double_list(v, q.ping_intervals, CONFIG_MAX_LIST,
+				   0.0001, 60, &q.n_ping_intervals, e2) < 0) {
+		err_set(err, "%s: ping_intervals: %s", path, e2);
+		goto out;
+	}
+	if (g_key_file_has_key(kf, "profile", "ping_count", NULL) &&
+	    get_int(kf, "ping_count", 1, 100000, &q.ping_count, path, err) < 0)
+		goto out;
+	if (g_key_file_has_key(kf, "profile", "flood_seconds", NULL) &&
+	    get_int(kf, "flood_seconds", 1, 86400, &q.flood_seconds, path,
+		    err) < 0)
+		goto out;
+	if (g_key_file_has_key(kf, "profile", "after_count", NULL) &&
+	    get_int(kf, "after_count", 1, 100000, &q.after_count, path,
+		    err) < 0)
+		goto out;
+	if (g_key_file_has_key(kf, "profile", "boot_timeout", NULL) &&
+	    get_int(kf, "boot_timeout", 5, 3600, &q.boot_timeout_s, path,
+		    err) < 0)
+		goto out;
+	if (g_key_file_has_key(kf, "profile", "guest_memory", NULL)) {
+		if (get_int(kf, "guest_memory", 128, 65536, &tmp, path,
+			    err) < 0)
+			goto out;
+		q.guest_memory_mib = (unsigned)tmp;
+	}
+	*p = q;
+	rc = 0;
+out:
+	if (gerr)
+		g_error_free(gerr);
+	g_free(v);
+	g_strfreev(groups);
+	g_strfreev(keys);
+	g_key_file_free(kf);
+	return rc;
+}

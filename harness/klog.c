@@ -1,0 +1,244 @@
+/* klog.c - see klog.h. */
+#include "klog.h"
+#include "util.h"
+
+#include <string.h>
+
+/*
+ * Rules in priority order.  Each is tried at every message start in the
+ * line, so '^' anchors to a message start and an unanchored pattern matches
+ * anywhere.
+ */
+static const struct {
+	const char *kind;
+	const char *pattern;
+} rules[] = {
+	{ "panic", "^Kernel panic - not syncing" },
+	{ "soft-lockup", "^(?:watchdog: )?BUG: soft lockup" },
+	{ "hard-lockup", "Watchdog detected hard LOCKUP" },
+	{ "hung-task", "^INFO: task .+ blocked for more than \\d+ seconds" },
+	{ "rcu-stall",
+	  "^(?:rcu: )?INFO: rcu_\\w+ (?:self-)?detected stalls?\\b" },
+	{ "gpf", "^general protection fault" },
+	{ "oops", "^(?:(?:Internal error: )?Oops\\b"
+		  "|[^\\[\\]]{1,120}: [0-9a-f]{4,8} \\[#\\d+\\])" },
+	{ "bug", "^(?:BUG: |kernel BUG at |Unable to handle kernel )" },
+	{ "ubsan", "^UBSAN: " },
+	{ "warning",
+	  "^WARNING: (?:CPU: |at |possible |suspicious RCU usage)" },
+	{ "cut-here", "^-+\\[ cut here \\]-+" },
+	{ "call-trace", "^Call Trace:" },
+	{ "netdev-watchdog", "NETDEV WATCHDOG: " },
+	{ "tx-hang", "Detected (?:Tx|Hardware) Unit Hang|TX timeout on queue" },
+	{ "csum-fault", ": hw csum failure" },
+	{ "alloc-failure", "page allocation failure: order:" },
+	{ "oom", "invoked oom-killer: |^Out of memory: " },
+	{ "hardware-error", "\\[Hardware Error\\]" },
+	{ "nmi", "NMI received for unknown reason"
+		 "|^NMI: (?:PCI system error|IOCK error)" },
+};
+
+#define N_RULES G_N_ELEMENTS(rules)
+
+/*
+ * Prefixes stripped from the start of a line, repeatedly: syslog level,
+ * a bracket holding a time stamp or caller id (a digit inside, none of the
+ * characters of "[Firmware Bug]" or "[drm:...]" that are not time-like),
+ * dmesg -x facility:level, and a syslog/journal "... host kernel: ".
+ */
+#define PREFIX_RE \
+	"^(?:<\\d{1,3}>" \
+	"|\\[[A-Za-z0-9 :.,+-]*\\d[A-Za-z0-9 :.,+-]*\\]" \
+	"|[a-z]+ *:[a-z]+ *: " \
+	"|(?:\\S+ +){1,4}kernel: )[ \\t]*"
+
+/* A printk time stamp (and caller id) anywhere: a message starts after it. */
+#define STAMP_RE "\\[ *\\d+\\.\\d{6}\\](?:\\[ *[TC]\\d+\\])? *"
+
+struct scanner {
+	GRegex *prefix, *stamp;
+	GRegex *rule[N_RULES];
+};
+
+static void scanner_clear(struct scanner *s)
+{
+	size_t i;
+
+	if (s->prefix)
+		g_regex_unref(s->prefix);
+	if (s->stamp)
+		g_regex_unref(s->stamp);
+	for (i = 0; i < N_RULES; i++)
+		if (s->rule[i])
+			g_regex_unref(s->rule[i]);
+	memset(s, 0, sizeof(*s));
+}
+
+static GRegex *compile(const char *pattern, char *err)
+{
+	GError *gerr = NULL;
+	GRegex *re;
+
+	/* RAW: match bytes, so invalid UTF-8 on a console cannot hide a hit. */
+	re = g_regex_new(pattern, G_REGEX_RAW | G_REGEX_OPTIMIZE, 0, &gerr);
+	if (!re) {
+		err_set(err, "cannot compile pattern '%s': %s", pattern,
+			gerr->message);
+		g_error_free(gerr);
+	}
+	return re;
+}
+
+static int scanner_init(struct scanner *s, char *err)
+{
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	s->prefix = compile(PREFIX_RE, err);
+	s->stamp = compile(STAMP_RE, err);
+	if (!s->prefix || !s->stamp)
+		goto fail;
+	for (i = 0; i < N_RULES; i++) {
+		s->rule[i] = compile(rules[i].pattern, err);
+		if (!s->rule[i])
+			goto fail;
+	}
+	return 0;
+fail:
+	scanner_clear(s);
+	return -1;
+}
+
+/* Offset of the message in line after stripping prefixes. */
+static size_t strip_prefixes(const struct scanner *s, const char *line)
+{
+	size_t off = 0;
+
+	for (;;) {
+		GMatchInfo *mi = NULL;
+		int end = 0;
+		bool more = false;
+
+		if (g_regex_match(s->prefix, line + off, 0, &mi) &&
+		    g_match_info_fetch_pos(mi, 0, NULL, &end) && end > 0) {
+			off += (size_t)end;
+			more = true;
+		}
+		g_match_info_free(mi);
+		if (!more)
+			return off;
+	}
+}
+
+static void hit_free(gpointer p)
+{
+	struct klog_hit *h = p;
+
+	if (!h)
+		return;
+	g_free(h->text);
+	g_free(h);
+}
+
+/*
+ * Match one line (NUL-terminated, no line end).  Returns the rule index and
+ * sets *msg to where the message starts, or returns -1.
+ */
+static int scan_line(const struct scanner *s, const char *line, size_t *msg)
+{
+	GArray *starts = g_array_new(FALSE, FALSE, sizeof(size_t));
+	GMatchInfo *mi = NULL;
+	size_t first = strip_prefixes(s, line), i;
+	int found = -1;
+	guint j;
+
+	g_array_append_val(starts, first);
+	g_regex_match(s->stamp, line + first, 0, &mi);
+	while (g_match_info_matches(mi)) {
+		int end;
+
+		if (g_match_info_fetch_pos(mi, 0, NULL, &end)) {
+			size_t at = first + (size_t)end;
+
+			g_array_append_val(starts, at);
+		}
+		g_match_info_next(mi, NULL);
+	}
+	g_match_info_free(mi);
+
+	for (i = 0; i < N_RULES && found < 0; i++) {
+		for (j = 0; j < starts->len; j++) {
+			size_t at = g_array_index(starts, size_t, j);
+
+			if (g_regex_match(s->rule[i], line + at, 0, NULL)) {
+				found = (int)i;
+				*msg = at;
+				break;
+			}
+		}
+	}
+	g_array_free(starts, TRUE);
+	return found;
+}
+
+int klog_scan(const char *text, size_t len, GPtrArray **hits, char *err)
+{
+	struct scanner s;
+	GPtrArray *out;
+	GString *line;
+	size_t pos = 0;
+	unsigned lineno = 0;
+
+	if (scanner_init(&s, err) < 0)
+		return -1;
+	out = g_ptr_array_new_with_free_func(hit_free);
+	line = g_string_new(NULL);
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+		size_t msg = 0, k;
+		int r;
+
+		lineno++;
+		g_string_truncate(line, 0);
+		g_string_append_len(line, text + pos, (gssize)n);
+		pos += n + (nl ? 1 : 0);
+		while (line->len && line->str[line->len - 1] == '\r')
+			g_string_truncate(line, line->len - 1);
+		for (k = 0; k < line->len; k++)
+			if (line->str[k] == '\0')
+				line->str[k] = ' ';
+		r = scan_line(&s, line->str, &msg);
+		if (r >= 0) {
+			struct klog_hit *h = g_new0(struct klog_hit, 1);
+
+			h->line = lineno;
+			h->kind = rules[r].kind;
+			h->text = g_strdup(line->str + msg);
+			g_ptr_array_add(out, h);
+		}
+	}
+	g_string_free(line, TRUE);
+	scanner_clear(&s);
+	*hits = out;
+	return 0;
+}
+
+int klog_scan_file(const char *path, GPtrArray **hits, char *err)
+{
+	char *buf;
+	size_t len;
+	int rc;
+
+	if (file_read(path, &buf, &len, err) < 0)
+		return -1;
+	rc = klog_scan(buf, len, hits, err);
+	g_free(buf);
+	return rc;
+}
+
+void klog_hits_free(GPtrArray *hits)
+{
+	if (hits)
+		g_ptr_array_unref(hits);
+}

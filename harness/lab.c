@@ -1,0 +1,869 @@
+/* lab.c - see lab.h. */
+#include "lab.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <libvirt/virterror.h>
+
+#define NETNS_DIR "/run/netns"
+#define DAEMON_START_MS 20000
+
+static void quiet_libvirt(void *data, virErrorPtr e)
+{
+	(void)data;
+	(void)e;
+}
+
+const char *lab_pick_accel(enum accel want, char **reason)
+{
+	bool vmx = false, pvm;
+	char *cpuinfo = NULL;
+	int fd;
+
+	if (want == ACCEL_TCG) {
+		*reason = g_strdup("TCG requested with --accel tcg");
+		return "tcg";
+	}
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		*reason = g_strdup_printf("/dev/kvm: %s", strerror(errno));
+		return want == ACCEL_KVM ? "kvm" : "tcg";
+	}
+	close(fd);
+	if (file_read("/proc/cpuinfo", &cpuinfo, NULL, NULL) == 0) {
+		vmx = strstr(cpuinfo, " vmx") || strstr(cpuinfo, " svm");
+		g_free(cpuinfo);
+	}
+	pvm = g_file_test("/sys/module/kvm_pvm", G_FILE_TEST_EXISTS);
+	if (want == ACCEL_KVM) {
+		*reason = g_strdup("KVM requested with --accel kvm");
+		return "kvm";
+	}
+	if (pvm) {
+		*reason = g_strdup("/dev/kvm is PVM (kvm_pvm): stock guest "
+				   "kernels hang in early boot on it");
+		return "tcg";
+	}
+	if (!vmx) {
+		*reason = g_strdup("CPU has no vmx/svm: /dev/kvm cannot run "
+				   "a stock guest");
+		return "tcg";
+	}
+	*reason = g_strdup("/dev/kvm usable with hardware virtualisation");
+	return "kvm";
+}
+
+bool lab_probe_vhost(char **reason)
+{
+	int fd = open("/dev/vhost-net", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		*reason = g_strdup_printf("/dev/vhost-net: %s", strerror(errno));
+		return false;
+	}
+	close(fd);
+	*reason = NULL;
+	return true;
+}
+
+/* ---- leftovers and cleanup ------------------------------------------- */
+
+static GPtrArray *list_prefixed(const char *dir, const char *prefix)
+{
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return names;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (g_str_has_prefix(de->d_name, prefix))
+			g_ptr_array_add(names, g_strdup(de->d_name));
+	}
+	closedir(d);
+	return names;
+}
+
+/* Lab directories are /run/nicq/<id>/ — everything there but "lock". */
+static GPtrArray *list_lab_dirs(void)
+{
+	GPtrArray *all = list_prefixed(LAB_RUNDIR, ""), *dirs;
+	guint i;
+
+	dirs = g_ptr_array_new_with_free_func(g_free);
+	for (i = 0; i < all->len; i++) {
+		const char *n = all->pdata[i];
+
+		if (strcmp(n, "lock"))
+			g_ptr_array_add(dirs, g_strdup(n));
+	}
+	g_ptr_array_free(all, TRUE);
+	return dirs;
+}
+
+static int lock_take(int *fd_out, char *err)
+{
+	int fd;
+
+	if (mkdir_p(LAB_RUNDIR, err) < 0)
+		return -1;
+	fd = open(LAB_RUNDIR "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err_set(err, "cannot open '%s/lock': %s", LAB_RUNDIR,
+			strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		err_set(err, "another nicq run is in progress on this host "
+			"(it holds %s/lock)", LAB_RUNDIR);
+		close(fd);
+		return -1;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+int lab_check_leftovers(char *err)
+{
+	GPtrArray *ns = list_prefixed(NETNS_DIR, "nicq-");
+	GPtrArray *dirs = list_lab_dirs();
+	GString *what = g_string_new(NULL);
+	guint i;
+	int fd = -1, rc = 0;
+
+	if (g_file_test(LAB_RUNDIR "/lock", G_FILE_TEST_EXISTS) || ns->len) {
+		if (lock_take(&fd, err) < 0) {
+			rc = -1;
+			goto out;
+		}
+	}
+	for (i = 0; i < ns->len; i++)
+		g_string_append_printf(what, "%snamespace %s",
+				       what->len ? ", " : "",
+				       (char *)ns->pdata[i]);
+	for (i = 0; i < dirs->len; i++)
+		g_string_append_printf(what, "%slab directory %s/%s",
+				       what->len ? ", " : "", LAB_RUNDIR,
+				       (char *)dirs->pdata[i]);
+	if (what->len) {
+		err_set(err, "leftovers of an earlier nicq run: %s; remove "
+			"them with 'nicq cleanup'", what->str);
+		rc = -1;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	g_string_free(what, TRUE);
+	g_ptr_array_free(ns, TRUE);
+	g_ptr_array_free(dirs, TRUE);
+	return rc;
+}
+
+/*
+ * Kill every process whose network namespace is the one bound at ns_path,
+ * except ourselves: SIGTERM, a grace period, then SIGKILL.  Returns how
+ * many processes were found.
+ */
+static int kill_netns_procs(const char *ns_path)
+{
+	struct stat ns_st;
+	int round, found = 0;
+
+	if (stat(ns_path, &ns_st) < 0)
+		return 0;
+	for (round = 0; round < 3; round++) {
+		DIR *d = opendir("/proc");
+		struct dirent *de;
+		int n = 0;
+
+		if (!d)
+			return found;
+		while ((de = readdir(d))) {
+			char path[64];
+			struct stat st;
+			pid_t pid = (pid_t)atoi(de->d_name);
+
+			if (pid <= 0 || pid == getpid())
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+			if (stat(path, &st) < 0)
+				continue;
+			if (st.st_ino != ns_st.st_ino ||
+			    st.st_dev != ns_st.st_dev)
+				continue;
+			n++;
+			kill(pid, round == 2 ? SIGKILL : SIGTERM);
+			waitpid(pid, NULL, WNOHANG);
+		}
+		closedir(d);
+		if (round == 0)
+			found = n;
+		if (n == 0)
+			break;
+		/* Give them time to go, reaping our own children meanwhile. */
+		for (int i = 0; i < (round == 0 ? 30 : 20); i++) {
+			while (waitpid(-1, NULL, WNOHANG) > 0)
+				;
+			usleep(100000);
+		}
+	}
+	return found;
+}
+
+static int netns_delete(const char *name, char *err)
+{
+	char *argv[] = { "ip", "netns", "delete", (char *)name, NULL };
+	struct proc_result r;
+
+	if (spawn_run(argv, 10000, &r, err) < 0)
+		return -1;
+	if (r.status != 0) {
+		err_set(err, "cannot delete namespace '%s': %s", name,
+			g_strstrip(r.errout));
+		proc_result_clear(&r);
+		return -1;
+	}
+	proc_result_clear(&r);
+	return 0;
+}
+
+static int cleanup_libvirt(const char *uri, char *err)
+{
+	virConnectPtr c = virConnectOpen(uri);
+	virDomainPtr *doms = NULL;
+	virNetworkPtr *nets = NULL;
+	int n, i, removed = 0;
+
+	if (!c) {
+		virErrorPtr e = virGetLastError();
+
+		err_set(err, "cannot connect to '%s': %s", uri,
+			e && e->message ? e->message : "unknown error");
+		return -1;
+	}
+	n = virConnectListAllDomains(c, &doms, 0);
+	for (i = 0; i < n; i++) {
+		const char *name = virDomainGetName(doms[i]);
+
+		if (g_str_has_prefix(name, "nicq-")) {
+			if (virDomainIsActive(doms[i]) == 1)
+				virDomainDestroy(doms[i]);
+			if (virDomainIsPersistent(doms[i]) == 1)
+				virDomainUndefine(doms[i]);
+			fprintf(stderr, "nicq: removed domain %s\n", name);
+			removed++;
+		}
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	n = virConnectListAllNetworks(c, &nets, 0);
+	for (i = 0; i < n; i++) {
+		const char *name = virNetworkGetName(nets[i]);
+
+		if (g_str_has_prefix(name, "nicq-")) {
+			if (virNetworkIsActive(nets[i]) == 1)
+				virNetworkDestroy(nets[i]);
+			if (virNetworkIsPersistent(nets[i]) == 1)
+				virNetworkUndefine(nets[i]);
+			fprintf(stderr, "nicq: removed network %s\n", name);
+			removed++;
+		}
+		virNetworkFree(nets[i]);
+	}
+	free(nets);
+	virConnectClose(c);
+	return removed;
+}
+
+int lab_cleanup(const char *uri, char *err)
+{
+	GPtrArray *ns, *dirs;
+	int lock_fd = -1, removed = 0, rc = 0;
+	guint i;
+
+	virSetErrorFunc(NULL, quiet_libvirt);
+	if (lock_take(&lock_fd, err) < 0)
+		return -1;
+	if (uri) {
+		int n = cleanup_libvirt(uri, err);
+
+		if (n < 0)
+			rc = -1;
+		else
+			removed += n;
+	}
+	ns = list_prefixed(NETNS_DIR, "nicq-");
+	for (i = 0; i < ns->len; i++) {
+		char *path = g_build_filename(NETNS_DIR, ns->pdata[i], NULL);
+		int n = kill_netns_procs(path);
+		char e2[ERRLEN];
+
+		if (n)
+			fprintf(stderr, "nicq: ended %d process%s in %s\n", n,
+				n == 1 ? "" : "es", (char *)ns->pdata[i]);
+		if (netns_delete(ns->pdata[i], e2) < 0) {
+			err_set(err, "%s", e2);
+			rc = -1;
+		} else {
+			fprintf(stderr, "nicq: removed namespace %s\n",
+				(char *)ns->pdata[i]);
+			removed++;
+		}
+		g_free(path);
+	}
+	g_ptr_array_free(ns, TRUE);
+	dirs = list_lab_dirs();
+	for (i = 0; i < dirs->len; i++) {
+		char *path = g_build_filename(LAB_RUNDIR, dirs->pdata[i], NULL);
+		char e2[ERRLEN];
+
+		if (rm_rf(path, e2) < 0) {
+			err_set(err, "%s", e2);
+			rc = -1;
+		} else {
+			fprintf(stderr, "nicq: removed %s\n", path);
+			removed++;
+		}
+		g_free(path);
+	}
+	g_ptr_array_free(dirs, TRUE);
+	close(lock_fd);
+	return rc < 0 ? -1 : removed;
+}
+
+/* ---- private lab ------------------------------------------------------ */
+
+static char *random_id(void)
+{
+	static const char alnum[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	char id[7];
+	int i;
+
+	for (i = 0; i < 6; i++)
+		id[i] = alnum[g_random_int_range(0, 36)];
+	id[6] = '\0';
+	return g_strdup(id);
+}
+
+char *lab_name(const struct lab *lab, const char *suffix)
+{
+	return g_strdup_printf("nicq-%s-%s", lab->id, suffix);
+}
+
+static const char qemu_conf[] =
+	"# nicq private lab: see HOST-FACTS.md for why root.\n"
+	"user = \"root\"\n"
+	"group = \"root\"\n"
+	"dynamic_ownership = 0\n"
+	"remember_owner = 0\n"
+	"namespaces = [ ]\n"
+	"security_driver = \"none\"\n"
+	"stdio_handler = \"logd\"\n";
+
+static const char libvirtd_conf[] =
+	"unix_sock_group = \"root\"\n"
+	"unix_sock_rw_perms = \"0700\"\n"
+	"unix_sock_ro_perms = \"0700\"\n"
+	"auth_unix_rw = \"none\"\n"
+	"auth_unix_ro = \"none\"\n"
+	"listen_tls = 0\n"
+	"listen_tcp = 0\n"
+	"log_outputs = \"3:file:/var/log/libvirt/libvirtd.log\"\n";
+
+static const char virtlogd_conf[] =
+	"log_outputs = \"3:file:/var/log/libvirt/virtlogd.log\"\n";
+
+/*
+ * libvirt 9.0's QEMU driver looks up its compiled-in default user
+ * (libvirt-qemu) before it reads qemu.conf and gives up if the user does not
+ * exist, which is the case without libvirt-daemon-system.  The lab daemons
+ * then see private copies of /etc/passwd and /etc/group that add it; the
+ * host's files are not changed.
+ */
+static int write_identity_files(const char *dir, bool *needed, char *err)
+{
+	char *pw = NULL, *gr = NULL, *p = NULL, *g = NULL, *path;
+	int rc = -1;
+
+	*needed = getpwnam("libvirt-qemu") == NULL ||
+		  getgrnam("libvirt-qemu") == NULL || getgrnam("kvm") == NULL;
+	if (!*needed)
+		return 0;
+	if (file_read("/etc/passwd", &pw, NULL, err) < 0 ||
+	    file_read("/etc/group", &gr, NULL, err) < 0)
+		goto out;
+	p = g_strdup_printf("%s%s%s", pw,
+			    g_str_has_suffix(pw, "\n") ? "" : "\n",
+			    getpwnam("libvirt-qemu") ? "" :
+			    "libvirt-qemu:x:64055:64055:nicq lab:/nonexistent:"
+			    "/usr/sbin/nologin\n");
+	g = g_strdup_printf("%s%s%s%s", gr,
+			    g_str_has_suffix(gr, "\n") ? "" : "\n",
+			    getgrnam("libvirt-qemu") ? "" :
+			    "libvirt-qemu:x:64055:\n",
+			    getgrnam("kvm") ? "" : "kvm:x:64056:\n");
+	path = g_build_filename(dir, "passwd", NULL);
+	rc = file_write(path, p, strlen(p), err);
+	g_free(path);
+	if (rc == 0) {
+		path = g_build_filename(dir, "group", NULL);
+		rc = file_write(path, g, strlen(g), err);
+		g_free(path);
+	}
+out:
+	g_free(pw);
+	g_free(gr);
+	g_free(p);
+	g_free(g);
+	return rc;
+}
+
+static int write_lab_tree(struct lab *lab, bool *identity, char *err)
+{
+	static const char *const subdirs[] = {
+		"etc", "ident", "run/libvirt", "var/lib/libvirt/dnsmasq",
+		"var/lib/libvirt/qemu", "var/cache/libvirt",
+		"var/log/libvirt/qemu", "var/tmp", NULL
+	};
+	const char *const *s;
+	char *p, *ident;
+	int rc = 0;
+
+	for (s = subdirs; *s && rc == 0; s++) {
+		p = g_build_filename(lab->dir, *s, NULL);
+		rc = mkdir_p(p, err);
+		g_free(p);
+	}
+	if (rc < 0)
+		return -1;
+	p = g_build_filename(lab->dir, "var/run", NULL);
+	if (symlink("/run", p) < 0 && errno != EEXIST) {
+		err_set(err, "cannot create '%s': %s", p, strerror(errno));
+		g_free(p);
+		return -1;
+	}
+	g_free(p);
+	p = g_build_filename(lab->dir, "etc/qemu.conf", NULL);
+	rc = file_write(p, qemu_conf, strlen(qemu_conf), err);
+	g_free(p);
+	p = g_build_filename(lab->dir, "etc/libvirtd.conf", NULL);
+	if (rc == 0)
+		rc = file_write(p, libvirtd_conf, strlen(libvirtd_conf), err);
+	g_free(p);
+	p = g_build_filename(lab->dir, "etc/virtlogd.conf", NULL);
+	if (rc == 0)
+		rc = file_write(p, virtlogd_conf, strlen(virtlogd_conf), err);
+	g_free(p);
+	ident = g_build_filename(lab->dir, "ident", NULL);
+	if (rc == 0)
+		rc = write_identity_files(ident, identity, err);
+	g_free(ident);
+	return rc;
+}
+
+static void child_fail(int fd, const char *what, const char *path)
+{
+	char msg[512];
+	int n = snprintf(msg, sizeof(msg), "%s '%s': %s\n", what, path,
+			 strerror(errno));
+
+	if (n > 0 && write(fd, msg, (size_t)n) < 0)
+		_exit(126);
+	_exit(126);
+}
+
+static void bind_or_die(int errfd, const char *src, const char *dst)
+{
+	if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
+		child_fail(errfd, "cannot bind-mount over", dst);
+}
+
+/*
+ * Fork a lab daemon: own session (Ctrl-C on the terminal does not reach
+ * it), SIGTERM when nicq dies, a private mount namespace with the lab's
+ * /etc/libvirt, /var and /run.  nicq is already inside the lab's network
+ * namespace, which the child inherits.
+ */
+static pid_t start_daemon(struct lab *lab, bool identity, char *const argv[],
+			  char *err)
+{
+	char *etc = g_build_filename(lab->dir, "etc", NULL);
+	char *var = g_build_filename(lab->dir, "var", NULL);
+	char *run = g_build_filename(lab->dir, "run", NULL);
+	char *pw = g_build_filename(lab->dir, "ident/passwd", NULL);
+	char *gr = g_build_filename(lab->dir, "ident/group", NULL);
+	char *log = g_strdup_printf("%s/%s.stderr", lab->dir,
+				    strrchr(argv[0], '/') + 1);
+	int pipefd[2];
+	pid_t pid;
+	char msg[512];
+	ssize_t n;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		err_set(err, "cannot create pipe: %s", strerror(errno));
+		pid = -1;
+		goto out;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		int fd;
+
+		close(pipefd[0]);
+		setsid();
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		if (unshare(CLONE_NEWNS) < 0)
+			child_fail(pipefd[1], "cannot unshare", "mount");
+		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+			child_fail(pipefd[1], "cannot make private", "/");
+		bind_or_die(pipefd[1], etc, "/etc/libvirt");
+		if (identity) {
+			bind_or_die(pipefd[1], pw, "/etc/passwd");
+			bind_or_die(pipefd[1], gr, "/etc/group");
+		}
+		bind_or_die(pipefd[1], var, "/var");
+		bind_or_die(pipefd[1], run, "/run");	/* last: lab dir is under /run */
+		fd = open("/dev/null", O_RDONLY);
+		if (fd >= 0)
+			dup2(fd, 0);
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execv(argv[0], argv);
+		child_fail(pipefd[1], "cannot execute", argv[0]);
+	}
+	close(pipefd[1]);
+	if (pid < 0) {
+		err_set(err, "cannot fork: %s", strerror(errno));
+		close(pipefd[0]);
+		goto out;
+	}
+	/* exec closes the pipe (CLOEXEC); a message means the setup failed */
+	n = read(pipefd[0], msg, sizeof(msg) - 1);
+	close(pipefd[0]);
+	if (n > 0) {
+		msg[n] = '\0';
+		g_strchomp(msg);
+		err_set(err, "cannot start %s: %s", argv[0], msg);
+		pid_wait(pid, 2000, NULL);
+		pid = -1;
+	}
+out:
+	g_free(etc);
+	g_free(var);
+	g_free(run);
+	g_free(pw);
+	g_free(gr);
+	g_free(log);
+	return pid;
+}
+
+static int wait_socket(const char *path, pid_t pid, int timeout_ms,
+		       const char *what, char *err)
+{
+	int64_t deadline = mono_ms() + timeout_ms;
+
+	while (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+		if (waitpid(pid, NULL, WNOHANG) == pid) {
+			err_set(err, "%s exited during start-up", what);
+			return -1;
+		}
+		if (interrupted()) {
+			err_set(err, "interrupted while starting %s", what);
+			return -1;
+		}
+		if (deadline_left(deadline) == 0) {
+			err_set(err, "%s did not create '%s' within %d s", what,
+				path, timeout_ms / 1000);
+			return -1;
+		}
+		usleep(20000);
+	}
+	return 0;
+}
+
+static int netns_create(struct lab *lab, char *err)
+{
+	char *add[] = { "ip", "netns", "add", lab->netns, NULL };
+	char *lo[] = { "ip", "-n", lab->netns, "link", "set", "lo", "up",
+		       NULL };
+	struct proc_result r;
+	char *path;
+	int fd, rc;
+
+	if (spawn_run(add, 10000, &r, err) < 0)
+		return -1;
+	rc = r.status;
+	if (rc != 0)
+		err_set(err, "cannot create namespace '%s': %s", lab->netns,
+			g_strstrip(r.errout));
+	proc_result_clear(&r);
+	if (rc != 0)
+		return -1;
+	if (spawn_run(lo, 10000, &r, err) < 0)
+		return -1;
+	proc_result_clear(&r);
+	lab->host_netns_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	path = g_build_filename(NETNS_DIR, lab->netns, NULL);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
+		err_set(err, "cannot enter namespace '%s': %s", lab->netns,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		g_free(path);
+		return -1;
+	}
+	close(fd);
+	g_free(path);
+	return 0;
+}
+
+static int open_private(struct lab *lab, char *err)
+{
+	char *libvirtd_argv[] = { "/usr/sbin/libvirtd", "-f",
+				  "/etc/libvirt/libvirtd.conf", NULL };
+	char *virtlogd_argv[] = { "/usr/sbin/virtlogd", "-f",
+				  "/etc/libvirt/virtlogd.conf", NULL };
+	char *sock;
+	bool identity = false;
+	int rc;
+
+	if (geteuid() != 0) {
+		err_set(err, "the private lab needs root (network namespaces, "
+			"its own libvirtd); run as root or use --connect URI");
+		return -1;
+	}
+	if (!g_file_test(libvirtd_argv[0], G_FILE_TEST_IS_EXECUTABLE) ||
+	    !g_file_test(virtlogd_argv[0], G_FILE_TEST_IS_EXECUTABLE)) {
+		err_set(err, "libvirtd or virtlogd not installed; run 'make deps'");
+		return -1;
+	}
+	if (lock_take(&lab->lock_fd, err) < 0)
+		return -1;
+	lab->netns = g_strdup_printf("nicq-%s", lab->id);
+	lab->dir = g_build_filename(LAB_RUNDIR, lab->id, NULL);
+	if (write_lab_tree(lab, &identity, err) < 0)
+		return -1;
+	if (netns_create(lab, err) < 0)
+		return -1;
+	lab->virtlogd_pid = start_daemon(lab, identity, virtlogd_argv, err);
+	if (lab->virtlogd_pid < 0)
+		return -1;
+	sock = g_build_filename(lab->dir, "run/libvirt/virtlogd-sock", NULL);
+	rc = wait_socket(sock, lab->virtlogd_pid, DAEMON_START_MS, "virtlogd",
+			 err);
+	g_free(sock);
+	if (rc < 0)
+		return -1;
+	lab->libvirtd_pid = start_daemon(lab, identity, libvirtd_argv, err);
+	if (lab->libvirtd_pid < 0)
+		return -1;
+	sock = g_build_filename(lab->dir, "run/libvirt/libvirt-sock", NULL);
+	rc = wait_socket(sock, lab->libvirtd_pid, DAEMON_START_MS, "libvirtd",
+			 err);
+	lab->uri = g_strdup_printf("qemu+unix:///system?socket=%s", sock);
+	g_free(sock);
+	return rc;
+}
+
+int lab_open(const struct lab_opts *opts, struct lab **out, char *err)
+{
+	struct lab *lab = g_new0(struct lab, 1);
+	int64_t deadline;
+
+	virSetErrorFunc(NULL, quiet_libvirt);
+	lab->id = random_id();
+	lab->host_netns_fd = -1;
+	lab->lock_fd = -1;
+	lab->networks = g_ptr_array_new_with_free_func(g_free);
+	lab->domains = g_ptr_array_new_with_free_func(g_free);
+	lab->log_dir = g_strdup(opts->log_dir);
+	lab->accel_name = g_strdup(lab_pick_accel(opts->accel,
+						  &lab->accel_reason));
+	lab->vhost_net = lab_probe_vhost(&lab->vhost_reason);
+	lab->private_lab = opts->uri == NULL;
+	if (lab->private_lab) {
+		if (open_private(lab, err) < 0)
+			goto fail;
+	} else {
+		lab->uri = g_strdup(opts->uri);
+	}
+	/* libvirtd's socket exists a moment before it accepts */
+	deadline = mono_ms() + 10000;
+	while (!(lab->conn = virConnectOpen(lab->uri))) {
+		if (!lab->private_lab || deadline_left(deadline) == 0 ||
+		    interrupted()) {
+			virErrorPtr e = virGetLastError();
+
+			err_set(err, "cannot connect to '%s': %s", lab->uri,
+				e && e->message ? e->message : "unknown error");
+			goto fail;
+		}
+		usleep(50000);
+	}
+	*out = lab;
+	return 0;
+fail:
+	lab_close(lab);
+	return -1;
+}
+
+int lab_segment_add(struct lab *lab, const struct net_spec *spec, char *err)
+{
+	virNetworkPtr net;
+	char *xml = NULL;
+
+	if (domxml_network(spec, &xml, err) < 0)
+		return -1;
+	net = virNetworkCreateXML(lab->conn, xml);
+	g_free(xml);
+	if (!net) {
+		virErrorPtr e = virGetLastError();
+
+		err_set(err, "cannot create network '%s': %s", spec->name,
+			e && e->message ? e->message : "unknown error");
+		return -1;
+	}
+	g_ptr_array_add(lab->networks, g_strdup(spec->name));
+	virNetworkFree(net);
+	return 0;
+}
+
+void lab_track_domain(struct lab *lab, const char *name)
+{
+	g_ptr_array_add(lab->domains, g_strdup(name));
+}
+
+void lab_untrack_domain(struct lab *lab, const char *name)
+{
+	guint i;
+
+	for (i = 0; i < lab->domains->len; i++) {
+		if (!strcmp(lab->domains->pdata[i], name)) {
+			g_ptr_array_remove_index(lab->domains, i);
+			return;
+		}
+	}
+}
+
+int lab_exec(struct lab *lab, char *const argv[], int timeout_ms,
+	     struct proc_result *res, char *err)
+{
+	(void)lab;	/* nicq already runs inside the private lab's namespace */
+	return spawn_run(argv, timeout_ms, res, err);
+}
+
+static void copy_logs(struct lab *lab)
+{
+	static const char *const logs[] = {
+		"var/log/libvirt/libvirtd.log", "var/log/libvirt/virtlogd.log",
+		"libvirtd.stderr", "virtlogd.stderr", NULL
+	};
+	const char *const *l;
+
+	if (!lab->log_dir || !lab->dir || mkdir_p(lab->log_dir, NULL) < 0)
+		return;
+	for (l = logs; *l; l++) {
+		char *src = g_build_filename(lab->dir, *l, NULL);
+		char *dst = g_build_filename(lab->log_dir,
+					     strrchr(*l, '/') ?
+					     strrchr(*l, '/') + 1 : *l, NULL);
+		char *buf;
+		size_t len;
+
+		if (file_read(src, &buf, &len, NULL) == 0) {
+			file_write(dst, buf, len, NULL);
+			g_free(buf);
+		}
+		g_free(src);
+		g_free(dst);
+	}
+}
+
+void lab_close(struct lab *lab)
+{
+	guint i;
+
+	if (!lab)
+		return;
+	if (lab->conn) {
+		for (i = lab->domains->len; i > 0; i--) {
+			virDomainPtr d = virDomainLookupByName(
+				lab->conn, lab->domains->pdata[i - 1]);
+
+			if (d) {
+				virDomainDestroy(d);
+				virDomainFree(d);
+			}
+		}
+		for (i = lab->networks->len; i > 0; i--) {
+			virNetworkPtr n = virNetworkLookupByName(
+				lab->conn, lab->networks->pdata[i - 1]);
+
+			if (n) {
+				virNetworkDestroy(n);
+				virNetworkFree(n);
+			}
+		}
+		virConnectClose(lab->conn);
+		lab->conn = NULL;
+	}
+	pid_stop(lab->libvirtd_pid, 5000);
+	pid_stop(lab->virtlogd_pid, 3000);
+	if (lab->host_netns_fd >= 0) {
+		char *path = g_build_filename(NETNS_DIR, lab->netns, NULL);
+
+		if (setns(lab->host_netns_fd, CLONE_NEWNET) < 0)
+			fprintf(stderr, "nicq: cannot leave namespace %s: %s\n",
+				lab->netns, strerror(errno));
+		close(lab->host_netns_fd);
+		/* anything the daemons left behind (qemu, dnsmasq) */
+		kill_netns_procs(path);
+		g_free(path);
+	}
+	if (lab->netns && lab->private_lab) {
+		char e[ERRLEN];
+
+		if (netns_delete(lab->netns, e) < 0)
+			fprintf(stderr, "nicq: %s\n", e);
+	}
+	copy_logs(lab);
+	if (lab->dir)
+		rm_rf(lab->dir, NULL);
+	if (lab->lock_fd >= 0)
+		close(lab->lock_fd);
+	g_ptr_array_free(lab->networks, TRUE);
+	g_ptr_array_free(lab->domains, TRUE);
+	g_free(lab->id);
+	g_free(lab->uri);
+	g_free(lab->netns);
+	g_free(lab->dir);
+	g_free(lab->accel_name);
+	g_free(lab->accel_reason);
+	g_free(lab->vhost_reason);
+	g_free(lab->log_dir);
+	g_free(lab);
+}

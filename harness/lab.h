@@ -1,0 +1,103 @@
+/*
+ * lab.h - where guests run: nicq's private lab, or an existing libvirt.
+ *
+ * Private lab (the default): nicq creates a network namespace "nicq-<id>",
+ * enters it, and starts its own virtlogd and libvirtd inside it, each in a
+ * private mount namespace where /etc/libvirt, /var and /run are bind mounts
+ * of the lab directory /run/nicq/<id>/ — the host's /etc/libvirt,
+ * /run/libvirt and /var/lib/libvirt are never touched.  Bridges, taps and
+ * guests all live in the namespace; addresses come from 198.18.0.0/15.
+ *
+ * Connected lab (--connect URI): an existing libvirt; nicq's networks and
+ * domains are named "nicq-<id>-..." and removed afterwards.
+ *
+ * Calling sequence: lab_open(), lab_segment_add() per test segment,
+ * lab_track_domain() for each domain a caller starts, lab_close() always
+ * (it tears down whatever exists, in reverse order, and copes with a
+ * half-built lab).  While a lab is open /run/nicq/lock is held, so a second
+ * nicq cannot mistake a live lab for a leftover.
+ */
+#ifndef NICQ_LAB_H
+#define NICQ_LAB_H
+
+#include <stdbool.h>
+#include <libvirt/libvirt.h>
+#include <glib.h>
+#include "domxml.h"
+#include "util.h"
+
+#define LAB_RUNDIR "/run/nicq"
+
+enum accel { ACCEL_AUTO, ACCEL_TCG, ACCEL_KVM };
+
+struct lab_opts {
+	const char *uri;	/* NULL: private lab */
+	enum accel accel;	/* AUTO picks KVM only where guests boot on it */
+	const char *log_dir;	/* where daemon logs are copied at close; may be NULL */
+};
+
+struct lab {
+	bool private_lab;
+	char *id;		/* short run id, [a-z0-9] */
+	char *uri;
+	virConnectPtr conn;
+	char *netns;		/* "nicq-<id>" (private lab) */
+	char *dir;		/* /run/nicq/<id> (private lab) */
+	int host_netns_fd;	/* nicq's namespace before entering the lab */
+	pid_t libvirtd_pid;
+	pid_t virtlogd_pid;
+	int lock_fd;
+	char *accel_name;	/* "kvm" or "tcg" */
+	char *accel_reason;
+	bool vhost_net;		/* /dev/vhost-net usable */
+	char *vhost_reason;	/* why not */
+	GPtrArray *networks;	/* char *: libvirt networks we created */
+	GPtrArray *domains;	/* char *: domains we started */
+	char *log_dir;
+};
+
+/* Decide the accelerator for this host: returns "kvm" or "tcg" and why. */
+const char *lab_pick_accel(enum accel want, char **reason);
+
+/* Whether /dev/vhost-net is usable here; *reason says why not. */
+bool lab_probe_vhost(char **reason);
+
+/*
+ * Refuse leftovers: returns 0 when no earlier nicq lab is left on this host
+ * (or a live run holds the lock: then -1 with "another nicq run ...").
+ * On leftovers returns -1 and err names them and the cleanup command.
+ */
+int lab_check_leftovers(char *err);
+
+/*
+ * Remove leftovers of earlier private labs: processes inside nicq-*
+ * namespaces (found by namespace inode, killed by PID), the namespaces, and
+ * /run/nicq/<id> directories.  With uri, also nicq-* domains and networks
+ * of that libvirt.  Prints what it removed to stderr.  Returns the number
+ * of items removed, -1 on error.
+ */
+int lab_cleanup(const char *uri, char *err);
+
+int lab_open(const struct lab_opts *opts, struct lab **out, char *err);
+
+/* Name a lab object: "nicq-<id>-<suffix>". */
+char *lab_name(const struct lab *lab, const char *suffix);
+
+/* Create a test segment (an isolated libvirt network) from spec. */
+int lab_segment_add(struct lab *lab, const struct net_spec *spec, char *err);
+
+/* Remember a domain so lab_close destroys it even if its owner could not. */
+void lab_track_domain(struct lab *lab, const char *name);
+void lab_untrack_domain(struct lab *lab, const char *name);
+
+/*
+ * Run argv inside the lab's network namespace (nicq itself is already in
+ * it for a private lab), e.g. nft for fault injection.  Like spawn_run.
+ */
+int lab_exec(struct lab *lab, char *const argv[], int timeout_ms,
+	     struct proc_result *res, char *err);
+
+/* Tear everything down; NULL is fine.  Never fails loudly: it tries all. */
+void lab_close(struct lab *lab);
+
+#endif

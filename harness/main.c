@@ -1,0 +1,405 @@
+/*
+ * main.c - the nicq command line.  Only this level prints errors and
+ * chooses exit codes (0 pass, 1 case failed, 2 usage/config, 3 infra).
+ */
+#include "case.h"
+#include "lab.h"
+#include "run.h"
+#include "util.h"
+
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+	"usage: nicq list [options]\n"
+	"       nicq run [--model M,..] [--vhost off|on|both] [--case C,..]\n"
+	"                [--profile quick|full] [--config FILE] [--results DIR]\n"
+	"                [--connect URI] [--accel auto|tcg|kvm]\n"
+	"                [--tap-version 13|14] [--image DIR] [--inject FAULT]\n"
+	"       nicq cleanup [--connect URI]\n"
+	"run 'nicq <command> --help' for the options of a command\n";
+
+static int usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("nicq: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_USAGE;
+}
+
+static char *default_image_dir(void)
+{
+	const char *env = getenv("NICQ_IMAGE_DIR");
+
+	if (env && *env)
+		return g_strdup(env);
+	return g_build_filename(NICQ_SRCDIR, "build", "guest", NULL);
+}
+
+struct cli {
+	char *models, *vhost, *cases, *profile, *config, *results, *uri;
+	char *accel, *image, *inject;
+	int tap_version;
+};
+
+static GOptionEntry run_entries(struct cli *c, int i)
+{
+	GOptionEntry e[] = {
+		{ "model", 'm', 0, G_OPTION_ARG_STRING, &c->models,
+		  "NIC models: rtl8139,e1000,virtio (default: all)", "M,.." },
+		{ "vhost", 0, 0, G_OPTION_ARG_STRING, &c->vhost,
+		  "vhost setting: off, on or both (default: both)", "V" },
+		{ "case", 'c', 0, G_OPTION_ARG_STRING, &c->cases,
+		  "cases to run (default: all)", "C,.." },
+		{ "profile", 'p', 0, G_OPTION_ARG_STRING, &c->profile,
+		  "quick (CI, laptops) or full (the Fedora plan)", "P" },
+		{ "config", 0, 0, G_OPTION_ARG_FILENAME, &c->config,
+		  "key file overriding profile values", "FILE" },
+		{ "results", 'r', 0, G_OPTION_ARG_FILENAME, &c->results,
+		  "results folder root (default: results)", "DIR" },
+		{ "connect", 0, 0, G_OPTION_ARG_STRING, &c->uri,
+		  "use an existing libvirt instead of the private lab", "URI" },
+		{ "accel", 0, 0, G_OPTION_ARG_STRING, &c->accel,
+		  "auto (default), tcg or kvm", "A" },
+		{ "tap-version", 0, 0, G_OPTION_ARG_INT, &c->tap_version,
+		  "13 for Test::Harness/prove, 14 (default)", "N" },
+		{ "image", 0, 0, G_OPTION_ARG_FILENAME, &c->image,
+		  "guest image folder (default: build/guest)", "DIR" },
+		{ "inject", 0, 0, G_OPTION_ARG_STRING, &c->inject,
+		  "negative control: drop=PCT or drop-frag on the taps", "F" },
+		{ NULL }
+	};
+	return e[i];
+}
+
+/* Parse "a,b" into the selected set; unknown names are usage errors. */
+static int parse_models(const char *s, bool *sel, char *err)
+{
+	char **items = g_strsplit(s, ",", -1), **it;
+	int rc = 0;
+
+	for (it = items; *it; it++) {
+		int m = model_from_name(g_strstrip(*it));
+
+		if (m < 0) {
+			err_set(err, "unknown model '%s' (known: rtl8139, "
+				"e1000, virtio)", *it);
+			rc = -1;
+			break;
+		}
+		sel[m] = true;
+	}
+	g_strfreev(items);
+	return rc;
+}
+
+static int parse_cases(const char *s, struct run_opts *o, char *err)
+{
+	char **items = g_strsplit(s, ",", -1), **it;
+	int rc = 0;
+
+	for (it = items; *it; it++) {
+		const struct case_desc *cd = case_find(g_strstrip(*it));
+		GString *known;
+		const struct case_desc *const *k;
+
+		if (cd) {
+			int i;
+			bool dup = false;
+
+			for (i = 0; i < o->n_cases; i++)
+				dup |= o->cases[i] == cd;
+			if (!dup && o->n_cases < RUN_MAX_CASES)
+				o->cases[o->n_cases++] = cd;
+			continue;
+		}
+		known = g_string_new(NULL);
+		for (k = case_table; *k; k++)
+			g_string_append_printf(known, "%s%s",
+					       known->len ? ", " : "",
+					       (*k)->name);
+		err_set(err, "unknown case '%s' (known: %s)", *it, known->str);
+		g_string_free(known, TRUE);
+		rc = -1;
+		break;
+	}
+	g_strfreev(items);
+	return rc;
+}
+
+static int parse_fault(const char *s, struct fault *f, char *err)
+{
+	char **items = g_strsplit(s, ",", -1), **it;
+	int rc = 0;
+
+	for (it = items; *it; it++) {
+		char *v = g_strstrip(*it), *end;
+		long pct;
+
+		if (g_str_has_prefix(v, "drop=")) {
+			pct = strtol(v + 5, &end, 10);
+			if (*end == '%')
+				end++;
+			if (!v[5] || *end || pct < 1 || pct > 100) {
+				err_set(err, "bad fault '%s' (drop=1..100)", v);
+				rc = -1;
+				break;
+			}
+			f->drop_pct = (int)pct;
+		} else if (!strcmp(v, "drop-frag")) {
+			f->drop_frag = true;
+		} else {
+			err_set(err, "unknown fault '%s' (known: drop=PCT, "
+				"drop-frag)", v);
+			rc = -1;
+			break;
+		}
+	}
+	g_strfreev(items);
+	return rc;
+}
+
+static int check_uri(const char *uri, char *err)
+{
+	GError *gerr = NULL;
+	GUri *u = g_uri_parse(uri, G_URI_FLAGS_NONE, &gerr);
+	int rc = 0;
+
+	if (!u) {
+		err_set(err, "bad URI '%s': %s", uri, gerr->message);
+		g_error_free(gerr);
+		return -1;
+	}
+	if (!g_str_has_prefix(g_uri_get_scheme(u), "qemu") &&
+	    strcmp(g_uri_get_scheme(u), "test")) {
+		err_set(err, "bad URI '%s': nicq drives QEMU guests (qemu:///"
+			"system, qemu+ssh://host/system...)", uri);
+		rc = -1;
+	}
+	g_uri_unref(u);
+	return rc;
+}
+
+/* Parse options common to list and run into o; returns 0 or an exit code. */
+static int parse_run_cli(int argc, char **argv, const char *cmd,
+			 struct run_opts *o, struct cli *c)
+{
+	GOptionContext *ctx;
+	GOptionEntry entries[13];
+	GError *gerr = NULL;
+	char err[ERRLEN];
+	int i, rc = 0;
+
+	for (i = 0; i < 12; i++)
+		entries[i] = run_entries(c, i);
+	memset(&entries[12], 0, sizeof(entries[12]));
+	ctx = g_option_context_new(NULL);
+	g_option_context_set_summary(ctx, !strcmp(cmd, "run") ?
+		"Run the NIC conformance matrix; TAP on stdout." :
+		"List cases, cells and what this host can run.");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, &gerr)) {
+		rc = usage_error("%s", gerr->message);
+		g_error_free(gerr);
+		goto out;
+	}
+	if (argc > 1) {
+		rc = usage_error("unexpected argument '%s'", argv[1]);
+		goto out;
+	}
+	if (profile_builtin(c->profile ? c->profile : "quick", &o->prof,
+			    err) < 0 ||
+	    (c->config && profile_load_file(c->config, &o->prof, err) < 0)) {
+		rc = usage_error("%s", err);
+		goto out;
+	}
+	if (c->models) {
+		if (parse_models(c->models, o->model, err) < 0) {
+			rc = usage_error("%s", err);
+			goto out;
+		}
+	} else {
+		for (i = 0; i < NIC_MODEL_COUNT; i++)
+			o->model[i] = true;
+	}
+	if (!c->vhost || !strcmp(c->vhost, "both")) {
+		o->vhost[0] = o->vhost[1] = true;
+	} else if (!strcmp(c->vhost, "off")) {
+		o->vhost[0] = true;
+	} else if (!strcmp(c->vhost, "on")) {
+		o->vhost[1] = true;
+	} else {
+		rc = usage_error("bad --vhost '%s' (off, on or both)", c->vhost);
+		goto out;
+	}
+	if (c->cases) {
+		if (parse_cases(c->cases, o, err) < 0) {
+			rc = usage_error("%s", err);
+			goto out;
+		}
+	} else {
+		const struct case_desc *const *k;
+
+		for (k = case_table; *k && o->n_cases < RUN_MAX_CASES; k++)
+			o->cases[o->n_cases++] = *k;
+	}
+	if (!c->accel || !strcmp(c->accel, "auto"))
+		o->accel = ACCEL_AUTO;
+	else if (!strcmp(c->accel, "tcg"))
+		o->accel = ACCEL_TCG;
+	else if (!strcmp(c->accel, "kvm"))
+		o->accel = ACCEL_KVM;
+	else {
+		rc = usage_error("bad --accel '%s' (auto, tcg or kvm)", c->accel);
+		goto out;
+	}
+	if (c->tap_version == 0)
+		c->tap_version = 14;
+	if (c->tap_version != 13 && c->tap_version != 14) {
+		rc = usage_error("bad --tap-version %d (13 or 14)",
+				 c->tap_version);
+		goto out;
+	}
+	o->tap_version = c->tap_version;
+	if (c->uri && check_uri(c->uri, err) < 0) {
+		rc = usage_error("%s", err);
+		goto out;
+	}
+	o->uri = c->uri;
+	if (c->inject && parse_fault(c->inject, &o->fault, err) < 0) {
+		rc = usage_error("%s", err);
+		goto out;
+	}
+	o->results_root = c->results ? c->results : "results";
+	o->image_dir = c->image;
+out:
+	g_option_context_free(ctx);
+	return rc;
+}
+
+static int cmd_list(struct run_opts *o)
+{
+	const struct case_desc *const *k;
+	struct cell cells[6];
+	char *vreason = NULL, *areason = NULL, *kernel = NULL, *initrd = NULL;
+	char err[ERRLEN];
+	bool vok = lab_probe_vhost(&vreason);
+	const char *accel = lab_pick_accel(o->accel, &areason);
+	int n, i;
+
+	printf("cases:\n");
+	for (k = case_table; *k; k++)
+		printf("  %-10s %s\n  %-10s (%s)\n", (*k)->name, (*k)->summary,
+		       "", (*k)->plan);
+	printf("cells:\n");
+	n = run_cells(o, cells, vok, "vhost-net not available on this host");
+	for (i = 0; i < n; i++)
+		printf("  %-20s %s%s\n", cells[i].name,
+		       cells[i].skip ? "SKIP: " : "runs",
+		       cells[i].skip ? cells[i].skip : "");
+	printf("host:\n  accelerator: %s (%s)\n", accel, areason);
+	printf("  vhost-net: %s\n", vok ? "available" : vreason);
+	if (run_find_image(o->image_dir, &kernel, &initrd, err) == 0)
+		printf("  guest image: %s\n", o->image_dir);
+	else
+		printf("  guest image: missing (%s)\n", err);
+	printf("  lab: %s\n", o->uri ? o->uri : "private (network namespace, "
+	       "own libvirtd; needs root)");
+	g_free(vreason);
+	g_free(areason);
+	g_free(kernel);
+	g_free(initrd);
+	return EXIT_PASS;
+}
+
+static int cmd_cleanup(int argc, char **argv)
+{
+	char *uri = NULL;
+	GOptionEntry entries[] = {
+		{ "connect", 0, 0, G_OPTION_ARG_STRING, &uri,
+		  "also remove nicq-* domains and networks there", "URI" },
+		{ NULL }
+	};
+	GOptionContext *ctx = g_option_context_new(NULL);
+	GError *gerr = NULL;
+	char err[ERRLEN];
+	int n, rc = EXIT_PASS;
+
+	g_option_context_set_summary(ctx, "Remove what earlier nicq runs "
+				     "left behind.");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, &gerr)) {
+		rc = usage_error("%s", gerr->message);
+		g_error_free(gerr);
+	} else if (uri && check_uri(uri, err) < 0) {
+		rc = usage_error("%s", err);
+	} else if ((n = lab_cleanup(uri, err)) < 0) {
+		fprintf(stderr, "nicq: %s\n", err);
+		rc = EXIT_INFRA;
+	} else {
+		fprintf(stderr, "nicq: cleanup removed %d item%s\n", n,
+			n == 1 ? "" : "s");
+	}
+	g_option_context_free(ctx);
+	g_free(uri);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct run_opts o;
+	struct cli c;
+	char *image = NULL;
+	int rc;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	memset(&o, 0, sizeof(o));
+	memset(&c, 0, sizeof(c));
+	if (argc < 2) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		fputs(usage_text, stdout);
+		return EXIT_PASS;
+	}
+	if (!strcmp(argv[1], "cleanup"))
+		return cmd_cleanup(argc - 1, argv + 1);
+	if (strcmp(argv[1], "run") && strcmp(argv[1], "list"))
+		return usage_error("unknown command '%s' (list, run, cleanup)",
+				   argv[1]);
+	rc = parse_run_cli(argc - 1, argv + 1, argv[1], &o, &c);
+	if (rc)
+		return rc;
+	if (!o.image_dir)
+		o.image_dir = image = default_image_dir();
+	if (!strcmp(argv[1], "list")) {
+		rc = cmd_list(&o);
+	} else {
+		interrupt_install();
+		rc = run_matrix(&o);
+	}
+	g_free(image);
+	g_free(c.models);
+	g_free(c.vhost);
+	g_free(c.cases);
+	g_free(c.profile);
+	g_free(c.config);
+	g_free(c.results);
+	g_free(c.uri);
+	g_free(c.accel);
+	g_free(c.image);
+	g_free(c.inject);
+	return rc;
+}

@@ -1,0 +1,676 @@
+/* run.c - see run.h. */
+#include "run.h"
+#include "capture.h"
+#include "klog.h"
+#include "ssh.h"
+#include "tap.h"
+#include "util.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const model_names[NIC_MODEL_COUNT] = {
+	[NIC_RTL8139] = "rtl8139",
+	[NIC_E1000] = "e1000",
+	[NIC_VIRTIO] = "virtio",
+};
+
+/* QEMU device names, to check the host's QEMU has the model. */
+static const char *const model_devices[NIC_MODEL_COUNT] = {
+	[NIC_RTL8139] = "\"rtl8139\"",
+	[NIC_E1000] = "\"e1000\"",
+	[NIC_VIRTIO] = "\"virtio-net-pci\"",
+};
+
+int model_from_name(const char *name)
+{
+	int m;
+
+	for (m = 0; m < NIC_MODEL_COUNT; m++)
+		if (!strcmp(name, model_names[m]))
+			return m;
+	return -1;
+}
+
+const char *model_name(enum nic_model m)
+{
+	return model_names[m];
+}
+
+/* The host QEMU's device list, read once. */
+static const char *qemu_devices(void)
+{
+	static char *devices;
+	char *argv[] = { "qemu-system-x86_64", "-device", "help", NULL };
+	struct proc_result r;
+
+	if (devices)
+		return devices;
+	if (spawn_run(argv, 20000, &r, NULL) == 0 && r.status == 0) {
+		devices = g_strconcat(r.out, r.errout, NULL);
+	} else {
+		devices = g_strdup("");
+	}
+	proc_result_clear(&r);
+	return devices;
+}
+
+int run_cells(const struct run_opts *opts, struct cell *cells,
+	      bool vhost_ok, const char *vhost_reason)
+{
+	int m, v, n = 0;
+
+	for (m = 0; m < NIC_MODEL_COUNT; m++) {
+		for (v = 0; v < 2; v++) {
+			struct cell *c;
+
+			if (!opts->model[m] || !opts->vhost[v])
+				continue;
+			c = &cells[n++];
+			memset(c, 0, sizeof(*c));
+			c->model = (enum nic_model)m;
+			c->vhost = v == 1;
+			snprintf(c->name, sizeof(c->name), "%s vhost=%s",
+				 model_names[m], v ? "on" : "off");
+			snprintf(c->slug, sizeof(c->slug), "%s-vhost-%s",
+				 model_names[m], v ? "on" : "off");
+			if (c->vhost && !vhost_ok)
+				c->skip = vhost_reason;
+			else if (c->vhost && m != NIC_VIRTIO)
+				c->skip = "vhost-net backs only virtio-net; "
+					  "this model has no vhost backend";
+			else if (opts->uri == NULL &&
+				 !strstr(qemu_devices(), model_devices[m]))
+				c->skip = "the host QEMU lacks this NIC model";
+		}
+	}
+	return n;
+}
+
+int run_find_image(const char *dir, char **kernel, char **initrd, char *err)
+{
+	char *k = g_build_filename(dir, "vmlinuz", NULL);
+	char *i = g_build_filename(dir, "initrd.img", NULL);
+
+	if (!g_file_test(k, G_FILE_TEST_IS_REGULAR) ||
+	    !g_file_test(i, G_FILE_TEST_IS_REGULAR)) {
+		err_set(err, "guest image not found in '%s' (no %s); build it "
+			"with 'make guest'", dir,
+			g_file_test(k, G_FILE_TEST_IS_REGULAR) ? "initrd.img" :
+			"vmlinuz");
+		g_free(k);
+		g_free(i);
+		return -1;
+	}
+	*kernel = k;
+	*initrd = i;
+	return 0;
+}
+
+/* ---- helpers cases use -------------------------------------------- */
+
+void case_fail(struct case_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_string_append_printf(ctx->why, "%s%s", ctx->why->len ? "; " : "",
+			       msg);
+	g_free(msg);
+}
+
+int case_host_run(struct case_ctx *ctx, char *const argv[], int timeout_ms,
+		  struct proc_result *res)
+{
+	char err[ERRLEN] = "";
+	GString *cmd = g_string_new(NULL);
+	char *const *a;
+	int rc;
+
+	for (a = argv; *a; a++) {
+		char *q = shq(*a);
+
+		g_string_append_printf(cmd, "%s%s", cmd->len ? " " : "", q);
+		g_free(q);
+	}
+	rc = lab_exec(ctx->lab, argv, timeout_ms, res, err);
+	if (rc < 0)
+		file_appendf(ctx->transcript, NULL, "### host $ %s\n### "
+			     "cannot run: %s\n\n", cmd->str, err);
+	else
+		file_appendf(ctx->transcript, NULL,
+			     "### host $ %s\n### exit=%d%s elapsed=%lldms\n"
+			     "--- stdout\n%s\n--- stderr\n%s\n\n", cmd->str,
+			     res->status, res->timed_out ? " (timed out)" : "",
+			     (long long)res->elapsed_ms, res->out,
+			     res->errout);
+	g_string_free(cmd, TRUE);
+	return rc;
+}
+
+int case_guest_run(struct case_ctx *ctx, const char *cmd, int timeout_ms,
+		   struct proc_result *res)
+{
+	char err[ERRLEN] = "";
+
+	if (sshc_run(ctx->ssh, cmd, NULL, 0, timeout_ms, res, err) < 0) {
+		case_fail(ctx, "guest command failed: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+void case_captures_stop(struct case_ctx *ctx)
+{
+	struct capture_stats st;
+	char err[ERRLEN];
+
+	if (!ctx->nic.cap)
+		return;
+	if (capture_stop(ctx->nic.cap, &st, err) < 0)
+		case_fail(ctx, "%s", err);
+	ctx->nic.cap = NULL;
+	diag_map(ctx->diag, "capture");
+	diag_str(ctx->diag, "interface", "%s", ctx->nic.tap);
+	diag_int(ctx->diag, "frames", (long long)st.frames);
+	diag_int(ctx->diag, "kernel_dropped", (long long)st.kernel_dropped);
+	diag_end(ctx->diag);
+	if (st.kernel_dropped)
+		case_fail(ctx, "capture on %s lost %llu frames in the kernel: "
+			  "the pcap cannot vouch for what got through",
+			  ctx->nic.tap, (unsigned long long)st.kernel_dropped);
+}
+
+/* ---- fault injection (negative controls) ------------------------- */
+
+static int fault_apply(struct case_ctx *ctx, const struct fault *f)
+{
+	char *rules;
+	char *argv[] = { "nft", "-f", NULL, NULL };
+	char *path;
+	struct proc_result r;
+	int rc;
+
+	if (!f->drop_pct && !f->drop_frag)
+		return 0;
+	/*
+	 * On the tap's egress hook: frames the bridge sends toward the guest
+	 * are dropped before the capture sees them, so the pcap shows what
+	 * really reached the guest's wire.
+	 */
+	rules = g_strdup_printf(
+		"table netdev nicq_fault {\n"
+		"  chain egress {\n"
+		"    type filter hook egress device \"%s\" priority 0;\n"
+		"%s%s"
+		"  }\n"
+		"}\n", ctx->nic.tap,
+		f->drop_pct ? "" : "",
+		"");
+	if (f->drop_pct) {
+		char *more = g_strdup_printf(
+			"%s    ip protocol icmp numgen random mod 100 < %d drop\n",
+			"", f->drop_pct);
+		char *r2 = g_strdup_printf(
+			"table netdev nicq_fault {\n"
+			"  chain egress {\n"
+			"    type filter hook egress device \"%s\" priority 0;\n"
+			"%s%s"
+			"  }\n"
+			"}\n", ctx->nic.tap, more,
+			f->drop_frag ? "    ip frag-off & 0x1fff != 0 drop\n" : "");
+		g_free(rules);
+		g_free(more);
+		rules = r2;
+	} else if (f->drop_frag) {
+		g_free(rules);
+		rules = g_strdup_printf(
+			"table netdev nicq_fault {\n"
+			"  chain egress {\n"
+			"    type filter hook egress device \"%s\" priority 0;\n"
+			"    ip frag-off & 0x1fff != 0 drop\n"
+			"  }\n"
+			"}\n", ctx->nic.tap);
+	}
+	path = g_build_filename(ctx->dir, "fault.nft", NULL);
+	file_write(path, rules, strlen(rules), NULL);
+	argv[2] = path;
+	rc = case_host_run(ctx, argv, 10000, &r);
+	if (rc == 0 && r.status != 0) {
+		case_fail(ctx, "cannot inject fault: %s", g_strstrip(r.errout));
+		rc = -1;
+	}
+	if (rc == 0) {
+		diag_map(ctx->diag, "injected_fault");
+		if (f->drop_pct)
+			diag_str(ctx->diag, "drop", "%d%% of ICMP toward the "
+				 "guest on %s", f->drop_pct, ctx->nic.tap);
+		if (f->drop_frag)
+			diag_str(ctx->diag, "drop_fragments", "non-first IPv4 "
+				 "fragments toward the guest on %s",
+				 ctx->nic.tap);
+		diag_end(ctx->diag);
+	}
+	proc_result_clear(&r);
+	g_free(path);
+	g_free(rules);
+	return rc;
+}
+
+static void fault_remove(struct case_ctx *ctx, const struct fault *f)
+{
+	char *argv[] = { "nft", "delete", "table", "netdev", "nicq_fault",
+			 NULL };
+	struct proc_result r;
+
+	if (!f->drop_pct && !f->drop_frag)
+		return;
+	if (case_host_run(ctx, argv, 10000, &r) == 0)
+		proc_result_clear(&r);
+}
+
+/* ---- one case in one cell ----------------------------------------- */
+
+struct run_state {
+	const struct run_opts *opts;
+	struct lab *lab;
+	struct ssh_ident *ident;
+	struct tap *tap;
+	char *run_dir;
+	char *kernel, *initrd;
+	char *net_name;
+	unsigned guest_seq;
+	bool infra_failed;
+	char infra_why[ERRLEN];
+};
+
+static void klog_check(struct case_ctx *ctx, const char *what,
+		       const char *text)
+{
+	GPtrArray *hits = NULL;
+	char err[ERRLEN];
+	guint i;
+
+	if (klog_scan(text, strlen(text), &hits, err) < 0) {
+		case_fail(ctx, "cannot scan %s: %s", what, err);
+		return;
+	}
+	if (hits->len) {
+		const struct klog_hit *h = hits->pdata[0];
+
+		case_fail(ctx, "%s shows %u kernel problem%s, first: line %u: "
+			  "%s", what, hits->len, hits->len == 1 ? "" : "s",
+			  h->line, h->text);
+	}
+	diag_list(ctx->diag, what);
+	for (i = 0; i < hits->len && i < 5; i++) {
+		const struct klog_hit *h = hits->pdata[i];
+
+		diag_str(ctx->diag, NULL, "line %u: %s: %s", h->line, h->kind,
+			 h->text);
+	}
+	diag_end(ctx->diag);
+	klog_hits_free(hits);
+}
+
+static char *kernel_cmdline(struct run_state *rs, const struct nic_under_test *n)
+{
+	const char *pub = ssh_ident_pubkey(rs->ident);
+	char *key = g_strdup(pub), *sp = strchr(key, ' '), *line;
+
+	if (sp)
+		*sp = ':';
+	line = g_strdup_printf("console=ttyS0 panic=-1 nicq.hostname=nicq-guest "
+			       "nicq.authkey=%s nicq.if=%s,%s/16,0", key,
+			       n->mac, n->ip);
+	g_free(key);
+	return line;
+}
+
+static enum verdict run_case(struct run_state *rs, const struct cell *cell,
+			     const struct case_desc *cd, struct diag *d,
+			     GString *why)
+{
+	const struct run_opts *o = rs->opts;
+	struct case_ctx ctx = { 0 };
+	struct domain_spec spec = { 0 };
+	char err[ERRLEN] = "";
+	char *name = NULL, *cmdline = NULL, *console = NULL, *measured = NULL;
+	char *dmesg_path = NULL;
+	enum verdict v = V_ERROR;
+	unsigned k = ++rs->guest_seq;
+	struct proc_result r;
+	char *text;
+
+	ctx.desc = cd;
+	ctx.cell = cell;
+	ctx.prof = &o->prof;
+	ctx.lab = rs->lab;
+	ctx.diag = d;
+	ctx.why = why;
+	ctx.dir = g_build_filename(rs->run_dir, cell->slug, cd->name, NULL);
+	ctx.transcript = g_build_filename(ctx.dir, "transcript.txt", NULL);
+	if (mkdir_p(ctx.dir, err) < 0) {
+		case_fail(&ctx, "%s", err);
+		goto out;
+	}
+	snprintf(ctx.nic.mac, sizeof(ctx.nic.mac), "52:54:00:18:%02x:%02x",
+		 (k >> 8) & 0xff, k & 0xff);
+	snprintf(ctx.nic.tap, sizeof(ctx.nic.tap), "nq%.6st%u", rs->lab->id,
+		 k % 10000);
+	snprintf(ctx.nic.ip, sizeof(ctx.nic.ip), "198.18.%u.%u",
+		 1 + (k / 250) % 250, 2 + k % 250);
+	snprintf(ctx.nic.host_ip, sizeof(ctx.nic.host_ip), "198.18.0.1");
+	text = g_strdup_printf("g%u", k);
+	name = lab_name(rs->lab, text);
+	g_free(text);
+	console = g_build_filename(ctx.dir, "console.log", NULL);
+	cmdline = kernel_cmdline(rs, &ctx.nic);
+
+	spec.name = name;
+	spec.type = !strcmp(rs->lab->accel_name, "kvm") ? "kvm" : "qemu";
+	spec.memory_mib = o->prof.guest_memory_mib;
+	spec.vcpus = 1;
+	spec.kernel = rs->kernel;
+	spec.initrd = rs->initrd;
+	spec.cmdline = cmdline;
+	spec.console_log = console;
+	spec.pm_suspend_to_mem = true;
+	spec.n_nics = 1;
+	spec.nics[0].model = cell->model;
+	memcpy(spec.nics[0].mac, ctx.nic.mac, sizeof(ctx.nic.mac));
+	spec.nics[0].network = rs->net_name;
+	spec.nics[0].target = ctx.nic.tap;
+	spec.nics[0].vhost = cell->vhost;
+
+	diag_map(d, "guest");
+	diag_str(d, "domain", "%s", name);
+	diag_str(d, "accel", "%s", rs->lab->accel_name);
+	diag_str(d, "nic", "%s mac %s tap %s address %s", model_name(cell->model),
+		 ctx.nic.mac, ctx.nic.tap, ctx.nic.ip);
+	if (guest_boot(rs->lab, &spec, o->prof.boot_timeout_s * 1000,
+		       &ctx.guest, err) < 0) {
+		diag_end(d);
+		case_fail(&ctx, "%s", err);
+		goto out;
+	}
+	diag_int(d, "boot_ms", (long long)ctx.guest->boot_ms);
+	text = g_build_filename(ctx.dir, "domain.xml", NULL);
+	file_write(text, ctx.guest->xml, strlen(ctx.guest->xml), NULL);
+	g_free(text);
+	if (guest_check_vhost(ctx.guest, 0, cell->vhost, &measured, err) < 0) {
+		diag_str(d, "vhost", "%s", measured ? measured : "unknown");
+		diag_end(d);
+		case_fail(&ctx, "%s", err);
+		goto out;
+	}
+	diag_str(d, "vhost", "%s", measured);
+	ctx.nic.ifname = guest_ifname(ctx.guest, ctx.nic.mac);
+	diag_str(d, "guest_interface", "%s",
+		 ctx.nic.ifname ? ctx.nic.ifname : "(not found)");
+	diag_end(d);
+	if (ctx.guest->marker_errors)
+		case_fail(&ctx, "guest reported at boot: %s",
+			  ctx.guest->marker_errors);
+	if (!ctx.nic.ifname) {
+		case_fail(&ctx, "the guest has no interface with MAC %s",
+			  ctx.nic.mac);
+		goto out;
+	}
+	if (sshc_connect(ctx.nic.ip, 22, ctx.guest->hostkey, rs->ident, 30000,
+			 &ctx.ssh, err) < 0) {
+		case_fail(&ctx, "%s", err);
+		goto out;
+	}
+	sshc_set_transcript(ctx.ssh, ctx.transcript);
+
+	ctx.nic.pcap = g_strdup_printf("%s/capture-%s.pcap", ctx.dir,
+				       ctx.nic.tap);
+	if (capture_start(ctx.nic.tap, ctx.nic.pcap, cd->capture_snaplen,
+			  &ctx.nic.cap, err) < 0) {
+		case_fail(&ctx, "%s", err);
+		goto out;
+	}
+	if (fault_apply(&ctx, &o->fault) < 0)
+		goto out;
+	v = cd->run(&ctx);
+	fault_remove(&ctx, &o->fault);
+	case_captures_stop(&ctx);
+
+	/* Every case also answers for the guest's kernel log. */
+	if (sshc_run(ctx.ssh, "dmesg", NULL, 0, 20000, &r, err) == 0 &&
+	    r.status == 0) {
+		dmesg_path = g_build_filename(ctx.dir, "dmesg.txt", NULL);
+		file_write(dmesg_path, r.out, strlen(r.out), NULL);
+		klog_check(&ctx, "dmesg", r.out);
+		proc_result_clear(&r);
+	} else {
+		case_fail(&ctx, "cannot read the guest's kernel log: %s",
+			  err[0] ? err : "dmesg failed");
+		proc_result_clear(&r);
+	}
+out:
+	if (ctx.nic.cap)
+		case_captures_stop(&ctx);
+	sshc_free(ctx.ssh);
+	guest_destroy(ctx.guest);
+	if (console && file_read(console, &text, NULL, NULL) == 0) {
+		klog_check(&ctx, "console", text);
+		g_free(text);
+	}
+	diag_map(d, "artifacts");
+	diag_str(d, "dir", "%s", ctx.dir);
+	if (ctx.nic.pcap)
+		diag_str(d, "pcap", "%s", ctx.nic.pcap);
+	diag_str(d, "console", "%s", console ? console : "");
+	diag_str(d, "transcript", "%s", ctx.transcript);
+	if (dmesg_path)
+		diag_str(d, "dmesg", "%s", dmesg_path);
+	diag_end(d);
+	if (interrupted())
+		v = V_ERROR;
+	else if (v == V_PASS && why->len)
+		v = V_FAIL;
+	else if (v != V_SKIP && v != V_PASS && !why->len)
+		case_fail(&ctx, "case ended without a verdict");
+	if (v == V_ERROR && !why->len)
+		g_string_append(why, "case could not run");
+	g_free(ctx.nic.ifname);
+	g_free(ctx.nic.pcap);
+	g_free(ctx.dir);
+	g_free(ctx.transcript);
+	g_free(name);
+	g_free(cmdline);
+	g_free(console);
+	g_free(measured);
+	g_free(dmesg_path);
+	return v;
+}
+
+/* ---- the matrix ------------------------------------------------------ */
+
+static char *make_run_id(const char *lab_id)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	return g_strdup_printf("%s-%s", stamp, lab_id);
+}
+
+static int open_segment(struct run_state *rs, char *err)
+{
+	struct net_spec ns = { 0 };
+	char *bridge = g_strdup_printf("nq%sbr0", rs->lab->id);
+	int rc;
+
+	rs->net_name = lab_name(rs->lab, "seg0");
+	ns.name = rs->net_name;
+	ns.bridge = bridge;
+	ns.ip = "198.18.0.1";
+	ns.prefix = 16;
+	rc = lab_segment_add(rs->lab, &ns, err);
+	g_free(bridge);
+	return rc;
+}
+
+int run_matrix(const struct run_opts *o)
+{
+	struct run_state rs = { .opts = o };
+	struct lab_opts lo = { .uri = o->uri, .accel = o->accel };
+	struct cell cells[6];
+	char err[ERRLEN] = "";
+	char *tap_path = NULL, *logs = NULL, *vreason = NULL;
+	FILE *tapf = NULL;
+	int n_cells, i, j, rc = EXIT_PASS, failed = 0;
+	bool vhost_ok;
+
+	if (run_find_image(o->image_dir, &rs.kernel, &rs.initrd, err) < 0) {
+		fprintf(stderr, "nicq: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (!o->uri && lab_check_leftovers(err) < 0) {
+		fprintf(stderr, "nicq: %s\n", err);
+		rc = EXIT_INFRA;
+		goto out;
+	}
+	vhost_ok = lab_probe_vhost(&vreason);
+	n_cells = run_cells(o, cells, vhost_ok,
+			    "vhost-net not available on this host");
+
+	/* Results folder and TAP before the lab, so a bail-out is recorded. */
+	{
+		char id[8];
+
+		for (i = 0; i < 6; i++)
+			id[i] = "abcdefghijklmnopqrstuvwxyz0123456789"
+				[g_random_int_range(0, 36)];
+		id[6] = '\0';
+		rs.run_dir = g_build_filename(o->results_root,
+					      make_run_id(id), NULL);
+	}
+	if (mkdir_p(rs.run_dir, err) < 0) {
+		fprintf(stderr, "nicq: %s\n", err);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	tap_path = g_build_filename(rs.run_dir, "run.tap", NULL);
+	tapf = fopen(tap_path, "w");
+	if (!tapf) {
+		fprintf(stderr, "nicq: cannot write '%s': %s\n", tap_path,
+			strerror(errno));
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	rs.tap = tap_new(stdout, tapf, o->tap_version);
+	tap_comment(rs.tap, "nicq run %s", rs.run_dir);
+	tap_comment(rs.tap, "profile %s", o->prof.name);
+	tap_plan(rs.tap, n_cells);
+
+	logs = g_build_filename(rs.run_dir, "lab", NULL);
+	lo.log_dir = logs;
+	if (lab_open(&lo, &rs.lab, err) < 0) {
+		char *why = g_strdup_printf("lab will not start: %s", err);
+
+		tap_bail(rs.tap, why);
+		fprintf(stderr, "nicq: %s\n", why);
+		g_free(why);
+		rc = o->uri ? EXIT_USAGE : EXIT_INFRA;
+		goto out;
+	}
+	tap_comment(rs.tap, "lab: %s%s%s", rs.lab->private_lab ?
+		    "private, namespace " : "libvirt ",
+		    rs.lab->private_lab ? rs.lab->netns : rs.lab->uri, "");
+	tap_comment(rs.tap, "accelerator: %s (%s)", rs.lab->accel_name,
+		    rs.lab->accel_reason);
+	if (!vhost_ok)
+		tap_comment(rs.tap, "vhost-net: unavailable (%s)", vreason);
+	if (ssh_ident_new(&rs.ident, err) < 0 || open_segment(&rs, err) < 0) {
+		tap_bail(rs.tap, err);
+		fprintf(stderr, "nicq: %s\n", err);
+		rc = EXIT_INFRA;
+		goto out;
+	}
+
+	for (i = 0; i < n_cells && !interrupted(); i++) {
+		const struct cell *c = &cells[i];
+
+		tap_subtest_begin(rs.tap, c->name);
+		tap_plan(rs.tap, o->n_cases);
+		for (j = 0; j < o->n_cases; j++) {
+			const struct case_desc *cd = o->cases[j];
+			struct diag *d = diag_new();
+			GString *why = g_string_new(NULL);
+			enum verdict v;
+
+			if (c->skip) {
+				tap_point(rs.tap, TAP_SKIP, cd->name, c->skip,
+					  NULL);
+				diag_free(d);
+				g_string_free(why, TRUE);
+				continue;
+			}
+			if (interrupted()) {
+				tap_point(rs.tap, TAP_NOT_OK, cd->name, NULL,
+					  NULL);
+				diag_free(d);
+				g_string_free(why, TRUE);
+				continue;
+			}
+			diag_str(d, "case", "%s", cd->summary);
+			diag_str(d, "plan", "%s", cd->plan);
+			v = run_case(&rs, c, cd, d, why);
+			if (v != V_PASS && v != V_SKIP)
+				diag_str(d, "failure", "%s", why->str);
+			if (v == V_SKIP)
+				tap_point(rs.tap, TAP_SKIP, cd->name, why->str, d);
+			else
+				tap_point(rs.tap, v == V_PASS ? TAP_OK :
+					  TAP_NOT_OK, cd->name, NULL, d);
+			if (v != V_PASS && v != V_SKIP)
+				failed++;
+			diag_free(d);
+			g_string_free(why, TRUE);
+		}
+		tap_subtest_end(rs.tap, c->name, c->skip, NULL);
+	}
+	for (; i < n_cells; i++) {
+		/* interrupted: the remaining cells did not run */
+		tap_point(rs.tap, TAP_NOT_OK, cells[i].name, NULL, NULL);
+	}
+	if (interrupted()) {
+		tap_comment(rs.tap, "interrupted by signal %d; lab torn down",
+			    interrupt_signal());
+		rc = EXIT_INFRA;
+	} else if (failed) {
+		rc = EXIT_FAIL;
+	}
+out:
+	if (rs.lab)
+		lab_close(rs.lab);
+	ssh_ident_free(rs.ident);
+	if (rs.tap)
+		tap_free(rs.tap);
+	if (tapf)
+		fclose(tapf);
+	if (rs.run_dir && rc != EXIT_USAGE)
+		fprintf(stderr, "nicq: results in %s\n", rs.run_dir);
+	g_free(rs.run_dir);
+	g_free(rs.kernel);
+	g_free(rs.initrd);
+	g_free(rs.net_name);
+	g_free(tap_path);
+	g_free(logs);
+	g_free(vreason);
+	return rc;
+}

@@ -1,0 +1,837 @@
+/*
+ * ssh.c - see ssh.h.
+ *
+ * Once logged in, the session is non-blocking for good and driven by one
+ * ssh_event: every wait is ssh_event_dopoll() with a slice of the caller's
+ * deadline, so no libssh call can block on a dead guest.  Channel output is
+ * taken by callbacks into the owning job's buffers as packets arrive, whichever
+ * job is being waited for; that keeps every channel's window open, so
+ * background jobs progress while a foreground command runs.
+ */
+#include "ssh.h"
+
+#include <glib.h>
+#include <libssh/callbacks.h>
+#include <libssh/libssh.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define POLL_SLICE_MS	100	/* longest wait between interrupted() checks */
+#define WRITE_CHUNK	(256 * 1024)
+#define TRANSCRIPT_MAX	(64 * 1024)	/* per stream, per record */
+#define CMD_SHOWN	80	/* characters of a command in error messages */
+
+struct ssh_ident {
+	ssh_key key;
+	char *pub;
+};
+
+struct sshc {
+	ssh_session sess;
+	ssh_event ev;
+	char *host;
+	int port;
+	char *transcript;
+	int64_t t0;		/* mono_ms() when logged in */
+	unsigned seq;		/* commands run so far */
+	GList *jobs;		/* background jobs not yet freed */
+	bool dead;
+	char deaderr[ERRLEN];
+};
+
+enum job_state { J_OPENING, J_EXEC, J_RUNNING, J_DONE };
+
+struct sshc_job {
+	struct sshc *s;		/* NULL once detached by sshc_free() */
+	ssh_channel ch;
+	struct ssh_channel_callbacks_struct cb;
+	enum job_state state;
+	char *cmd;
+	unsigned seq;
+	bool background, collected;
+
+	const unsigned char *in;
+	size_t in_len, in_off;
+	bool in_stop, eof_sent;
+
+	GString *out, *errout;
+	bool got_eof, got_close, has_status;
+	int status;
+	char *signame;		/* exit-signal name, if any */
+	bool timed_out, interrupted;
+
+	int64_t t_start, t_end;
+	struct timespec wall_start;
+};
+
+/* ---- identity ---- */
+
+int ssh_ident_new(struct ssh_ident **out, char *err)
+{
+	struct ssh_ident *id = g_new0(struct ssh_ident, 1);
+	char *b64 = NULL;
+
+	if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &id->key) != SSH_OK) {
+		err_set(err, "cannot generate an ed25519 key");
+		goto fail;
+	}
+	if (ssh_pki_export_pubkey_base64(id->key, &b64) != SSH_OK) {
+		err_set(err, "cannot export the ed25519 public key");
+		goto fail;
+	}
+	id->pub = g_strdup_printf("ssh-ed25519 %s", b64);
+	ssh_string_free_char(b64);
+	*out = id;
+	return 0;
+fail:
+	ssh_ident_free(id);
+	return -1;
+}
+
+const char *ssh_ident_pubkey(const struct ssh_ident *id)
+{
+	return id->pub;
+}
+
+void ssh_ident_free(struct ssh_ident *id)
+{
+	if (!id)
+		return;
+	ssh_key_free(id->key);
+	g_free(id->pub);
+	g_free(id);
+}
+
+/* ---- session plumbing ---- */
+
+static int slice(int64_t deadline)
+{
+	int64_t left = deadline_left(deadline);
+
+	return left < POLL_SLICE_MS ? (int)left : POLL_SLICE_MS;
+}
+
+/* One round of the event loop: wait for the socket at most one slice. */
+static void pump(struct sshc *s, int64_t deadline)
+{
+	if (ssh_event_dopoll(s->ev, slice(deadline)) == SSH_ERROR)
+		poll(NULL, 0, 10);	/* don't spin if polling itself fails */
+}
+
+/* 0 while the session is up; else -1 with the reason in err. */
+static int alive(struct sshc *s, char *err)
+{
+	if (!s->dead && ssh_is_connected(s->sess) &&
+	    !(ssh_get_status(s->sess) & (SSH_CLOSED | SSH_CLOSED_ERROR)))
+		return 0;
+	if (!s->dead) {
+		s->dead = true;
+		snprintf(s->deaderr, sizeof(s->deaderr),
+			 "connection to %s:%d lost: %s", s->host, s->port,
+			 ssh_get_error(s->sess));
+	}
+	err_set(err, "%s", s->deaderr);
+	return -1;
+}
+
+static bool pin_valid(const char *pin)
+{
+	size_t i;
+
+	for (i = 0; pin[i]; i++)
+		if (!g_ascii_isxdigit(pin[i]))
+			return false;
+	return i == 64;
+}
+
+static ssh_session session_new(const char *host, int port, char *err)
+{
+	ssh_session sess = ssh_new();
+	bool no = false;
+	int yes = 1;
+
+	if (!sess) {
+		err_set(err, "cannot allocate an SSH session");
+		return NULL;
+	}
+	if (ssh_options_set(sess, SSH_OPTIONS_HOST, host) < 0 ||
+	    ssh_options_set(sess, SSH_OPTIONS_PORT, &port) < 0 ||
+	    ssh_options_set(sess, SSH_OPTIONS_USER, "root") < 0 ||
+	    ssh_options_set(sess, SSH_OPTIONS_PROCESS_CONFIG, &no) < 0 ||
+	    ssh_options_set(sess, SSH_OPTIONS_KNOWNHOSTS, "/dev/null") < 0 ||
+	    ssh_options_set(sess, SSH_OPTIONS_GLOBAL_KNOWNHOSTS,
+			    "/dev/null") < 0 ||
+	    ssh_options_set(sess, SSH_OPTIONS_HOSTKEYS, "ssh-ed25519") < 0 ||
+	    ssh_options_set(sess, SSH_OPTIONS_NODELAY, &yes) < 0) {
+		err_set(err, "cannot set SSH options for %s: %s", host,
+			ssh_get_error(sess));
+		ssh_free(sess);
+		return NULL;
+	}
+	ssh_set_blocking(sess, 0);
+	return sess;
+}
+
+static void session_drop(struct sshc *s)
+{
+	if (!s->sess)
+		return;
+	ssh_event_remove_session(s->ev, s->sess);
+	ssh_disconnect(s->sess);
+	ssh_free(s->sess);
+	s->sess = NULL;
+}
+
+enum { ATTEMPT_OK, ATTEMPT_RETRY, ATTEMPT_FATAL };
+
+static int check_hostkey(struct sshc *s, const char *want, char *err)
+{
+	ssh_key key = NULL;
+	unsigned char *hash = NULL;
+	size_t hlen = 0;
+	char *got;
+	int rc = -1;
+
+	if (ssh_get_server_publickey(s->sess, &key) != SSH_OK) {
+		err_set(err, "cannot get the host key of %s: %s", s->host,
+			ssh_get_error(s->sess));
+		return -1;
+	}
+	if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash,
+				   &hlen) != 0) {
+		err_set(err, "cannot hash the host key of %s", s->host);
+		ssh_key_free(key);
+		return -1;
+	}
+	got = hex_encode(hash, hlen);
+	if (g_ascii_strcasecmp(got, want) == 0)
+		rc = 0;
+	else
+		err_set(err, "host key mismatch for %s: expected sha256 %s, got %s",
+			s->host, want, got);
+	g_free(got);
+	ssh_clean_pubkey_hash(&hash);
+	ssh_key_free(key);
+	return rc;
+}
+
+/* One TCP connect + handshake + host key check + login. */
+static int attempt(struct sshc *s, const char *pin,
+		   const struct ssh_ident *id, int64_t deadline, char *err)
+{
+	bool added = false;
+	int rc;
+
+	s->sess = session_new(s->host, s->port, err);
+	if (!s->sess)
+		return ATTEMPT_FATAL;
+	rc = ssh_connect(s->sess);
+	while (rc == SSH_AGAIN) {
+		if (!added) {
+			if (ssh_event_add_session(s->ev, s->sess) != SSH_OK) {
+				err_set(err, "cannot poll the SSH session");
+				goto fatal;
+			}
+			added = true;
+		}
+		if (interrupted() || deadline_left(deadline) == 0) {
+			err_set(err, "handshake not finished");
+			goto retry;	/* the caller reports it */
+		}
+		pump(s, deadline);
+		rc = ssh_connect(s->sess);
+	}
+	if (rc != SSH_OK) {
+		err_set(err, "%s", ssh_get_error(s->sess));
+		goto retry;
+	}
+	if (!added && ssh_event_add_session(s->ev, s->sess) != SSH_OK) {
+		err_set(err, "cannot poll the SSH session");
+		goto fatal;
+	}
+	if (check_hostkey(s, pin, err) < 0)
+		goto fatal;
+	for (;;) {
+		rc = ssh_userauth_publickey(s->sess, NULL, id->key);
+		if (rc != SSH_AUTH_AGAIN)
+			break;
+		if (interrupted()) {
+			err_set(err, "interrupted while logging in to %s",
+				s->host);
+			goto fatal;
+		}
+		if (deadline_left(deadline) == 0) {
+			err_set(err, "timed out logging in to %s:%d", s->host,
+				s->port);
+			goto fatal;
+		}
+		pump(s, deadline);
+	}
+	if (rc == SSH_AUTH_SUCCESS)
+		return ATTEMPT_OK;
+	if (rc == SSH_AUTH_DENIED)
+		err_set(err, "cannot log in to %s:%d as root: public key refused",
+			s->host, s->port);
+	else if (rc == SSH_AUTH_PARTIAL)
+		err_set(err, "cannot log in to %s:%d as root: server wants more than a public key",
+			s->host, s->port);
+	else
+		err_set(err, "cannot log in to %s:%d as root: %s", s->host,
+			s->port, ssh_get_error(s->sess));
+fatal:
+	session_drop(s);
+	return ATTEMPT_FATAL;
+retry:
+	session_drop(s);
+	return ATTEMPT_RETRY;
+}
+
+int sshc_connect(const char *host, int port, const char *hostkey_sha256,
+		 const struct ssh_ident *id, int timeout_ms,
+		 struct sshc **out, char *err)
+{
+	int64_t start = mono_ms(), deadline = start + timeout_ms;
+	char why[ERRLEN] = "timed out";
+	int backoff = 50, tries = 0, rc;
+	struct sshc *s;
+
+	if (!pin_valid(hostkey_sha256)) {
+		err_set(err, "invalid host key pin '%s': want 64 hex digits",
+			hostkey_sha256);
+		return -1;
+	}
+	s = g_new0(struct sshc, 1);
+	s->host = g_strdup(host);
+	s->port = port;
+	s->ev = ssh_event_new();
+	if (!s->ev) {
+		err_set(err, "cannot allocate an SSH event loop");
+		goto fail;
+	}
+	for (;;) {
+		if (interrupted()) {
+			err_set(err, "interrupted while connecting to %s:%d",
+				host, port);
+			goto fail;
+		}
+		if (deadline_left(deadline) == 0) {
+			err_set(err, "cannot connect to %s:%d within %d ms (%d attempts): %s",
+				host, port, timeout_ms, tries, why);
+			goto fail;
+		}
+		tries++;
+		rc = attempt(s, hostkey_sha256, id, deadline, why);
+		if (rc == ATTEMPT_OK)
+			break;
+		if (rc == ATTEMPT_FATAL) {
+			err_set(err, "%s", why);
+			goto fail;
+		}
+		/* Nothing to wait on while the port is closed: back off. */
+		{
+			int64_t until = mono_ms() + backoff;
+
+			while (!interrupted() && deadline_left(until) > 0 &&
+			       deadline_left(deadline) > 0)
+				poll(NULL, 0, slice(until < deadline ? until
+						    : deadline));
+		}
+		if (backoff < 1000)
+			backoff *= 2;
+	}
+	s->t0 = mono_ms();
+	*out = s;
+	return 0;
+fail:
+	sshc_free(s);
+	return -1;
+}
+
+void sshc_set_transcript(struct sshc *s, const char *path)
+{
+	g_free(s->transcript);
+	s->transcript = g_strdup(path);
+}
+
+/* ---- transcript ---- */
+
+static const struct {
+	const char *name;
+	int num;
+} signals[] = {
+	{ "ABRT", SIGABRT }, { "ALRM", SIGALRM }, { "BUS", SIGBUS },
+	{ "FPE", SIGFPE }, { "HUP", SIGHUP }, { "ILL", SIGILL },
+	{ "INT", SIGINT }, { "KILL", SIGKILL }, { "PIPE", SIGPIPE },
+	{ "QUIT", SIGQUIT }, { "SEGV", SIGSEGV }, { "TERM", SIGTERM },
+	{ "TRAP", SIGTRAP }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
+	{ "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ }, { "SYS", SIGSYS },
+};
+
+static int signal_number(const char *name)
+{
+	size_t i;
+
+	if (g_str_has_prefix(name, "SIG"))
+		name += 3;
+	for (i = 0; i < G_N_ELEMENTS(signals); i++)
+		if (!strcmp(signals[i].name, name))
+			return signals[i].num;
+	return 0;
+}
+
+static void put_stream(GString *rec, const char *what, const GString *buf)
+{
+	size_t shown = buf->len < TRANSCRIPT_MAX ? buf->len : TRANSCRIPT_MAX;
+
+	if (shown < buf->len)
+		g_string_append_printf(rec, "--- %s (%zu bytes, first %zu shown)\n",
+				       what, buf->len, shown);
+	else
+		g_string_append_printf(rec, "--- %s (%zu bytes)\n", what,
+				       buf->len);
+	g_string_append_len(rec, buf->str, (gssize)shown);
+	if (shown && buf->str[shown - 1] != '\n')
+		g_string_append_c(rec, '\n');
+	if (shown < buf->len)
+		g_string_append_printf(rec, "[... truncated: %zu more bytes]\n",
+				       buf->len - shown);
+}
+
+/*
+ * Append one record for j.  outcome overrides the usual "exit N" line
+ * (transport failures, abandoned jobs).  A transcript that cannot be written
+ * must not fail the command, so errors are dropped here.
+ */
+static void transcript_record(struct sshc_job *j, const char *outcome)
+{
+	struct sshc *s = j->s;
+	GString *rec;
+	struct tm tm;
+	char wall[32];
+	FILE *f;
+	int64_t end = j->t_end ? j->t_end : mono_ms();
+
+	if (!s || !s->transcript)
+		return;
+	gmtime_r(&j->wall_start.tv_sec, &tm);
+	strftime(wall, sizeof(wall), "%Y-%m-%dT%H:%M:%S", &tm);
+	rec = g_string_new(NULL);
+	g_string_append_printf(rec, "=== #%u +%.3fs %s.%03ldZ root@%s:%d%s\n",
+			       j->seq, (double)(j->t_start - s->t0) / 1000.0,
+			       wall, j->wall_start.tv_nsec / 1000000, s->host,
+			       s->port, j->background ? " (background)" : "");
+	g_string_append_printf(rec, "$ %s\n", j->cmd);
+	if (outcome)
+		g_string_append(rec, outcome);
+	else if (j->timed_out)
+		g_string_append(rec, "TIMED OUT, killed");
+	else if (j->interrupted)
+		g_string_append(rec, "INTERRUPTED, killed");
+	else if (!j->has_status)
+		g_string_append(rec, "no exit status (channel closed)");
+	else if (j->signame)
+		g_string_append_printf(rec, "killed by signal %s (status %d)",
+				       j->signame, j->status);
+	else
+		g_string_append_printf(rec, "exit %d", j->status);
+	g_string_append_printf(rec, ", %" G_GINT64_FORMAT " ms", end - j->t_start);
+	if (j->in_off == j->in_len)
+		g_string_append_printf(rec, ", stdin %zu bytes\n", j->in_len);
+	else
+		g_string_append_printf(rec, ", stdin %zu of %zu bytes sent\n",
+				       j->in_off, j->in_len);
+	put_stream(rec, "stdout", j->out);
+	put_stream(rec, "stderr", j->errout);
+	g_string_append_c(rec, '\n');
+	f = fopen(s->transcript, "a");
+	if (f) {
+		fwrite(rec->str, 1, rec->len, f);
+		fclose(f);
+	}
+	g_string_free(rec, TRUE);
+}
+
+/* ---- jobs ---- */
+
+static int on_data(ssh_session sess, ssh_channel ch, void *data, uint32_t len,
+		   int is_stderr, void *ud)
+{
+	struct sshc_job *j = ud;
+
+	(void)sess;
+	(void)ch;
+	g_string_append_len(is_stderr ? j->errout : j->out, data, len);
+	return (int)len;
+}
+
+static void on_eof(ssh_session sess, ssh_channel ch, void *ud)
+{
+	struct sshc_job *j = ud;
+
+	(void)sess;
+	(void)ch;
+	j->got_eof = true;
+}
+
+static void on_close(ssh_session sess, ssh_channel ch, void *ud)
+{
+	struct sshc_job *j = ud;
+
+	(void)sess;
+	(void)ch;
+	j->got_close = true;
+}
+
+static void on_exit_status(ssh_session sess, ssh_channel ch, int status,
+			   void *ud)
+{
+	struct sshc_job *j = ud;
+
+	(void)sess;
+	(void)ch;
+	j->has_status = true;
+	j->status = status;
+}
+
+static void on_exit_signal(ssh_session sess, ssh_channel ch,
+			   const char *sig, int core, const char *errmsg,
+			   const char *lang, void *ud)
+{
+	struct sshc_job *j = ud;
+	int n = signal_number(sig);
+
+	(void)sess;
+	(void)ch;
+	(void)core;
+	(void)errmsg;
+	(void)lang;
+	g_free(j->signame);
+	j->signame = g_strdup(sig);
+	j->has_status = true;
+	j->status = n ? 128 + n : -1;
+}
+
+static struct sshc_job *job_new(struct sshc *s, const char *cmd,
+				const void *in, size_t in_len, char *err)
+{
+	struct sshc_job *j;
+
+	if (alive(s, err) < 0)
+		return NULL;
+	j = g_new0(struct sshc_job, 1);
+	j->s = s;
+	j->cmd = g_strdup(cmd);
+	j->seq = ++s->seq;
+	j->in = in;
+	j->in_len = in ? in_len : 0;
+	j->out = g_string_new(NULL);
+	j->errout = g_string_new(NULL);
+	j->status = -1;
+	j->t_start = mono_ms();
+	clock_gettime(CLOCK_REALTIME, &j->wall_start);
+	j->ch = ssh_channel_new(s->sess);
+	if (!j->ch) {
+		err_set(err, "cannot allocate an SSH channel: %s",
+			ssh_get_error(s->sess));
+		g_string_free(j->out, TRUE);
+		g_string_free(j->errout, TRUE);
+		g_free(j->cmd);
+		g_free(j);
+		return NULL;
+	}
+	ssh_callbacks_init(&j->cb);
+	j->cb.userdata = j;
+	j->cb.channel_data_function = on_data;
+	j->cb.channel_eof_function = on_eof;
+	j->cb.channel_close_function = on_close;
+	j->cb.channel_exit_status_function = on_exit_status;
+	j->cb.channel_exit_signal_function = on_exit_signal;
+	ssh_set_channel_callbacks(j->ch, &j->cb);
+	return j;
+}
+
+/*
+ * Stop a job: kill the command if it runs, close and free the channel.
+ * libssh keeps the channel until the server's close arrives, but with our
+ * callbacks removed it no longer touches j.
+ */
+static void job_release(struct sshc_job *j)
+{
+	if (!j->ch)
+		return;
+	if (!j->s->dead && ssh_channel_is_open(j->ch)) {
+		if (j->state == J_RUNNING && !j->got_close &&
+		    !(j->got_eof && j->has_status))
+			ssh_channel_request_send_signal(j->ch, "KILL");
+		ssh_channel_close(j->ch);
+	}
+	ssh_remove_channel_callbacks(j->ch, &j->cb);
+	ssh_channel_free(j->ch);
+	j->ch = NULL;
+	if (!j->t_end)
+		j->t_end = mono_ms();
+	j->state = J_DONE;
+}
+
+static void job_destroy(struct sshc_job *j)
+{
+	if (j->s)
+		job_release(j);
+	g_string_free(j->out, TRUE);
+	g_string_free(j->errout, TRUE);
+	g_free(j->signame);
+	g_free(j->cmd);
+	g_free(j);
+}
+
+/* 1 when the deadline passed or a signal came (flags set), else 0. */
+static int cut_short(struct sshc_job *j, int64_t deadline)
+{
+	if (interrupted())
+		j->interrupted = true;
+	else if (deadline_left(deadline) == 0)
+		j->timed_out = true;
+	else
+		return 0;
+	return 1;
+}
+
+/*
+ * Open the channel and start the command.  0: running; 1: cut short
+ * (timed_out/interrupted set); -1: transport failure or refusal.
+ */
+static int job_launch(struct sshc_job *j, int64_t deadline, char *err)
+{
+	struct sshc *s = j->s;
+	int rc;
+
+	for (;;) {
+		if (j->state == J_OPENING) {
+			rc = ssh_channel_open_session(j->ch);
+			if (rc == SSH_ERROR)
+				goto refused;
+			if (rc == SSH_OK)
+				j->state = J_EXEC;
+		}
+		if (j->state == J_EXEC) {
+			rc = ssh_channel_request_exec(j->ch, j->cmd);
+			if (rc == SSH_ERROR)
+				goto refused;
+			if (rc == SSH_OK) {
+				j->state = J_RUNNING;
+				return 0;
+			}
+		}
+		if (alive(s, err) < 0)
+			return -1;
+		if (cut_short(j, deadline))
+			return 1;
+		pump(s, deadline);
+	}
+refused:
+	if (alive(s, err) < 0)
+		return -1;
+	if (cut_short(j, deadline))
+		return 1;
+	err_set(err, "cannot run '%.*s%s' on %s: %s", CMD_SHOWN, j->cmd,
+		strlen(j->cmd) > CMD_SHOWN ? "..." : "", s->host,
+		ssh_get_error(s->sess));
+	return -1;
+}
+
+/* Write as much stdin as the channel window takes now; EOF at the end. */
+static void job_feed(struct sshc_job *j)
+{
+	while (!j->in_stop && j->in_off < j->in_len) {
+		size_t n = j->in_len - j->in_off;
+		int w;
+
+		if (n > WRITE_CHUNK)
+			n = WRITE_CHUNK;
+		w = ssh_channel_write(j->ch, j->in + j->in_off, (uint32_t)n);
+		if (w < 0) {
+			/* The command closed its channel; a dead session is
+			 * noticed by the caller. */
+			j->in_stop = true;
+			break;
+		}
+		if (w == 0)
+			break;
+		j->in_off += (size_t)w;
+	}
+	if (!j->eof_sent && (j->in_stop || j->in_off == j->in_len)) {
+		if (ssh_channel_is_open(j->ch))
+			ssh_channel_send_eof(j->ch);
+		j->eof_sent = true;
+	}
+}
+
+static bool job_finished(const struct sshc_job *j)
+{
+	return j->got_close || (j->got_eof && j->has_status);
+}
+
+/*
+ * Feed stdin and wait for the command's end.  0: finished; 1: cut short
+ * (the command was killed); -1: transport failure.
+ */
+static int job_collect(struct sshc_job *j, int64_t deadline, char *err)
+{
+	struct sshc *s = j->s;
+
+	for (;;) {
+		job_feed(j);
+		if (job_finished(j)) {
+			j->t_end = mono_ms();
+			return 0;
+		}
+		if (alive(s, err) < 0)
+			return -1;
+		if (cut_short(j, deadline))
+			return 1;
+		pump(s, deadline);
+	}
+}
+
+/*
+ * Finish j after launch/collect returned rc: release the channel, write the
+ * transcript, fill res.  Returns 0, or -1 on transport failure.
+ */
+static int job_finish(struct sshc_job *j, int rc, struct proc_result *res,
+		      const char *err)
+{
+	char *outcome;
+
+	job_release(j);
+	if (rc < 0) {
+		outcome = g_strdup_printf("FAILED: %s", err);
+		transcript_record(j, outcome);
+		g_free(outcome);
+		return -1;
+	}
+	transcript_record(j, NULL);
+	/* g_strndup() would stop at a NUL in binary output: copy it all. */
+	memset(res, 0, sizeof(*res));
+	res->status = j->has_status ? j->status : -1;
+	res->timed_out = j->timed_out;
+	res->interrupted = j->interrupted;
+	res->elapsed_ms = j->t_end - j->t_start;
+	res->out = g_string_free(j->out, FALSE);
+	res->errout = g_string_free(j->errout, FALSE);
+	j->out = g_string_new(NULL);
+	j->errout = g_string_new(NULL);
+	return 0;
+}
+
+int sshc_run(struct sshc *s, const char *cmd, const void *in, size_t in_len,
+	     int timeout_ms, struct proc_result *res, char *err)
+{
+	int64_t deadline = mono_ms() + timeout_ms;
+	struct sshc_job *j;
+	int rc;
+
+	j = job_new(s, cmd, in, in_len, err);
+	if (!j)
+		return -1;
+	rc = job_launch(j, deadline, err);
+	if (rc == 0)
+		rc = job_collect(j, deadline, err);
+	rc = job_finish(j, rc, res, err);
+	job_destroy(j);
+	return rc;
+}
+
+int sshc_start(struct sshc *s, const char *cmd, int timeout_ms,
+	       struct sshc_job **out, char *err)
+{
+	int64_t deadline = mono_ms() + timeout_ms;
+	struct sshc_job *j;
+	int rc;
+
+	j = job_new(s, cmd, NULL, 0, err);
+	if (!j)
+		return -1;
+	j->background = true;
+	rc = job_launch(j, deadline, err);
+	if (rc != 0) {
+		if (rc > 0)
+			err_set(err, "%s starting '%.*s%s' on %s",
+				j->interrupted ? "interrupted" : "timed out",
+				CMD_SHOWN, cmd,
+				strlen(cmd) > CMD_SHOWN ? "..." : "", s->host);
+		job_release(j);
+		transcript_record(j, "FAILED to start");
+		job_destroy(j);
+		return -1;
+	}
+	job_feed(j);		/* empty stdin: just the EOF */
+	s->jobs = g_list_prepend(s->jobs, j);
+	*out = j;
+	return 0;
+}
+
+int sshc_job_wait(struct sshc_job *j, int timeout_ms, struct proc_result *res,
+		  char *err)
+{
+	int64_t deadline = mono_ms() + timeout_ms;
+	int rc;
+
+	if (!j->s) {
+		err_set(err, "cannot wait for '%.*s': its session is closed",
+			CMD_SHOWN, j->cmd);
+		return -1;
+	}
+	if (j->collected) {
+		err_set(err, "cannot wait for '%.*s': already collected",
+			CMD_SHOWN, j->cmd);
+		return -1;
+	}
+	j->collected = true;
+	rc = job_collect(j, deadline, err);
+	return job_finish(j, rc, res, err);
+}
+
+void sshc_job_free(struct sshc_job *j)
+{
+	if (!j)
+		return;
+	if (j->s) {
+		if (!j->collected) {
+			job_release(j);
+			transcript_record(j, "freed without waiting, killed");
+		}
+		j->s->jobs = g_list_remove(j->s->jobs, j);
+	}
+	job_destroy(j);
+}
+
+void sshc_free(struct sshc *s)
+{
+	GList *l;
+
+	if (!s)
+		return;
+	for (l = s->jobs; l; l = l->next) {
+		struct sshc_job *j = l->data;
+
+		if (!j->collected) {
+			job_release(j);
+			transcript_record(j, "session closed without waiting, killed");
+		}
+		j->s = NULL;
+	}
+	g_list_free(s->jobs);
+	if (s->sess && s->ev)
+		ssh_event_remove_session(s->ev, s->sess);
+	if (s->sess) {
+		ssh_disconnect(s->sess);
+		ssh_free(s->sess);
+	}
+	ssh_event_free(s->ev);
+	g_free(s->transcript);
+	g_free(s->host);
+	g_free(s);
+}

@@ -1,0 +1,105 @@
+/*
+ * util.h - small helpers every nicq module shares.
+ *
+ * Error convention: a function that can fail returns 0 on success and -1 on
+ * failure, and on failure writes a one-line message (git style:
+ * "cannot open 'vnet3': No such device") into a caller-supplied buffer of
+ * ERRLEN bytes.  Only the CLI level prints it.  Outputs are left untouched
+ * on failure.
+ *
+ * Every wait in nicq has a deadline on CLOCK_MONOTONIC; deadlines are plain
+ * int64_t milliseconds from mono_ms().
+ */
+#ifndef NICQ_UTIL_H
+#define NICQ_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ERRLEN 512
+
+/* Write a formatted message into err (ERRLEN bytes); err may be NULL. */
+void err_set(char *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Milliseconds on CLOCK_MONOTONIC. */
+int64_t mono_ms(void);
+
+/* Milliseconds left until deadline (never negative). */
+int64_t deadline_left(int64_t deadline);
+
+/*
+ * Interruption: SIGINT/SIGTERM set a flag that every wait loop checks, so a
+ * run stops at its next wait and tears its lab down in order.
+ */
+void interrupt_install(void);
+bool interrupted(void);
+int interrupt_signal(void);	/* the signal that interrupted us, or 0 */
+void interrupt_raise(int sig);	/* set the flag by hand (tests) */
+
+/*
+ * Result of a subprocess run with spawn_run().  status is the exit code, or
+ * 128+signal if it was killed; timed_out says the deadline killed it.
+ */
+struct proc_result {
+	int status;
+	bool timed_out;
+	bool interrupted;
+	char *out;		/* NUL-terminated, g_free() */
+	char *errout;		/* NUL-terminated, g_free() */
+	int64_t elapsed_ms;
+};
+
+/*
+ * Run argv (argv[0] searched in PATH) with stdin from /dev/null, collect
+ * stdout and stderr, and wait at most timeout_ms.  The child runs in its own
+ * process group; on timeout or interruption the whole group gets SIGKILL.
+ * Returns -1 only when the program could not be started.
+ */
+int spawn_run(char *const argv[], int timeout_ms, struct proc_result *res,
+	      char *err);
+void proc_result_clear(struct proc_result *res);
+
+/*
+ * Start argv in the background in its own process group, stdout/stderr to
+ * log_path (appended; NULL for /dev/null).  Returns the pid, -1 on error.
+ */
+pid_t spawn_bg(char *const argv[], const char *log_path, char *err);
+
+/*
+ * Wait for pid to exit, at most timeout_ms (pidfd + poll).  Returns 0 when it
+ * exited (status in *status if not NULL), -1 on timeout or error.
+ */
+int pid_wait(pid_t pid, int timeout_ms, int *status);
+
+/* SIGTERM, wait grace_ms, then SIGKILL and reap.  pid <= 0 is a no-op. */
+void pid_stop(pid_t pid, int grace_ms);
+
+/* mkdir -p with mode 0755. */
+int mkdir_p(const char *path, char *err);
+
+/* Remove a directory tree (no symlinks followed).  Missing is fine. */
+int rm_rf(const char *path, char *err);
+
+/* Write a whole file (created 0644 or truncated). */
+int file_write(const char *path, const void *buf, size_t len, char *err);
+
+/* Read a whole file, NUL-terminated, g_free(). */
+int file_read(const char *path, char **out, size_t *len, char *err);
+
+/* Append a formatted line to a file. */
+int file_appendf(const char *path, char *err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Shell-quote s for a POSIX shell (single quotes), g_free().  Use for every
+ * value placed in a guest command.
+ */
+char *shq(const char *s);
+
+/* Lower-case hex of len bytes, g_free(). */
+char *hex_encode(const unsigned char *buf, size_t len);
+
+#endif
