@@ -75,7 +75,11 @@ guest:
 unit: $(TESTS)
 	@scripts/unit.sh $(TESTS)
 
-integration: nicq guest
+tests/node_modules: tests/package.json tests/package-lock.json
+	npm ci --prefix tests --no-audit --no-fund --loglevel=error
+	@touch $@
+
+integration: nicq guest tests/node_modules
 	tests/integration.sh
 
 check:

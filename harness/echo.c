@@ -141,14 +141,13 @@ static uint16_t ip_csum(const u_char *p, size_t len)
 static bool parse_frame(const struct ctx *c, const struct pcap_pkthdr *h,
 			const u_char *d, struct frag *f)
 {
-	size_t cap = h->caplen;
-	size_t wire = h->len > h->caplen ? h->len : h->caplen;
+	size_t cap = h->caplen, wire = h->len;
 	size_t off = ETH_HDR, ihl, tot, plen;
 	uint16_t etype, fo;
 	uint32_t saddr, daddr;
 	const u_char *ip;
 
-	if (cap < ETH_HDR)
+	if (cap > wire || cap < ETH_HDR)	/* caplen > len: corrupt record */
 		return false;
 	etype = rd16(d + 12);
 	while (etype == ETHERTYPE_8021Q || etype == ETHERTYPE_8021AD ||

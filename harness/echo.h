@@ -26,7 +26,7 @@
  * is counted in the report's `orphans`.
  *
  * Malformed frames are counted in `other_frames` and never read past their
- * captured length: short headers, bad IPv4 header checksum, an IP total
+ * captured length: a record whose caplen exceeds its len, short headers, bad IPv4 header checksum, an IP total
  * length beyond the frame's wire length, a non-final fragment whose length is
  * not a multiple of 8, datagrams over 65535 bytes, ICMP code other than 0.
  * Every frame lands in exactly one bucket:
