@@ -43,8 +43,8 @@ done
 [ ${#args[@]} -eq 1 ] || die "usage: $me [--force] OUTDIR"
 
 GUESTS=$(cd "$(dirname "$0")" && pwd)
-mkdir -p "${args[0]}" || die "cannot create ${args[0]}"
-OUT=$(cd "${args[0]}" && pwd)
+OUT=${args[0]}
+[ ! -d "$OUT" ] || OUT=$(cd "$OUT" && pwd)
 
 # ---- recipe hash / cache check (cheap; no root needed for "up to date") ----
 recipe_hash() {
@@ -63,7 +63,9 @@ if uptodate; then
 	exit 0
 fi
 
-[ "$(id -u)" = 0 ] || die "must run as root (apt-get download, dpkg-deb and mknod need it); try: sudo $0 ${args[0]}"
+[ "$(id -u)" = 0 ] || die "must run as root to build the guest image (apt-get download, dpkg-deb -x and mknod need it); try: sudo $0 ${args[0]}"
+mkdir -p "$OUT" || die "cannot create $OUT"
+OUT=$(cd "$OUT" && pwd)
 for t in apt-get apt-cache dpkg-deb depmod cpio gzip sha256sum flock find sort; do
 	command -v "$t" >/dev/null 2>&1 ||
 		die "host tool '$t' is missing (Debian packages: apt, dpkg, kmod, cpio, gzip, coreutils, util-linux, findutils)"

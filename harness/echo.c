@@ -12,7 +12,8 @@
 #define IP_MIN_HDR	20
 #define ICMP_HDR	8
 #define IP_MAX		65535
-#define FRAG_TIMEOUT_US	(30 * G_USEC_PER_SEC)	/* Linux ipfrag_time */
+/* Linux's ipfrag_time: fragments further apart are different datagrams. */
+#define FRAG_TIMEOUT_US	(30 * G_USEC_PER_SEC)
 
 #define ETHERTYPE_IPV4	0x0800
 #define ETHERTYPE_8021Q	0x8100
@@ -35,7 +36,7 @@ struct frag {
 	bool outbound;		/* src -> dst */
 	uint32_t start, end;	/* byte range of the IP payload it covers */
 	bool more;		/* MF set */
-	bool have_hdr;		/* ICMP header captured (first fragment) */
+	bool have_hdr;		/* first fragment, ICMP header captured */
 	uint8_t type, code;
 	uint16_t ident, seq;
 	int64_t ts_us;
@@ -49,7 +50,7 @@ struct range {
 struct dgram {
 	struct dg_key key;
 	bool outbound;
-	GArray *ranges;		/* struct range: sorted, disjoint, merged */
+	GArray *ranges;		/* struct range: sorted, disjoint */
 	uint32_t end;		/* IP payload length, once have_end */
 	bool have_end;
 	bool have_hdr;
@@ -62,8 +63,9 @@ struct dgram {
 /* Per ident: the public counters and the requests waiting for a reply. */
 struct flow_acc {
 	struct echo_flow f;
-	GHashTable *pending;	/* seq -> GArray of size_t payload lengths of
-				 * unanswered complete requests, oldest first */
+	GHashTable *pending;	/* seq -> GArray of the size_t payload
+				 * lengths of unanswered complete requests,
+				 * oldest first */
 };
 
 struct ctx {
@@ -147,7 +149,9 @@ static bool parse_frame(const struct ctx *c, const struct pcap_pkthdr *h,
 	uint32_t saddr, daddr;
 	const u_char *ip;
 
-	if (cap > wire || cap < ETH_HDR)	/* caplen > len: corrupt record */
+	if (cap > wire)		/* a corrupt record */
+		return false;
+	if (cap < ETH_HDR)
 		return false;
 	etype = rd16(d + 12);
 	while (etype == ETHERTYPE_8021Q || etype == ETHERTYPE_8021AD ||

@@ -26,9 +26,10 @@
  * is counted in the report's `orphans`.
  *
  * Malformed frames are counted in `other_frames` and never read past their
- * captured length: a record whose caplen exceeds its len, short headers, bad IPv4 header checksum, an IP total
- * length beyond the frame's wire length, a non-final fragment whose length is
- * not a multiple of 8, datagrams over 65535 bytes, ICMP code other than 0.
+ * captured length: a record whose caplen exceeds its len, short headers, a
+ * bad IPv4 header checksum, an IP total length beyond the frame's wire
+ * length, a non-final fragment whose length is not a multiple of 8, a
+ * datagram over 65535 bytes, an echo whose ICMP code is not 0.
  * Every frame lands in exactly one bucket:
  *   frames == other_frames + orphan_frames + sum of flows[i].fragments.
  *
@@ -61,18 +62,19 @@ struct echo_flow {
 	size_t payload_max;
 	unsigned bad_replies;	/* replies whose payload differs in length
 				 * from their request's */
-	unsigned unmatched_replies;	/* complete replies with no unanswered
-					 * request of their (ident, seq):
-					 * duplicates (ping's DUP!) or replies
-					 * to requests not captured whole */
+	unsigned unmatched_replies;	/* complete replies with no
+					 * unanswered request of their (ident,
+					 * seq): duplicates (ping's DUP!) or
+					 * replies to requests not captured
+					 * whole */
 };
 
 struct echo_report {
 	struct echo_flow *flows;	/* sorted by ident */
 	size_t n_flows;
 	unsigned frames;	/* all frames in the file */
-	unsigned other_frames;	/* frames that are not ICMP echo of src/dst,
-				 * malformed ones included */
+	unsigned other_frames;	/* frames that are not ICMP echo of
+				 * src/dst, malformed ones included */
 	unsigned orphans;	/* IPv4 ICMP datagrams between src and dst,
 				 * complete or not, whose ICMP header was not
 				 * captured, so their ident is unknown */

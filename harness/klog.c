@@ -41,10 +41,10 @@ static const struct {
 #define N_RULES G_N_ELEMENTS(rules)
 
 /*
- * Prefixes stripped from the start of a line, repeatedly: syslog level,
- * a bracket holding a time stamp or caller id (a digit inside, none of the
- * characters of "[Firmware Bug]" or "[drm:...]" that are not time-like),
- * dmesg -x facility:level, and a syslog/journal "... host kernel: ".
+ * Prefixes stripped from the start of a line, repeatedly: a syslog level; a
+ * bracket of time-like characters with a digit inside (printk time, caller
+ * id, dmesg -T), which leaves "[Firmware Bug]" and "[drm:foo]" alone; dmesg
+ * -x facility:level; and a syslog or journal "... host kernel: ".
  */
 #define PREFIX_RE \
 	"^(?:<\\d{1,3}>" \
@@ -80,7 +80,7 @@ static GRegex *compile(const char *pattern, char *err)
 	GRegex *re;
 
 	/* RAW: match bytes, so invalid UTF-8 on a console cannot hide a hit. */
-	re = g_regex_new(pattern, G_REGEX_RAW | G_REGEX_OPTIMIZE, 0, &gerr);
+	re = g_regex_new(pattern, G_REGEX_RAW, 0, &gerr);
 	if (!re) {
 		err_set(err, "cannot compile pattern '%s': %s", pattern,
 			gerr->message);

@@ -293,13 +293,13 @@ struct run_state {
 };
 
 static void klog_check(struct case_ctx *ctx, const char *what,
-		       const char *text)
+		       const char *text, size_t len)
 {
 	GPtrArray *hits = NULL;
 	char err[ERRLEN];
 	guint i;
 
-	if (klog_scan(text, strlen(text), &hits, err) < 0) {
+	if (klog_scan(text, len, &hits, err) < 0) {
 		case_fail(ctx, "cannot scan %s: %s", what, err);
 		return;
 	}
@@ -349,6 +349,7 @@ static enum verdict run_case(struct run_state *rs, const struct cell *cell,
 	unsigned k = ++rs->guest_seq;
 	struct proc_result r;
 	char *text;
+	size_t len;
 
 	ctx.desc = cd;
 	ctx.cell = cell;
@@ -450,7 +451,7 @@ static enum verdict run_case(struct run_state *rs, const struct cell *cell,
 	    r.status == 0) {
 		dmesg_path = g_build_filename(ctx.dir, "dmesg.txt", NULL);
 		file_write(dmesg_path, r.out, strlen(r.out), NULL);
-		klog_check(&ctx, "dmesg", r.out);
+		klog_check(&ctx, "dmesg", r.out, strlen(r.out));
 		proc_result_clear(&r);
 	} else {
 		case_fail(&ctx, "cannot read the guest's kernel log: %s",
@@ -462,8 +463,8 @@ out:
 		case_captures_stop(&ctx);
 	sshc_free(ctx.ssh);
 	guest_destroy(ctx.guest);
-	if (console && file_read(console, &text, NULL, NULL) == 0) {
-		klog_check(&ctx, "console", text);
+	if (console && file_read(console, &text, &len, NULL) == 0) {
+		klog_check(&ctx, "console", text, len);
 		g_free(text);
 	}
 	diag_map(d, "artifacts");

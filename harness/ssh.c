@@ -514,6 +514,31 @@ static void on_exit_signal(ssh_session sess, ssh_channel ch,
 	j->status = n ? 128 + n : -1;
 }
 
+/* A fresh channel for j, with our callbacks; state back to J_OPENING. */
+static int job_channel(struct sshc_job *j, char *err)
+{
+	j->ch = ssh_channel_new(j->s->sess);
+	if (!j->ch) {
+		err_set(err, "cannot allocate an SSH channel: %s",
+			ssh_get_error(j->s->sess));
+		return -1;
+	}
+	j->got_eof = j->got_close = false;
+	j->state = J_OPENING;
+	j->t_end = 0;
+	ssh_callbacks_init(&j->cb);
+	j->cb.userdata = j;
+	j->cb.channel_data_function = on_data;
+	j->cb.channel_eof_function = on_eof;
+	j->cb.channel_close_function = on_close;
+	j->cb.channel_exit_status_function = on_exit_status;
+	j->cb.channel_exit_signal_function = on_exit_signal;
+	ssh_set_channel_callbacks(j->ch, &j->cb);
+	return 0;
+}
+
+static void job_destroy(struct sshc_job *j);
+
 static struct sshc_job *job_new(struct sshc *s, const char *cmd,
 				const void *in, size_t in_len, char *err)
 {
@@ -532,24 +557,10 @@ static struct sshc_job *job_new(struct sshc *s, const char *cmd,
 	j->status = -1;
 	j->t_start = mono_ms();
 	clock_gettime(CLOCK_REALTIME, &j->wall_start);
-	j->ch = ssh_channel_new(s->sess);
-	if (!j->ch) {
-		err_set(err, "cannot allocate an SSH channel: %s",
-			ssh_get_error(s->sess));
-		g_string_free(j->out, TRUE);
-		g_string_free(j->errout, TRUE);
-		g_free(j->cmd);
-		g_free(j);
+	if (job_channel(j, err) < 0) {
+		job_destroy(j);
 		return NULL;
 	}
-	ssh_callbacks_init(&j->cb);
-	j->cb.userdata = j;
-	j->cb.channel_data_function = on_data;
-	j->cb.channel_eof_function = on_eof;
-	j->cb.channel_close_function = on_close;
-	j->cb.channel_exit_status_function = on_exit_status;
-	j->cb.channel_exit_signal_function = on_exit_signal;
-	ssh_set_channel_callbacks(j->ch, &j->cb);
 	return j;
 }
 
@@ -602,42 +613,58 @@ static int cut_short(struct sshc_job *j, int64_t deadline)
 /*
  * Open the channel and start the command.  0: running; 1: cut short
  * (timed_out/interrupted set); -1: transport failure or refusal.
+ *
+ * Dropbear (seen with 2022.83) closes every session channel that has no
+ * command yet whenever one of its children exits, so a channel opened while
+ * another command ends can be closed under us before our exec request is
+ * handled.  The server then never ran the command (it ignores requests on
+ * a channel it has closed), so we open a new channel and try again.
  */
+#define LAUNCH_TRIES 8
+
 static int job_launch(struct sshc_job *j, int64_t deadline, char *err)
 {
 	struct sshc *s = j->s;
-	int rc;
+	int rc, tries = 1;
 
 	for (;;) {
+		rc = SSH_AGAIN;
 		if (j->state == J_OPENING) {
 			rc = ssh_channel_open_session(j->ch);
-			if (rc == SSH_ERROR)
-				goto refused;
 			if (rc == SSH_OK)
 				j->state = J_EXEC;
 		}
 		if (j->state == J_EXEC) {
 			rc = ssh_channel_request_exec(j->ch, j->cmd);
-			if (rc == SSH_ERROR)
-				goto refused;
 			if (rc == SSH_OK) {
 				j->state = J_RUNNING;
 				return 0;
 			}
 		}
+		if (j->got_close && !j->has_status &&
+		    tries < LAUNCH_TRIES && alive(s, NULL) == 0 &&
+		    !cut_short(j, deadline)) {
+			job_release(j);
+			if (job_channel(j, err) < 0)
+				return -1;
+			tries++;
+			continue;
+		}
+		if (rc == SSH_ERROR)
+			break;
 		if (alive(s, err) < 0)
 			return -1;
 		if (cut_short(j, deadline))
 			return 1;
 		pump(s, deadline);
 	}
-refused:
 	if (alive(s, err) < 0)
 		return -1;
 	if (cut_short(j, deadline))
 		return 1;
 	err_set(err, "cannot run '%.*s%s' on %s: %s", CMD_SHOWN, j->cmd,
 		strlen(j->cmd) > CMD_SHOWN ? "..." : "", s->host,
+		j->got_close ? "server closed the channel" :
 		ssh_get_error(s->sess));
 	return -1;
 }
