@@ -28,6 +28,7 @@ set -eEuo pipefail
 me=build-image.sh
 die() { echo "$me: error: $*" >&2; exit 1; }
 note() { echo "$me: $*"; }
+# shellcheck disable=SC2154  # rc is assigned inside the trap string
 trap 'rc=$?; echo "$me: error: command failed (status $rc) at line $LINENO: $BASH_COMMAND" >&2' ERR
 
 force=${NICQ_FORCE:-0}
@@ -342,11 +343,16 @@ cat >"$S/etc/modprobe.d/nicq.conf" <<'EOF'
 # nicq: no bond0 appears just because bonding is loaded; cases create bonds.
 options bonding max_bonds=0
 EOF
+# Debian's tcpdump drops privileges to user "tcpdump" after opening the
+# capture device (its built-in -Z default).  Here that user is uid 0, so
+# tcpdump keeps running as root and -w can write anywhere.
 cat >"$S/etc/passwd" <<'EOF'
 root:x:0:0:root:/root:/bin/sh
+tcpdump:x:0:0:tcpdump (root in the nicq guest):/:/bin/false
 EOF
 cat >"$S/etc/group" <<'EOF'
 root:x:0:
+tcpdump:x:0:
 EOF
 echo /bin/sh >"$S/etc/shells"
 cat >"$S/etc/nsswitch.conf" <<'EOF'

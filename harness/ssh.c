@@ -62,6 +62,7 @@ struct sshc_job {
 	int status;
 	char *signame;		/* exit-signal name, if any */
 	bool timed_out, interrupted;
+	int retries;		/* channels the server closed before exec */
 
 	int64_t t_start, t_end;
 	struct timespec wall_start;
@@ -438,6 +439,9 @@ static void transcript_record(struct sshc_job *j, const char *outcome)
 	else
 		g_string_append_printf(rec, "exit %d", j->status);
 	g_string_append_printf(rec, ", %" G_GINT64_FORMAT " ms", end - j->t_start);
+	if (j->retries)
+		g_string_append_printf(rec, ", channel reopened %d times",
+				       j->retries);
 	if (j->in_off == j->in_len)
 		g_string_append_printf(rec, ", stdin %zu bytes\n", j->in_len);
 	else
@@ -483,6 +487,8 @@ static void on_close(ssh_session sess, ssh_channel ch, void *ud)
 	(void)sess;
 	(void)ch;
 	j->got_close = true;
+	if (!j->t_end)
+		j->t_end = mono_ms();
 }
 
 static void on_exit_status(ssh_session sess, ssh_channel ch, int status,
@@ -494,6 +500,7 @@ static void on_exit_status(ssh_session sess, ssh_channel ch, int status,
 	(void)ch;
 	j->has_status = true;
 	j->status = status;
+	j->t_end = mono_ms();
 }
 
 static void on_exit_signal(ssh_session sess, ssh_channel ch,
@@ -512,6 +519,7 @@ static void on_exit_signal(ssh_session sess, ssh_channel ch,
 	j->signame = g_strdup(sig);
 	j->has_status = true;
 	j->status = n ? 128 + n : -1;
+	j->t_end = mono_ms();
 }
 
 /* A fresh channel for j, with our callbacks; state back to J_OPENING. */
@@ -574,7 +582,8 @@ static void job_release(struct sshc_job *j)
 	if (!j->ch)
 		return;
 	if (!j->s->dead && ssh_channel_is_open(j->ch)) {
-		if (j->state == J_RUNNING && !j->got_close &&
+		if ((j->state == J_EXEC || j->state == J_RUNNING) &&
+		    !j->got_close &&
 		    !(j->got_eof && j->has_status))
 			ssh_channel_request_send_signal(j->ch, "KILL");
 		ssh_channel_close(j->ch);
@@ -648,6 +657,7 @@ static int job_launch(struct sshc_job *j, int64_t deadline, char *err)
 			if (job_channel(j, err) < 0)
 				return -1;
 			tries++;
+			j->retries++;
 			continue;
 		}
 		if (rc == SSH_ERROR)
@@ -712,7 +722,8 @@ static int job_collect(struct sshc_job *j, int64_t deadline, char *err)
 	for (;;) {
 		job_feed(j);
 		if (job_finished(j)) {
-			j->t_end = mono_ms();
+			if (!j->t_end)
+				j->t_end = mono_ms();
 			return 0;
 		}
 		if (alive(s, err) < 0)
@@ -740,7 +751,7 @@ static int job_finish(struct sshc_job *j, int rc, struct proc_result *res,
 		return -1;
 	}
 	transcript_record(j, NULL);
-	/* g_strndup() would stop at a NUL in binary output: copy it all. */
+	/* Hand the buffers over whole: binary output may hold NULs. */
 	memset(res, 0, sizeof(*res));
 	res->status = j->has_status ? j->status : -1;
 	res->timed_out = j->timed_out;

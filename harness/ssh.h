@@ -46,17 +46,19 @@ int sshc_connect(const char *host, int port, const char *hostkey_sha256,
 void sshc_set_transcript(struct sshc *s, const char *path);
 
 /*
- * Run cmd (through the guest's login shell, "sh -c" style) with stdin fed
- * from in/in_len (may be NULL/0; EOF follows), wait at most timeout_ms for
- * channel setup and the command together.  Stdin is written while output is
- * read, so any size works both ways.  Fills res like spawn_run(): status is
- * the remote exit status (or 128+signal; -1 if the channel closed without
- * one, or on timeout), timed_out/interrupted set when the deadline or a
- * signal cut it short.  Then the command is sent SIGKILL (an SSH "signal"
- * request, best effort: only its top process) and its channel is closed;
- * the session stays usable.  out/errout may hold NUL bytes if the command
- * printed any.  Returns -1 on a transport failure (the session is then
- * dead: later calls fail at once) or when the server refused the command.
+ * Run cmd (through root's shell on the guest, "sh -c" style) with stdin fed
+ * from in/in_len (may be NULL/0; EOF follows), waiting at most timeout_ms
+ * for channel setup and the command together.  Stdin is written while
+ * output is read, so any size works both ways.  Fills res like spawn_run():
+ * status is the remote exit status (or 128+signal; -1 if the channel closed
+ * without one, or on timeout), timed_out/interrupted set when the deadline
+ * or a signal cut it short.  Then the command is sent SIGKILL (an SSH
+ * "signal" request, best effort: dropbear kills only the top process,
+ * OpenSSH its process group) and its channel is closed; the session stays
+ * usable.  out/errout keep what arrived; they may hold NUL bytes if the
+ * command printed any.  Returns -1 on a transport failure (the session is
+ * then dead: later calls fail at once) or when the server refused the
+ * command.
  */
 int sshc_run(struct sshc *s, const char *cmd, const void *in, size_t in_len,
 	     int timeout_ms, struct proc_result *res, char *err);

@@ -9,6 +9,9 @@
  * never touched.  It also gets its own PID namespace, so stopping it (by
  * PID) takes every session process and command it forked along with it.
  * If dropbear cannot be started, the group setup fails: no silent skip.
+ *
+ * NICQ_TEST_KEEP=1 keeps the temp dir (dropbear.log, transcript.txt);
+ * NICQ_TEST_SSH_LOG=4 turns on libssh's packet log.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -707,6 +710,100 @@ static void test_transport_failure(void **state)
 	sshc_free(s);
 }
 
+/*
+ * A server that stops answering (its session process is SIGSTOPped) must
+ * not hang any call: commands and channel setup time out, free returns.
+ * The stopped process dies with dropbear's PID namespace at teardown.
+ */
+static void test_dead_server(void **state)
+{
+	const size_t len = 4 * 1024 * 1024;
+	char *buf = g_malloc0(len);
+	struct sshc *s = connect_ok();
+	struct sshc_job *j = NULL;
+	struct proc_result r;
+	char err[ERRLEN] = "";
+	int64_t t = mono_ms();
+
+	(void)state;
+	/* a command that never reads its stdin: the window stays shut */
+	run_ok(s, "sleep 30", buf, len, 500, &r);
+	assert_true(r.timed_out);
+	assert_true(mono_ms() - t < 1500);
+	proc_result_clear(&r);
+
+	t = mono_ms();
+	run_ok(s, "kill -STOP $PPID", NULL, 0, 1000, &r);
+	assert_true(r.timed_out);
+	assert_true(mono_ms() - t < 2000);
+	proc_result_clear(&r);
+
+	t = mono_ms();
+	run_ok(s, "cat >/dev/null", buf, len, 500, &r);
+	assert_true(r.timed_out);
+	assert_true(mono_ms() - t < 1500);
+	proc_result_clear(&r);
+
+	t = mono_ms();
+	assert_int_equal(sshc_start(s, "true", 500, &j, err), -1);
+	assert_non_null(strstr(err, "timed out starting 'true'"));
+	assert_true(mono_ms() - t < 1500);
+
+	t = mono_ms();
+	sshc_free(s);
+	assert_true(mono_ms() - t < 500);
+	g_free(buf);
+}
+
+/*
+ * Commands ending while new channels open: dropbear closes not-yet-exec'd
+ * channels on every child exit, which sshc must absorb by reopening.
+ */
+static void test_churn(void **state)
+{
+	struct sshc *s = connect_ok();
+	char *path = g_strdup_printf("%s/churn.txt", fx.dir);
+	char *text = NULL, *p, err[ERRLEN] = "";
+	struct sshc_job *jobs[6] = { 0 };
+	struct proc_result r;
+	int i, round, reopened = 0;
+
+	(void)state;
+	sshc_set_transcript(s, path);
+	for (round = 0; round < 10; round++) {
+		for (i = 0; i < 6; i++) {
+			char *cmd = g_strdup_printf("sleep 0.0%d", i + 1);
+
+			if (sshc_start(s, cmd, 5000, &jobs[i], err) < 0)
+				fail_msg("start '%s': %s", cmd, err);
+			g_free(cmd);
+		}
+		for (i = 0; i < 6; i++) {
+			char *cmd = g_strdup_printf("echo %d", i);
+
+			run_ok(s, cmd, NULL, 0, 5000, &r);
+			assert_int_equal(r.status, 0);
+			assert_int_equal(atoi(r.out), i);
+			proc_result_clear(&r);
+			g_free(cmd);
+		}
+		for (i = 0; i < 6; i++) {
+			assert_int_equal(sshc_job_wait(jobs[i], 5000, &r, err), 0);
+			assert_int_equal(r.status, 0);
+			proc_result_clear(&r);
+			sshc_job_free(jobs[i]);
+		}
+	}
+	sshc_free(s);
+	assert_int_equal(file_read(path, &text, NULL, err), 0);
+	for (p = text; (p = strstr(p, "channel reopened")); p++)
+		reopened++;
+	fprintf(stderr, "# churn: %d commands needed a new channel\n",
+		reopened);
+	g_free(text);
+	g_free(path);
+}
+
 static void test_transcript(void **state)
 {
 	struct sshc *s = connect_ok();
@@ -766,9 +863,12 @@ int main(void)
 		cmocka_unit_test(test_background_jobs),
 		cmocka_unit_test(test_job_timeout_and_free),
 		cmocka_unit_test(test_transport_failure),
+		cmocka_unit_test(test_dead_server),
+		cmocka_unit_test(test_churn),
 		cmocka_unit_test(test_transcript),
 	};
 
-	if (getenv("DBG_SSH")) ssh_set_log_level(atoi(getenv("DBG_SSH")));
+	if (getenv("NICQ_TEST_SSH_LOG"))	/* libssh log level, to stderr */
+		ssh_set_log_level(atoi(getenv("NICQ_TEST_SSH_LOG")));
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
