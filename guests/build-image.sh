@@ -192,6 +192,16 @@ fetch() {
 	debfile[$p]=$DEBS/$f
 }
 for p in "$kpkg" "${pkgs[@]}"; do fetch "$p"; done
+# Drop superseded versions of these packages from the cache.  Package names
+# contain no "_", so "<pkg>_*.deb" matches only that package's files and a
+# shared cache directory is safe.
+for p in "$kpkg" "${pkgs[@]}"; do
+	for f in "$DEBS/${p}"_*.deb; do
+		[ -f "$f" ] && [ "$f" != "${debfile[$p]}" ] || continue
+		note "removing superseded ${f##*/} from the cache"
+		rm -f "$f"
+	done
+done
 
 # ---- manifest header, unpack ----
 MAN=$WORK/manifest.txt
@@ -209,8 +219,6 @@ note "unpacking ${#pkgs[@]} packages"
 for p in "${pkgs[@]}"; do
 	dpkg-deb -x "${debfile[$p]}" "$U" || die "dpkg-deb -x ${debfile[$p]} failed"
 done
-note "unpacking $kpkg"
-dpkg-deb -x "${debfile[$kpkg]}" "$K" || die "dpkg-deb -x ${debfile[$kpkg]} failed"
 
 # ---- initramfs skeleton: merged /usr, single bin directory ----
 # /bin, /sbin, /usr/sbin -> /usr/bin and /lib -> /usr/lib: every program lives
@@ -297,6 +305,8 @@ done
 note "${#libs[@]} shared libraries"
 
 # ---- kernel and modules ----
+note "unpacking $kpkg"
+dpkg-deb -x "${debfile[$kpkg]}" "$K" || die "dpkg-deb -x ${debfile[$kpkg]} failed"
 vmlinuz=$(find "$K/boot" -maxdepth 1 -name 'vmlinuz-*' | head -n1)
 [ -n "$vmlinuz" ] || die "$kpkg has no /boot/vmlinuz-*"
 KVER=${vmlinuz##*/vmlinuz-}

@@ -1,12 +1,27 @@
 /*
  * ssh.c - see ssh.h.
  *
- * Once logged in, the session is non-blocking for good and driven by one
- * ssh_event: every wait is ssh_event_dopoll() with a slice of the caller's
- * deadline, so no libssh call can block on a dead guest.  Channel output is
- * taken by callbacks into the owning job's buffers as packets arrive, whichever
- * job is being waited for; that keeps every channel's window open, so
- * background jobs progress while a foreground command runs.
+ * Once logged in, every connection is non-blocking for good, and all of an
+ * sshc's connections sit in one ssh_event: every wait is ssh_event_dopoll()
+ * with a slice of the caller's deadline, so no libssh call can block on a
+ * dead guest.  Channel output is taken by callbacks into the owning job's
+ * buffers as packets arrive, whichever job is being waited for; that keeps
+ * every channel's window open, so background jobs progress while a
+ * foreground command runs.
+ *
+ * Connections and the dropbear race.  Dropbear 2022.83 up to 2024.85 (the
+ * guests run Debian's 2022.83) closes every session channel that has no
+ * command yet whenever a child of the same connection exits; if our exec
+ * request is already on its way, dropbear runs the command on the closed
+ * channel and dies on a failed assertion when it prints, taking the whole
+ * connection along (mkj/dropbear#173, #321; fixed by PR #326).  So a
+ * connection must see no child exit while it sets up a channel:
+ *  - foreground commands share the main connection, one at a time, and a
+ *    command killed at its deadline keeps its channel ("dying") until the
+ *    server has reaped it and closed the channel, before the next command
+ *    opens one there;
+ *  - each background job gets a connection of its own.
+ * A channel the server closes before our exec request left is reopened.
  */
 #include "ssh.h"
 
@@ -23,32 +38,53 @@
 #define WRITE_CHUNK	(256 * 1024)
 #define TRANSCRIPT_MAX	(64 * 1024)	/* per stream, per record */
 #define CMD_SHOWN	80	/* characters of a command in error messages */
+#define DYING_GRACE_MS	2000	/* wait for a killed command's channel close */
+#define LAUNCH_TRIES	8	/* channels opened for one command, at most */
 
 struct ssh_ident {
 	ssh_key key;
 	char *pub;
 };
 
-struct sshc {
+/* One SSH connection (TCP + transport + login) of an sshc. */
+struct conn {
+	struct sshc *s;
 	ssh_session sess;
-	ssh_event ev;
+	bool dead;
+	char deaderr[ERRLEN];
+	GList *dying;		/* struct dying *: killed, awaiting close */
+};
+
+/* A killed command's channel, kept until the server closes it. */
+struct dying {
+	ssh_channel ch;
+	struct ssh_channel_callbacks_struct cb;
+	bool closed;
+	int64_t since;
+};
+
+struct sshc {
+	ssh_event ev;		/* polls every connection below */
+	struct conn *main;	/* foreground commands */
 	char *host;
 	int port;
+	char *pin;
+	const struct ssh_ident *id;
 	char *transcript;
 	int64_t t0;		/* mono_ms() when logged in */
 	unsigned seq;		/* commands run so far */
 	GList *jobs;		/* background jobs not yet freed */
-	bool dead;
-	char deaderr[ERRLEN];
 };
 
 enum job_state { J_OPENING, J_EXEC, J_RUNNING, J_DONE };
 
 struct sshc_job {
 	struct sshc *s;		/* NULL once detached by sshc_free() */
+	struct conn *c;		/* s->main, or the job's own connection */
 	ssh_channel ch;
 	struct ssh_channel_callbacks_struct cb;
 	enum job_state state;
+	bool exec_sent;
 	char *cmd;
 	unsigned seq;
 	bool background, collected;
@@ -106,7 +142,7 @@ void ssh_ident_free(struct ssh_ident *id)
 	g_free(id);
 }
 
-/* ---- session plumbing ---- */
+/* ---- connections ---- */
 
 static int slice(int64_t deadline)
 {
@@ -115,26 +151,26 @@ static int slice(int64_t deadline)
 	return left < POLL_SLICE_MS ? (int)left : POLL_SLICE_MS;
 }
 
-/* One round of the event loop: wait for the socket at most one slice. */
+/* One round of the event loop: wait for any socket at most one slice. */
 static void pump(struct sshc *s, int64_t deadline)
 {
 	if (ssh_event_dopoll(s->ev, slice(deadline)) == SSH_ERROR)
 		poll(NULL, 0, 10);	/* don't spin if polling itself fails */
 }
 
-/* 0 while the session is up; else -1 with the reason in err. */
-static int alive(struct sshc *s, char *err)
+/* 0 while the connection is up; else -1 with the reason in err. */
+static int alive(struct conn *c, char *err)
 {
-	if (!s->dead && ssh_is_connected(s->sess) &&
-	    !(ssh_get_status(s->sess) & (SSH_CLOSED | SSH_CLOSED_ERROR)))
+	if (!c->dead && ssh_is_connected(c->sess) &&
+	    !(ssh_get_status(c->sess) & (SSH_CLOSED | SSH_CLOSED_ERROR)))
 		return 0;
-	if (!s->dead) {
-		s->dead = true;
-		snprintf(s->deaderr, sizeof(s->deaderr),
-			 "connection to %s:%d lost: %s", s->host, s->port,
-			 ssh_get_error(s->sess));
+	if (!c->dead) {
+		c->dead = true;
+		snprintf(c->deaderr, sizeof(c->deaderr),
+			 "connection to %s:%d lost: %s", c->s->host, c->s->port,
+			 ssh_get_error(c->sess));
 	}
-	err_set(err, "%s", s->deaderr);
+	err_set(err, "%s", c->deaderr);
 	return -1;
 }
 
@@ -176,19 +212,17 @@ static ssh_session session_new(const char *host, int port, char *err)
 	return sess;
 }
 
-static void session_drop(struct sshc *s)
+static void session_drop(struct sshc *s, ssh_session *sess)
 {
-	if (!s->sess)
+	if (!*sess)
 		return;
-	ssh_event_remove_session(s->ev, s->sess);
-	ssh_disconnect(s->sess);
-	ssh_free(s->sess);
-	s->sess = NULL;
+	ssh_event_remove_session(s->ev, *sess);
+	ssh_disconnect(*sess);
+	ssh_free(*sess);
+	*sess = NULL;
 }
 
-enum { ATTEMPT_OK, ATTEMPT_RETRY, ATTEMPT_FATAL };
-
-static int check_hostkey(struct sshc *s, const char *want, char *err)
+static int check_hostkey(struct sshc *s, ssh_session sess, char *err)
 {
 	ssh_key key = NULL;
 	unsigned char *hash = NULL;
@@ -196,9 +230,9 @@ static int check_hostkey(struct sshc *s, const char *want, char *err)
 	char *got;
 	int rc = -1;
 
-	if (ssh_get_server_publickey(s->sess, &key) != SSH_OK) {
+	if (ssh_get_server_publickey(sess, &key) != SSH_OK) {
 		err_set(err, "cannot get the host key of %s: %s", s->host,
-			ssh_get_error(s->sess));
+			ssh_get_error(sess));
 		return -1;
 	}
 	if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash,
@@ -208,31 +242,34 @@ static int check_hostkey(struct sshc *s, const char *want, char *err)
 		return -1;
 	}
 	got = hex_encode(hash, hlen);
-	if (g_ascii_strcasecmp(got, want) == 0)
+	if (g_ascii_strcasecmp(got, s->pin) == 0)
 		rc = 0;
 	else
 		err_set(err, "host key mismatch for %s: expected sha256 %s, got %s",
-			s->host, want, got);
+			s->host, s->pin, got);
 	g_free(got);
 	ssh_clean_pubkey_hash(&hash);
 	ssh_key_free(key);
 	return rc;
 }
 
-/* One TCP connect + handshake + host key check + login. */
-static int attempt(struct sshc *s, const char *pin,
-		   const struct ssh_ident *id, int64_t deadline, char *err)
+enum { ATTEMPT_OK, ATTEMPT_RETRY, ATTEMPT_FATAL };
+
+/* One TCP connect + handshake + host key check + login into *out. */
+static int attempt(struct sshc *s, int64_t deadline, ssh_session *out,
+		   char *err)
 {
+	ssh_session sess;
 	bool added = false;
 	int rc;
 
-	s->sess = session_new(s->host, s->port, err);
-	if (!s->sess)
+	sess = session_new(s->host, s->port, err);
+	if (!sess)
 		return ATTEMPT_FATAL;
-	rc = ssh_connect(s->sess);
+	rc = ssh_connect(sess);
 	while (rc == SSH_AGAIN) {
 		if (!added) {
-			if (ssh_event_add_session(s->ev, s->sess) != SSH_OK) {
+			if (ssh_event_add_session(s->ev, sess) != SSH_OK) {
 				err_set(err, "cannot poll the SSH session");
 				goto fatal;
 			}
@@ -243,20 +280,20 @@ static int attempt(struct sshc *s, const char *pin,
 			goto retry;	/* the caller reports it */
 		}
 		pump(s, deadline);
-		rc = ssh_connect(s->sess);
+		rc = ssh_connect(sess);
 	}
 	if (rc != SSH_OK) {
-		err_set(err, "%s", ssh_get_error(s->sess));
+		err_set(err, "%s", ssh_get_error(sess));
 		goto retry;
 	}
-	if (!added && ssh_event_add_session(s->ev, s->sess) != SSH_OK) {
+	if (!added && ssh_event_add_session(s->ev, sess) != SSH_OK) {
 		err_set(err, "cannot poll the SSH session");
 		goto fatal;
 	}
-	if (check_hostkey(s, pin, err) < 0)
+	if (check_hostkey(s, sess, err) < 0)
 		goto fatal;
 	for (;;) {
-		rc = ssh_userauth_publickey(s->sess, NULL, id->key);
+		rc = ssh_userauth_publickey(sess, NULL, s->id->key);
 		if (rc != SSH_AUTH_AGAIN)
 			break;
 		if (interrupted()) {
@@ -271,8 +308,10 @@ static int attempt(struct sshc *s, const char *pin,
 		}
 		pump(s, deadline);
 	}
-	if (rc == SSH_AUTH_SUCCESS)
+	if (rc == SSH_AUTH_SUCCESS) {
+		*out = sess;
 		return ATTEMPT_OK;
+	}
 	if (rc == SSH_AUTH_DENIED)
 		err_set(err, "cannot log in to %s:%d as root: public key refused",
 			s->host, s->port);
@@ -281,22 +320,102 @@ static int attempt(struct sshc *s, const char *pin,
 			s->host, s->port);
 	else
 		err_set(err, "cannot log in to %s:%d as root: %s", s->host,
-			s->port, ssh_get_error(s->sess));
+			s->port, ssh_get_error(sess));
 fatal:
-	session_drop(s);
+	session_drop(s, &sess);
 	return ATTEMPT_FATAL;
 retry:
-	session_drop(s);
+	session_drop(s, &sess);
 	return ATTEMPT_RETRY;
+}
+
+/*
+ * Open a logged-in connection, retrying failed attempts with a short
+ * backoff until deadline (timeout_ms only words the message).
+ */
+static int conn_open(struct sshc *s, int64_t deadline, int timeout_ms,
+		     struct conn **out, char *err)
+{
+	char why[ERRLEN] = "timed out";
+	int backoff = 50, tries = 0, rc;
+	ssh_session sess = NULL;
+	struct conn *c;
+
+	for (;;) {
+		if (interrupted()) {
+			err_set(err, "interrupted while connecting to %s:%d",
+				s->host, s->port);
+			return -1;
+		}
+		if (deadline_left(deadline) == 0) {
+			err_set(err, "cannot connect to %s:%d within %d ms (%d attempts): %s",
+				s->host, s->port, timeout_ms, tries, why);
+			return -1;
+		}
+		tries++;
+		rc = attempt(s, deadline, &sess, why);
+		if (rc == ATTEMPT_OK)
+			break;
+		if (rc == ATTEMPT_FATAL) {
+			err_set(err, "%s", why);
+			return -1;
+		}
+		/* Nothing to wait on while the port is closed: back off. */
+		{
+			int64_t until = mono_ms() + backoff;
+
+			if (until > deadline)
+				until = deadline;
+			while (!interrupted() && deadline_left(until) > 0)
+				poll(NULL, 0, slice(until));
+		}
+		if (backoff < 1000)
+			backoff *= 2;
+	}
+	c = g_new0(struct conn, 1);
+	c->s = s;
+	c->sess = sess;
+	*out = c;
+	return 0;
+}
+
+static void dying_free(struct dying *d)
+{
+	ssh_remove_channel_callbacks(d->ch, &d->cb);
+	ssh_channel_free(d->ch);	/* sends our close if still due */
+	g_free(d);
+}
+
+/* Free the dying channels the server has closed (all of them if force). */
+static void conn_reap(struct conn *c, bool force)
+{
+	GList *l = c->dying, *next;
+
+	for (; l; l = next) {
+		struct dying *d = l->data;
+
+		next = l->next;
+		if (!d->closed && !force)
+			continue;
+		dying_free(d);
+		c->dying = g_list_delete_link(c->dying, l);
+	}
+}
+
+static void conn_close(struct conn *c)
+{
+	if (!c)
+		return;
+	conn_reap(c, true);
+	session_drop(c->s, &c->sess);
+	g_free(c);
 }
 
 int sshc_connect(const char *host, int port, const char *hostkey_sha256,
 		 const struct ssh_ident *id, int timeout_ms,
 		 struct sshc **out, char *err)
 {
-	int64_t start = mono_ms(), deadline = start + timeout_ms;
-	char why[ERRLEN] = "timed out";
-	int backoff = 50, tries = 0, rc;
+	int64_t deadline = mono_ms() + timeout_ms;
 	struct sshc *s;
 
 	if (!pin_valid(hostkey_sha256)) {
@@ -307,42 +426,15 @@ int sshc_connect(const char *host, int port, const char *hostkey_sha256,
 	s = g_new0(struct sshc, 1);
 	s->host = g_strdup(host);
 	s->port = port;
+	s->pin = g_strdup(hostkey_sha256);
+	s->id = id;
 	s->ev = ssh_event_new();
 	if (!s->ev) {
 		err_set(err, "cannot allocate an SSH event loop");
 		goto fail;
 	}
-	for (;;) {
-		if (interrupted()) {
-			err_set(err, "interrupted while connecting to %s:%d",
-				host, port);
-			goto fail;
-		}
-		if (deadline_left(deadline) == 0) {
-			err_set(err, "cannot connect to %s:%d within %d ms (%d attempts): %s",
-				host, port, timeout_ms, tries, why);
-			goto fail;
-		}
-		tries++;
-		rc = attempt(s, hostkey_sha256, id, deadline, why);
-		if (rc == ATTEMPT_OK)
-			break;
-		if (rc == ATTEMPT_FATAL) {
-			err_set(err, "%s", why);
-			goto fail;
-		}
-		/* Nothing to wait on while the port is closed: back off. */
-		{
-			int64_t until = mono_ms() + backoff;
-
-			while (!interrupted() && deadline_left(until) > 0 &&
-			       deadline_left(deadline) > 0)
-				poll(NULL, 0, slice(until < deadline ? until
-						    : deadline));
-		}
-		if (backoff < 1000)
-			backoff *= 2;
-	}
+	if (conn_open(s, deadline, timeout_ms, &s->main, err) < 0)
+		goto fail;
 	s->t0 = mono_ms();
 	*out = s;
 	return 0;
@@ -458,7 +550,7 @@ static void transcript_record(struct sshc_job *j, const char *outcome)
 	g_string_free(rec, TRUE);
 }
 
-/* ---- jobs ---- */
+/* ---- channel callbacks ---- */
 
 static int on_data(ssh_session sess, ssh_channel ch, void *data, uint32_t len,
 		   int is_stderr, void *ud)
@@ -522,16 +614,38 @@ static void on_exit_signal(ssh_session sess, ssh_channel ch,
 	j->t_end = mono_ms();
 }
 
+static int on_dying_data(ssh_session sess, ssh_channel ch, void *data,
+			 uint32_t len, int is_stderr, void *ud)
+{
+	(void)sess;
+	(void)ch;
+	(void)data;
+	(void)is_stderr;
+	(void)ud;
+	return (int)len;	/* dropped, but the window stays open */
+}
+
+static void on_dying_close(ssh_session sess, ssh_channel ch, void *ud)
+{
+	struct dying *d = ud;
+
+	(void)sess;
+	(void)ch;
+	d->closed = true;
+}
+
+/* ---- jobs ---- */
+
 /* A fresh channel for j, with our callbacks; state back to J_OPENING. */
 static int job_channel(struct sshc_job *j, char *err)
 {
-	j->ch = ssh_channel_new(j->s->sess);
+	j->ch = ssh_channel_new(j->c->sess);
 	if (!j->ch) {
 		err_set(err, "cannot allocate an SSH channel: %s",
-			ssh_get_error(j->s->sess));
+			ssh_get_error(j->c->sess));
 		return -1;
 	}
-	j->got_eof = j->got_close = false;
+	j->got_eof = j->got_close = j->exec_sent = false;
 	j->state = J_OPENING;
 	j->t_end = 0;
 	ssh_callbacks_init(&j->cb);
@@ -545,16 +659,11 @@ static int job_channel(struct sshc_job *j, char *err)
 	return 0;
 }
 
-static void job_destroy(struct sshc_job *j);
-
 static struct sshc_job *job_new(struct sshc *s, const char *cmd,
-				const void *in, size_t in_len, char *err)
+				const void *in, size_t in_len)
 {
-	struct sshc_job *j;
+	struct sshc_job *j = g_new0(struct sshc_job, 1);
 
-	if (alive(s, err) < 0)
-		return NULL;
-	j = g_new0(struct sshc_job, 1);
 	j->s = s;
 	j->cmd = g_strdup(cmd);
 	j->seq = ++s->seq;
@@ -565,41 +674,75 @@ static struct sshc_job *job_new(struct sshc *s, const char *cmd,
 	j->status = -1;
 	j->t_start = mono_ms();
 	clock_gettime(CLOCK_REALTIME, &j->wall_start);
-	if (job_channel(j, err) < 0) {
-		job_destroy(j);
-		return NULL;
-	}
 	return j;
 }
 
+static bool job_finished(const struct sshc_job *j)
+{
+	return j->got_close || (j->got_eof && j->has_status);
+}
+
 /*
- * Stop a job: kill the command if it runs, close and free the channel.
- * libssh keeps the channel until the server's close arrives, but with our
- * callbacks removed it no longer touches j.
+ * Let go of j's channel.  A command that may still run (exec sent, no end
+ * seen) is sent SIGKILL and EOF; on the main connection its channel then
+ * stays "dying" until the server closes it, so that its exit cannot race a
+ * later command's channel setup (see the top of this file).  A background
+ * job's connection goes away with it anyway.  With our callbacks removed,
+ * libssh no longer touches j.
  */
 static void job_release(struct sshc_job *j)
 {
+	struct conn *c = j->c;
+	bool running;
+
 	if (!j->ch)
 		return;
-	if (!j->s->dead && ssh_channel_is_open(j->ch)) {
-		if ((j->state == J_EXEC || j->state == J_RUNNING) &&
-		    !j->got_close &&
-		    !(j->got_eof && j->has_status))
-			ssh_channel_request_send_signal(j->ch, "KILL");
-		ssh_channel_close(j->ch);
-	}
+	running = (j->state == J_EXEC || j->state == J_RUNNING) &&
+		  !job_finished(j);
 	ssh_remove_channel_callbacks(j->ch, &j->cb);
-	ssh_channel_free(j->ch);
-	j->ch = NULL;
+	if (running && !c->dead && ssh_channel_is_open(j->ch)) {
+		ssh_channel_request_send_signal(j->ch, "KILL");
+		if (!j->eof_sent)
+			ssh_channel_send_eof(j->ch);
+		if (!j->background) {
+			struct dying *d = g_new0(struct dying, 1);
+
+			d->ch = j->ch;
+			d->since = mono_ms();
+			ssh_callbacks_init(&d->cb);
+			d->cb.userdata = d;
+			d->cb.channel_data_function = on_dying_data;
+			d->cb.channel_close_function = on_dying_close;
+			ssh_set_channel_callbacks(d->ch, &d->cb);
+			c->dying = g_list_append(c->dying, d);
+			j->ch = NULL;	/* transferred */
+		}
+	}
+	if (j->ch) {
+		if (!c->dead && ssh_channel_is_open(j->ch))
+			ssh_channel_close(j->ch);
+		ssh_channel_free(j->ch);
+		j->ch = NULL;
+	}
 	if (!j->t_end)
 		j->t_end = mono_ms();
 	j->state = J_DONE;
 }
 
+/* Release j's channel and, for a background job, its connection. */
+static void job_detach(struct sshc_job *j)
+{
+	if (!j->c)
+		return;
+	job_release(j);
+	if (j->background)
+		conn_close(j->c);
+	j->c = NULL;
+}
+
 static void job_destroy(struct sshc_job *j)
 {
-	if (j->s)
-		job_release(j);
+	job_detach(j);
 	g_string_free(j->out, TRUE);
 	g_string_free(j->errout, TRUE);
 	g_free(j->signame);
@@ -620,22 +763,53 @@ static int cut_short(struct sshc_job *j, int64_t deadline)
 }
 
 /*
- * Open the channel and start the command.  0: running; 1: cut short
- * (timed_out/interrupted set); -1: transport failure or refusal.
- *
- * Dropbear (seen with 2022.83) closes every session channel that has no
- * command yet whenever one of its children exits, so a channel opened while
- * another command ends can be closed under us before our exec request is
- * handled.  The server then never ran the command (it ignores requests on
- * a channel it has closed), so we open a new channel and try again.
+ * Wait until the connection's killed commands are reaped (their channels
+ * closed), at most DYING_GRACE_MS after each was killed; past that, give
+ * up on them.  0, 1 when cut short, -1 when the connection is lost.
  */
-#define LAUNCH_TRIES 8
+static int conn_settle(struct sshc_job *j, int64_t deadline, char *err)
+{
+	struct conn *c = j->c;
 
+	for (;;) {
+		GList *l;
+		bool waiting = false;
+
+		conn_reap(c, false);
+		for (l = c->dying; l; l = l->next) {
+			struct dying *d = l->data;
+
+			if (mono_ms() - d->since < DYING_GRACE_MS)
+				waiting = true;
+		}
+		if (!waiting) {
+			conn_reap(c, true);
+			return 0;
+		}
+		if (alive(c, err) < 0)
+			return -1;
+		if (cut_short(j, deadline))
+			return 1;
+		pump(c->s, deadline);
+	}
+}
+
+/*
+ * Open the channel and start the command.  0: running; 1: cut short
+ * (timed_out/interrupted set); -1: transport failure or refusal.  A channel
+ * the server closed before our exec request went out is reopened (the
+ * command cannot have run); once the request is out, it is not.
+ */
 static int job_launch(struct sshc_job *j, int64_t deadline, char *err)
 {
 	struct sshc *s = j->s;
 	int rc, tries = 1;
 
+	rc = conn_settle(j, deadline, err);
+	if (rc != 0)
+		return rc;
+	if (job_channel(j, err) < 0)
+		return -1;
 	for (;;) {
 		rc = SSH_AGAIN;
 		if (j->state == J_OPENING) {
@@ -649,10 +823,11 @@ static int job_launch(struct sshc_job *j, int64_t deadline, char *err)
 				j->state = J_RUNNING;
 				return 0;
 			}
+			if (rc == SSH_AGAIN)
+				j->exec_sent = true;
 		}
-		if (j->got_close && !j->has_status &&
-		    tries < LAUNCH_TRIES && alive(s, NULL) == 0 &&
-		    !cut_short(j, deadline)) {
+		if (j->got_close && !j->exec_sent && tries < LAUNCH_TRIES &&
+		    alive(j->c, NULL) == 0 && !cut_short(j, deadline)) {
 			job_release(j);
 			if (job_channel(j, err) < 0)
 				return -1;
@@ -660,22 +835,22 @@ static int job_launch(struct sshc_job *j, int64_t deadline, char *err)
 			j->retries++;
 			continue;
 		}
-		if (rc == SSH_ERROR)
+		if (rc == SSH_ERROR || j->got_close)
 			break;
-		if (alive(s, err) < 0)
+		if (alive(j->c, err) < 0)
 			return -1;
 		if (cut_short(j, deadline))
 			return 1;
 		pump(s, deadline);
 	}
-	if (alive(s, err) < 0)
+	if (alive(j->c, err) < 0)
 		return -1;
 	if (cut_short(j, deadline))
 		return 1;
 	err_set(err, "cannot run '%.*s%s' on %s: %s", CMD_SHOWN, j->cmd,
 		strlen(j->cmd) > CMD_SHOWN ? "..." : "", s->host,
-		j->got_close ? "server closed the channel" :
-		ssh_get_error(s->sess));
+		j->got_close ? "the server closed the channel" :
+		ssh_get_error(j->c->sess));
 	return -1;
 }
 
@@ -690,8 +865,8 @@ static void job_feed(struct sshc_job *j)
 			n = WRITE_CHUNK;
 		w = ssh_channel_write(j->ch, j->in + j->in_off, (uint32_t)n);
 		if (w < 0) {
-			/* The command closed its channel; a dead session is
-			 * noticed by the caller. */
+			/* The command closed its channel; a dead connection
+			 * is noticed by the caller. */
 			j->in_stop = true;
 			break;
 		}
@@ -706,19 +881,12 @@ static void job_feed(struct sshc_job *j)
 	}
 }
 
-static bool job_finished(const struct sshc_job *j)
-{
-	return j->got_close || (j->got_eof && j->has_status);
-}
-
 /*
- * Feed stdin and wait for the command's end.  0: finished; 1: cut short
- * (the command was killed); -1: transport failure.
+ * Feed stdin and wait for the command's end.  0: finished; 1: cut short;
+ * -1: transport failure.
  */
 static int job_collect(struct sshc_job *j, int64_t deadline, char *err)
 {
-	struct sshc *s = j->s;
-
 	for (;;) {
 		job_feed(j);
 		if (job_finished(j)) {
@@ -726,24 +894,25 @@ static int job_collect(struct sshc_job *j, int64_t deadline, char *err)
 				j->t_end = mono_ms();
 			return 0;
 		}
-		if (alive(s, err) < 0)
+		if (alive(j->c, err) < 0)
 			return -1;
 		if (cut_short(j, deadline))
 			return 1;
-		pump(s, deadline);
+		pump(j->s, deadline);
 	}
 }
 
 /*
- * Finish j after launch/collect returned rc: release the channel, write the
- * transcript, fill res.  Returns 0, or -1 on transport failure.
+ * Finish j after launch/collect returned rc: release the channel (killing
+ * the command if it was cut short), write the transcript, fill res.
+ * Returns 0, or -1 on failure.
  */
 static int job_finish(struct sshc_job *j, int rc, struct proc_result *res,
 		      const char *err)
 {
 	char *outcome;
 
-	job_release(j);
+	job_detach(j);
 	if (rc < 0) {
 		outcome = g_strdup_printf("FAILED: %s", err);
 		transcript_record(j, outcome);
@@ -751,12 +920,12 @@ static int job_finish(struct sshc_job *j, int rc, struct proc_result *res,
 		return -1;
 	}
 	transcript_record(j, NULL);
-	/* Hand the buffers over whole: binary output may hold NULs. */
 	memset(res, 0, sizeof(*res));
 	res->status = j->has_status ? j->status : -1;
 	res->timed_out = j->timed_out;
 	res->interrupted = j->interrupted;
 	res->elapsed_ms = j->t_end - j->t_start;
+	/* Hand the buffers over whole: binary output may hold NULs. */
 	res->out = g_string_free(j->out, FALSE);
 	res->errout = g_string_free(j->errout, FALSE);
 	j->out = g_string_new(NULL);
@@ -771,9 +940,10 @@ int sshc_run(struct sshc *s, const char *cmd, const void *in, size_t in_len,
 	struct sshc_job *j;
 	int rc;
 
-	j = job_new(s, cmd, in, in_len, err);
-	if (!j)
+	if (alive(s->main, err) < 0)
 		return -1;
+	j = job_new(s, cmd, in, in_len);
+	j->c = s->main;
 	rc = job_launch(j, deadline, err);
 	if (rc == 0)
 		rc = job_collect(j, deadline, err);
@@ -786,13 +956,21 @@ int sshc_start(struct sshc *s, const char *cmd, int timeout_ms,
 	       struct sshc_job **out, char *err)
 {
 	int64_t deadline = mono_ms() + timeout_ms;
+	char why[ERRLEN];
 	struct sshc_job *j;
 	int rc;
 
-	j = job_new(s, cmd, NULL, 0, err);
-	if (!j)
+	if (alive(s->main, err) < 0)
 		return -1;
+	j = job_new(s, cmd, NULL, 0);
 	j->background = true;
+	if (conn_open(s, deadline, timeout_ms, &j->c, why) < 0) {
+		err_set(err, "cannot start '%.*s%s': %s", CMD_SHOWN, cmd,
+			strlen(cmd) > CMD_SHOWN ? "..." : "", why);
+		transcript_record(j, "FAILED to start");
+		job_destroy(j);
+		return -1;
+	}
 	rc = job_launch(j, deadline, err);
 	if (rc != 0) {
 		if (rc > 0)
@@ -800,7 +978,7 @@ int sshc_start(struct sshc *s, const char *cmd, int timeout_ms,
 				j->interrupted ? "interrupted" : "timed out",
 				CMD_SHOWN, cmd,
 				strlen(cmd) > CMD_SHOWN ? "..." : "", s->host);
-		job_release(j);
+		job_detach(j);
 		transcript_record(j, "FAILED to start");
 		job_destroy(j);
 		return -1;
@@ -838,7 +1016,7 @@ void sshc_job_free(struct sshc_job *j)
 		return;
 	if (j->s) {
 		if (!j->collected) {
-			job_release(j);
+			job_detach(j);
 			transcript_record(j, "freed without waiting, killed");
 		}
 		j->s->jobs = g_list_remove(j->s->jobs, j);
@@ -856,20 +1034,16 @@ void sshc_free(struct sshc *s)
 		struct sshc_job *j = l->data;
 
 		if (!j->collected) {
-			job_release(j);
+			job_detach(j);
 			transcript_record(j, "session closed without waiting, killed");
 		}
 		j->s = NULL;
 	}
 	g_list_free(s->jobs);
-	if (s->sess && s->ev)
-		ssh_event_remove_session(s->ev, s->sess);
-	if (s->sess) {
-		ssh_disconnect(s->sess);
-		ssh_free(s->sess);
-	}
+	conn_close(s->main);
 	ssh_event_free(s->ev);
 	g_free(s->transcript);
+	g_free(s->pin);
 	g_free(s->host);
 	g_free(s);
 }

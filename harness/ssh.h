@@ -36,7 +36,8 @@ struct sshc;
  * until timeout_ms; verify the server key's SHA-256 equals hostkey_sha256
  * (64 hex digits) and authenticate with id.  A mismatching host key or a
  * refused login fails at once, without retrying; the mismatch message shows
- * both fingerprints.  id must outlive the connection.
+ * both fingerprints.  id must outlive the sshc: background jobs log in
+ * again with it.
  */
 int sshc_connect(const char *host, int port, const char *hostkey_sha256,
 		 const struct ssh_ident *id, int timeout_ms,
@@ -64,14 +65,16 @@ int sshc_run(struct sshc *s, const char *cmd, const void *in, size_t in_len,
 	     int timeout_ms, struct proc_result *res, char *err);
 
 /*
- * Background commands: sshc_start() opens a channel and starts cmd with an
- * empty stdin, returning once the server has accepted the command (at most
- * timeout_ms; timing out is an error here).  Its output is collected in
- * memory while other calls on the session run.  sshc_job_wait() collects it
- * like sshc_run(): at most timeout_ms, then the job is killed and marked
- * timed_out.  A job can be waited for once.  Several jobs may run at once on
- * one session (up to the server's limit, 10 for OpenSSH); all calls must
- * come from one thread.
+ * Background commands: sshc_start() starts cmd with an empty stdin and
+ * returns once the server has accepted it (at most timeout_ms; timing out
+ * is an error here).  Each job runs on an SSH connection of its own, opened
+ * and logged in like the first one (a handshake per job): dropbear before
+ * 2024.86 can kill a connection when one of its commands ends while another
+ * channel is being set up there.  A job's output is collected in memory
+ * while other calls on the sshc run.  sshc_job_wait() collects it like
+ * sshc_run(): at most timeout_ms, then the job is killed and marked
+ * timed_out.  A job can be waited for once.  Several jobs may run at once;
+ * all calls must come from one thread.
  */
 struct sshc_job;
 int sshc_start(struct sshc *s, const char *cmd, int timeout_ms,
