@@ -232,7 +232,7 @@ static int netns_delete(const char *name, char *err)
 	char *argv[] = { "ip", "netns", "delete", (char *)name, NULL };
 	struct proc_result r;
 
-	if (spawn_run(argv, 10000, &r, err) < 0)
+	if (spawn_run_teardown(argv, 10000, &r, err) < 0)
 		return -1;
 	if (r.status != 0) {
 		err_set(err, "cannot delete namespace '%s': %s", name,

@@ -193,10 +193,10 @@ void case_captures_stop(struct case_ctx *ctx)
 
 static int fault_apply(struct case_ctx *ctx, const struct fault *f)
 {
-	char *rules;
 	char *argv[] = { "nft", "-f", NULL, NULL };
-	char *path;
 	struct proc_result r;
+	GString *rules;
+	char *path;
 	int rc;
 
 	if (!f->drop_pct && !f->drop_frag)
@@ -204,44 +204,25 @@ static int fault_apply(struct case_ctx *ctx, const struct fault *f)
 	/*
 	 * On the tap's egress hook: frames the bridge sends toward the guest
 	 * are dropped before the capture sees them, so the pcap shows what
-	 * really reached the guest's wire.
+	 * really reached the guest's wire.  The table is replaced whole, so
+	 * a table left by an earlier case cannot linger.
 	 */
-	rules = g_strdup_printf(
+	rules = g_string_new("table netdev nicq_fault\n"
+			     "delete table netdev nicq_fault\n");
+	g_string_append_printf(rules,
 		"table netdev nicq_fault {\n"
 		"  chain egress {\n"
-		"    type filter hook egress device \"%s\" priority 0;\n"
-		"%s%s"
-		"  }\n"
-		"}\n", ctx->nic.tap,
-		f->drop_pct ? "" : "",
-		"");
-	if (f->drop_pct) {
-		char *more = g_strdup_printf(
-			"%s    ip protocol icmp numgen random mod 100 < %d drop\n",
-			"", f->drop_pct);
-		char *r2 = g_strdup_printf(
-			"table netdev nicq_fault {\n"
-			"  chain egress {\n"
-			"    type filter hook egress device \"%s\" priority 0;\n"
-			"%s%s"
-			"  }\n"
-			"}\n", ctx->nic.tap, more,
-			f->drop_frag ? "    ip frag-off & 0x1fff != 0 drop\n" : "");
-		g_free(rules);
-		g_free(more);
-		rules = r2;
-	} else if (f->drop_frag) {
-		g_free(rules);
-		rules = g_strdup_printf(
-			"table netdev nicq_fault {\n"
-			"  chain egress {\n"
-			"    type filter hook egress device \"%s\" priority 0;\n"
-			"    ip frag-off & 0x1fff != 0 drop\n"
-			"  }\n"
-			"}\n", ctx->nic.tap);
-	}
+		"    type filter hook egress device \"%s\" priority 0;\n",
+		ctx->nic.tap);
+	if (f->drop_pct)
+		g_string_append_printf(rules, "    ip protocol icmp numgen "
+				       "random mod 100 < %d drop\n",
+				       f->drop_pct);
+	if (f->drop_frag)
+		g_string_append(rules, "    ip frag-off & 0x1fff != 0 drop\n");
+	g_string_append(rules, "  }\n}\n");
 	path = g_build_filename(ctx->dir, "fault.nft", NULL);
-	file_write(path, rules, strlen(rules), NULL);
+	file_write(path, rules->str, rules->len, NULL);
 	argv[2] = path;
 	rc = case_host_run(ctx, argv, 10000, &r);
 	if (rc == 0 && r.status != 0) {
@@ -261,11 +242,11 @@ static int fault_apply(struct case_ctx *ctx, const struct fault *f)
 	}
 	proc_result_clear(&r);
 	g_free(path);
-	g_free(rules);
+	g_string_free(rules, TRUE);
 	return rc;
 }
 
-static void fault_remove(struct case_ctx *ctx, const struct fault *f)
+static void fault_remove(const struct fault *f)
 {
 	char *argv[] = { "nft", "delete", "table", "netdev", "nicq_fault",
 			 NULL };
@@ -273,7 +254,8 @@ static void fault_remove(struct case_ctx *ctx, const struct fault *f)
 
 	if (!f->drop_pct && !f->drop_frag)
 		return;
-	if (case_host_run(ctx, argv, 10000, &r) == 0)
+	/* the lab's namespace goes away with the table anyway */
+	if (spawn_run_teardown(argv, 10000, &r, NULL) == 0)
 		proc_result_clear(&r);
 }
 
@@ -443,7 +425,6 @@ static enum verdict run_case(struct run_state *rs, const struct cell *cell,
 	if (fault_apply(&ctx, &o->fault) < 0)
 		goto out;
 	v = cd->run(&ctx);
-	fault_remove(&ctx, &o->fault);
 	case_captures_stop(&ctx);
 
 	/* Every case also answers for the guest's kernel log. */
@@ -459,6 +440,7 @@ static enum verdict run_case(struct run_state *rs, const struct cell *cell,
 		proc_result_clear(&r);
 	}
 out:
+	fault_remove(&o->fault);
 	if (ctx.nic.cap)
 		case_captures_stop(&ctx);
 	sshc_free(ctx.ssh);

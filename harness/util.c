@@ -159,8 +159,9 @@ static void drain(int fd, GString *buf, bool *open)
 		*open = false;
 }
 
-int spawn_run(char *const argv[], int timeout_ms, struct proc_result *res,
-	      char *err)
+static int spawn_run_impl(char *const argv[], int timeout_ms,
+			  struct proc_result *res, bool honour_interrupt,
+			  char *err)
 {
 	GError *gerr = NULL;
 	GPid pid;
@@ -188,14 +189,15 @@ int spawn_run(char *const argv[], int timeout_ms, struct proc_result *res,
 
 		if (!exited && waitpid(pid, &st, WNOHANG) == pid)
 			exited = true;
-		if (interrupted() || deadline_left(deadline) == 0) {
+		if ((honour_interrupt && interrupted()) ||
+		    deadline_left(deadline) == 0) {
 			if (!exited) {
 				kill(-pid, SIGKILL);
 				kill(pid, SIGKILL);
 				waitpid(pid, &st, 0);
 				exited = true;
 			}
-			if (interrupted())
+			if (honour_interrupt && interrupted())
 				res->interrupted = true;
 			else
 				res->timed_out = true;
@@ -235,6 +237,18 @@ int spawn_run(char *const argv[], int timeout_ms, struct proc_result *res,
 	res->errout = g_string_free(eout, FALSE);
 	res->elapsed_ms = mono_ms() - start;
 	return 0;
+}
+
+int spawn_run(char *const argv[], int timeout_ms, struct proc_result *res,
+	      char *err)
+{
+	return spawn_run_impl(argv, timeout_ms, res, true, err);
+}
+
+int spawn_run_teardown(char *const argv[], int timeout_ms,
+		       struct proc_result *res, char *err)
+{
+	return spawn_run_impl(argv, timeout_ms, res, false, err);
 }
 
 void proc_result_clear(struct proc_result *res)

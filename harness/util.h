@@ -60,6 +60,12 @@ struct proc_result {
  */
 int spawn_run(char *const argv[], int timeout_ms, struct proc_result *res,
 	      char *err);
+/*
+ * Like spawn_run, but not cut short by SIGINT/SIGTERM: for teardown steps
+ * that must finish after an interruption (still bounded by timeout_ms).
+ */
+int spawn_run_teardown(char *const argv[], int timeout_ms,
+		       struct proc_result *res, char *err);
 void proc_result_clear(struct proc_result *res);
 
 /*

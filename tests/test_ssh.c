@@ -665,6 +665,27 @@ static void test_background_jobs(void **state)
 	sshc_free(s);
 }
 
+/* Wait (at most 3 s) until no process runs "sleep <secs>". */
+static bool sleep_gone(int secs)
+{
+	int64_t deadline = mono_ms() + 3000;
+	char *pat = g_strdup_printf("^sleep %d$", secs);
+	char *argv[] = { "pgrep", "-f", pat, NULL };
+	struct proc_result r;
+	bool gone = false;
+
+	while (!gone && deadline_left(deadline) > 0) {
+		if (spawn_run(argv, 3000, &r, NULL) == 0)
+			gone = r.status == 1;	/* nothing matched */
+		proc_result_clear(&r);
+		if (!gone)
+			poll(NULL, 0, 50);
+	}
+	g_free(pat);
+	return gone;
+}
+
+/* Killed commands really die: timed out, freed unwaited, orphaned. */
 static void test_job_timeout_and_free(void **state)
 {
 	struct sshc *s = connect_ok();
@@ -674,19 +695,27 @@ static void test_job_timeout_and_free(void **state)
 	int64_t t;
 
 	(void)state;
-	assert_int_equal(sshc_start(s, "sleep 30", 5000, &a, err), 0);
+	assert_int_equal(sshc_start(s, "sleep 31", 5000, &a, err), 0);
 	t = mono_ms();
 	assert_int_equal(sshc_job_wait(a, 500, &r, err), 0);
 	assert_true(r.timed_out);
 	assert_true(mono_ms() - t < 1500);
 	proc_result_clear(&r);
 	sshc_job_free(a);
+	assert_true(sleep_gone(31));
+
+	run_ok(s, "sleep 32", NULL, 0, 300, &r);
+	assert_true(r.timed_out);
+	proc_result_clear(&r);
+	assert_true(sleep_gone(32));
 
 	/* freed unwaited, and left running when the session closes */
-	assert_int_equal(sshc_start(s, "sleep 30", 5000, &b, err), 0);
-	assert_int_equal(sshc_start(s, "sleep 30", 5000, &c, err), 0);
+	assert_int_equal(sshc_start(s, "sleep 33", 5000, &b, err), 0);
+	assert_int_equal(sshc_start(s, "sleep 34", 5000, &c, err), 0);
 	sshc_job_free(b);
+	assert_true(sleep_gone(33));
 	sshc_free(s);
+	assert_true(sleep_gone(34));
 	assert_int_equal(sshc_job_wait(c, 500, &r, err), -1);
 	assert_non_null(strstr(err, "session is closed"));
 	sshc_job_free(c);
