@@ -99,3 +99,7 @@ bench: nicq guest
 
 clean:
 	rm -rf build nicq
+
+$(BUILD)/bench_echo: bench/bench_echo.c $(BUILD)/libnicq.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libnicq.a $(LDLIBS)

@@ -183,7 +183,7 @@ static enum verdict ping_case(struct case_ctx *ctx)
 				.interval = p->ping_intervals[j],
 				.count = p->ping_count,
 				.ident = base + n,
-				.label = "size x interval",
+				.label = "ping",
 			};
 			n++;
 		}

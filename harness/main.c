@@ -8,6 +8,7 @@
 #include "util.h"
 
 #include <glib.h>
+#include <libxml/uri.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,12 +170,28 @@ static int parse_fault(const char *s, struct fault *f, char *err)
 	return rc;
 }
 
+static bool xml_uri_ok(const char *uri)
+{
+	xmlURIPtr u = xmlParseURI(uri);
+
+	if (!u)
+		return false;
+	xmlFreeURI(u);
+	return true;
+}
+
 static int check_uri(const char *uri, char *err)
 {
 	GError *gerr = NULL;
-	GUri *u = g_uri_parse(uri, G_URI_FLAGS_NONE, &gerr);
+	GUri *u;
 	int rc = 0;
 
+	/* libvirt parses URIs with libxml2; refuse what it would refuse */
+	if (strpbrk(uri, " \t\n") || !xml_uri_ok(uri)) {
+		err_set(err, "bad URI '%s': not a valid URI", uri);
+		return -1;
+	}
+	u = g_uri_parse(uri, G_URI_FLAGS_NONE, &gerr);
 	if (!u) {
 		err_set(err, "bad URI '%s': %s", uri, gerr->message);
 		g_error_free(gerr);

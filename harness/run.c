@@ -512,7 +512,7 @@ int run_matrix(const struct run_opts *o)
 	struct run_state rs = { .opts = o };
 	struct lab_opts lo = { .uri = o->uri, .accel = o->accel };
 	struct cell cells[6];
-	char err[ERRLEN] = "";
+	char err[ERRLEN] = "", lab_err[ERRLEN] = "";
 	char *tap_path = NULL, *logs = NULL, *vreason = NULL;
 	FILE *tapf = NULL;
 	int n_cells, i, j, rc = EXIT_PASS, failed = 0;
@@ -531,7 +531,8 @@ int run_matrix(const struct run_opts *o)
 	n_cells = run_cells(o, cells, vhost_ok,
 			    "vhost-net not available on this host");
 
-	/* Results folder and TAP before the lab, so a bail-out is recorded. */
+	/* The run's folder name; the folder itself is made once the lab is
+	 * up, or to record a private lab's bail-out. */
 	{
 		char id[8];
 
@@ -541,6 +542,14 @@ int run_matrix(const struct run_opts *o)
 		id[6] = '\0';
 		rs.run_dir = g_build_filename(o->results_root,
 					      make_run_id(id), NULL);
+	}
+	logs = g_build_filename(rs.run_dir, "lab", NULL);
+	lo.log_dir = logs;
+	if (lab_open(&lo, &rs.lab, lab_err) < 0 && o->uri) {
+		/* the user's libvirt: a configuration error, nothing started */
+		fprintf(stderr, "nicq: %s\n", lab_err);
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	if (mkdir_p(rs.run_dir, err) < 0) {
 		fprintf(stderr, "nicq: %s\n", err);
@@ -559,16 +568,13 @@ int run_matrix(const struct run_opts *o)
 	tap_comment(rs.tap, "nicq run %s", rs.run_dir);
 	tap_comment(rs.tap, "profile %s", o->prof.name);
 	tap_plan(rs.tap, n_cells);
-
-	logs = g_build_filename(rs.run_dir, "lab", NULL);
-	lo.log_dir = logs;
-	if (lab_open(&lo, &rs.lab, err) < 0) {
-		char *why = g_strdup_printf("lab will not start: %s", err);
+	if (!rs.lab) {
+		char *why = g_strdup_printf("lab will not start: %s", lab_err);
 
 		tap_bail(rs.tap, why);
 		fprintf(stderr, "nicq: %s\n", why);
 		g_free(why);
-		rc = o->uri ? EXIT_USAGE : EXIT_INFRA;
+		rc = EXIT_INFRA;
 		goto out;
 	}
 	tap_comment(rs.tap, "lab: %s%s%s", rs.lab->private_lab ?
