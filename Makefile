@@ -103,3 +103,7 @@ clean:
 $(BUILD)/bench_echo: bench/bench_echo.c $(BUILD)/libnicq.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libnicq.a $(LDLIBS)
+
+$(BUILD)/tests/fixgen_vlan: tests/fixgen_vlan.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)

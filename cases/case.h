@@ -39,16 +39,58 @@ struct cell {
 struct fault {
 	int drop_pct;		/* drop this share of ICMP toward the guest */
 	bool drop_frag;		/* drop non-first IPv4 fragments toward it */
+	int drop_over;		/* drop IPv4 datagrams longer than this
+				 * toward it (an MTU clamp); 0: none */
+};
+
+#define CASE_MAX_GUESTS 2
+#define CASE_MAX_NICS 4		/* per guest */
+#define CASE_MAX_SEGMENTS 4
+#define MODEL_OF_CELL (-1)
+
+/*
+ * What a case needs: test segments (isolated libvirt networks, each its own
+ * /24 with the host at .1) and guests with NICs on them.  NULL in a
+ * descriptor means one guest with one NIC of the cell's model on one
+ * segment.
+ */
+struct topo_nic {
+	int model;		/* MODEL_OF_CELL or an enum nic_model */
+	int segment;
+	int mtu;		/* set by the guest at boot; 0: driver default */
+};
+
+struct topo_guest {
+	int n_nics;
+	struct topo_nic nics[CASE_MAX_NICS];
+};
+
+struct topology {
+	int n_segments;
+	int segment_mtu[CASE_MAX_SEGMENTS];	/* 0: the default 1500 */
+	int n_guests;
+	struct topo_guest guests[CASE_MAX_GUESTS];
 };
 
 struct nic_under_test {
+	enum nic_model model;
+	int guest;		/* index into ctx->guests */
+	int segment;
+	int mtu;		/* asked for at boot; 0: default */
 	char mac[18];
 	char tap[16];		/* host-side device */
-	char ip[16];		/* guest address */
+	char ip[16];		/* guest address (on its segment's /24) */
 	char host_ip[16];	/* the host's address on that segment */
+	char bridge[16];
 	char *ifname;		/* in the guest */
 	char *pcap;		/* capture file */
 	struct capture *cap;
+};
+
+struct case_guest {
+	struct guest *g;
+	struct sshc *ssh;
+	char *console;
 };
 
 struct case_ctx {
@@ -56,11 +98,16 @@ struct case_ctx {
 	const struct cell *cell;
 	const struct profile *prof;
 	struct lab *lab;
-	struct guest *guest;
-	struct sshc *ssh;
 	char *dir;		/* results/<run>/<cell>/<case>/ */
 	char *transcript;	/* dir/transcript.txt */
-	struct nic_under_test nic;
+	struct case_guest guests[CASE_MAX_GUESTS];
+	int n_guests;
+	struct nic_under_test nics[CASE_MAX_GUESTS * CASE_MAX_NICS];
+	int n_nics;
+	/* shorthands for single-guest cases: guests[0] and nics[0] */
+	struct guest *guest;
+	struct sshc *ssh;
+	struct nic_under_test *nic;
 	struct diag *diag;	/* the test point's YAML */
 	GString *why;		/* failure reasons, joined with "; " */
 };
@@ -70,6 +117,14 @@ struct case_desc {
 	const char *summary;
 	const char *plan;	/* the Fedora vhost-net plan case it covers */
 	int capture_snaplen;	/* 0: full frames */
+	const struct topology *topo;	/* NULL: one guest, one NIC */
+	/*
+	 * Non-NULL: the case runs only in cells of this model (its guest
+	 * already carries the other models, e.g. multinic); other cells
+	 * report SKIP with skip_reason.
+	 */
+	const int *only_model;
+	const char *skip_reason;
 	enum verdict (*run)(struct case_ctx *ctx);
 };
 
@@ -85,9 +140,12 @@ void case_fail(struct case_ctx *ctx, const char *fmt, ...)
 int case_host_run(struct case_ctx *ctx, char *const argv[], int timeout_ms,
 		  struct proc_result *res);
 
-/* Run cmd in the guest over SSH (transcript kept by sshc). */
+/* Run cmd in guest 0 over SSH (transcript kept by sshc). */
 int case_guest_run(struct case_ctx *ctx, const char *cmd, int timeout_ms,
 		   struct proc_result *res);
+/* The same in guest i. */
+int case_guest_run_on(struct case_ctx *ctx, int i, const char *cmd,
+		      int timeout_ms, struct proc_result *res);
 
 /* Stop every capture of the case (idempotent). */
 void case_captures_stop(struct case_ctx *ctx);

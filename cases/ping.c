@@ -85,7 +85,7 @@ static int run_ping(struct case_ctx *ctx, struct step *s)
 		argv[a++] = "-w";
 		argv[a++] = deadline;
 	}
-	argv[a++] = ctx->nic.ip;
+	argv[a++] = ctx->nic->ip;
 	argv[a] = NULL;
 	if (case_host_run(ctx, argv, (wait_s + 15) * 1000, &r) < 0) {
 		case_fail(ctx, "cannot run ping");
@@ -206,7 +206,7 @@ static enum verdict ping_case(struct case_ctx *ctx)
 	case_captures_stop(ctx);
 	if (interrupted())
 		goto out;
-	if (echo_analyze(ctx->nic.pcap, ctx->nic.host_ip, ctx->nic.ip, &rep,
+	if (echo_analyze(ctx->nic->pcap, ctx->nic->host_ip, ctx->nic->ip, &rep,
 			 err) < 0) {
 		case_fail(ctx, "%s", err);
 		goto out;
@@ -217,7 +217,7 @@ static enum verdict ping_case(struct case_ctx *ctx)
 	diag_str(ctx->diag, "oversize", "size %d: 100%% loss (no request or "
 		 "reply on the wire)", p->ping_oversize);
 	diag_str(ctx->diag, "judged_from", "the capture on %s (complete "
-		 "echo replies per ICMP identifier)", ctx->nic.tap);
+		 "echo replies per ICMP identifier)", ctx->nic->tap);
 	diag_end(ctx->diag);
 	diag_map(ctx->diag, "measured");
 	diag_int(ctx->diag, "frames", rep->frames);

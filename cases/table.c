@@ -3,9 +3,13 @@
 #include "case.h"
 
 extern const struct case_desc case_ping;
+extern const struct case_desc case_jumbo;
+extern const struct case_desc case_multinic;
 
 const struct case_desc *const case_table[] = {
 	&case_ping,
+	&case_jumbo,
+	&case_multinic,
 	NULL
 };
 

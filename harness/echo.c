@@ -37,9 +37,11 @@ struct frag {
 	uint32_t start, end;	/* byte range of the IP payload it covers */
 	bool more;		/* MF set */
 	bool have_hdr;		/* first fragment, ICMP header captured */
+	bool df;		/* DF set */
 	uint8_t type, code;
 	uint16_t ident, seq;
 	int64_t ts_us;
+	size_t wire;		/* frame length on the wire */
 };
 
 struct range {
@@ -57,6 +59,8 @@ struct dgram {
 	uint8_t type, code;
 	uint16_t ident, seq;
 	unsigned frames;
+	unsigned df_frames;
+	size_t frame_max;
 	int64_t first_us;
 };
 
@@ -186,6 +190,8 @@ static bool parse_frame(const struct ctx *c, const struct pcap_pkthdr *h,
 	fo = rd16(ip + 6);
 	plen = tot - ihl;
 	f->more = (fo & 0x2000) != 0;
+	f->df = (fo & 0x4000) != 0;
+	f->wire = wire;
 	f->start = (uint32_t)(fo & 0x1fff) * 8;
 	f->end = f->start + (uint32_t)plen;
 	if (ihl + f->end > IP_MAX)
@@ -278,7 +284,8 @@ static void account_reply(struct flow_acc *fa, uint16_t seq, size_t len,
  */
 static void finish(struct ctx *c, bool outbound, bool have_hdr, uint8_t type,
 		   uint8_t code, uint16_t ident, uint16_t seq, bool complete,
-		   uint32_t end, unsigned frames)
+		   uint32_t end, unsigned frames, unsigned df_frames,
+		   size_t frame_max)
 {
 	struct flow_acc *fa;
 	bool request, reply;
@@ -296,6 +303,10 @@ static void finish(struct ctx *c, bool outbound, bool have_hdr, uint8_t type,
 	}
 	fa = flow_get(c, ident);
 	fa->f.fragments += frames;
+	if (request)
+		fa->f.df_frames += df_frames;
+	if (frame_max > fa->f.frame_max)
+		fa->f.frame_max = frame_max;
 	if (!complete) {
 		if (request)
 			fa->f.req_incomplete++;
@@ -322,7 +333,8 @@ static bool dgram_complete(const struct dgram *d)
 static void dgram_finish(struct ctx *c, const struct dgram *d)
 {
 	finish(c, d->outbound, d->have_hdr, d->type, d->code, d->ident,
-	       d->seq, dgram_complete(d), d->end, d->frames);
+	       d->seq, dgram_complete(d), d->end, d->frames, d->df_frames,
+	       d->frame_max);
 }
 
 /* Would f contradict what d already holds? */
@@ -354,6 +366,10 @@ static void dgram_add(struct dgram *d, const struct frag *f)
 	guint i;
 
 	d->frames++;
+	if (f->df)
+		d->df_frames++;
+	if (f->wire > d->frame_max)
+		d->frame_max = f->wire;
 	if (!f->more) {
 		d->have_end = true;
 		d->end = f->end;
@@ -399,7 +415,8 @@ static void take_frag(struct ctx *c, const struct frag *f)
 
 	if (f->start == 0 && !f->more) {
 		finish(c, f->outbound, f->have_hdr, f->type, f->code,
-		       f->ident, f->seq, true, f->end, 1);
+		       f->ident, f->seq, true, f->end, 1, f->df ? 1 : 0,
+		       f->wire);
 		return;
 	}
 	d = g_hash_table_lookup(c->dgrams, &f->key);

@@ -62,6 +62,12 @@ struct echo_flow {
 	size_t payload_max;
 	unsigned bad_replies;	/* replies whose payload differs in length
 				 * from their request's */
+	size_t frame_max;	/* largest captured frame of the flow, bytes
+				 * on the wire including the Ethernet header
+				 * (and VLAN tags) */
+	unsigned df_frames;	/* frames of the flow's requests with DF set
+				 * (replies are not counted: Linux answers
+				 * echoes without DF) */
 	unsigned unmatched_replies;	/* complete replies with no
 					 * unanswered request of their (ident,
 					 * seq): duplicates (ping's DUP!) or

@@ -101,78 +101,109 @@ static GPtrArray *list_prefixed(const char *dir, const char *prefix)
 	return names;
 }
 
-/* Lab directories are /run/nicq/<id>/ — everything there but "lock". */
-static GPtrArray *list_lab_dirs(void)
+/*
+ * Each private lab holds an flock on /run/nicq/<id>.lock for its whole life.
+ * A namespace nicq-<id> or a directory /run/nicq/<id> whose lock nobody
+ * holds is a leftover; one whose lock is held belongs to a live run, which
+ * nicq leaves alone (so several runs can share a host).
+ */
+static int lab_lock(const char *id, int *fd_out, bool *busy, char *err)
 {
-	GPtrArray *all = list_prefixed(LAB_RUNDIR, ""), *dirs;
-	guint i;
-
-	dirs = g_ptr_array_new_with_free_func(g_free);
-	for (i = 0; i < all->len; i++) {
-		const char *n = all->pdata[i];
-
-		if (strcmp(n, "lock"))
-			g_ptr_array_add(dirs, g_strdup(n));
-	}
-	g_ptr_array_free(all, TRUE);
-	return dirs;
-}
-
-static int lock_take(int *fd_out, char *err)
-{
+	char *path;
 	int fd;
 
+	*busy = false;
 	if (mkdir_p(LAB_RUNDIR, err) < 0)
 		return -1;
-	fd = open(LAB_RUNDIR "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	path = g_strdup_printf("%s/%s.lock", LAB_RUNDIR, id);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		err_set(err, "cannot open '%s/lock': %s", LAB_RUNDIR,
-			strerror(errno));
+		err_set(err, "cannot open '%s': %s", path, strerror(errno));
+		g_free(path);
 		return -1;
 	}
+	g_free(path);
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		err_set(err, "another nicq run is in progress on this host "
-			"(it holds %s/lock)", LAB_RUNDIR);
 		close(fd);
+		*busy = true;
 		return -1;
 	}
 	*fd_out = fd;
 	return 0;
 }
 
-int lab_check_leftovers(char *err)
+static void add_id(GPtrArray *ids, const char *id)
+{
+	guint i;
+
+	for (i = 0; i < ids->len; i++)
+		if (!strcmp(ids->pdata[i], id))
+			return;
+	g_ptr_array_add(ids, g_strdup(id));
+}
+
+/* Ids of labs that left something behind and whose run is not alive. */
+static GPtrArray *leftover_ids(void)
 {
 	GPtrArray *ns = list_prefixed(NETNS_DIR, "nicq-");
-	GPtrArray *dirs = list_lab_dirs();
-	GString *what = g_string_new(NULL);
+	GPtrArray *dirs = list_prefixed(LAB_RUNDIR, "");
+	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *left = g_ptr_array_new_with_free_func(g_free);
 	guint i;
-	int fd = -1, rc = 0;
 
-	if (g_file_test(LAB_RUNDIR "/lock", G_FILE_TEST_EXISTS) || ns->len) {
-		if (lock_take(&fd, err) < 0) {
-			rc = -1;
-			goto out;
+	for (i = 0; i < ns->len; i++)
+		add_id(ids, (char *)ns->pdata[i] + strlen("nicq-"));
+	for (i = 0; i < dirs->len; i++) {
+		char *n = dirs->pdata[i];
+
+		if (g_str_has_suffix(n, ".lock"))
+			n[strlen(n) - 5] = '\0';
+		if (strcmp(n, "lock"))	/* the pre-per-lab global lock */
+			add_id(ids, n);
+	}
+	for (i = 0; i < ids->len; i++) {
+		int fd;
+		bool busy;
+
+		if (lab_lock(ids->pdata[i], &fd, &busy, NULL) == 0) {
+			close(fd);
+			g_ptr_array_add(left, g_strdup(ids->pdata[i]));
 		}
 	}
-	for (i = 0; i < ns->len; i++)
-		g_string_append_printf(what, "%snamespace %s",
-				       what->len ? ", " : "",
-				       (char *)ns->pdata[i]);
-	for (i = 0; i < dirs->len; i++)
-		g_string_append_printf(what, "%slab directory %s/%s",
-				       what->len ? ", " : "", LAB_RUNDIR,
-				       (char *)dirs->pdata[i]);
+	g_ptr_array_free(ns, TRUE);
+	g_ptr_array_free(dirs, TRUE);
+	g_ptr_array_free(ids, TRUE);
+	return left;
+}
+
+int lab_check_leftovers(char *err)
+{
+	GPtrArray *ids = leftover_ids();
+	GString *what = g_string_new(NULL);
+	guint i;
+	int rc = 0;
+
+	for (i = 0; i < ids->len; i++) {
+		const char *id = ids->pdata[i];
+		char *ns = g_strdup_printf("%s/nicq-%s", NETNS_DIR, id);
+		char *dir = g_strdup_printf("%s/%s", LAB_RUNDIR, id);
+
+		if (g_file_test(ns, G_FILE_TEST_EXISTS))
+			g_string_append_printf(what, "%snamespace nicq-%s",
+					       what->len ? ", " : "", id);
+		if (g_file_test(dir, G_FILE_TEST_IS_DIR))
+			g_string_append_printf(what, "%slab directory %s",
+					       what->len ? ", " : "", dir);
+		g_free(ns);
+		g_free(dir);
+	}
 	if (what->len) {
 		err_set(err, "leftovers of an earlier nicq run: %s; remove "
 			"them with 'nicq cleanup'", what->str);
 		rc = -1;
 	}
-out:
-	if (fd >= 0)
-		close(fd);
 	g_string_free(what, TRUE);
-	g_ptr_array_free(ns, TRUE);
-	g_ptr_array_free(dirs, TRUE);
+	g_ptr_array_free(ids, TRUE);
 	return rc;
 }
 
@@ -294,13 +325,11 @@ static int cleanup_libvirt(const char *uri, char *err)
 
 int lab_cleanup(const char *uri, char *err)
 {
-	GPtrArray *ns, *dirs;
-	int lock_fd = -1, removed = 0, rc = 0;
+	GPtrArray *ids;
+	int removed = 0, rc = 0;
 	guint i;
 
 	virSetErrorFunc(NULL, quiet_libvirt);
-	if (lock_take(&lock_fd, err) < 0)
-		return -1;
 	if (uri) {
 		int n = cleanup_libvirt(uri, err);
 
@@ -309,42 +338,57 @@ int lab_cleanup(const char *uri, char *err)
 		else
 			removed += n;
 	}
-	ns = list_prefixed(NETNS_DIR, "nicq-");
-	for (i = 0; i < ns->len; i++) {
-		char *path = g_build_filename(NETNS_DIR, ns->pdata[i], NULL);
-		int n = kill_netns_procs(path);
+	ids = leftover_ids();
+	for (i = 0; i < ids->len; i++) {
+		const char *id = ids->pdata[i];
+		char *ns = g_strdup_printf("nicq-%s", id);
+		char *ns_path = g_build_filename(NETNS_DIR, ns, NULL);
+		char *dir = g_build_filename(LAB_RUNDIR, id, NULL);
+		char *lock = g_strdup_printf("%s/%s.lock", LAB_RUNDIR, id);
 		char e2[ERRLEN];
+		int fd, n;
+		bool busy;
 
-		if (n)
-			fprintf(stderr, "nicq: ended %d process%s in %s\n", n,
-				n == 1 ? "" : "es", (char *)ns->pdata[i]);
-		if (netns_delete(ns->pdata[i], e2) < 0) {
-			err_set(err, "%s", e2);
-			rc = -1;
-		} else {
-			fprintf(stderr, "nicq: removed namespace %s\n",
-				(char *)ns->pdata[i]);
-			removed++;
+		if (lab_lock(id, &fd, &busy, e2) < 0) {
+			if (!busy) {
+				err_set(err, "%s", e2);
+				rc = -1;
+			}
+			goto next;	/* a run started meanwhile */
 		}
-		g_free(path);
-	}
-	g_ptr_array_free(ns, TRUE);
-	dirs = list_lab_dirs();
-	for (i = 0; i < dirs->len; i++) {
-		char *path = g_build_filename(LAB_RUNDIR, dirs->pdata[i], NULL);
-		char e2[ERRLEN];
-
-		if (rm_rf(path, e2) < 0) {
-			err_set(err, "%s", e2);
-			rc = -1;
-		} else {
-			fprintf(stderr, "nicq: removed %s\n", path);
-			removed++;
+		if (g_file_test(ns_path, G_FILE_TEST_EXISTS)) {
+			n = kill_netns_procs(ns_path);
+			if (n)
+				fprintf(stderr, "nicq: ended %d process%s in "
+					"%s\n", n, n == 1 ? "" : "es", ns);
+			if (netns_delete(ns, e2) < 0) {
+				err_set(err, "%s", e2);
+				rc = -1;
+			} else {
+				fprintf(stderr, "nicq: removed namespace %s\n",
+					ns);
+				removed++;
+			}
 		}
-		g_free(path);
+		if (g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+			if (rm_rf(dir, e2) < 0) {
+				err_set(err, "%s", e2);
+				rc = -1;
+			} else {
+				fprintf(stderr, "nicq: removed %s\n", dir);
+				removed++;
+			}
+		}
+		unlink(lock);
+		close(fd);
+next:
+		g_free(ns);
+		g_free(ns_path);
+		g_free(dir);
+		g_free(lock);
 	}
-	g_ptr_array_free(dirs, TRUE);
-	close(lock_fd);
+	g_ptr_array_free(ids, TRUE);
+	unlink(LAB_RUNDIR "/lock");	/* from before per-lab locks */
 	return rc < 0 ? -1 : removed;
 }
 
@@ -661,8 +705,15 @@ static int open_private(struct lab *lab, char *err)
 		err_set(err, "libvirtd or virtlogd not installed; run 'make deps'");
 		return -1;
 	}
-	if (lock_take(&lab->lock_fd, err) < 0)
-		return -1;
+	{
+		bool busy;
+
+		if (lab_lock(lab->id, &lab->lock_fd, &busy, err) < 0) {
+			if (busy)
+				err_set(err, "lab id %s is in use", lab->id);
+			return -1;
+		}
+	}
 	lab->netns = g_strdup_printf("nicq-%s", lab->id);
 	lab->dir = g_build_filename(LAB_RUNDIR, lab->id, NULL);
 	if (write_lab_tree(lab, &identity, err) < 0)
@@ -750,6 +801,23 @@ int lab_segment_add(struct lab *lab, const struct net_spec *spec, char *err)
 	g_ptr_array_add(lab->networks, g_strdup(spec->name));
 	virNetworkFree(net);
 	return 0;
+}
+
+void lab_segment_remove(struct lab *lab, const char *name)
+{
+	virNetworkPtr n = virNetworkLookupByName(lab->conn, name);
+	guint i;
+
+	if (n) {
+		virNetworkDestroy(n);
+		virNetworkFree(n);
+	}
+	for (i = 0; i < lab->networks->len; i++) {
+		if (!strcmp(lab->networks->pdata[i], name)) {
+			g_ptr_array_remove_index(lab->networks, i);
+			return;
+		}
+	}
 }
 
 void lab_track_domain(struct lab *lab, const char *name)
@@ -853,8 +921,13 @@ void lab_close(struct lab *lab)
 	copy_logs(lab);
 	if (lab->dir)
 		rm_rf(lab->dir, NULL);
-	if (lab->lock_fd >= 0)
+	if (lab->lock_fd >= 0) {
+		char *lock = g_strdup_printf("%s/%s.lock", LAB_RUNDIR, lab->id);
+
+		unlink(lock);
+		g_free(lock);
 		close(lab->lock_fd);
+	}
 	g_ptr_array_free(lab->networks, TRUE);
 	g_ptr_array_free(lab->domains, TRUE);
 	g_free(lab->id);

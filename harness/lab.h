@@ -14,8 +14,9 @@
  * Calling sequence: lab_open(), lab_segment_add() per test segment,
  * lab_track_domain() for each domain a caller starts, lab_close() always
  * (it tears down whatever exists, in reverse order, and copes with a
- * half-built lab).  While a lab is open /run/nicq/lock is held, so a second
- * nicq cannot mistake a live lab for a leftover.
+ * half-built lab).  While a lab is open it holds an flock on
+ * /run/nicq/<id>.lock, so another nicq can tell a live lab from a leftover
+ * and several runs can share a host.
  */
 #ifndef NICQ_LAB_H
 #define NICQ_LAB_H
@@ -64,15 +65,15 @@ bool lab_probe_vhost(char **reason);
 
 /*
  * Refuse leftovers: returns 0 when no earlier nicq lab is left on this host
- * (or a live run holds the lock: then -1 with "another nicq run ...").
- * On leftovers returns -1 and err names them and the cleanup command.
+ * (live runs of other nicq processes are not leftovers).  On leftovers
+ * returns -1 and err names them and the cleanup command.
  */
 int lab_check_leftovers(char *err);
 
 /*
- * Remove leftovers of earlier private labs: processes inside nicq-*
- * namespaces (found by namespace inode, killed by PID), the namespaces, and
- * /run/nicq/<id> directories.  With uri, also nicq-* domains and networks
+ * Remove leftovers of earlier private labs (those whose lock no live run
+ * holds): processes inside their nicq-<id> namespaces (found by namespace
+ * inode, killed by PID), the namespaces, and /run/nicq/<id> directories.  With uri, also nicq-* domains and networks
  * of that libvirt.  Prints what it removed to stderr.  Returns the number
  * of items removed, -1 on error.
  */
@@ -85,6 +86,9 @@ char *lab_name(const struct lab *lab, const char *suffix);
 
 /* Create a test segment (an isolated libvirt network) from spec. */
 int lab_segment_add(struct lab *lab, const struct net_spec *spec, char *err);
+
+/* Destroy a segment created by lab_segment_add (missing is fine). */
+void lab_segment_remove(struct lab *lab, const char *name);
 
 /* Remember a domain so lab_close destroys it even if its owner could not. */
 void lab_track_domain(struct lab *lab, const char *name);

@@ -77,7 +77,7 @@ static GOptionEntry run_entries(struct cli *c, int i)
 		{ "image", 0, 0, G_OPTION_ARG_FILENAME, &c->image,
 		  "guest image folder (default: build/guest)", "DIR" },
 		{ "inject", 0, 0, G_OPTION_ARG_STRING, &c->inject,
-		  "negative control: drop=PCT or drop-frag on the taps", "F" },
+		  "negative control on the taps: drop=PCT, drop-frag, drop-over=BYTES", "F" },
 		{ NULL }
 	};
 	return e[i];
@@ -159,9 +159,19 @@ static int parse_fault(const char *s, struct fault *f, char *err)
 			f->drop_pct = (int)pct;
 		} else if (!strcmp(v, "drop-frag")) {
 			f->drop_frag = true;
+		} else if (g_str_has_prefix(v, "drop-over=")) {
+			long n = strtol(v + 10, &end, 10);
+
+			if (!v[10] || *end || n < 68 || n > 65535) {
+				err_set(err, "bad fault '%s' (drop-over=68..65535)",
+					v);
+				rc = -1;
+				break;
+			}
+			f->drop_over = (int)n;
 		} else {
 			err_set(err, "unknown fault '%s' (known: drop=PCT, "
-				"drop-frag)", v);
+				"drop-frag, drop-over=BYTES)", v);
 			rc = -1;
 			break;
 		}
@@ -315,9 +325,12 @@ static int cmd_list(struct run_opts *o)
 	int n, i;
 
 	printf("cases:\n");
-	for (k = case_table; *k; k++)
+	for (k = case_table; *k; k++) {
 		printf("  %-10s %s\n  %-10s (%s)\n", (*k)->name, (*k)->summary,
 		       "", (*k)->plan);
+		if ((*k)->only_model)
+			printf("  %-10s note: %s\n", "", (*k)->skip_reason);
+	}
 	printf("cells:\n");
 	n = run_cells(o, cells, vok, "vhost-net not available on this host");
 	for (i = 0; i < n; i++)

@@ -159,9 +159,16 @@ int case_host_run(struct case_ctx *ctx, char *const argv[], int timeout_ms,
 int case_guest_run(struct case_ctx *ctx, const char *cmd, int timeout_ms,
 		   struct proc_result *res)
 {
+	return case_guest_run_on(ctx, 0, cmd, timeout_ms, res);
+}
+
+int case_guest_run_on(struct case_ctx *ctx, int i, const char *cmd,
+		      int timeout_ms, struct proc_result *res)
+{
 	char err[ERRLEN] = "";
 
-	if (sshc_run(ctx->ssh, cmd, NULL, 0, timeout_ms, res, err) < 0) {
+	if (sshc_run(ctx->guests[i].ssh, cmd, NULL, 0, timeout_ms, res,
+		     err) < 0) {
 		case_fail(ctx, "guest command failed: %s", err);
 		return -1;
 	}
@@ -172,21 +179,29 @@ void case_captures_stop(struct case_ctx *ctx)
 {
 	struct capture_stats st;
 	char err[ERRLEN];
+	int i;
 
-	if (!ctx->nic.cap)
-		return;
-	if (capture_stop(ctx->nic.cap, &st, err) < 0)
-		case_fail(ctx, "%s", err);
-	ctx->nic.cap = NULL;
-	diag_map(ctx->diag, "capture");
-	diag_str(ctx->diag, "interface", "%s", ctx->nic.tap);
-	diag_int(ctx->diag, "frames", (long long)st.frames);
-	diag_int(ctx->diag, "kernel_dropped", (long long)st.kernel_dropped);
-	diag_end(ctx->diag);
-	if (st.kernel_dropped)
-		case_fail(ctx, "capture on %s lost %llu frames in the kernel: "
-			  "the pcap cannot vouch for what got through",
-			  ctx->nic.tap, (unsigned long long)st.kernel_dropped);
+	for (i = 0; i < ctx->n_nics; i++) {
+		struct nic_under_test *n = &ctx->nics[i];
+
+		if (!n->cap)
+			continue;
+		if (capture_stop(n->cap, &st, err) < 0)
+			case_fail(ctx, "%s", err);
+		n->cap = NULL;
+		diag_map(ctx->diag, ctx->n_nics == 1 ? "capture" : n->tap);
+		if (ctx->n_nics == 1)
+			diag_str(ctx->diag, "interface", "%s", n->tap);
+		diag_int(ctx->diag, "frames", (long long)st.frames);
+		diag_int(ctx->diag, "kernel_dropped",
+			 (long long)st.kernel_dropped);
+		diag_end(ctx->diag);
+		if (st.kernel_dropped)
+			case_fail(ctx, "capture on %s lost %llu frames in the "
+				  "kernel: the pcap cannot vouch for what got "
+				  "through", n->tap,
+				  (unsigned long long)st.kernel_dropped);
+	}
 }
 
 /* ---- fault injection (negative controls) ------------------------- */
@@ -197,9 +212,9 @@ static int fault_apply(struct case_ctx *ctx, const struct fault *f)
 	struct proc_result r;
 	GString *rules;
 	char *path;
-	int rc;
+	int rc, i;
 
-	if (!f->drop_pct && !f->drop_frag)
+	if (!f->drop_pct && !f->drop_frag && !f->drop_over)
 		return 0;
 	/*
 	 * On the tap's egress hook: frames the bridge sends toward the guest
@@ -208,19 +223,26 @@ static int fault_apply(struct case_ctx *ctx, const struct fault *f)
 	 * a table left by an earlier case cannot linger.
 	 */
 	rules = g_string_new("table netdev nicq_fault\n"
-			     "delete table netdev nicq_fault\n");
-	g_string_append_printf(rules,
-		"table netdev nicq_fault {\n"
-		"  chain egress {\n"
-		"    type filter hook egress device \"%s\" priority 0;\n",
-		ctx->nic.tap);
-	if (f->drop_pct)
-		g_string_append_printf(rules, "    ip protocol icmp numgen "
-				       "random mod 100 < %d drop\n",
-				       f->drop_pct);
-	if (f->drop_frag)
-		g_string_append(rules, "    ip frag-off & 0x1fff != 0 drop\n");
-	g_string_append(rules, "  }\n}\n");
+			     "delete table netdev nicq_fault\n"
+			     "table netdev nicq_fault {\n");
+	for (i = 0; i < ctx->n_nics; i++) {
+		g_string_append_printf(rules,
+			"  chain egress%d {\n"
+			"    type filter hook egress device \"%s\" priority 0;\n",
+			i, ctx->nics[i].tap);
+		if (f->drop_pct)
+			g_string_append_printf(rules, "    ip protocol icmp "
+					       "numgen random mod 100 < %d "
+					       "drop\n", f->drop_pct);
+		if (f->drop_frag)
+			g_string_append(rules, "    ip frag-off & 0x1fff != 0 "
+					"drop\n");
+		if (f->drop_over)
+			g_string_append_printf(rules, "    ip length > %d "
+					       "drop\n", f->drop_over);
+		g_string_append(rules, "  }\n");
+	}
+	g_string_append(rules, "}\n");
 	path = g_build_filename(ctx->dir, "fault.nft", NULL);
 	file_write(path, rules->str, rules->len, NULL);
 	argv[2] = path;
@@ -233,11 +255,14 @@ static int fault_apply(struct case_ctx *ctx, const struct fault *f)
 		diag_map(ctx->diag, "injected_fault");
 		if (f->drop_pct)
 			diag_str(ctx->diag, "drop", "%d%% of ICMP toward the "
-				 "guest on %s", f->drop_pct, ctx->nic.tap);
+				 "guests on their taps", f->drop_pct);
 		if (f->drop_frag)
 			diag_str(ctx->diag, "drop_fragments", "non-first IPv4 "
-				 "fragments toward the guest on %s",
-				 ctx->nic.tap);
+				 "fragments toward the guests on their taps");
+		if (f->drop_over)
+			diag_str(ctx->diag, "drop_over", "IPv4 datagrams over "
+				 "%d bytes toward the guests (an MTU clamp)",
+				 f->drop_over);
 		diag_end(ctx->diag);
 	}
 	proc_result_clear(&r);
@@ -252,7 +277,7 @@ static void fault_remove(const struct fault *f)
 			 NULL };
 	struct proc_result r;
 
-	if (!f->drop_pct && !f->drop_frag)
+	if (!f->drop_pct && !f->drop_frag && !f->drop_over)
 		return;
 	/* the lab's namespace goes away with the table anyway */
 	if (spawn_run_teardown(argv, 10000, &r, NULL) == 0)
@@ -268,8 +293,7 @@ struct run_state {
 	struct tap *tap;
 	char *run_dir;
 	char *kernel, *initrd;
-	char *net_name;
-	unsigned guest_seq;
+	unsigned guest_seq, nic_seq, seg_seq;
 	bool infra_failed;
 	char infra_why[ERRLEN];
 };
@@ -303,18 +327,178 @@ static void klog_check(struct case_ctx *ctx, const char *what,
 	klog_hits_free(hits);
 }
 
-static char *kernel_cmdline(struct run_state *rs, const struct nic_under_test *n)
+static char *kernel_cmdline(struct run_state *rs, const struct case_ctx *ctx,
+			    int guest)
 {
 	const char *pub = ssh_ident_pubkey(rs->ident);
-	char *key = g_strdup(pub), *sp = strchr(key, ' '), *line;
+	char *key = g_strdup(pub), *sp = strchr(key, ' ');
+	GString *line = g_string_new(NULL);
+	int i;
 
 	if (sp)
 		*sp = ':';
-	line = g_strdup_printf("console=ttyS0 panic=-1 nicq.hostname=nicq-guest "
-			       "nicq.authkey=%s nicq.if=%s,%s/16,0", key,
-			       n->mac, n->ip);
+	g_string_append_printf(line, "console=ttyS0 panic=-1 "
+			       "nicq.hostname=nicq-guest%d nicq.authkey=%s",
+			       guest, key);
+	for (i = 0; i < ctx->n_nics; i++)
+		if (ctx->nics[i].guest == guest)
+			g_string_append_printf(line, " nicq.if=%s,%s/24,%d",
+					       ctx->nics[i].mac,
+					       ctx->nics[i].ip,
+					       ctx->nics[i].mtu);
 	g_free(key);
-	return line;
+	return g_string_free(line, FALSE);
+}
+
+static const struct topology default_topo = {
+	.n_segments = 1,
+	.n_guests = 1,
+	.guests = { { .n_nics = 1, .nics = { { MODEL_OF_CELL, 0 } } } },
+};
+
+/* Create the case's segments: network nicq-<id>-s<k>, 198.18.<10+s>.0/24. */
+static int segments_open(struct run_state *rs, struct case_ctx *ctx,
+			 const struct topology *t, GPtrArray *nets, char *err)
+{
+	int s;
+
+	for (s = 0; s < t->n_segments; s++) {
+		struct net_spec ns = { 0 };
+		unsigned k = ++rs->seg_seq;
+		char suffix[16], bridge[16], ip[16];
+		char *name;
+
+		snprintf(suffix, sizeof(suffix), "s%u", k % 10000);
+		snprintf(bridge, sizeof(bridge), "nq%.6sb%u", rs->lab->id,
+			 k % 10000);
+		snprintf(ip, sizeof(ip), "198.18.%u.1",
+			 10u + (unsigned)s % CASE_MAX_SEGMENTS);
+		name = lab_name(rs->lab, suffix);
+		ns.name = name;
+		ns.bridge = bridge;
+		ns.ip = ip;
+		ns.prefix = 24;
+		ns.mtu = t->segment_mtu[s];
+		g_ptr_array_add(nets, name);
+		if (lab_segment_add(rs->lab, &ns, err) < 0)
+			return -1;
+		for (int i = 0; i < ctx->n_nics; i++) {
+			if (ctx->nics[i].segment != s)
+				continue;
+			memcpy(ctx->nics[i].bridge, bridge, sizeof(bridge));
+			memcpy(ctx->nics[i].host_ip, ip, sizeof(ip));
+		}
+	}
+	return 0;
+}
+
+static void segments_close(struct run_state *rs, GPtrArray *nets)
+{
+	guint i;
+
+	for (i = 0; i < nets->len; i++)
+		lab_segment_remove(rs->lab, nets->pdata[i]);
+}
+
+/* Boot guest gi of the case and connect to it; 0 or -1 (reason recorded). */
+static int boot_guest(struct run_state *rs, struct case_ctx *ctx, int gi,
+		      const char *net_names[], struct diag *d)
+{
+	const struct run_opts *o = rs->opts;
+	struct case_guest *cg = &ctx->guests[gi];
+	struct domain_spec spec = { 0 };
+	char err[ERRLEN] = "", suffix[16];
+	char *name, *cmdline, *path;
+	int i, n = 0, rc = -1;
+
+	snprintf(suffix, sizeof(suffix), "g%u", ++rs->guest_seq % 100000);
+	name = lab_name(rs->lab, suffix);
+	path = g_strdup_printf("console%s.log", ctx->n_guests > 1 ?
+			       (gi ? "-b" : "-a") : "");
+	cg->console = g_build_filename(ctx->dir, path, NULL);
+	g_free(path);
+	cmdline = kernel_cmdline(rs, ctx, gi);
+	spec.name = name;
+	spec.type = !strcmp(rs->lab->accel_name, "kvm") ? "kvm" : "qemu";
+	spec.memory_mib = o->prof.guest_memory_mib;
+	spec.vcpus = 1;
+	spec.kernel = rs->kernel;
+	spec.initrd = rs->initrd;
+	spec.cmdline = cmdline;
+	spec.console_log = cg->console;
+	spec.pm_suspend_to_mem = true;
+	diag_map(d, NULL);
+	diag_str(d, "domain", "%s", name);
+	diag_str(d, "accel", "%s", rs->lab->accel_name);
+	diag_list(d, "nics");
+	for (i = 0; i < ctx->n_nics; i++) {
+		struct nic_under_test *nt = &ctx->nics[i];
+		struct nic_spec *ns;
+
+		if (nt->guest != gi)
+			continue;
+		ns = &spec.nics[n++];
+		ns->model = nt->model;
+		memcpy(ns->mac, nt->mac, sizeof(nt->mac));
+		ns->network = net_names[nt->segment];
+		ns->target = nt->tap;
+		ns->vhost = nt->model == NIC_VIRTIO && ctx->cell->vhost;
+		diag_str(d, NULL, "%s mac %s tap %s address %s",
+			 model_name(nt->model), nt->mac, nt->tap, nt->ip);
+	}
+	diag_end(d);
+	spec.n_nics = n;
+	if (guest_boot(rs->lab, &spec, o->prof.boot_timeout_s * 1000, &cg->g,
+		       err) < 0) {
+		case_fail(ctx, "%s", err);
+		goto out;
+	}
+	diag_int(d, "boot_ms", (long long)cg->g->boot_ms);
+	path = g_strdup_printf("%s/domain-%s.xml", ctx->dir, suffix);
+	file_write(path, cg->g->xml, strlen(cg->g->xml), NULL);
+	g_free(path);
+	if (cg->g->marker_errors)
+		case_fail(ctx, "guest reported at boot: %s",
+			  cg->g->marker_errors);
+	diag_list(d, "vhost");
+	n = 0;
+	for (i = 0; i < ctx->n_nics; i++) {
+		struct nic_under_test *nt = &ctx->nics[i];
+		char *measured = NULL;
+		bool want = nt->model == NIC_VIRTIO && ctx->cell->vhost;
+
+		if (nt->guest != gi)
+			continue;
+		if (guest_check_vhost(cg->g, n++, want, &measured, err) < 0)
+			case_fail(ctx, "%s", err);
+		diag_str(d, NULL, "%s: %s", nt->tap,
+			 measured ? measured : "unknown");
+		g_free(measured);
+		nt->ifname = guest_ifname(cg->g, nt->mac);
+		if (!nt->ifname)
+			case_fail(ctx, "guest %s has no interface with MAC %s",
+				  name, nt->mac);
+	}
+	diag_end(d);
+	if (ctx->why->len)
+		goto out;
+	for (i = 0; i < ctx->n_nics; i++) {
+		if (ctx->nics[i].guest != gi)
+			continue;
+		if (sshc_connect(ctx->nics[i].ip, 22, cg->g->hostkey,
+				 rs->ident, 30000, &cg->ssh, err) < 0) {
+			case_fail(ctx, "%s", err);
+			goto out;
+		}
+		break;
+	}
+	sshc_set_transcript(cg->ssh, ctx->transcript);
+	rc = 0;
+out:
+	diag_end(d);
+	g_free(name);
+	g_free(cmdline);
+	return rc;
 }
 
 static enum verdict run_case(struct run_state *rs, const struct cell *cell,
@@ -322,14 +506,14 @@ static enum verdict run_case(struct run_state *rs, const struct cell *cell,
 			     GString *why)
 {
 	const struct run_opts *o = rs->opts;
+	const struct topology *t = cd->topo ? cd->topo : &default_topo;
 	struct case_ctx ctx = { 0 };
-	struct domain_spec spec = { 0 };
+	GPtrArray *nets = g_ptr_array_new_with_free_func(g_free);
+	const char *net_names[CASE_MAX_SEGMENTS] = { 0 };
 	char err[ERRLEN] = "";
-	char *name = NULL, *cmdline = NULL, *console = NULL, *measured = NULL;
-	char *dmesg_path = NULL;
 	enum verdict v = V_ERROR;
-	unsigned k = ++rs->guest_seq;
 	struct proc_result r;
+	int gi, i;
 	char *text;
 	size_t len;
 
@@ -345,118 +529,107 @@ static enum verdict run_case(struct run_state *rs, const struct cell *cell,
 		case_fail(&ctx, "%s", err);
 		goto out;
 	}
-	snprintf(ctx.nic.mac, sizeof(ctx.nic.mac), "52:54:00:18:%02x:%02x",
-		 (k >> 8) & 0xff, k & 0xff);
-	snprintf(ctx.nic.tap, sizeof(ctx.nic.tap), "nq%.6st%u", rs->lab->id,
-		 k % 10000);
-	snprintf(ctx.nic.ip, sizeof(ctx.nic.ip), "198.18.%u.%u",
-		 1 + (k / 250) % 250, 2 + k % 250);
-	snprintf(ctx.nic.host_ip, sizeof(ctx.nic.host_ip), "198.18.0.1");
-	text = g_strdup_printf("g%u", k);
-	name = lab_name(rs->lab, text);
-	g_free(text);
-	console = g_build_filename(ctx.dir, "console.log", NULL);
-	cmdline = kernel_cmdline(rs, &ctx.nic);
+	/* lay out NICs: addresses, MACs and tap names unique in the run */
+	ctx.n_guests = t->n_guests;
+	for (gi = 0; gi < t->n_guests; gi++) {
+		for (i = 0; i < t->guests[gi].n_nics; i++) {
+			const struct topo_nic *tn = &t->guests[gi].nics[i];
+			struct nic_under_test *nt = &ctx.nics[ctx.n_nics++];
+			unsigned k = ++rs->nic_seq;
 
-	spec.name = name;
-	spec.type = !strcmp(rs->lab->accel_name, "kvm") ? "kvm" : "qemu";
-	spec.memory_mib = o->prof.guest_memory_mib;
-	spec.vcpus = 1;
-	spec.kernel = rs->kernel;
-	spec.initrd = rs->initrd;
-	spec.cmdline = cmdline;
-	spec.console_log = console;
-	spec.pm_suspend_to_mem = true;
-	spec.n_nics = 1;
-	spec.nics[0].model = cell->model;
-	memcpy(spec.nics[0].mac, ctx.nic.mac, sizeof(ctx.nic.mac));
-	spec.nics[0].network = rs->net_name;
-	spec.nics[0].target = ctx.nic.tap;
-	spec.nics[0].vhost = cell->vhost;
-
-	diag_map(d, "guest");
-	diag_str(d, "domain", "%s", name);
-	diag_str(d, "accel", "%s", rs->lab->accel_name);
-	diag_str(d, "nic", "%s mac %s tap %s address %s", model_name(cell->model),
-		 ctx.nic.mac, ctx.nic.tap, ctx.nic.ip);
-	if (guest_boot(rs->lab, &spec, o->prof.boot_timeout_s * 1000,
-		       &ctx.guest, err) < 0) {
-		diag_end(d);
+			nt->model = tn->model == MODEL_OF_CELL ? cell->model :
+				    (enum nic_model)tn->model;
+			nt->guest = gi;
+			nt->segment = tn->segment;
+			nt->mtu = tn->mtu;
+			snprintf(nt->mac, sizeof(nt->mac),
+				 "52:54:00:18:%02x:%02x", (k >> 8) & 0xff,
+				 k & 0xff);
+			snprintf(nt->tap, sizeof(nt->tap), "nq%.6st%u",
+				 rs->lab->id, k % 10000);
+			snprintf(nt->ip, sizeof(nt->ip), "198.18.%u.%u",
+				 10u + (unsigned)tn->segment % CASE_MAX_SEGMENTS,
+				 10u + (unsigned)gi % CASE_MAX_GUESTS);
+		}
+	}
+	ctx.nic = &ctx.nics[0];
+	if (segments_open(rs, &ctx, t, nets, err) < 0) {
 		case_fail(&ctx, "%s", err);
 		goto out;
 	}
-	diag_int(d, "boot_ms", (long long)ctx.guest->boot_ms);
-	text = g_build_filename(ctx.dir, "domain.xml", NULL);
-	file_write(text, ctx.guest->xml, strlen(ctx.guest->xml), NULL);
-	g_free(text);
-	if (guest_check_vhost(ctx.guest, 0, cell->vhost, &measured, err) < 0) {
-		diag_str(d, "vhost", "%s", measured ? measured : "unknown");
-		diag_end(d);
-		case_fail(&ctx, "%s", err);
-		goto out;
-	}
-	diag_str(d, "vhost", "%s", measured);
-	ctx.nic.ifname = guest_ifname(ctx.guest, ctx.nic.mac);
-	diag_str(d, "guest_interface", "%s",
-		 ctx.nic.ifname ? ctx.nic.ifname : "(not found)");
+	for (i = 0; i < (int)nets->len; i++)
+		net_names[i] = nets->pdata[i];
+	diag_list(d, "guests");
+	for (gi = 0; gi < ctx.n_guests; gi++)
+		if (boot_guest(rs, &ctx, gi, net_names, d) < 0)
+			break;
 	diag_end(d);
-	if (ctx.guest->marker_errors)
-		case_fail(&ctx, "guest reported at boot: %s",
-			  ctx.guest->marker_errors);
-	if (!ctx.nic.ifname) {
-		case_fail(&ctx, "the guest has no interface with MAC %s",
-			  ctx.nic.mac);
+	if (gi < ctx.n_guests)
 		goto out;
-	}
-	if (sshc_connect(ctx.nic.ip, 22, ctx.guest->hostkey, rs->ident, 30000,
-			 &ctx.ssh, err) < 0) {
-		case_fail(&ctx, "%s", err);
-		goto out;
-	}
-	sshc_set_transcript(ctx.ssh, ctx.transcript);
+	ctx.guest = ctx.guests[0].g;
+	ctx.ssh = ctx.guests[0].ssh;
 
-	ctx.nic.pcap = g_strdup_printf("%s/capture-%s.pcap", ctx.dir,
-				       ctx.nic.tap);
-	if (capture_start(ctx.nic.tap, ctx.nic.pcap, cd->capture_snaplen,
-			  &ctx.nic.cap, err) < 0) {
-		case_fail(&ctx, "%s", err);
-		goto out;
+	for (i = 0; i < ctx.n_nics; i++) {
+		struct nic_under_test *nt = &ctx.nics[i];
+
+		nt->pcap = g_strdup_printf("%s/capture-%s.pcap", ctx.dir,
+					   nt->tap);
+		if (capture_start(nt->tap, nt->pcap, cd->capture_snaplen,
+				  &nt->cap, err) < 0) {
+			case_fail(&ctx, "%s", err);
+			goto out;
+		}
 	}
 	if (fault_apply(&ctx, &o->fault) < 0)
 		goto out;
 	v = cd->run(&ctx);
 	case_captures_stop(&ctx);
 
-	/* Every case also answers for the guest's kernel log. */
-	if (sshc_run(ctx.ssh, "dmesg", NULL, 0, 20000, &r, err) == 0 &&
-	    r.status == 0) {
-		dmesg_path = g_build_filename(ctx.dir, "dmesg.txt", NULL);
-		file_write(dmesg_path, r.out, strlen(r.out), NULL);
-		klog_check(&ctx, "dmesg", r.out, strlen(r.out));
+	/* Every case also answers for the guests' kernel logs. */
+	for (gi = 0; gi < ctx.n_guests; gi++) {
+		char *what = g_strdup_printf("dmesg%s", ctx.n_guests > 1 ?
+					     (gi ? "-b" : "-a") : "");
+
+		if (sshc_run(ctx.guests[gi].ssh, "dmesg", NULL, 0, 20000, &r,
+			     err) == 0 && r.status == 0) {
+			text = g_strdup_printf("%s/%s.txt", ctx.dir, what);
+			file_write(text, r.out, strlen(r.out), NULL);
+			g_free(text);
+			klog_check(&ctx, what, r.out, strlen(r.out));
+		} else {
+			case_fail(&ctx, "cannot read the guest's kernel log: "
+				  "%s", err[0] ? err : "dmesg failed");
+		}
 		proc_result_clear(&r);
-	} else {
-		case_fail(&ctx, "cannot read the guest's kernel log: %s",
-			  err[0] ? err : "dmesg failed");
-		proc_result_clear(&r);
+		g_free(what);
 	}
 out:
 	fault_remove(&o->fault);
-	if (ctx.nic.cap)
-		case_captures_stop(&ctx);
-	sshc_free(ctx.ssh);
-	guest_destroy(ctx.guest);
-	if (console && file_read(console, &text, &len, NULL) == 0) {
-		klog_check(&ctx, "console", text, len);
-		g_free(text);
+	case_captures_stop(&ctx);
+	for (gi = 0; gi < ctx.n_guests; gi++) {
+		struct case_guest *cg = &ctx.guests[gi];
+
+		sshc_free(cg->ssh);
+		guest_destroy(cg->g);
+		if (cg->console &&
+		    file_read(cg->console, &text, &len, NULL) == 0) {
+			char *what = g_strdup_printf("console%s",
+				ctx.n_guests > 1 ? (gi ? "-b" : "-a") : "");
+
+			klog_check(&ctx, what, text, len);
+			g_free(what);
+			g_free(text);
+		}
 	}
+	segments_close(rs, nets);
 	diag_map(d, "artifacts");
 	diag_str(d, "dir", "%s", ctx.dir);
-	if (ctx.nic.pcap)
-		diag_str(d, "pcap", "%s", ctx.nic.pcap);
-	diag_str(d, "console", "%s", console ? console : "");
+	diag_list(d, "pcaps");
+	for (i = 0; i < ctx.n_nics; i++)
+		if (ctx.nics[i].pcap)
+			diag_str(d, NULL, "%s", ctx.nics[i].pcap);
+	diag_end(d);
 	diag_str(d, "transcript", "%s", ctx.transcript);
-	if (dmesg_path)
-		diag_str(d, "dmesg", "%s", dmesg_path);
 	diag_end(d);
 	if (interrupted())
 		v = V_ERROR;
@@ -466,15 +639,15 @@ out:
 		case_fail(&ctx, "case ended without a verdict");
 	if (v == V_ERROR && !why->len)
 		g_string_append(why, "case could not run");
-	g_free(ctx.nic.ifname);
-	g_free(ctx.nic.pcap);
+	for (gi = 0; gi < ctx.n_guests; gi++)
+		g_free(ctx.guests[gi].console);
+	for (i = 0; i < ctx.n_nics; i++) {
+		g_free(ctx.nics[i].ifname);
+		g_free(ctx.nics[i].pcap);
+	}
+	g_ptr_array_free(nets, TRUE);
 	g_free(ctx.dir);
 	g_free(ctx.transcript);
-	g_free(name);
-	g_free(cmdline);
-	g_free(console);
-	g_free(measured);
-	g_free(dmesg_path);
 	return v;
 }
 
@@ -489,22 +662,6 @@ static char *make_run_id(const char *lab_id)
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
 	return g_strdup_printf("%s-%s", stamp, lab_id);
-}
-
-static int open_segment(struct run_state *rs, char *err)
-{
-	struct net_spec ns = { 0 };
-	char *bridge = g_strdup_printf("nq%sbr0", rs->lab->id);
-	int rc;
-
-	rs->net_name = lab_name(rs->lab, "seg0");
-	ns.name = rs->net_name;
-	ns.bridge = bridge;
-	ns.ip = "198.18.0.1";
-	ns.prefix = 16;
-	rc = lab_segment_add(rs->lab, &ns, err);
-	g_free(bridge);
-	return rc;
 }
 
 int run_matrix(const struct run_opts *o)
@@ -584,7 +741,7 @@ int run_matrix(const struct run_opts *o)
 		    rs.lab->accel_reason);
 	if (!vhost_ok)
 		tap_comment(rs.tap, "vhost-net: unavailable (%s)", vreason);
-	if (ssh_ident_new(&rs.ident, err) < 0 || open_segment(&rs, err) < 0) {
+	if (ssh_ident_new(&rs.ident, err) < 0) {
 		tap_bail(rs.tap, err);
 		fprintf(stderr, "nicq: %s\n", err);
 		rc = EXIT_INFRA;
@@ -602,8 +759,10 @@ int run_matrix(const struct run_opts *o)
 			GString *why = g_string_new(NULL);
 			enum verdict v;
 
-			if (c->skip) {
-				tap_point(rs.tap, TAP_SKIP, cd->name, c->skip,
+			if (c->skip || (cd->only_model &&
+					*cd->only_model != (int)c->model)) {
+				tap_point(rs.tap, TAP_SKIP, cd->name,
+					  c->skip ? c->skip : cd->skip_reason,
 					  NULL);
 				diag_free(d);
 				g_string_free(why, TRUE);
@@ -657,7 +816,6 @@ out:
 	g_free(rs.run_dir);
 	g_free(rs.kernel);
 	g_free(rs.initrd);
-	g_free(rs.net_name);
 	g_free(tap_path);
 	g_free(logs);
 	g_free(vreason);
