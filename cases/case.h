@@ -41,6 +41,8 @@ struct fault {
 	bool drop_frag;		/* drop non-first IPv4 fragments toward it */
 	int drop_over;		/* drop IPv4 datagrams longer than this
 				 * toward it (an MTU clamp); 0: none */
+	int vlan_from, vlan_to;	/* rewrite VLAN id from -> to toward it;
+				 * 0: none */
 };
 
 #define CASE_MAX_GUESTS 2

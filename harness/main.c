@@ -77,7 +77,7 @@ static GOptionEntry run_entries(struct cli *c, int i)
 		{ "image", 0, 0, G_OPTION_ARG_FILENAME, &c->image,
 		  "guest image folder (default: build/guest)", "DIR" },
 		{ "inject", 0, 0, G_OPTION_ARG_STRING, &c->inject,
-		  "negative control on the taps: drop=PCT, drop-frag, drop-over=BYTES", "F" },
+		  "negative control on the taps: drop=PCT, drop-frag, drop-over=BYTES, vlan-rewrite=FROM:TO", "F" },
 		{ NULL }
 	};
 	return e[i];
@@ -159,6 +159,20 @@ static int parse_fault(const char *s, struct fault *f, char *err)
 			f->drop_pct = (int)pct;
 		} else if (!strcmp(v, "drop-frag")) {
 			f->drop_frag = true;
+		} else if (g_str_has_prefix(v, "vlan-rewrite=")) {
+			int from, to;
+			char tail;
+
+			if (sscanf(v + 13, "%d:%d%c", &from, &to, &tail) != 2 ||
+			    from < 1 || from > 4094 || to < 1 || to > 4094 ||
+			    from == to) {
+				err_set(err, "bad fault '%s' (vlan-rewrite="
+					"FROM:TO, ids 1..4094)", v);
+				rc = -1;
+				break;
+			}
+			f->vlan_from = from;
+			f->vlan_to = to;
 		} else if (g_str_has_prefix(v, "drop-over=")) {
 			long n = strtol(v + 10, &end, 10);
 
@@ -171,7 +185,7 @@ static int parse_fault(const char *s, struct fault *f, char *err)
 			f->drop_over = (int)n;
 		} else {
 			err_set(err, "unknown fault '%s' (known: drop=PCT, "
-				"drop-frag, drop-over=BYTES)", v);
+				"drop-frag, drop-over=BYTES, vlan-rewrite=FROM:TO)", v);
 			rc = -1;
 			break;
 		}

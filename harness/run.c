@@ -214,7 +214,7 @@ static int fault_apply(struct case_ctx *ctx, const struct fault *f)
 	char *path;
 	int rc, i;
 
-	if (!f->drop_pct && !f->drop_frag && !f->drop_over)
+	if (!f->drop_pct && !f->drop_frag && !f->drop_over && !f->vlan_from)
 		return 0;
 	/*
 	 * On the tap's egress hook: frames the bridge sends toward the guest
@@ -240,6 +240,10 @@ static int fault_apply(struct case_ctx *ctx, const struct fault *f)
 		if (f->drop_over)
 			g_string_append_printf(rules, "    ip length > %d "
 					       "drop\n", f->drop_over);
+		if (f->vlan_from)
+			g_string_append_printf(rules, "    vlan id %d vlan id "
+					       "set %d\n", f->vlan_from,
+					       f->vlan_to);
 		g_string_append(rules, "  }\n");
 	}
 	g_string_append(rules, "}\n");
@@ -259,6 +263,10 @@ static int fault_apply(struct case_ctx *ctx, const struct fault *f)
 		if (f->drop_frag)
 			diag_str(ctx->diag, "drop_fragments", "non-first IPv4 "
 				 "fragments toward the guests on their taps");
+		if (f->vlan_from)
+			diag_str(ctx->diag, "vlan_rewrite", "VLAN id %d "
+				 "rewritten to %d toward the guests",
+				 f->vlan_from, f->vlan_to);
 		if (f->drop_over)
 			diag_str(ctx->diag, "drop_over", "IPv4 datagrams over "
 				 "%d bytes toward the guests (an MTU clamp)",
@@ -277,7 +285,7 @@ static void fault_remove(const struct fault *f)
 			 NULL };
 	struct proc_result r;
 
-	if (!f->drop_pct && !f->drop_frag && !f->drop_over)
+	if (!f->drop_pct && !f->drop_frag && !f->drop_over && !f->vlan_from)
 		return;
 	/* the lab's namespace goes away with the table anyway */
 	if (spawn_run_teardown(argv, 10000, &r, NULL) == 0)

@@ -2,10 +2,11 @@
 # Integration tests: real guests in nicq's private lab.
 #
 #   1. bad input exits 2 with one line and starts nothing;
-#   2. the ping case on all three models (quick profile) passes, vhost=on
-#      cells skip with the reason, and TAP consumers accept the output;
-#   3. negative controls: loss and dropped fragments injected on the tap
-#      make the ping case fail for real (not ok, exit 1);
+#   2. the cases on all three models (quick profile) pass, vhost=on cells
+#      skip with the reason, and TAP consumers accept the output;
+#   3. negative controls: faults injected on the taps make each case fail
+#      for real (not ok, exit 1): loss and dropped fragments (ping), an MTU
+#      clamp (jumbo, multinic), a rewritten VLAN id (vlan);
 #   4. SIGINT and SIGTERM in the middle of a run leave nothing behind;
 #   5. leftovers are refused and removed by 'nicq cleanup'.
 #
@@ -68,19 +69,25 @@ usage_case "missing guest image" run --image "$WORK/no-image"
 usage_case "unknown profile" run --profile bogus
 usage_case "bad fault" run --inject drop=0
 
-# --- the matrix: ping on all three models -------------------------------
-$NICQ run --case ping --profile quick --results "$WORK/matrix" \
+# --- the matrix: every case on all three models ----------------------------
+CASES=ping,jumbo,vlan,multinic
+$NICQ run --case $CASES --profile quick --results "$WORK/matrix" \
 	>"$WORK/matrix.tap" 2>"$WORK/matrix.err"
 rc=$?
-cat "$WORK/matrix.tap"
-check "ping matrix exits 0 (got $rc)" test "$rc" -eq 0
+grep -vE '^ {6}' "$WORK/matrix.tap"	# the YAML is in the results folder
+check "matrix exits 0 (got $rc)" test "$rc" -eq 0
 for m in rtl8139 e1000 virtio; do
-	check "ping passes on $m vhost=off" \
+	check "every case passes on $m vhost=off" \
 		grep -qE "^ok [0-9]+ - $m vhost=off$" "$WORK/matrix.tap"
 	check "$m vhost=on skips with the reason" \
 		grep -qE "^ok [0-9]+ - $m vhost=on # SKIP vhost-net not available on this host$" \
 		"$WORK/matrix.tap"
 done
+check "ping, jumbo and vlan ran as test points in each runnable cell" \
+	test "$(grep -cE '^    ok [0-9]+ - (ping|jumbo|vlan)$' "$WORK/matrix.tap")" -eq 9
+check "multinic ran once, in virtio vhost=off, and says why elsewhere" \
+	bash -c "[ \$(grep -cE '^    ok [0-9]+ - multinic\$' '$WORK/matrix.tap') -eq 1 ] &&
+		grep -q '^    ok 4 - multinic # SKIP multinic runs once per vhost setting' '$WORK/matrix.tap'"
 run_dir=$(ls -d "$WORK"/matrix/*/ | head -n 1)
 check "results folder keeps run.tap" test -s "$run_dir/run.tap"
 for m in rtl8139 e1000 virtio; do
@@ -89,6 +96,8 @@ for m in rtl8139 e1000 virtio; do
 		test -s "$(ls "$d"/capture-*.pcap | head -n 1)" -a -s "$d/console.log" \
 		-a -s "$d/transcript.txt" -a -s "$d/dmesg.txt"
 done
+check "vlan keeps a capture per guest" \
+	test "$(ls "$run_dir"/e1000-vhost-off/vlan/capture-*.pcap | wc -l)" -eq 2
 check "tap-parser accepts the TAP 14 output" \
 	tests/tap-consumers.sh "$run_dir/run.tap" expect-pass
 check "no leftovers after the matrix" no_leftovers
@@ -124,6 +133,21 @@ check "dropped fragments: unfragmented 64-byte pings still pass" \
 	grep -q '"ping size 64 interval 0.1: .*loss 0%"' "$WORK/neg-frag.tap"
 check "prove sees the failure" \
 	tests/tap-consumers.sh "$WORK/neg-frag.tap" expect-fail
+
+$NICQ run --model virtio --vhost off --case jumbo,multinic --inject drop-over=1600 \
+	--results "$WORK/neg-mtu" >"$WORK/neg-mtu.tap" 2>"$WORK/neg-mtu.err"
+rc=$?
+check "MTU clamp on the taps: exit 1 (got $rc)" test "$rc" -eq 1
+check "MTU clamp: jumbo is not ok" grep -qE '^    not ok 1 - jumbo$' "$WORK/neg-mtu.tap"
+check "MTU clamp: multinic is not ok" grep -qE '^    not ok 2 - multinic$' "$WORK/neg-mtu.tap"
+
+$NICQ run --model rtl8139 --vhost off --case vlan --inject vlan-rewrite=10:30 \
+	--results "$WORK/neg-vlan" >"$WORK/neg-vlan.tap" 2>"$WORK/neg-vlan.err"
+rc=$?
+check "VLAN id rewritten on the taps: exit 1 (got $rc)" test "$rc" -eq 1
+check "VLAN id rewritten: vlan is not ok, the capture shows VID 30" \
+	bash -c "grep -qE '^    not ok 1 - vlan\$' '$WORK/neg-vlan.tap' &&
+		grep -q 'with VID 30, expected 10' '$WORK/neg-vlan.tap'"
 check "no leftovers after the negative controls" no_leftovers
 
 # --- interruption --------------------------------------------------------------
