@@ -83,12 +83,16 @@ integration: nicq guest tests/node_modules
 	tests/integration.sh
 
 check:
-	scripts/deps.sh --check
+	scripts/deps.sh --install
 	$(MAKE) unit
 	$(MAKE) SANITIZE=address,undefined unit
+	$(MAKE) tests/node_modules
+	tests/tap-consumers.sh --fixtures
 	$(MAKE) integration
 
-run: nicq guest
+run:
+	scripts/deps.sh --install
+	$(MAKE) nicq guest
 	./nicq run --profile quick
 
 cleanup: nicq

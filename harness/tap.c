@@ -102,15 +102,28 @@ static bool yaml_plain(const char *s, bool key)
  * A double-quoted scalar on one line.  The escapes used (\" \\ \n \t \r
  * \xNN \uNNNN) are YAML's; YAMLish knows all but \u, which is only needed
  * for characters a YAML stream may not hold literally.
+ *
+ * In list items (guard_colon), a ':' in the first word, or right after it,
+ * is written \x3a: YAMLish (prove) reads `- "tap0: text"` as an inline map
+ * whose key is `"tap0` and gives up on the whole TAP stream.
  */
-static void yaml_quote(GString *out, const char *s)
+static void yaml_quote(GString *out, const char *s, bool guard_colon)
 {
 	char *valid = g_utf8_make_valid(s, -1);
+	int word = 0;	/* 0: in the first word, 1: spaces after it, 2: past */
 
 	g_string_append_c(out, '"');
 	for (const char *p = valid; *p; p = g_utf8_next_char(p)) {
 		gunichar c = g_utf8_get_char(p);
 
+		if (c == ' ' && word == 0)
+			word = 1;
+		else if (c != ' ' && c != ':' && word == 1)
+			word = 2;
+		if (c == ':' && word < 2 && guard_colon) {
+			g_string_append(out, "\\x3a");
+			continue;
+		}
 		switch (c) {
 		case '"':
 			g_string_append(out, "\\\"");
@@ -142,14 +155,14 @@ static void yaml_quote(GString *out, const char *s)
 	g_free(valid);
 }
 
-static char *yaml_render(const char *s, bool key)
+static char *yaml_render(const char *s, bool key, bool list_item)
 {
 	GString *out;
 
 	if (yaml_plain(s, key))
 		return g_strdup(s);
 	out = g_string_new(NULL);
-	yaml_quote(out, s);
+	yaml_quote(out, s, list_item);
 	return g_string_free(out, FALSE);
 }
 
@@ -243,7 +256,7 @@ static bool diag_add(struct diag *d, const char *key, struct diag_node *n)
 		node_free(n);
 		return false;
 	}
-	n->key = yaml_render(key, true);
+	n->key = yaml_render(key, true, false);
 	for (guint i = 0; i < top->items->len; i++) {
 		struct diag_node *old = g_ptr_array_index(top->items, i);
 
@@ -273,7 +286,7 @@ void diag_str(struct diag *d, const char *key, const char *fmt, ...)
 	va_start(ap, fmt);
 	s = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	diag_scalar(d, key, yaml_render(s, false));
+	diag_scalar(d, key, yaml_render(s, false, key == NULL));
 	g_free(s);
 }
 

@@ -521,6 +521,40 @@ static void add_key(struct diag *d, const void *arg)
 	diag_int(d, arg, 1);
 }
 
+/*
+ * A list item whose first word ends in ':' is read by prove's YAMLish as an
+ * inline map and breaks the whole stream: the writer escapes that colon.
+ */
+static void test_yaml_list_colons(void **state)
+{
+	struct sink s;
+	struct tap *t;
+	struct diag *d = diag_new();
+
+	(void)state;
+	sink_open(&s);
+	t = tap_new(s.f, NULL, 13);
+	tap_plan(t, 1);
+	diag_list(d, "items");
+	diag_str(d, NULL, "nqabct1: live XML driver=qemu");
+	diag_str(d, NULL, "key : value");
+	diag_str(d, NULL, "size 64 interval 0.1: ok");
+	diag_str(d, NULL, "10:30");
+	diag_end(d);
+	diag_str(d, "time", "10:30");
+	tap_point(t, TAP_OK, "x", NULL, d);
+	expect_text(sink_text(&s),
+		    "TAP version 13\n1..1\nok 1 - x\n  ---\n  items:\n"
+		    "    - \"nqabct1\\x3a live XML driver=qemu\"\n"
+		    "    - \"key \\x3a value\"\n"
+		    "    - \"size 64 interval 0.1: ok\"\n"
+		    "    - \"10\\x3a30\"\n"
+		    "  time: \"10:30\"\n  ...\n");
+	tap_free(t);
+	diag_free(d);
+	sink_close(&s);
+}
+
 static void test_yaml_quoting(void **state)
 {
 	static const struct {
@@ -798,6 +832,11 @@ static void sample_run(FILE *out, int version, enum sample kind)
 	diag_int(d, NULL, kind == SAMPLE_FAIL ? 1514 : 9014);
 	diag_int(d, NULL, 60);
 	diag_end(d);
+	/* list items whose first word ends in ':' once broke prove's YAMLish */
+	diag_list(d, "vhost");
+	diag_str(d, NULL, "nqabcdeft1: live XML driver=qemu, qemu vhost=off");
+	diag_str(d, NULL, "ping size 64 interval 0.1: loss 0%%");
+	diag_end(d);
 	diag_bool(d, "fragmented", kind == SAMPLE_FAIL);
 	diag_end(d);
 	diag_list(d, "artifacts");
@@ -909,6 +948,7 @@ int main(void)
 		cmocka_unit_test(test_io_error),
 		cmocka_unit_test(test_yaml_nesting),
 		cmocka_unit_test(test_yaml_quoting),
+		cmocka_unit_test(test_yaml_list_colons),
 		cmocka_unit_test(test_yaml_numbers),
 		cmocka_unit_test(test_misuse),
 		cmocka_unit_test(test_samples),
