@@ -661,6 +661,27 @@ out:
 
 /* ---- the matrix ------------------------------------------------------ */
 
+/*
+ * The private lab's daemons see their own /var and /run (bind mounts of the
+ * lab directory), so console logs and guest images there would be out of
+ * their sight: refuse such paths up front with a clear message.
+ */
+static int private_lab_path_ok(const char *path, const char *what, char *err)
+{
+	char *abs = g_canonicalize_filename(path, NULL);
+	int rc = 0;
+
+	if (g_str_has_prefix(abs, "/var/") || !strcmp(abs, "/var") ||
+	    g_str_has_prefix(abs, "/run/") || !strcmp(abs, "/run")) {
+		err_set(err, "%s '%s' is under /var or /run, which the private "
+			"lab's libvirtd does not see; use another folder or "
+			"--connect", what, abs);
+		rc = -1;
+	}
+	g_free(abs);
+	return rc;
+}
+
 static char *make_run_id(const char *lab_id)
 {
 	char stamp[32];
@@ -686,6 +707,14 @@ int run_matrix(const struct run_opts *o)
 	if (run_find_image(o->image_dir, &rs.kernel, &rs.initrd, err) < 0) {
 		fprintf(stderr, "nicq: %s\n", err);
 		return EXIT_USAGE;
+	}
+	if (!o->uri && (private_lab_path_ok(o->results_root, "results folder",
+					    err) < 0 ||
+			private_lab_path_ok(o->image_dir, "guest image",
+					    err) < 0)) {
+		fprintf(stderr, "nicq: %s\n", err);
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	if (!o->uri && lab_check_leftovers(err) < 0) {
 		fprintf(stderr, "nicq: %s\n", err);

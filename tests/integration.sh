@@ -68,6 +68,8 @@ usage_case "missing config" run --config "$WORK/none.ini"
 usage_case "missing guest image" run --image "$WORK/no-image"
 usage_case "unknown profile" run --profile bogus
 usage_case "bad fault" run --inject drop=0
+usage_case "bad VLAN fault" run --inject vlan-rewrite=10:10
+usage_case "results folder the lab cannot see" run --results /var/tmp/nicq-results
 
 # --- the matrix: every case on all three models ----------------------------
 CASES=ping,jumbo,vlan,multinic
