@@ -43,6 +43,8 @@ struct fault {
 				 * toward it (an MTU clamp); 0: none */
 	int vlan_from, vlan_to;	/* rewrite VLAN id from -> to toward it;
 				 * 0: none */
+	bool corrupt_tcp;	/* overwrite the first payload byte of large
+				 * TCP segments toward it */
 };
 
 #define CASE_MAX_GUESTS 2

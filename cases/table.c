@@ -4,12 +4,14 @@
 
 extern const struct case_desc case_ping;
 extern const struct case_desc case_jumbo;
+extern const struct case_desc case_promisc;
 extern const struct case_desc case_vlan;
 extern const struct case_desc case_multinic;
 
 const struct case_desc *const case_table[] = {
 	&case_ping,
 	&case_jumbo,
+	&case_promisc,
 	&case_vlan,
 	&case_multinic,
 	NULL

@@ -31,10 +31,12 @@ int profile_builtin(const char *name, struct profile *p, char *err)
 		p->ping_count = 3;
 		p->flood_seconds = 5;
 		p->after_count = 10;
+		p->promisc_mib = 32;
 	} else if (!strcmp(name, "full")) {
 		p->ping_count = 100;
 		p->flood_seconds = 600;
 		p->after_count = 100;
+		p->promisc_mib = 1024;
 	} else {
 		err_set(err, "unknown profile '%s' (known: quick, full)", name);
 		return -1;
@@ -141,7 +143,7 @@ int profile_load_file(const char *path, struct profile *p, char *err)
 	static const char *const known[] = {
 		"base", "ping_sizes", "ping_intervals", "ping_count",
 		"flood_seconds", "after_count", "boot_timeout",
-		"guest_memory", NULL
+		"guest_memory", "promisc_mib", NULL
 	};
 	GKeyFile *kf = g_key_file_new();
 	GError *gerr = NULL;
@@ -207,6 +209,10 @@ int profile_load_file(const char *path, struct profile *p, char *err)
 		goto out;
 	if (g_key_file_has_key(kf, "profile", "boot_timeout", NULL) &&
 	    get_int(kf, "boot_timeout", 5, 3600, &q.boot_timeout_s, path,
+		    err) < 0)
+		goto out;
+	if (g_key_file_has_key(kf, "profile", "promisc_mib", NULL) &&
+	    get_int(kf, "promisc_mib", 1, 4096, &q.promisc_mib, path,
 		    err) < 0)
 		goto out;
 	if (g_key_file_has_key(kf, "profile", "guest_memory", NULL)) {

@@ -11,6 +11,7 @@
  *   ping_intervals = 0.1;0.01
  *   ping_count = 5
  *   flood_seconds = 30
+ *   promisc_mib = 64
  *
  * Unknown groups or keys and malformed values are errors (exit 2), never
  * silently ignored.
@@ -32,6 +33,7 @@ struct profile {
 	int ping_oversize;	/* size that must be 100% lost (65508) */
 	int flood_seconds;
 	int after_count;	/* the short ping after the flood */
+	int promisc_mib;	/* data moved host -> guest while toggling */
 	int boot_timeout_s;
 	unsigned guest_memory_mib;
 };

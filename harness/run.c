@@ -214,7 +214,8 @@ static int fault_apply(struct case_ctx *ctx, const struct fault *f)
 	char *path;
 	int rc, i;
 
-	if (!f->drop_pct && !f->drop_frag && !f->drop_over && !f->vlan_from)
+	if (!f->drop_pct && !f->drop_frag && !f->drop_over && !f->vlan_from &&
+	    !f->corrupt_tcp)
 		return 0;
 	/*
 	 * On the tap's egress hook: frames the bridge sends toward the guest
@@ -244,6 +245,9 @@ static int fault_apply(struct case_ctx *ctx, const struct fault *f)
 			g_string_append_printf(rules, "    vlan id %d vlan id "
 					       "set %d\n", f->vlan_from,
 					       f->vlan_to);
+		if (f->corrupt_tcp)
+			g_string_append(rules, "    meta l4proto tcp ip length "
+					"> 1000 @ih,0,8 set 0x55\n");
 		g_string_append(rules, "  }\n");
 	}
 	g_string_append(rules, "}\n");
@@ -263,6 +267,10 @@ static int fault_apply(struct case_ctx *ctx, const struct fault *f)
 		if (f->drop_frag)
 			diag_str(ctx->diag, "drop_fragments", "non-first IPv4 "
 				 "fragments toward the guests on their taps");
+		if (f->corrupt_tcp)
+			diag_str(ctx->diag, "corrupt_tcp", "first payload "
+				 "byte of TCP segments over 1000 bytes toward "
+				 "the guests overwritten");
 		if (f->vlan_from)
 			diag_str(ctx->diag, "vlan_rewrite", "VLAN id %d "
 				 "rewritten to %d toward the guests",
@@ -285,7 +293,8 @@ static void fault_remove(const struct fault *f)
 			 NULL };
 	struct proc_result r;
 
-	if (!f->drop_pct && !f->drop_frag && !f->drop_over && !f->vlan_from)
+	if (!f->drop_pct && !f->drop_frag && !f->drop_over && !f->vlan_from &&
+	    !f->corrupt_tcp)
 		return;
 	/* the lab's namespace goes away with the table anyway */
 	if (spawn_run_teardown(argv, 10000, &r, NULL) == 0)

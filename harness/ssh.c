@@ -940,6 +940,8 @@ int sshc_run(struct sshc *s, const char *cmd, const void *in, size_t in_len,
 	struct sshc_job *j;
 	int rc;
 
+	/* res is always valid to clear, even when the call fails */
+	memset(res, 0, sizeof(*res));
 	if (alive(s->main, err) < 0)
 		return -1;
 	j = job_new(s, cmd, in, in_len);
@@ -995,6 +997,7 @@ int sshc_job_wait(struct sshc_job *j, int timeout_ms, struct proc_result *res,
 	int64_t deadline = mono_ms() + timeout_ms;
 	int rc;
 
+	memset(res, 0, sizeof(*res));
 	if (!j->s) {
 		err_set(err, "cannot wait for '%.*s': its session is closed",
 			CMD_SHOWN, j->cmd);

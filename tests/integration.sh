@@ -6,7 +6,8 @@
 #      skip with the reason, and TAP consumers accept the output;
 #   3. negative controls: faults injected on the taps make each case fail
 #      for real (not ok, exit 1): loss and dropped fragments (ping), an MTU
-#      clamp (jumbo, multinic), a rewritten VLAN id (vlan);
+#      clamp (jumbo, multinic), a rewritten VLAN id (vlan), corrupted TCP
+#      payload (promisc);
 #   4. SIGINT and SIGTERM in the middle of a run leave nothing behind;
 #   5. leftovers are refused and removed by 'nicq cleanup'.
 #
@@ -72,6 +73,8 @@ usage_case "bad VLAN fault" run --inject vlan-rewrite=10:10
 usage_case "results folder the lab cannot see" run --results /var/tmp/nicq-results
 
 # --- the matrix: every case on all three models ----------------------------
+# promisc is left out of the positive matrix for now: on e1000 its transfer
+# stalls (under investigation, see the issue); its negative control runs.
 CASES=ping,jumbo,vlan,multinic
 $NICQ run --case $CASES --profile quick --results "$WORK/matrix" \
 	>"$WORK/matrix.tap" 2>"$WORK/matrix.err"
@@ -85,7 +88,7 @@ for m in rtl8139 e1000 virtio; do
 		grep -qE "^ok [0-9]+ - $m vhost=on # SKIP vhost-net not available on this host$" \
 		"$WORK/matrix.tap"
 done
-check "ping, jumbo and vlan ran as test points in each runnable cell" \
+check "ping, jumbo and vlan passed in each runnable cell" \
 	test "$(grep -cE '^    ok [0-9]+ - (ping|jumbo|vlan)$' "$WORK/matrix.tap")" -eq 9
 check "multinic ran once, in virtio vhost=off, and says why elsewhere" \
 	bash -c "[ \$(grep -cE '^    ok [0-9]+ - multinic\$' '$WORK/matrix.tap') -eq 1 ] &&
@@ -150,6 +153,13 @@ check "VLAN id rewritten on the taps: exit 1 (got $rc)" test "$rc" -eq 1
 check "VLAN id rewritten: vlan is not ok, the capture shows VID 30" \
 	bash -c "grep -qE '^    not ok 1 - vlan\$' '$WORK/neg-vlan.tap' &&
 		grep -q 'with VID 30, expected 10' '$WORK/neg-vlan.tap'"
+
+$NICQ run --model virtio --vhost off --case promisc --inject corrupt-tcp \
+	--results "$WORK/neg-tcp" >"$WORK/neg-tcp.tap" 2>"$WORK/neg-tcp.err"
+rc=$?
+check "TCP payload corrupted on the tap: exit 1 (got $rc)" test "$rc" -eq 1
+check "TCP payload corrupted: promisc is not ok" \
+	grep -qE '^    not ok 1 - promisc$' "$WORK/neg-tcp.tap"
 check "no leftovers after the negative controls" no_leftovers
 
 # --- interruption --------------------------------------------------------------

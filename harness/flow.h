@@ -1,0 +1,29 @@
+/*
+ * flow.h - byte and frame counts of one IPv4 flow in a pcap (offline).
+ *
+ * Bulk-transfer cases check that the bytes really crossed the NIC under
+ * test: the capture on its tap must carry at least the payload that was
+ * moved, so a transfer that silently took another path fails.
+ */
+#ifndef NICQ_FLOW_H
+#define NICQ_FLOW_H
+
+#include <stdint.h>
+
+struct flow_count {
+	uint64_t frames;	/* IPv4 frames src -> dst of the protocol */
+	uint64_t ip_bytes;	/* sum of their IP total lengths */
+	uint64_t l4_bytes;	/* sum of their L4 payloads (TCP/UDP payload
+				 * after the transport header, from the IP
+				 * total length: works on truncated captures) */
+	uint64_t max_ip_len;	/* the largest IP total length seen */
+};
+
+/*
+ * Count IPv4 frames from src to dst with IP protocol proto (6 TCP, 17
+ * UDP, 1 ICMP...).  Ethernet, optionally 802.1Q tagged.  0 or -1 with err.
+ */
+int flow_count(const char *pcap_path, const char *src, const char *dst,
+	       int proto, struct flow_count *out, char *err);
+
+#endif
