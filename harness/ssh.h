@@ -59,7 +59,8 @@ void sshc_set_transcript(struct sshc *s, const char *path);
  * usable.  out/errout keep what arrived; they may hold NUL bytes if the
  * command printed any.  Returns -1 on a transport failure (the session is
  * then dead: later calls fail at once) or when the server refused the
- * command.
+ * command.  Like spawn_run(), res is zeroed on entry, so it is always safe
+ * to proc_result_clear() afterwards, whatever the call returned.
  */
 int sshc_run(struct sshc *s, const char *cmd, const void *in, size_t in_len,
 	     int timeout_ms, struct proc_result *res, char *err);

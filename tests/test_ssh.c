@@ -654,6 +654,8 @@ static void test_background_jobs(void **state)
 	assert_int_equal(rc.status, 0);
 	assert_int_equal(strlen(rc.out), 3000000);
 
+	/* res is zeroed on entry, so clear it before reusing it */
+	proc_result_clear(&ra);
 	assert_int_equal(sshc_job_wait(a, 5000, &ra, err), -1);
 	assert_non_null(strstr(err, "already collected"));
 	proc_result_clear(&ra);
