@@ -45,6 +45,8 @@ struct fault {
 				 * 0: none */
 	bool corrupt_tcp;	/* overwrite the first payload byte of large
 				 * TCP segments toward it */
+	bool drop_mcast;	/* drop nicq's test frames (ethertype 0x88b5)
+				 * with the group bit set toward it */
 };
 
 #define CASE_MAX_GUESTS 2

@@ -6,6 +6,7 @@ extern const struct case_desc case_ping;
 extern const struct case_desc case_jumbo;
 extern const struct case_desc case_promisc;
 extern const struct case_desc case_vlan;
+extern const struct case_desc case_multicast;
 extern const struct case_desc case_multinic;
 
 const struct case_desc *const case_table[] = {
@@ -13,6 +14,7 @@ const struct case_desc *const case_table[] = {
 	&case_jumbo,
 	&case_promisc,
 	&case_vlan,
+	&case_multicast,
 	&case_multinic,
 	NULL
 };

@@ -2,6 +2,7 @@
 #include "capture.h"
 #include "util.h"
 
+#include <errno.h>
 #include <glib.h>
 #include <pcap/pcap.h>
 #include <poll.h>
@@ -133,9 +134,15 @@ int capture_inject(const char *ifname, const void *frame, size_t len,
 		pcap_close(p);
 		return -1;
 	}
+	errno = 0;
 	if (pcap_inject(p, frame, len) != (int)len) {
-		err_set(err, "cannot send on '%s': %s", ifname, pcap_geterr(p));
-		rc = -1;
+		if (errno == ENOBUFS) {
+			rc = 1;	/* dropped on egress (qdisc or netfilter) */
+		} else {
+			err_set(err, "cannot send on '%s': %s", ifname,
+				pcap_geterr(p));
+			rc = -1;
+		}
 	}
 	pcap_close(p);
 	return rc;

@@ -29,7 +29,8 @@ int capture_stop(struct capture *c, struct capture_stats *st, char *err);
 
 /*
  * Send one raw frame out of ifname (pcap_inject), e.g. multicast frames
- * toward a guest.
+ * toward a guest.  Returns 0 when sent, 1 when the kernel dropped it on
+ * egress (ENOBUFS: a qdisc or a netfilter egress rule), -1 with err.
  */
 int capture_inject(const char *ifname, const void *frame, size_t len,
 		   char *err);

@@ -215,7 +215,7 @@ static int fault_apply(struct case_ctx *ctx, const struct fault *f)
 	int rc, i;
 
 	if (!f->drop_pct && !f->drop_frag && !f->drop_over && !f->vlan_from &&
-	    !f->corrupt_tcp)
+	    !f->corrupt_tcp && !f->drop_mcast)
 		return 0;
 	/*
 	 * On the tap's egress hook: frames the bridge sends toward the guest
@@ -248,6 +248,10 @@ static int fault_apply(struct case_ctx *ctx, const struct fault *f)
 		if (f->corrupt_tcp)
 			g_string_append(rules, "    meta l4proto tcp ip length "
 					"> 1000 @ih,0,8 set 0x55\n");
+		if (f->drop_mcast)
+			g_string_append(rules, "    ether type 0x88b5 ether "
+					"daddr & 01:00:00:00:00:00 == "
+					"01:00:00:00:00:00 drop\n");
 		g_string_append(rules, "  }\n");
 	}
 	g_string_append(rules, "}\n");
@@ -267,6 +271,9 @@ static int fault_apply(struct case_ctx *ctx, const struct fault *f)
 		if (f->drop_frag)
 			diag_str(ctx->diag, "drop_fragments", "non-first IPv4 "
 				 "fragments toward the guests on their taps");
+		if (f->drop_mcast)
+			diag_str(ctx->diag, "drop_mcast", "nicq's multicast "
+				 "test frames toward the guests");
 		if (f->corrupt_tcp)
 			diag_str(ctx->diag, "corrupt_tcp", "first payload "
 				 "byte of TCP segments over 1000 bytes toward "
@@ -294,7 +301,7 @@ static void fault_remove(const struct fault *f)
 	struct proc_result r;
 
 	if (!f->drop_pct && !f->drop_frag && !f->drop_over && !f->vlan_from &&
-	    !f->corrupt_tcp)
+	    !f->corrupt_tcp && !f->drop_mcast)
 		return;
 	/* the lab's namespace goes away with the table anyway */
 	if (spawn_run_teardown(argv, 10000, &r, NULL) == 0)

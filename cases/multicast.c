@@ -1,0 +1,290 @@
+/*
+ * multicast.c - Fedora vhost-net plan case 7: link-layer multicast.
+ *
+ * The guest joins the plan's three link-layer groups with `ip maddr add`
+ * and captures on its NIC in non-promiscuous mode (tcpdump -p).  nicq
+ * injects frames with random payloads (ethertype 0x88b5, "local
+ * experimental") from the host side of the tap to each address, plus a
+ * group the guest did not join and, as a control, the guest's own MAC.  The
+ * guest's capture is fetched back and the payloads are matched exactly.
+ *
+ * What each address should do, per model, and why:
+ *
+ *   01:00:5e:c0:01:64, 03:00:00:00:40:00 - group bit set and joined:
+ *     delivered on every model.
+ *
+ *   02:00:5e:c0:01:64 - the group bit is CLEAR: a unicast address that
+ *     `ip maddr add` nevertheless puts in the multicast list.  What happens
+ *     depends on where the driver programs it and how QEMU's model matches
+ *     unicast frames:
+ *       e1000:   e1000_set_rx_mode() loads multicast-list entries into the
+ *                spare exact-match receive address registers (RAR) before
+ *                it hashes any, and QEMU's e1000 compares every frame with
+ *                all RARs whatever its group bit: delivered.
+ *       virtio:  virtio_net puts it in the multicast part of the MAC table
+ *                (VIRTIO_NET_CTRL_MAC_TABLE_SET); QEMU's virtio-net matches
+ *                unicast frames against the unicast part and its own MAC
+ *                only: not delivered.
+ *       rtl8139: 8139cp hashes it into the multicast filter (MAR); QEMU's
+ *                rtl8139 uses MAR for frames with the group bit set and
+ *                accepts other frames only for its own MAC: not delivered.
+ *     These are verdicts: a model that does otherwise changed behaviour.
+ *
+ *   a group nobody joined - receive filtering.  All three QEMU models
+ *     implement multicast filtering (virtio: exact table; e1000: RAR/MTA;
+ *     rtl8139: 64-bit MAR hash), so not delivering it is a verdict.  For
+ *     the hash filters the address is chosen so its hash bit differs from
+ *     every joined address's (MAR: top 6 bits of the Ethernet CRC; e1000's
+ *     RARs are exact), otherwise a delivery would be a legitimate collision.
+ */
+#include "case.h"
+#include "capture.h"
+#include "util.h"
+
+#include <glib.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ETHERTYPE_NICQ 0x88b5
+#define FRAMES_PER_ADDR 4
+#define PAYLOAD 46
+
+enum want { DELIVER, DROP };
+
+struct target {
+	const char *label;
+	unsigned char mac[6];
+	bool join;
+	enum want want[NIC_MODEL_COUNT];
+	const char *why;
+	unsigned got;
+};
+
+static uint32_t ether_crc(const unsigned char *p, size_t n)
+{
+	uint32_t crc = 0xffffffff;
+	size_t i;
+	int b;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = p[i];
+
+		for (b = 0; b < 8; b++, c >>= 1) {
+			uint32_t carry = ((crc & 0x80000000) ? 1 : 0) ^ (c & 1);
+
+			crc <<= 1;
+			if (carry)
+				crc = (crc ^ 0x04c11db6) | carry;
+		}
+	}
+	return crc;
+}
+
+static int mar_bit(const unsigned char *mac)
+{
+	return (int)(ether_crc(mac, 6) >> 26);
+}
+
+static char *mac_str(const unsigned char *m)
+{
+	return g_strdup_printf("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1],
+			       m[2], m[3], m[4], m[5]);
+}
+
+/* The guest's capture: count frames per target by exact payload. */
+static int match_capture(const char *path, struct target *t, int n,
+			 unsigned char (*payloads)[FRAMES_PER_ADDR][PAYLOAD],
+			 char *err)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+	pcap_t *p = pcap_open_offline(path, ebuf);
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	int i, k;
+
+	if (!p) {
+		err_set(err, "cannot open guest capture '%s': %s", path, ebuf);
+		return -1;
+	}
+	while (pcap_next_ex(p, &h, &d) == 1) {
+		if (h->caplen < 14 + PAYLOAD || d[12] != 0x88 || d[13] != 0xb5)
+			continue;
+		for (i = 0; i < n; i++)
+			for (k = 0; k < FRAMES_PER_ADDR; k++)
+				if (!memcmp(d, t[i].mac, 6) &&
+				    !memcmp(d + 14, payloads[i][k], PAYLOAD))
+					t[i].got++;
+	}
+	pcap_close(p);
+	return 0;
+}
+
+static enum verdict multicast_run(struct case_ctx *ctx)
+{
+	struct target t[5] = {
+		{ "joined IPv4 group", { 0x01, 0x00, 0x5e, 0xc0, 0x01, 0x64 },
+		  true, { DELIVER, DELIVER, DELIVER }, "joined, group bit set" },
+		{ "joined unicast-in-mc-list", { 0x02, 0x00, 0x5e, 0xc0, 0x01, 0x64 },
+		  true, { [NIC_RTL8139] = DROP, [NIC_E1000] = DELIVER,
+			  [NIC_VIRTIO] = DROP },
+		  "group bit clear: e1000 matches it in a RAR; virtio and "
+		  "rtl8139 match unicast frames to their own MAC only" },
+		{ "joined functional group", { 0x03, 0x00, 0x00, 0x00, 0x40, 0x00 },
+		  true, { DELIVER, DELIVER, DELIVER }, "joined, group bit set" },
+		{ "not joined group", { 0x01, 0x00, 0x5e, 0x7f, 0x00, 0x00 },
+		  false, { DROP, DROP, DROP },
+		  "receive filtering: every model implements a multicast filter" },
+		{ "own MAC (control)", { 0 }, false,
+		  { DELIVER, DELIVER, DELIVER }, "unicast to the NIC itself" },
+	};
+	const int n = (int)G_N_ELEMENTS(t);
+	unsigned char payloads[5][FRAMES_PER_ADDR][PAYLOAD];
+	enum nic_model m = ctx->nic->model;
+	char *ifq = shq(ctx->nic->ifname), *cmd, *b64 = NULL, *path, err[ERRLEN];
+	struct sshc_job *job = NULL;
+	struct proc_result r;
+	guchar *pcap_bytes = NULL;
+	gsize pcap_len = 0;
+	int i, k, rc, bits[3], egress_drops = 0;
+	unsigned int mac[6];
+
+	/* own MAC as the control target */
+	if (sscanf(ctx->nic->mac, "%x:%x:%x:%x:%x:%x", &mac[0], &mac[1],
+		   &mac[2], &mac[3], &mac[4], &mac[5]) == 6)
+		for (i = 0; i < 6; i++)
+			t[4].mac[i] = (unsigned char)mac[i];
+	/* a not-joined group whose MAR hash bit differs from the joined ones */
+	for (i = 0; i < 3; i++)
+		bits[i] = mar_bit(t[i].mac);
+	for (k = 1; k < 256; k++) {
+		t[3].mac[5] = (unsigned char)k;
+		if (mar_bit(t[3].mac) != bits[0] &&
+		    mar_bit(t[3].mac) != bits[1] && mar_bit(t[3].mac) != bits[2])
+			break;
+	}
+
+	/* join, and start a non-promiscuous capture in the guest */
+	for (i = 0; i < n; i++) {
+		char *ms;
+
+		if (!t[i].join)
+			continue;
+		ms = mac_str(t[i].mac);
+		cmd = g_strdup_printf("ip maddr add %s dev %s", ms, ifq);
+		if (case_guest_run(ctx, cmd, 10000, &r) == 0 && r.status != 0)
+			case_fail(ctx, "cannot join %s: %s", ms,
+				  g_strstrip(r.errout));
+		proc_result_clear(&r);
+		g_free(cmd);
+		g_free(ms);
+	}
+	cmd = g_strdup_printf("rm -f /tmp/mc.pcap; tcpdump -p -U -i %s -w "
+			      "/tmp/mc.pcap ether proto 0x%04x 2>/tmp/mc.err & "
+			      "echo $! > /tmp/mc.pid; wait", ifq,
+			      ETHERTYPE_NICQ);
+	if (sshc_start(ctx->ssh, cmd, 10000, &job, err) < 0)
+		case_fail(ctx, "cannot start the guest capture: %s", err);
+	g_free(cmd);
+	/* the pcap header is written once the capture socket is bound */
+	if (case_guest_run(ctx, "i=0; while [ $i -lt 200 ]; do "
+			   "[ -s /tmp/mc.pcap ] && exit 0; usleep 50000; "
+			   "i=$((i + 1)); done; exit 1", 20000, &r) != 0 ||
+	    r.status != 0)
+		case_fail(ctx, "the guest capture did not start");
+	proc_result_clear(&r);
+
+	/* inject from the host side of the tap */
+	for (i = 0; i < n && !ctx->why->len; i++) {
+		for (k = 0; k < FRAMES_PER_ADDR; k++) {
+			unsigned char f[14 + PAYLOAD];
+			int j;
+
+			memcpy(f, t[i].mac, 6);
+			memcpy(f + 6, "\x02\x00\x00\x18\xff\x01", 6);
+			f[12] = ETHERTYPE_NICQ >> 8;
+			f[13] = ETHERTYPE_NICQ & 0xff;
+			for (j = 0; j < PAYLOAD; j++)
+				payloads[i][k][j] =
+					(unsigned char)g_random_int_range(0, 256);
+			memcpy(f + 14, payloads[i][k], PAYLOAD);
+			rc = capture_inject(ctx->nic->tap, f, sizeof(f), err);
+			if (rc < 0)
+				case_fail(ctx, "%s", err);
+			else if (rc > 0)
+				egress_drops++;
+		}
+	}
+	/* let the guest see them, then stop its capture and fetch it */
+	if (case_guest_run(ctx, "sleep 1; kill -INT $(cat /tmp/mc.pid)",
+			   10000, &r) == 0)
+		proc_result_clear(&r);
+	if (job) {
+		if (sshc_job_wait(job, 15000, &r, err) < 0)
+			case_fail(ctx, "guest capture: %s", err);
+		proc_result_clear(&r);
+		sshc_job_free(job);
+	}
+	if (case_guest_run(ctx, "base64 /tmp/mc.pcap", 30000, &r) == 0 &&
+	    r.status == 0) {
+		b64 = g_strdup(r.out);
+		pcap_bytes = g_base64_decode(b64, &pcap_len);
+	} else {
+		case_fail(ctx, "cannot fetch the guest capture");
+	}
+	proc_result_clear(&r);
+	case_captures_stop(ctx);
+
+	path = g_build_filename(ctx->dir, "guest-capture.pcap", NULL);
+	diag_map(ctx->diag, "measured");
+	diag_str(ctx->diag, "guest_capture", "%s", path);
+	diag_int(ctx->diag, "dropped_on_host_egress", egress_drops);
+	if (pcap_bytes && file_write(path, pcap_bytes, pcap_len, err) == 0 &&
+	    match_capture(path, t, n, payloads, err) == 0) {
+		diag_list(ctx->diag, "addresses");
+		for (i = 0; i < n; i++) {
+			char *ms = mac_str(t[i].mac);
+			bool delivered = t[i].got == FRAMES_PER_ADDR;
+			bool dropped = t[i].got == 0;
+			enum want w = t[i].want[m];
+
+			diag_map(ctx->diag, NULL);
+			diag_str(ctx->diag, "address", "%s", ms);
+			diag_str(ctx->diag, "what", "%s", t[i].label);
+			diag_str(ctx->diag, "expected", "%s (%s)",
+				 w == DELIVER ? "delivered" : "not delivered",
+				 t[i].why);
+			diag_str(ctx->diag, "measured", "%u of %d frames in "
+				 "the guest's non-promiscuous capture",
+				 t[i].got, FRAMES_PER_ADDR);
+			diag_end(ctx->diag);
+			if ((w == DELIVER && !delivered) ||
+			    (w == DROP && !dropped))
+				case_fail(ctx, "%s %s: %u of %d frames reached "
+					  "the guest, expected %s", t[i].label,
+					  ms, t[i].got, FRAMES_PER_ADDR,
+					  w == DELIVER ? "all" : "none");
+			g_free(ms);
+		}
+		diag_end(ctx->diag);
+	} else {
+		case_fail(ctx, "%s", err);
+	}
+	diag_end(ctx->diag);
+	g_free(path);
+	g_free(pcap_bytes);
+	g_free(b64);
+	g_free(ifq);
+	return ctx->why->len ? V_FAIL : V_PASS;
+}
+
+const struct case_desc case_multicast = {
+	.name = "multicast",
+	.summary = "frames injected to the plan's three joined groups reach "
+		   "a non-promiscuous guest capture as each model should; a "
+		   "group not joined is filtered",
+	.plan = "Fedora vhost-net test plan, case 7 (multicast)",
+	.capture_snaplen = 128,
+	.run = multicast_run,
+};
