@@ -44,7 +44,7 @@ struct fault {
 	int vlan_from, vlan_to;	/* rewrite VLAN id from -> to toward it;
 				 * 0: none */
 	bool corrupt_tcp;	/* overwrite the first payload byte of large
-				 * TCP segments toward it */
+				 * TCP segments, both directions */
 	bool drop_mcast;	/* drop nicq's test frames (ethertype 0x88b5)
 				 * with the group bit set toward it */
 };

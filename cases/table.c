@@ -7,6 +7,7 @@ extern const struct case_desc case_jumbo;
 extern const struct case_desc case_promisc;
 extern const struct case_desc case_vlan;
 extern const struct case_desc case_multicast;
+extern const struct case_desc case_offload;
 extern const struct case_desc case_multinic;
 
 const struct case_desc *const case_table[] = {
@@ -15,6 +16,7 @@ const struct case_desc *const case_table[] = {
 	&case_promisc,
 	&case_vlan,
 	&case_multicast,
+	&case_offload,
 	&case_multinic,
 	NULL
 };

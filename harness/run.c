@@ -253,6 +253,19 @@ static int fault_apply(struct case_ctx *ctx, const struct fault *f)
 					"daddr & 01:00:00:00:00:00 == "
 					"01:00:00:00:00:00 drop\n");
 		g_string_append(rules, "  }\n");
+		/*
+		 * TCP from the guest is corrupted on the tap's ingress hook,
+		 * after the capture saw it whole: the host stack gets bad
+		 * data, which is what a guest -> host transfer must notice.
+		 */
+		if (f->corrupt_tcp)
+			g_string_append_printf(rules,
+				"  chain ingress%d {\n"
+				"    type filter hook ingress device \"%s\" "
+				"priority 0;\n"
+				"    meta l4proto tcp ip length > 1000 "
+				"@ih,0,8 set 0x55\n"
+				"  }\n", i, ctx->nics[i].tap);
 	}
 	g_string_append(rules, "}\n");
 	path = g_build_filename(ctx->dir, "fault.nft", NULL);
@@ -276,8 +289,8 @@ static int fault_apply(struct case_ctx *ctx, const struct fault *f)
 				 "test frames toward the guests");
 		if (f->corrupt_tcp)
 			diag_str(ctx->diag, "corrupt_tcp", "first payload "
-				 "byte of TCP segments over 1000 bytes toward "
-				 "the guests overwritten");
+				 "byte of TCP segments over 1000 bytes "
+				 "overwritten, both ways, on the guests' taps");
 		if (f->vlan_from)
 			diag_str(ctx->diag, "vlan_rewrite", "VLAN id %d "
 				 "rewritten to %d toward the guests",
