@@ -20,10 +20,10 @@
  * A model whose driver cannot turn TSO on reports SKIP with the reason.
  */
 #include "case.h"
+#include "flow.h"
 #include "util.h"
 
 #include <glib.h>
-#include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,34 +42,14 @@ static const struct state states[] = {
 	{ "both-off", "off", "off", false },
 };
 
-/* Largest IPv4 total length from src in a pcap; -1 on error. */
-static long max_ip_len(const char *path, const char *src)
+/* Largest IPv4 total length of TCP from src to dst in a pcap; -1 on error. */
+static long max_ip_len(const char *path, const char *src, const char *dst)
 {
-	char ebuf[PCAP_ERRBUF_SIZE];
-	pcap_t *p = pcap_open_offline(path, ebuf);
-	struct pcap_pkthdr *h;
-	const u_char *d;
-	unsigned char a[4];
-	long best = 0;
+	struct flow_count fc;
 
-	if (!p || sscanf(src, "%hhu.%hhu.%hhu.%hhu", &a[0], &a[1], &a[2],
-			 &a[3]) != 4) {
-		if (p)
-			pcap_close(p);
+	if (flow_count(path, src, dst, 6, &fc, NULL) < 0)
 		return -1;
-	}
-	while (pcap_next_ex(p, &h, &d) == 1) {
-		long len;
-
-		if (h->caplen < 34 || d[12] != 0x08 || d[13] != 0x00 ||
-		    memcmp(d + 26, a, 4))
-			continue;
-		len = (long)(d[16] << 8 | d[17]);
-		if (len > best)
-			best = len;
-	}
-	pcap_close(p);
-	return best;
+	return (long)fc.max_ip_len;
 }
 
 static int gsh(struct case_ctx *ctx, const char *cmd, int ms,
@@ -187,7 +167,8 @@ static enum verdict offload_run(struct case_ctx *ctx)
 		if (gsh(ctx, "base64 /tmp/o.pcap", 60000, &r) == 0) {
 			pc = g_base64_decode(r.out, &pc_len);
 			if (file_write(gpcap, pc, pc_len, err) == 0)
-				gmax = max_ip_len(gpcap, ctx->nic->ip);
+				gmax = max_ip_len(gpcap, ctx->nic->ip,
+						  ctx->nic->host_ip);
 		}
 		proc_result_clear(&r);
 
@@ -221,7 +202,8 @@ static enum verdict offload_run(struct case_ctx *ctx)
 	case_captures_stop(ctx);
 	{
 		/* host side: the tap carries super-frames only for virtio */
-		long hmax = max_ip_len(ctx->nic->pcap, ctx->nic->ip);
+		long hmax = max_ip_len(ctx->nic->pcap, ctx->nic->ip,
+				       ctx->nic->host_ip);
 		bool virtio = ctx->nic->model == NIC_VIRTIO;
 
 		diag_map(ctx->diag, "host_tap");
