@@ -170,7 +170,6 @@ static enum verdict ping_case(struct case_ctx *ctx)
 	struct echo_report *rep = NULL;
 	char err[ERRLEN];
 	int failed = 0, lost = 0;
-	char **labels = g_new0(char *, n_steps + 1);
 
 	/* warm-up: resolves ARP; recorded, not judged */
 	steps[n] = (struct step){ .size = 56, .interval = 0.2, .count = 2,
@@ -237,7 +236,6 @@ static enum verdict ping_case(struct case_ctx *ctx)
 out:
 	echo_report_free(rep);
 	g_free(steps);
-	g_free(labels);
 	return ctx->why->len ? V_FAIL : V_PASS;
 }
 
