@@ -6,11 +6,13 @@
  * switches the NIC's promiscuous mode on and off every 10 ms.  The
  * checksums on both ends must match.  The toggling must really have
  * happened: the loop counts its own switches, and the guest kernel's
- * "entered promiscuous mode" lines must show them too; no toggling is a
- * failure.  The capture on the tap must carry at least the file's bytes
+ * "entered promiscuous mode" lines on the serial console must show them
+ * too; no toggling is a failure.  When the transfer fails, a ping judged
+ * from the capture tells whether the guest stopped receiving.  The capture on the tap must carry at least the file's bytes
  * toward the guest (TCP payload), so a transfer over another path fails.
  */
 #include "case.h"
+#include "echo.h"
 #include "flow.h"
 #include "util.h"
 
@@ -28,6 +30,7 @@ static enum verdict promisc_run(struct case_ctx *ctx)
 	struct proc_result r;
 	struct flow_count fc;
 	int toggles = -1, kernel_on = -1;
+	uint16_t probe_id = 0;
 	gint64 t0;
 	size_t i;
 
@@ -75,6 +78,21 @@ static enum verdict promisc_run(struct case_ctx *ctx)
 		g_free(got);
 	}
 	proc_result_clear(&r);
+	/*
+	 * A failed transfer: is the guest still receiving at all?  Ping it
+	 * (judged from the capture below) so the verdict can say whether the
+	 * NIC's receive path died or something else went wrong.
+	 */
+	if (ctx->why->len) {
+		char id[16];
+		char *argv[] = { "ping", "-n", "-q", "-e", id, "-c", "5", "-i",
+				 "0.2", "-W", "2", ctx->nic->ip, NULL };
+
+		probe_id = (uint16_t)g_random_int_range(1, 0xffff);
+		snprintf(id, sizeof(id), "%u", probe_id);
+		if (case_host_run(ctx, argv, 30000, &r) == 0)
+			proc_result_clear(&r);
+	}
 	if (case_guest_run(ctx, "touch /tmp/nicq-stop", 10000, &r) == 0)
 		proc_result_clear(&r);
 	if (job) {
@@ -86,18 +104,44 @@ static enum verdict promisc_run(struct case_ctx *ctx)
 		proc_result_clear(&r);
 		sshc_job_free(job);
 	}
-	cmd = g_strdup_printf("dmesg | grep -c %s", "'entered promiscuous mode'");
-	if (case_guest_run(ctx, cmd, 10000, &r) == 0)
-		kernel_on = atoi(r.out);
-	proc_result_clear(&r);
-	g_free(cmd);
+	/* the kernel's own record, from the serial console (no SSH needed) */
+	if (file_read(ctx->guests[0].console, &cmd, NULL, NULL) == 0) {
+		const char *p = cmd;
+
+		kernel_on = 0;
+		while ((p = strstr(p, "entered promiscuous mode"))) {
+			kernel_on++;
+			p++;
+		}
+		g_free(cmd);
+	}
 	diag_int(ctx->diag, "toggles", toggles);
 	diag_int(ctx->diag, "kernel_entered_promisc", kernel_on);
-	if (toggles < 1 || kernel_on < 1)
+	/* the loop's count is lost if SSH died; the kernel's is not */
+	if (kernel_on < 1 || toggles == 0)
 		case_fail(ctx, "promiscuous mode was not toggled during the "
 			  "transfer (loop %d, kernel %d)", toggles, kernel_on);
 
 	case_captures_stop(ctx);
+	if (probe_id) {
+		struct echo_report *rep = NULL;
+		const struct echo_flow *f;
+
+		if (echo_analyze(ctx->nic->pcap, ctx->nic->host_ip,
+				 ctx->nic->ip, &rep, err) == 0) {
+			f = echo_report_flow(rep, probe_id);
+			diag_str(ctx->diag, "ping_after_failure", "%u requests, "
+				 "%u replies on the tap", f ? f->requests : 0,
+				 f ? f->replies : 0);
+			if (!f || !f->replies)
+				case_fail(ctx, "the guest stopped answering: "
+					  "%u echo requests on its tap and no "
+					  "reply%s", f ? f->requests : 0,
+					  f && f->requests ? "" :
+					  " (ARP went unanswered)");
+			echo_report_free(rep);
+		}
+	}
 	if (flow_count(ctx->nic->pcap, ctx->nic->host_ip, ctx->nic->ip, 6,
 		       &fc, err) < 0) {
 		case_fail(ctx, "%s", err);
