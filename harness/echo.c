@@ -6,6 +6,7 @@
 #include <glib.h>
 #include <pcap/pcap.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ETH_HDR		14
@@ -530,25 +531,21 @@ out:
 	return rc;
 }
 
+static int flow_key_cmp(const void *key, const void *elem)
+{
+	uint16_t ident = *(const uint16_t *)key;
+	const struct echo_flow *f = elem;
+
+	return (int)ident - (int)f->ident;
+}
+
 const struct echo_flow *echo_report_flow(const struct echo_report *r,
 					 uint16_t ident)
 {
-	size_t lo = 0, hi;
-
-	if (!r)
+	if (!r || !r->n_flows)
 		return NULL;
-	hi = r->n_flows;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (r->flows[mid].ident == ident)
-			return &r->flows[mid];
-		if (r->flows[mid].ident < ident)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return bsearch(&ident, r->flows, r->n_flows, sizeof(*r->flows),
+		       flow_key_cmp);
 }
 
 void echo_report_free(struct echo_report *r)

@@ -7,6 +7,7 @@
 #include <pcap/pcap.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ETH_HDR		14
@@ -271,25 +272,21 @@ out:
 	return rc;
 }
 
+static int vid_key_cmp(const void *key, const void *elem)
+{
+	int vid = *(const int *)key;
+	const struct vlan_count *c = elem;
+
+	return vid - c->vid;
+}
+
 const struct vlan_count *vlan_report_vid(const struct vlan_report *r,
 					 int vid)
 {
-	size_t lo = 0, hi;
-
-	if (!r)
+	if (!r || !r->n || vid < -1 || vid > 4095)
 		return NULL;
-	hi = r->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (r->counts[mid].vid == vid)
-			return &r->counts[mid];
-		if (r->counts[mid].vid < vid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return bsearch(&vid, r->counts, r->n, sizeof(*r->counts),
+		       vid_key_cmp);
 }
 
 void vlan_report_free(struct vlan_report *r)
