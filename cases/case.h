@@ -17,6 +17,7 @@
 #define NICQ_CASE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include "config.h"
 #include "domxml.h"
 #include "guest.h"
@@ -50,9 +51,17 @@ struct fault {
 };
 
 #define CASE_MAX_GUESTS 2
-#define CASE_MAX_NICS 4		/* per guest */
+#define CASE_MAX_NICS 6		/* per guest */
 #define CASE_MAX_SEGMENTS 4
 #define MODEL_OF_CELL (-1)
+/*
+ * The management NIC: a model other than the cell's (virtio, or e1000 in
+ * virtio cells, always without vhost), on its own segment.  When a guest
+ * has one, SSH goes over it, so a case can take the NICs under test down,
+ * unload their driver or flood them without losing control of the guest.
+ * It is not captured and faults are not injected on it.
+ */
+#define MODEL_MGMT (-2)
 
 /*
  * What a case needs: test segments (isolated libvirt networks, each its own
@@ -61,9 +70,11 @@ struct fault {
  * segment.
  */
 struct topo_nic {
-	int model;		/* MODEL_OF_CELL or an enum nic_model */
+	int model;		/* MODEL_OF_CELL, MODEL_MGMT or an enum
+				 * nic_model */
 	int segment;
 	int mtu;		/* set by the guest at boot; 0: driver default */
+	bool no_addr;		/* no address at boot (e.g. a bond slave) */
 };
 
 struct topo_guest {
@@ -80,6 +91,9 @@ struct topology {
 
 struct nic_under_test {
 	enum nic_model model;
+	bool mgmt;		/* the management NIC (MODEL_MGMT), not under
+				 * test: no capture, no faults */
+	bool no_addr;
 	int guest;		/* index into ctx->guests */
 	int segment;
 	int mtu;		/* asked for at boot; 0: default */
@@ -155,5 +169,30 @@ int case_guest_run_on(struct case_ctx *ctx, int i, const char *cmd,
 
 /* Stop every capture of the case (idempotent). */
 void case_captures_stop(struct case_ctx *ctx);
+
+/*
+ * One guest with the NIC under test (nics[0], segment 0) and a management
+ * NIC (nics[1], segment 1) that carries SSH: for cases that take the NIC
+ * under test down or load it hard.
+ */
+extern const struct topology topo_with_mgmt;
+
+/*
+ * Ping nic's guest address from the host: count requests of size bytes,
+ * 0.1 s apart, with a fresh ICMP identifier, which is returned for
+ * case_ping_judge().  The verdict comes from the capture, not from ping's
+ * output.
+ */
+uint16_t case_ping_host(struct case_ctx *ctx, const struct nic_under_test *nic,
+		   int count, int size);
+
+/*
+ * After the captures are stopped: nic's capture must hold count requests
+ * of ident and a reply to each.  Records "<label>: N requests, M replies"
+ * in the diag; a shortfall fails the case.  Returns the number of replies.
+ */
+unsigned case_ping_judge(struct case_ctx *ctx,
+			 const struct nic_under_test *nic, uint16_t ident,
+			 int count, const char *label);
 
 #endif

@@ -6,6 +6,7 @@
 #include <glib.h>
 #include <math.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 /* The Fedora vhost-net plan, case 2: sizes and intervals. */
@@ -32,11 +33,23 @@ int profile_builtin(const char *name, struct profile *p, char *err)
 		p->flood_seconds = 5;
 		p->after_count = 10;
 		p->promisc_mib = 32;
+		p->transfer_mib = 128;
+		p->stress_seconds = 3;
+		p->knee_seconds = 1;
+		p->reload_loops = 4;
+		p->reload_mib = 16;
+		p->bond_count = 50;
 	} else if (!strcmp(name, "full")) {
 		p->ping_count = 100;
 		p->flood_seconds = 600;
 		p->after_count = 100;
 		p->promisc_mib = 1024;
+		p->transfer_mib = 5120;
+		p->stress_seconds = 60;
+		p->knee_seconds = 5;
+		p->reload_loops = 50;
+		p->reload_mib = 256;
+		p->bond_count = 1000;
 	} else {
 		err_set(err, "unknown profile '%s' (known: quick, full)", name);
 		return -1;
@@ -138,13 +151,33 @@ static int get_int(GKeyFile *kf, const char *key, int lo, int hi, int *out,
 	return rc;
 }
 
+/* The integer keys of [profile]: name, field, allowed range. */
+static const struct int_key {
+	const char *key;
+	size_t offset;
+	int lo, hi;
+} int_keys[] = {
+	{ "ping_count", offsetof(struct profile, ping_count), 1, 100000 },
+	{ "flood_seconds", offsetof(struct profile, flood_seconds), 1, 86400 },
+	{ "after_count", offsetof(struct profile, after_count), 1, 100000 },
+	{ "boot_timeout", offsetof(struct profile, boot_timeout_s), 5, 3600 },
+	{ "promisc_mib", offsetof(struct profile, promisc_mib), 1, 4096 },
+	{ "transfer_mib", offsetof(struct profile, transfer_mib), 1, 65536 },
+	{ "stress_seconds", offsetof(struct profile, stress_seconds), 1,
+	  86400 },
+	{ "knee_seconds", offsetof(struct profile, knee_seconds), 1, 600 },
+	{ "reload_loops", offsetof(struct profile, reload_loops), 1, 100000 },
+	{ "reload_mib", offsetof(struct profile, reload_mib), 1, 4096 },
+	{ "bond_count", offsetof(struct profile, bond_count), 1, 1000000 },
+	{ NULL, 0, 0, 0 }
+};
+
 int profile_load_file(const char *path, struct profile *p, char *err)
 {
 	static const char *const known[] = {
-		"base", "ping_sizes", "ping_intervals", "ping_count",
-		"flood_seconds", "after_count", "boot_timeout",
-		"guest_memory", "promisc_mib", NULL
+		"base", "ping_sizes", "ping_intervals", "guest_memory", NULL
 	};
+	const struct int_key *ik;
 	GKeyFile *kf = g_key_file_new();
 	GError *gerr = NULL;
 	char **groups = NULL, **keys = NULL, **k, *v = NULL;
@@ -171,7 +204,9 @@ int profile_load_file(const char *path, struct profile *p, char *err)
 	}
 	keys = g_key_file_get_keys(kf, "profile", NULL, NULL);
 	for (k = keys; *k; k++) {
-		if (!g_strv_contains(known, *k)) {
+		for (ik = int_keys; ik->key && strcmp(ik->key, *k); ik++)
+			;
+		if (!g_strv_contains(known, *k) && !ik->key) {
 			err_set(err, "%s: unknown key '%s'", path, *k);
 			goto out;
 		}
@@ -196,25 +231,11 @@ int profile_load_file(const char *path, struct profile *p, char *err)
 		err_set(err, "%s: ping_intervals: %s", path, e2);
 		goto out;
 	}
-	if (g_key_file_has_key(kf, "profile", "ping_count", NULL) &&
-	    get_int(kf, "ping_count", 1, 100000, &q.ping_count, path, err) < 0)
-		goto out;
-	if (g_key_file_has_key(kf, "profile", "flood_seconds", NULL) &&
-	    get_int(kf, "flood_seconds", 1, 86400, &q.flood_seconds, path,
-		    err) < 0)
-		goto out;
-	if (g_key_file_has_key(kf, "profile", "after_count", NULL) &&
-	    get_int(kf, "after_count", 1, 100000, &q.after_count, path,
-		    err) < 0)
-		goto out;
-	if (g_key_file_has_key(kf, "profile", "boot_timeout", NULL) &&
-	    get_int(kf, "boot_timeout", 5, 3600, &q.boot_timeout_s, path,
-		    err) < 0)
-		goto out;
-	if (g_key_file_has_key(kf, "profile", "promisc_mib", NULL) &&
-	    get_int(kf, "promisc_mib", 1, 4096, &q.promisc_mib, path,
-		    err) < 0)
-		goto out;
+	for (ik = int_keys; ik->key; ik++)
+		if (g_key_file_has_key(kf, "profile", ik->key, NULL) &&
+		    get_int(kf, ik->key, ik->lo, ik->hi,
+			    (int *)((char *)&q + ik->offset), path, err) < 0)
+			goto out;
 	if (g_key_file_has_key(kf, "profile", "guest_memory", NULL)) {
 		if (get_int(kf, "guest_memory", 128, 65536, &tmp, path,
 			    err) < 0)

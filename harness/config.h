@@ -12,6 +12,12 @@
  *   ping_count = 5
  *   flood_seconds = 30
  *   promisc_mib = 64
+ *   transfer_mib = 256
+ *   stress_seconds = 10
+ *   knee_seconds = 2
+ *   reload_loops = 10
+ *   reload_mib = 32
+ *   bond_count = 1000
  *
  * Unknown groups or keys and malformed values are errors (exit 2), never
  * silently ignored.
@@ -34,6 +40,12 @@ struct profile {
 	int flood_seconds;
 	int after_count;	/* the short ping after the flood */
 	int promisc_mib;	/* data moved host -> guest while toggling */
+	int transfer_mib;	/* each way, at once (transfer) */
+	int stress_seconds;	/* each iperf3 run (stress) */
+	int knee_seconds;	/* each offered-rate step of the loss knee */
+	int reload_loops;	/* driver unload/load rounds (reload) */
+	int reload_mib;		/* file downloaded during the reloads */
+	int bond_count;		/* pings before the bonding flood */
 	int boot_timeout_s;
 	unsigned guest_memory_mib;
 };

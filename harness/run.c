@@ -227,6 +227,8 @@ static int fault_apply(struct case_ctx *ctx, const struct fault *f)
 			     "delete table netdev nicq_fault\n"
 			     "table netdev nicq_fault {\n");
 	for (i = 0; i < ctx->n_nics; i++) {
+		if (ctx->nics[i].mgmt)
+			continue;
 		g_string_append_printf(rules,
 			"  chain egress%d {\n"
 			"    type filter hook egress device \"%s\" priority 0;\n",
@@ -379,9 +381,11 @@ static char *kernel_cmdline(struct run_state *rs, const struct case_ctx *ctx,
 			       guest, key);
 	for (i = 0; i < ctx->n_nics; i++)
 		if (ctx->nics[i].guest == guest)
-			g_string_append_printf(line, " nicq.if=%s,%s/24,%d",
+			g_string_append_printf(line, " nicq.if=%s,%s%s,%d",
 					       ctx->nics[i].mac,
+					       ctx->nics[i].no_addr ? "none" :
 					       ctx->nics[i].ip,
+					       ctx->nics[i].no_addr ? "" : "/24",
 					       ctx->nics[i].mtu);
 	g_free(key);
 	return g_string_free(line, FALSE);
@@ -479,9 +483,12 @@ static int boot_guest(struct run_state *rs, struct case_ctx *ctx, int gi,
 		memcpy(ns->mac, nt->mac, sizeof(nt->mac));
 		ns->network = net_names[nt->segment];
 		ns->target = nt->tap;
-		ns->vhost = nt->model == NIC_VIRTIO && ctx->cell->vhost;
-		diag_str(d, NULL, "%s mac %s tap %s address %s",
-			 model_name(nt->model), nt->mac, nt->tap, nt->ip);
+		ns->vhost = nt->model == NIC_VIRTIO && ctx->cell->vhost &&
+			    !nt->mgmt;
+		diag_str(d, NULL, "%s%s mac %s tap %s address %s",
+			 model_name(nt->model), nt->mgmt ?
+			 " (management, carries SSH)" : "", nt->mac, nt->tap,
+			 nt->no_addr ? "none" : nt->ip);
 	}
 	diag_end(d);
 	spec.n_nics = n;
@@ -502,7 +509,8 @@ static int boot_guest(struct run_state *rs, struct case_ctx *ctx, int gi,
 	for (i = 0; i < ctx->n_nics; i++) {
 		struct nic_under_test *nt = &ctx->nics[i];
 		char *measured = NULL;
-		bool want = nt->model == NIC_VIRTIO && ctx->cell->vhost;
+		bool want = nt->model == NIC_VIRTIO && ctx->cell->vhost &&
+			    !nt->mgmt;
 
 		if (nt->guest != gi)
 			continue;
@@ -519,15 +527,22 @@ static int boot_guest(struct run_state *rs, struct case_ctx *ctx, int gi,
 	diag_end(d);
 	if (ctx->why->len)
 		goto out;
+	/* SSH goes over the management NIC if the guest has one */
+	n = -1;
 	for (i = 0; i < ctx->n_nics; i++) {
-		if (ctx->nics[i].guest != gi)
+		if (ctx->nics[i].guest != gi || ctx->nics[i].no_addr)
 			continue;
-		if (sshc_connect(ctx->nics[i].ip, 22, cg->g->hostkey,
-				 rs->ident, 30000, &cg->ssh, err) < 0) {
-			case_fail(ctx, "%s", err);
-			goto out;
-		}
-		break;
+		if (n < 0 || ctx->nics[i].mgmt)
+			n = i;
+	}
+	if (n < 0) {
+		case_fail(ctx, "guest %s has no addressed NIC for SSH", name);
+		goto out;
+	}
+	if (sshc_connect(ctx->nics[n].ip, 22, cg->g->hostkey, rs->ident,
+			 30000, &cg->ssh, err) < 0) {
+		case_fail(ctx, "%s", err);
+		goto out;
 	}
 	sshc_set_transcript(cg->ssh, ctx->transcript);
 	rc = 0;
@@ -574,8 +589,15 @@ static enum verdict run_case(struct run_state *rs, const struct cell *cell,
 			struct nic_under_test *nt = &ctx.nics[ctx.n_nics++];
 			unsigned k = ++rs->nic_seq;
 
-			nt->model = tn->model == MODEL_OF_CELL ? cell->model :
-				    (enum nic_model)tn->model;
+			if (tn->model == MODEL_OF_CELL)
+				nt->model = cell->model;
+			else if (tn->model == MODEL_MGMT)
+				nt->model = cell->model == NIC_VIRTIO ?
+					    NIC_E1000 : NIC_VIRTIO;
+			else
+				nt->model = (enum nic_model)tn->model;
+			nt->mgmt = tn->model == MODEL_MGMT;
+			nt->no_addr = tn->no_addr;
 			nt->guest = gi;
 			nt->segment = tn->segment;
 			nt->mtu = tn->mtu;
@@ -609,6 +631,8 @@ static enum verdict run_case(struct run_state *rs, const struct cell *cell,
 	for (i = 0; i < ctx.n_nics; i++) {
 		struct nic_under_test *nt = &ctx.nics[i];
 
+		if (nt->mgmt)
+			continue;
 		nt->pcap = g_strdup_printf("%s/capture-%s.pcap", ctx.dir,
 					   nt->tap);
 		if (capture_start(nt->tap, nt->pcap, cd->capture_snaplen,

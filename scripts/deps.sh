@@ -9,7 +9,7 @@ libcmocka-dev libglib2.0-dev libjson-glib-dev"
 # the private lab and its guests
 PKGS="$PKGS libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
 qemu-system-x86 qemu-utils ipxe-qemu dnsmasq-base iproute2 iptables nftables
-iputils-ping"
+iputils-ping iperf3"
 # building the guest image from Debian packages
 PKGS="$PKGS apt dpkg kmod cpio gzip busybox-static dropbear-bin xz-utils zstd"
 # tests: TAP consumers (prove is in perl; node runs tap-parser)

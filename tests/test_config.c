@@ -77,7 +77,8 @@ static void test_file_override(void **state)
 	char err[ERRLEN];
 	char *path = write_tmp("# comment\n[profile]\nbase = full\n"
 			       "ping_sizes = 0;1500\nping_count = 7\n"
-			       "flood_seconds = 2\n");
+			       "flood_seconds = 2\ntransfer_mib = 300\n"
+			       "bond_count = 9\nknee_seconds = 4\n");
 
 	(void)state;
 	assert_int_equal(profile_builtin("quick", &p, err), 0);
@@ -87,6 +88,10 @@ static void test_file_override(void **state)
 	assert_int_equal(p.ping_count, 7);
 	assert_int_equal(p.flood_seconds, 2);
 	assert_int_equal(p.after_count, 100);	/* from base = full */
+	assert_int_equal(p.transfer_mib, 300);
+	assert_int_equal(p.bond_count, 9);
+	assert_int_equal(p.knee_seconds, 4);
+	assert_int_equal(p.stress_seconds, 60);	/* from base = full */
 	unlink(path);
 	g_free(path);
 }
@@ -119,6 +124,8 @@ static void test_file_errors(void **state)
 	expect_bad("[profile]\nping_sizes = 70000\n", "ping_sizes");
 	expect_bad("[profile]\nping_intervals = 0\n", "ping_intervals");
 	expect_bad("[profile]\nflood_seconds = -1\n", "flood_seconds");
+	expect_bad("[profile]\nreload_mib = 0\n", "reload_mib");
+	expect_bad("[profile]\nstress_seconds = 1e3\n", "stress_seconds");
 	expect_bad("", "no [profile] group");
 }
 
