@@ -2,6 +2,7 @@
 #include <string.h>
 #include "case.h"
 
+extern const struct case_desc case_transfer;
 extern const struct case_desc case_ping;
 extern const struct case_desc case_jumbo;
 extern const struct case_desc case_promisc;
@@ -11,6 +12,7 @@ extern const struct case_desc case_offload;
 extern const struct case_desc case_multinic;
 
 const struct case_desc *const case_table[] = {
+	&case_transfer,
 	&case_ping,
 	&case_jumbo,
 	&case_promisc,

@@ -1,0 +1,316 @@
+/* xfer.c - see xfer.h. */
+#include "xfer.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <glib.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define CHUNK (64 * 1024)
+
+struct xfer {
+	bool sender;
+	int fd;			/* connected socket, or -1 */
+	int lfd;		/* listening socket (receiver), or -1 */
+	int port;
+	struct sockaddr_in addr;
+	uint64_t bytes, seed;
+	int64_t deadline;
+	GThread *thread;
+	struct xfer_result res;
+};
+
+void xfer_fill(uint64_t *s, unsigned char *buf, size_t len)
+{
+	uint64_t x = *s;
+	size_t i;
+
+	for (i = 0; i < len; i += 8) {
+		uint64_t v;
+
+		/* xorshift64*: fast, full period, not compressible */
+		x ^= x >> 12;
+		x ^= x << 25;
+		x ^= x >> 27;
+		v = x * 0x2545F4914F6CDD1DULL;
+		memcpy(buf + i, &v, len - i < 8 ? len - i : 8);
+	}
+	*s = x;
+}
+
+static int parse_addr(const char *ip, int port, struct sockaddr_in *sa,
+		      char *err)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, ip, &sa->sin_addr) != 1) {
+		err_set(err, "bad IPv4 address '%s'", ip);
+		return -1;
+	}
+	return 0;
+}
+
+/* Wait for fd to be ready for events; 1 ready, 0 deadline/interrupt. */
+static int wait_fd(struct xfer *x, int fd, short events)
+{
+	for (;;) {
+		int64_t left = x->deadline - mono_ms();
+		struct pollfd p = { .fd = fd, .events = events };
+		int n;
+
+		if (left <= 0) {
+			snprintf(x->res.err, sizeof(x->res.err), "deadline "
+				 "passed after %llu of %llu bytes",
+				 (unsigned long long)x->res.bytes,
+				 (unsigned long long)x->bytes);
+			return 0;
+		}
+		if (interrupted()) {
+			snprintf(x->res.err, sizeof(x->res.err), "interrupted");
+			return 0;
+		}
+		n = poll(&p, 1, left < 200 ? (int)left : 200);
+		if (n > 0)
+			return 1;
+		if (n < 0 && errno != EINTR) {
+			snprintf(x->res.err, sizeof(x->res.err), "poll: %s",
+				 strerror(errno));
+			return 0;
+		}
+	}
+}
+
+static int do_connect(struct xfer *x)
+{
+	for (;;) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC |
+				SOCK_NONBLOCK, 0);
+		int e = 0;
+		socklen_t el = sizeof(e);
+
+		if (fd < 0) {
+			snprintf(x->res.err, sizeof(x->res.err), "socket: %s",
+				 strerror(errno));
+			return -1;
+		}
+		if (connect(fd, (struct sockaddr *)&x->addr,
+			    sizeof(x->addr)) == 0) {
+			x->fd = fd;
+			return 0;
+		}
+		if (errno == EINPROGRESS) {
+			if (!wait_fd(x, fd, POLLOUT)) {
+				close(fd);
+				return -1;
+			}
+			getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el);
+			if (!e) {
+				x->fd = fd;
+				return 0;
+			}
+		} else {
+			e = errno;
+		}
+		close(fd);
+		/* the listener may not be up yet: try again shortly */
+		if (mono_ms() + 200 >= x->deadline || interrupted()) {
+			snprintf(x->res.err, sizeof(x->res.err), "cannot "
+				 "connect to %s:%d: %s",
+				 inet_ntoa(x->addr.sin_addr), x->port,
+				 strerror(e));
+			return -1;
+		}
+		usleep(200000);
+	}
+}
+
+static void run_send(struct xfer *x, GChecksum *sum, unsigned char *buf)
+{
+	uint64_t s = x->seed ? x->seed : 0x9E3779B97F4A7C15ULL;
+
+	if (do_connect(x) < 0)
+		return;
+	while (x->res.bytes < x->bytes) {
+		size_t n = x->bytes - x->res.bytes < CHUNK ?
+			   (size_t)(x->bytes - x->res.bytes) : CHUNK;
+		size_t off = 0;
+
+		xfer_fill(&s, buf, n);
+		while (off < n) {
+			ssize_t w;
+
+			if (!wait_fd(x, x->fd, POLLOUT))
+				return;
+			w = send(x->fd, buf + off, n - off, MSG_NOSIGNAL);
+			if (w < 0 && (errno == EAGAIN || errno == EINTR))
+				continue;
+			if (w < 0) {
+				snprintf(x->res.err, sizeof(x->res.err),
+					 "send after %llu bytes: %s",
+					 (unsigned long long)(x->res.bytes +
+							      off),
+					 strerror(errno));
+				g_checksum_update(sum, buf, off);
+				x->res.bytes += off;
+				return;
+			}
+			off += (size_t)w;
+		}
+		g_checksum_update(sum, buf, n);
+		x->res.bytes += n;
+	}
+	x->res.ok = true;
+}
+
+static void run_recv(struct xfer *x, GChecksum *sum, unsigned char *buf)
+{
+	if (!wait_fd(x, x->lfd, POLLIN))
+		return;
+	x->fd = accept4(x->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (x->fd < 0) {
+		snprintf(x->res.err, sizeof(x->res.err), "accept: %s",
+			 strerror(errno));
+		return;
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (!wait_fd(x, x->fd, POLLIN))
+			return;
+		r = recv(x->fd, buf, CHUNK, 0);
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (r < 0) {
+			snprintf(x->res.err, sizeof(x->res.err), "recv after "
+				 "%llu bytes: %s",
+				 (unsigned long long)x->res.bytes,
+				 strerror(errno));
+			return;
+		}
+		if (r == 0)
+			break;
+		g_checksum_update(sum, buf, (size_t)r);
+		x->res.bytes += (uint64_t)r;
+		/* all announced bytes are in: the receiver closes */
+		if (x->res.bytes >= x->bytes)
+			break;
+	}
+	if (x->res.bytes != x->bytes)
+		snprintf(x->res.err, sizeof(x->res.err), "%s after %llu of "
+			 "%llu bytes", x->res.bytes < x->bytes ?
+			 "connection closed" : "too much data",
+			 (unsigned long long)x->res.bytes,
+			 (unsigned long long)x->bytes);
+	else
+		x->res.ok = true;
+}
+
+static gpointer xfer_thread(gpointer p)
+{
+	struct xfer *x = p;
+	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+	unsigned char *buf = g_malloc(CHUNK);
+	int64_t t0 = mono_ms();
+
+	if (x->sender)
+		run_send(x, sum, buf);
+	else
+		run_recv(x, sum, buf);
+	x->res.seconds = (mono_ms() - t0) / 1000.0;
+	g_strlcpy(x->res.sha256, g_checksum_get_string(sum),
+		  sizeof(x->res.sha256));
+	if (x->fd >= 0) {
+		close(x->fd);
+		x->fd = -1;
+	}
+	g_checksum_free(sum);
+	g_free(buf);
+	return NULL;
+}
+
+static struct xfer *xfer_new(bool sender, uint64_t bytes, int timeout_ms)
+{
+	struct xfer *x = g_new0(struct xfer, 1);
+
+	x->sender = sender;
+	x->fd = x->lfd = -1;
+	x->bytes = bytes;
+	x->deadline = mono_ms() + timeout_ms;
+	return x;
+}
+
+int xfer_send_start(const char *ip, int port, uint64_t bytes, uint64_t seed,
+		    int timeout_ms, struct xfer **out, char *err)
+{
+	struct xfer *x = xfer_new(true, bytes, timeout_ms);
+
+	if (parse_addr(ip, port, &x->addr, err) < 0) {
+		g_free(x);
+		return -1;
+	}
+	x->port = port;
+	x->seed = seed;
+	x->thread = g_thread_new("xfer-send", xfer_thread, x);
+	*out = x;
+	return 0;
+}
+
+int xfer_recv_start(const char *bind_ip, int port, uint64_t bytes,
+		    int timeout_ms, struct xfer **out, char *err)
+{
+	struct xfer *x = xfer_new(false, bytes, timeout_ms);
+	socklen_t len = sizeof(x->addr);
+	int one = 1;
+
+	if (parse_addr(bind_ip, port, &x->addr, err) < 0)
+		goto fail;
+	x->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			0);
+	if (x->lfd < 0) {
+		err_set(err, "socket: %s", strerror(errno));
+		goto fail;
+	}
+	setsockopt(x->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(x->lfd, (struct sockaddr *)&x->addr, sizeof(x->addr)) < 0 ||
+	    listen(x->lfd, 1) < 0 ||
+	    getsockname(x->lfd, (struct sockaddr *)&x->addr, &len) < 0) {
+		err_set(err, "cannot listen on %s:%d: %s", bind_ip, port,
+			strerror(errno));
+		goto fail;
+	}
+	x->port = ntohs(x->addr.sin_port);
+	x->thread = g_thread_new("xfer-recv", xfer_thread, x);
+	*out = x;
+	return 0;
+fail:
+	if (x->lfd >= 0)
+		close(x->lfd);
+	g_free(x);
+	return -1;
+}
+
+int xfer_port(const struct xfer *x)
+{
+	return x && !x->sender ? x->port : 0;
+}
+
+void xfer_finish(struct xfer *x, struct xfer_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	if (!x) {
+		g_strlcpy(res->err, "no transfer", sizeof(res->err));
+		return;
+	}
+	g_thread_join(x->thread);
+	*res = x->res;
+	if (x->lfd >= 0)
+		close(x->lfd);
+	g_free(x);
+}

@@ -1,0 +1,56 @@
+/*
+ * xfer.h - the host end of a bulk TCP transfer, checksummed on the fly.
+ *
+ * The transfer case moves gigabytes between host and guest; nothing holds
+ * them in memory.  A sender streams pseudo-random bytes (a seeded
+ * xorshift generator, so the data is neither compressible nor repeated)
+ * and hashes what it sent; a receiver hashes what it got.  Each runs in its
+ * own thread with a deadline, so both directions go at once.
+ *
+ * The receiver reads exactly the announced number of bytes and then waits
+ * for the peer to close; more or fewer bytes is an error.  Busybox nc on
+ * the guest side does not half-close, which is why the byte count is given
+ * up front rather than taken from EOF.
+ */
+#ifndef NICQ_XFER_H
+#define NICQ_XFER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct xfer;
+
+struct xfer_result {
+	uint64_t bytes;		/* moved before the end or the error */
+	double seconds;		/* connection established to done */
+	char sha256[65];	/* of the bytes moved, lower-case hex */
+	bool ok;		/* all bytes moved, peer behaved */
+	char err[256];		/* why not, when !ok */
+};
+
+/*
+ * Connect to ip:port (retrying until the deadline, since the guest's
+ * listener may not be up yet) and send `bytes` bytes from generator seed
+ * `seed`, then close.
+ */
+int xfer_send_start(const char *ip, int port, uint64_t bytes, uint64_t seed,
+		    int timeout_ms, struct xfer **out, char *err);
+
+/*
+ * Listen on bind_ip:port (port 0: any; see xfer_port) and take the first
+ * connection; read `bytes` bytes.
+ */
+int xfer_recv_start(const char *bind_ip, int port, uint64_t bytes,
+		    int timeout_ms, struct xfer **out, char *err);
+
+/* The listening port of a receiver (0 for a sender). */
+int xfer_port(const struct xfer *x);
+
+/* Wait for the end and fill *res; then free.  NULL is fine (res->ok false). */
+void xfer_finish(struct xfer *x, struct xfer_result *res);
+
+/* The generator's bytes, for tests: fill buf from state *s. */
+void xfer_fill(uint64_t *s, unsigned char *buf, size_t len);
+
+#endif

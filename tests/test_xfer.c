@@ -1,0 +1,140 @@
+/* test_xfer.c - the transfer streamer over loopback. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <glib.h>
+#include <string.h>
+
+#include "util.h"
+#include "xfer.h"
+
+#define N ((uint64_t)(1 << 20) + 13)	/* not a multiple of 8 or a chunk */
+
+static char *expected_sha(uint64_t seed, uint64_t len)
+{
+	unsigned char *buf = g_malloc(len);
+	uint64_t s = seed;
+	char *sha;
+
+	xfer_fill(&s, buf, len);
+	sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, buf, len);
+	g_free(buf);
+	return sha;
+}
+
+static void pair(uint64_t send_bytes, uint64_t recv_bytes, uint64_t seed,
+		 struct xfer_result *s, struct xfer_result *r)
+{
+	struct xfer *rx = NULL, *tx = NULL;
+	char err[ERRLEN];
+
+	assert_int_equal(xfer_recv_start("127.0.0.1", 0, recv_bytes, 10000,
+					 &rx, err), 0);
+	assert_true(xfer_port(rx) > 0);
+	assert_int_equal(xfer_send_start("127.0.0.1", xfer_port(rx),
+					 send_bytes, seed, 10000, &tx, err), 0);
+	assert_int_equal(xfer_port(tx), 0);
+	xfer_finish(tx, s);
+	xfer_finish(rx, r);
+}
+
+static void test_roundtrip(void **state)
+{
+	struct xfer_result s, r;
+	char *want = expected_sha(7, N);
+
+	(void)state;
+	pair(N, N, 7, &s, &r);
+	assert_true(s.ok);
+	assert_true(r.ok);
+	assert_int_equal(s.bytes, N);
+	assert_int_equal(r.bytes, N);
+	/* both ends agree, and with the generator run in one piece */
+	assert_string_equal(s.sha256, r.sha256);
+	assert_string_equal(r.sha256, want);
+	g_free(want);
+}
+
+static void test_seed_matters(void **state)
+{
+	char *a = expected_sha(1, 4096), *b = expected_sha(2, 4096);
+	unsigned char buf[4096];
+	uint64_t s = 1;
+	size_t i, zero = 0;
+
+	(void)state;
+	assert_string_not_equal(a, b);
+	/* not a constant stream: no run of zero bytes, all values seen */
+	xfer_fill(&s, buf, sizeof(buf));
+	for (i = 0; i < sizeof(buf); i++)
+		zero += !buf[i];
+	assert_true(zero < 64);
+	g_free(a);
+	g_free(b);
+}
+
+static void test_short(void **state)
+{
+	struct xfer_result s, r;
+
+	(void)state;
+	pair(N, N + 100, 3, &s, &r);
+	assert_true(s.ok);
+	assert_false(r.ok);
+	assert_int_equal(r.bytes, N);
+	assert_non_null(strstr(r.err, "connection closed"));
+	/* what did arrive hashes the same as what was sent */
+	assert_string_equal(s.sha256, r.sha256);
+}
+
+static void test_receiver_stops_at_count(void **state)
+{
+	struct xfer_result s, r;
+
+	(void)state;
+	/* 64 MiB at a receiver that wants 64 KiB: the sender cannot finish */
+	pair(64 << 20, 64 << 10, 3, &s, &r);
+	assert_false(s.ok);
+	assert_true(s.bytes < (64 << 20));
+	assert_true(r.bytes >= (64 << 10));
+}
+
+static void test_no_listener(void **state)
+{
+	struct xfer *rx = NULL, *tx = NULL;
+	struct xfer_result r;
+	char err[ERRLEN];
+	int port;
+
+	(void)state;
+	/* a port that was free a moment ago */
+	assert_int_equal(xfer_recv_start("127.0.0.1", 0, 1, 10, &rx, err), 0);
+	port = xfer_port(rx);
+	xfer_finish(rx, &r);
+	assert_false(r.ok);
+	assert_non_null(strstr(r.err, "deadline"));
+	assert_int_equal(xfer_send_start("127.0.0.1", port, 10, 1, 600, &tx,
+					 err), 0);
+	xfer_finish(tx, &r);
+	assert_false(r.ok);
+	assert_non_null(strstr(r.err, "cannot connect"));
+	assert_int_equal(xfer_send_start("not-an-ip", 1, 10, 1, 600, &tx, err),
+			 -1);
+	assert_non_null(strstr(err, "not-an-ip"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_seed_matters),
+		cmocka_unit_test(test_short),
+		cmocka_unit_test(test_receiver_stops_at_count),
+		cmocka_unit_test(test_no_listener),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
