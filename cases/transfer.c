@@ -4,9 +4,14 @@
  * Random data (quick: 128 MiB, full: 5 GiB each way) goes host -> guest
  * and guest -> host at the same time over plain TCP on the NIC under test,
  * with busybox nc at the guest end.  Nothing is stored: the host streams a
- * seeded generator and hashes it (harness/xfer.c); the guest pipes what it
- * receives into sha256sum, and sends /dev/urandom through tee into
- * sha256sum.  Both SHA-256 pairs must match.
+ * seeded generator and hashes it (harness/xfer.c); the guest hashes what
+ * it receives and sends it straight back to the host over a second
+ * connection, which the host hashes as it arrives.  So the guest's hash
+ * checks host -> guest, and the host's hash of the returned stream against
+ * the guest's checks guest -> host.  (A second random stream generated in
+ * the guest would double the guest's CPU work under TCG - /dev/urandom and
+ * a second SHA-256 - and cut the rate to a third, measured: 18 vs 67
+ * Mbit/s on virtio.)
  *
  * The guest is driven over its management NIC (another model, see
  * topo_with_mgmt), so SSH's own traffic and encryption stay off the NIC
@@ -90,11 +95,11 @@ static enum verdict transfer_run(struct case_ctx *ctx)
 	uint64_t seed = ((uint64_t)g_random_int() << 32) | g_random_int();
 	/* TCG guests move 5-40 MB/s; allow 1 MB/s plus start-up */
 	int timeout_ms = 60000 + ctx->prof->transfer_mib * 1000;
-	struct sshc_job *rx_job = NULL, *tx_job = NULL;
+	struct sshc_job *rx_job = NULL;
 	struct xfer *to_guest = NULL, *from_guest = NULL;
 	struct xfer_result r_to, r_from;
 	struct proc_result r;
-	char err[ERRLEN], *cmd, *sha_to = NULL, *sha_from = NULL;
+	char err[ERRLEN], *cmd, *sha_to = NULL;
 	uint16_t ping_id;
 
 	diag_map(ctx->diag, "expected");
@@ -113,22 +118,20 @@ static enum verdict transfer_run(struct case_ctx *ctx)
 	if (xfer_recv_start(nic->host_ip, 0, len, timeout_ms, &from_guest,
 			    err) < 0)
 		case_fail(ctx, "%s", err);
-	/* host -> guest: the guest listens; the sender retries until it is up */
-	cmd = g_strdup_printf("nc -l -p %d | sha256sum | sed 's/^/to_guest=/'",
-			      PORT_TO_GUEST);
-	if (sshc_start(ctx->ssh, cmd, timeout_ms, &rx_job, err) < 0)
-		case_fail(ctx, "cannot start the guest's receiver: %s", err);
-	g_free(cmd);
+	/*
+	 * host -> guest: the guest listens, hashes what arrives and sends it
+	 * straight back over a second connection; the host's sender retries
+	 * until the listener is up.
+	 */
 	if (from_guest) {
 		cmd = g_strdup_printf(
 			"rm -f /tmp/nicq-f; mkfifo /tmp/nicq-f; "
 			"sha256sum < /tmp/nicq-f > /tmp/nicq-sum & "
-			"head -c %llu /dev/urandom | tee /tmp/nicq-f | "
-			"nc %s %d; wait; sed 's/^/from_guest=/' /tmp/nicq-sum",
-			(unsigned long long)len, nic->host_ip,
-			xfer_port(from_guest));
-		if (sshc_start(ctx->ssh, cmd, timeout_ms, &tx_job, err) < 0)
-			case_fail(ctx, "cannot start the guest's sender: %s",
+			"nc -l -p %d | tee /tmp/nicq-f | nc %s %d; wait; "
+			"sed 's/^/to_guest=/' /tmp/nicq-sum", PORT_TO_GUEST,
+			nic->host_ip, xfer_port(from_guest));
+		if (sshc_start(ctx->ssh, cmd, timeout_ms, &rx_job, err) < 0)
+			case_fail(ctx, "cannot start the guest's echo: %s",
 				  err);
 		g_free(cmd);
 	}
@@ -146,21 +149,13 @@ static enum verdict transfer_run(struct case_ctx *ctx)
 		proc_result_clear(&r);
 		sshc_job_free(rx_job);
 	}
-	if (tx_job) {
-		if (sshc_job_wait(tx_job, 30000, &r, err) == 0)
-			sha_from = field(r.out, "from_guest=");
-		else
-			case_fail(ctx, "guest sender: %s", err);
-		proc_result_clear(&r);
-		sshc_job_free(tx_job);
-	}
-
 	ping_id = case_ping_host(ctx, nic, ctx->prof->after_count, 56);
 	case_captures_stop(ctx);
 
 	diag_map(ctx->diag, "measured");
 	judge_direction(ctx, "host_to_guest", &r_to, sha_to, len);
-	judge_direction(ctx, "guest_to_host", &r_from, sha_from, len);
+	/* what the guest hashed is what it sent back */
+	judge_direction(ctx, "guest_to_host", &r_from, sha_to, len);
 	check_tap(ctx, "tap_tcp_payload_to_guest", nic->host_ip, nic->ip, len);
 	check_tap(ctx, "tap_tcp_payload_from_guest", nic->ip, nic->host_ip,
 		  len);
@@ -168,7 +163,6 @@ static enum verdict transfer_run(struct case_ctx *ctx)
 			"ping_after");
 	diag_end(ctx->diag);
 	g_free(sha_to);
-	g_free(sha_from);
 	return ctx->why->len ? V_FAIL : V_PASS;
 }
 
