@@ -9,6 +9,7 @@ extern const struct case_desc case_promisc;
 extern const struct case_desc case_vlan;
 extern const struct case_desc case_multicast;
 extern const struct case_desc case_offload;
+extern const struct case_desc case_reload;
 extern const struct case_desc case_multinic;
 
 const struct case_desc *const case_table[] = {
@@ -19,6 +20,7 @@ const struct case_desc *const case_table[] = {
 	&case_vlan,
 	&case_multicast,
 	&case_offload,
+	&case_reload,
 	&case_multinic,
 	NULL
 };
