@@ -25,7 +25,14 @@
 #include "ssh.h"
 #include "tap.h"
 
-enum verdict { V_PASS, V_FAIL, V_SKIP, V_ERROR };
+/*
+ * V_KNOWN: the case failed exactly the way a documented defect outside nicq
+ * predicts, and the case checked that diagnosis (not merely that it
+ * failed).  It is reported "not ok # TODO <ctx->known>", which TAP
+ * consumers and nicq's exit status do not count as a failure; the failure
+ * reasons stay in the YAML.  Any other failure next to it is a V_FAIL.
+ */
+enum verdict { V_PASS, V_FAIL, V_SKIP, V_ERROR, V_KNOWN };
 
 /* One cell of the matrix. */
 struct cell {
@@ -130,6 +137,7 @@ struct case_ctx {
 	struct nic_under_test *nic;
 	struct diag *diag;	/* the test point's YAML */
 	GString *why;		/* failure reasons, joined with "; " */
+	const char *known;	/* for V_KNOWN: the defect, one line */
 };
 
 struct case_desc {

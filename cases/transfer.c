@@ -115,8 +115,8 @@ static enum verdict transfer_run(struct case_ctx *ctx)
 	diag_end(ctx->diag);
 
 	/* guest -> host: nicq listens first, then the guest sends */
-	if (xfer_recv_start(nic->host_ip, 0, len, timeout_ms, &from_guest,
-			    err) < 0)
+	if (xfer_recv_start(nic->host_ip, 0, len, timeout_ms, 30000,
+			    &from_guest, err) < 0)
 		case_fail(ctx, "%s", err);
 	/*
 	 * host -> guest: the guest listens, hashes what arrives and sends it
@@ -136,7 +136,7 @@ static enum verdict transfer_run(struct case_ctx *ctx)
 		g_free(cmd);
 	}
 	if (rx_job && xfer_send_start(nic->ip, PORT_TO_GUEST, len, seed,
-				      timeout_ms, &to_guest, err) < 0)
+				      timeout_ms, 30000, &to_guest, err) < 0)
 		case_fail(ctx, "%s", err);
 
 	xfer_finish(to_guest, &r_to);

@@ -555,7 +555,7 @@ out:
 
 static enum verdict run_case(struct run_state *rs, const struct cell *cell,
 			     const struct case_desc *cd, struct diag *d,
-			     GString *why)
+			     GString *why, const char **known)
 {
 	const struct run_opts *o = rs->opts;
 	const struct topology *t = cd->topo ? cd->topo : &default_topo;
@@ -565,6 +565,7 @@ static enum verdict run_case(struct run_state *rs, const struct cell *cell,
 	char err[ERRLEN] = "";
 	enum verdict v = V_ERROR;
 	struct proc_result r;
+	size_t why_after_run = 0;
 	int gi, i;
 	char *text;
 	size_t len;
@@ -644,6 +645,7 @@ static enum verdict run_case(struct run_state *rs, const struct cell *cell,
 	if (fault_apply(&ctx, &o->fault) < 0)
 		goto out;
 	v = cd->run(&ctx);
+	why_after_run = why->len;
 	case_captures_stop(&ctx);
 
 	/* Every case also answers for the guests' kernel logs. */
@@ -696,8 +698,13 @@ out:
 		v = V_ERROR;
 	else if (v == V_PASS && why->len)
 		v = V_FAIL;
+	else if (v == V_KNOWN && (!why->len || !ctx.known ||
+				  why->len != why_after_run))
+		v = V_FAIL;	/* it names its defect, and nothing else
+				 * (kernel log, teardown) failed after it */
 	else if (v != V_SKIP && v != V_PASS && !why->len)
 		case_fail(&ctx, "case ended without a verdict");
+	*known = ctx.known;
 	if (v == V_ERROR && !why->len)
 		g_string_append(why, "case could not run");
 	for (gi = 0; gi < ctx.n_guests; gi++)
@@ -847,6 +854,7 @@ int run_matrix(const struct run_opts *o)
 			const struct case_desc *cd = o->cases[j];
 			struct diag *d = diag_new();
 			GString *why = g_string_new(NULL);
+			const char *known = NULL;
 			enum verdict v;
 
 			if (c->skip || (cd->only_model &&
@@ -867,15 +875,19 @@ int run_matrix(const struct run_opts *o)
 			}
 			diag_str(d, "case", "%s", cd->summary);
 			diag_str(d, "plan", "%s", cd->plan);
-			v = run_case(&rs, c, cd, d, why);
+			v = run_case(&rs, c, cd, d, why, &known);
 			if (v != V_PASS && v != V_SKIP)
 				diag_str(d, "failure", "%s", why->str);
+			if (v == V_KNOWN)
+				diag_str(d, "known_defect", "%s", known);
 			if (v == V_SKIP)
 				tap_point(rs.tap, TAP_SKIP, cd->name, why->str, d);
+			else if (v == V_KNOWN)
+				tap_point(rs.tap, TAP_TODO, cd->name, known, d);
 			else
 				tap_point(rs.tap, v == V_PASS ? TAP_OK :
 					  TAP_NOT_OK, cd->name, NULL, d);
-			if (v != V_PASS && v != V_SKIP)
+			if (v != V_PASS && v != V_SKIP && v != V_KNOWN)
 				failed++;
 			diag_free(d);
 			g_string_free(why, TRUE);

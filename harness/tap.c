@@ -567,16 +567,16 @@ static void tap_point_here(struct tap *t, enum tap_result r, const char *desc,
 		lvl->failed++;
 	else if (r == TAP_SKIP)
 		lvl->skipped++;
-	g_string_append_printf(line, "%s %d", r == TAP_NOT_OK ? "not ok" : "ok",
-			       lvl->count);
+	g_string_append_printf(line, "%s %d", r == TAP_NOT_OK ||
+			       r == TAP_TODO ? "not ok" : "ok", lvl->count);
 	if (desc && desc[0]) {
 		g_string_append(line, " - ");
 		tap_text(line, desc, true);
 		if (line->str[line->len - 1] == ' ')	/* blank desc */
 			g_string_truncate(line, line->len - 3);
 	}
-	if (r == TAP_SKIP) {
-		g_string_append(line, " # SKIP");
+	if (r == TAP_SKIP || r == TAP_TODO) {
+		g_string_append(line, r == TAP_SKIP ? " # SKIP" : " # TODO");
 		if (reason && reason[0]) {
 			g_string_append_c(line, ' ');
 			tap_text(line, reason, true);

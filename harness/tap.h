@@ -82,7 +82,12 @@ void diag_map(struct diag *d, const char *key);
 void diag_list(struct diag *d, const char *key);
 void diag_end(struct diag *d);
 
-enum tap_result { TAP_OK, TAP_NOT_OK, TAP_SKIP };
+/*
+ * TAP_TODO is a failure that is known and explained elsewhere (a defect
+ * outside the tested program): "not ok N - desc # TODO reason".  TAP
+ * consumers do not count it as a failure, and neither does a subtest.
+ */
+enum tap_result { TAP_OK, TAP_NOT_OK, TAP_SKIP, TAP_TODO };
 
 struct tap;
 
@@ -104,7 +109,8 @@ void tap_comment(struct tap *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /*
  * A test point at the current level.  For TAP_SKIP, reason is required and
- * the point reads "ok N - desc # SKIP reason".  diag may be NULL; it is
+ * the point reads "ok N - desc # SKIP reason"; for TAP_TODO it reads
+ * "not ok N - desc # TODO reason".  diag may be NULL; it is
  * written as an indented "---"/"..." block and not freed.  A diag with no
  * entries writes no block.
  */

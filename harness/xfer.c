@@ -22,6 +22,8 @@ struct xfer {
 	struct sockaddr_in addr;
 	uint64_t bytes, seed;
 	int64_t deadline;
+	int stall_ms;		/* 0: no limit */
+	int64_t progress_at;	/* last time bytes moved (or start) */
 	GThread *thread;
 	struct xfer_result res;
 };
@@ -72,6 +74,16 @@ static int wait_fd(struct xfer *x, int fd, short events)
 				 (unsigned long long)x->bytes);
 			return 0;
 		}
+		if (x->stall_ms && x->fd >= 0 &&
+		    mono_ms() - x->progress_at > x->stall_ms) {
+			x->res.stalled = true;
+			snprintf(x->res.err, sizeof(x->res.err), "stalled: "
+				 "nothing moved for %d s after %llu of %llu "
+				 "bytes", x->stall_ms / 1000,
+				 (unsigned long long)x->res.bytes,
+				 (unsigned long long)x->bytes);
+			return 0;
+		}
 		if (interrupted()) {
 			snprintf(x->res.err, sizeof(x->res.err), "interrupted");
 			return 0;
@@ -103,6 +115,7 @@ static int do_connect(struct xfer *x)
 		if (connect(fd, (struct sockaddr *)&x->addr,
 			    sizeof(x->addr)) == 0) {
 			x->fd = fd;
+			x->progress_at = mono_ms();
 			return 0;
 		}
 		if (errno == EINPROGRESS) {
@@ -113,6 +126,7 @@ static int do_connect(struct xfer *x)
 			getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el);
 			if (!e) {
 				x->fd = fd;
+				x->progress_at = mono_ms();
 				return 0;
 			}
 		} else {
@@ -162,6 +176,7 @@ static void run_send(struct xfer *x, GChecksum *sum, unsigned char *buf)
 				return;
 			}
 			off += (size_t)w;
+			x->progress_at = mono_ms();
 		}
 		g_checksum_update(sum, buf, n);
 		x->res.bytes += n;
@@ -174,6 +189,7 @@ static void run_recv(struct xfer *x, GChecksum *sum, unsigned char *buf)
 	if (!wait_fd(x, x->lfd, POLLIN))
 		return;
 	x->fd = accept4(x->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	x->progress_at = mono_ms();
 	if (x->fd < 0) {
 		snprintf(x->res.err, sizeof(x->res.err), "accept: %s",
 			 strerror(errno));
@@ -198,6 +214,7 @@ static void run_recv(struct xfer *x, GChecksum *sum, unsigned char *buf)
 			break;
 		g_checksum_update(sum, buf, (size_t)r);
 		x->res.bytes += (uint64_t)r;
+		x->progress_at = mono_ms();
 		/* all announced bytes are in: the receiver closes */
 		if (x->res.bytes >= x->bytes)
 			break;
@@ -235,10 +252,12 @@ static gpointer xfer_thread(gpointer p)
 	return NULL;
 }
 
-static struct xfer *xfer_new(bool sender, uint64_t bytes, int timeout_ms)
+static struct xfer *xfer_new(bool sender, uint64_t bytes, int timeout_ms,
+			     int stall_ms)
 {
 	struct xfer *x = g_new0(struct xfer, 1);
 
+	x->stall_ms = stall_ms;
 	x->sender = sender;
 	x->fd = x->lfd = -1;
 	x->bytes = bytes;
@@ -247,9 +266,9 @@ static struct xfer *xfer_new(bool sender, uint64_t bytes, int timeout_ms)
 }
 
 int xfer_send_start(const char *ip, int port, uint64_t bytes, uint64_t seed,
-		    int timeout_ms, struct xfer **out, char *err)
+		    int timeout_ms, int stall_ms, struct xfer **out, char *err)
 {
-	struct xfer *x = xfer_new(true, bytes, timeout_ms);
+	struct xfer *x = xfer_new(true, bytes, timeout_ms, stall_ms);
 
 	if (parse_addr(ip, port, &x->addr, err) < 0) {
 		g_free(x);
@@ -263,9 +282,9 @@ int xfer_send_start(const char *ip, int port, uint64_t bytes, uint64_t seed,
 }
 
 int xfer_recv_start(const char *bind_ip, int port, uint64_t bytes,
-		    int timeout_ms, struct xfer **out, char *err)
+		    int timeout_ms, int stall_ms, struct xfer **out, char *err)
 {
-	struct xfer *x = xfer_new(false, bytes, timeout_ms);
+	struct xfer *x = xfer_new(false, bytes, timeout_ms, stall_ms);
 	socklen_t len = sizeof(x->addr);
 	int one = 1;
 

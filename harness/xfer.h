@@ -26,23 +26,28 @@ struct xfer_result {
 	double seconds;		/* connection established to done */
 	char sha256[65];	/* of the bytes moved, lower-case hex */
 	bool ok;		/* all bytes moved, peer behaved */
+	bool stalled;		/* ended by the stall limit */
 	char err[256];		/* why not, when !ok */
 };
 
 /*
  * Connect to ip:port (retrying until the deadline, since the guest's
  * listener may not be up yet) and send `bytes` bytes from generator seed
- * `seed`, then close.
+ * `seed`, then close.  timeout_ms bounds the whole transfer; stall_ms (0:
+ * none) ends it early once connected if no byte moves for that long.
  */
 int xfer_send_start(const char *ip, int port, uint64_t bytes, uint64_t seed,
-		    int timeout_ms, struct xfer **out, char *err);
+		    int timeout_ms, int stall_ms, struct xfer **out,
+		    char *err);
 
 /*
  * Listen on bind_ip:port (port 0: any; see xfer_port) and take the first
- * connection; read `bytes` bytes.
+ * connection; read `bytes` bytes.  Deadline and stall limit as above (the
+ * stall clock starts at the connection).
  */
 int xfer_recv_start(const char *bind_ip, int port, uint64_t bytes,
-		    int timeout_ms, struct xfer **out, char *err);
+		    int timeout_ms, int stall_ms, struct xfer **out,
+		    char *err);
 
 /* The listening port of a receiver (0 for a sender). */
 int xfer_port(const struct xfer *x);

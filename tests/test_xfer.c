@@ -5,7 +5,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <glib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "util.h"
@@ -31,11 +35,12 @@ static void pair(uint64_t send_bytes, uint64_t recv_bytes, uint64_t seed,
 	struct xfer *rx = NULL, *tx = NULL;
 	char err[ERRLEN];
 
-	assert_int_equal(xfer_recv_start("127.0.0.1", 0, recv_bytes, 10000,
+	assert_int_equal(xfer_recv_start("127.0.0.1", 0, recv_bytes, 10000, 0,
 					 &rx, err), 0);
 	assert_true(xfer_port(rx) > 0);
 	assert_int_equal(xfer_send_start("127.0.0.1", xfer_port(rx),
-					 send_bytes, seed, 10000, &tx, err), 0);
+					 send_bytes, seed, 10000, 0, &tx, err),
+			 0);
 	assert_int_equal(xfer_port(tx), 0);
 	xfer_finish(tx, s);
 	xfer_finish(rx, r);
@@ -111,19 +116,50 @@ static void test_no_listener(void **state)
 
 	(void)state;
 	/* a port that was free a moment ago */
-	assert_int_equal(xfer_recv_start("127.0.0.1", 0, 1, 10, &rx, err), 0);
+	assert_int_equal(xfer_recv_start("127.0.0.1", 0, 1, 10, 0, &rx, err), 0);
 	port = xfer_port(rx);
 	xfer_finish(rx, &r);
 	assert_false(r.ok);
 	assert_non_null(strstr(r.err, "deadline"));
-	assert_int_equal(xfer_send_start("127.0.0.1", port, 10, 1, 600, &tx,
-					 err), 0);
+	assert_int_equal(xfer_send_start("127.0.0.1", port, 10, 1, 600, 0,
+					 &tx, err), 0);
 	xfer_finish(tx, &r);
 	assert_false(r.ok);
 	assert_non_null(strstr(r.err, "cannot connect"));
-	assert_int_equal(xfer_send_start("not-an-ip", 1, 10, 1, 600, &tx, err),
+	assert_int_equal(xfer_send_start("not-an-ip", 1, 10, 1, 600, 0, &tx,
+					 err),
 			 -1);
 	assert_non_null(strstr(err, "not-an-ip"));
+}
+
+static void test_stall(void **state)
+{
+	struct xfer *rx = NULL;
+	struct xfer_result r;
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	char err[ERRLEN];
+	int64_t t0;
+	int fd;
+
+	(void)state;
+	/* a peer that sends 10 bytes and then nothing: stalled, not a
+	 * deadline, and well before the 10 s deadline */
+	assert_int_equal(xfer_recv_start("127.0.0.1", 0, 1000, 10000, 300, &rx,
+					 err), 0);
+	sa.sin_port = htons((uint16_t)xfer_port(rx));
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(write(fd, "0123456789", 10), 10);
+	t0 = mono_ms();
+	xfer_finish(rx, &r);
+	assert_true(mono_ms() - t0 < 5000);
+	assert_false(r.ok);
+	assert_true(r.stalled);
+	assert_int_equal(r.bytes, 10);
+	assert_non_null(strstr(r.err, "stalled"));
+	close(fd);
 }
 
 int main(void)
@@ -134,6 +170,7 @@ int main(void)
 		cmocka_unit_test(test_short),
 		cmocka_unit_test(test_receiver_stops_at_count),
 		cmocka_unit_test(test_no_listener),
+		cmocka_unit_test(test_stall),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
