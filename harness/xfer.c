@@ -24,6 +24,7 @@ struct xfer {
 	int64_t deadline;
 	int stall_ms;		/* 0: no limit */
 	int64_t progress_at;	/* last time bytes moved (or start) */
+	uint64_t moved;		/* bytes so far, read by xfer_progress() */
 	GThread *thread;
 	struct xfer_result res;
 };
@@ -177,6 +178,8 @@ static void run_send(struct xfer *x, GChecksum *sum, unsigned char *buf)
 			}
 			off += (size_t)w;
 			x->progress_at = mono_ms();
+			__atomic_store_n(&x->moved, x->res.bytes + off,
+					 __ATOMIC_RELAXED);
 		}
 		g_checksum_update(sum, buf, n);
 		x->res.bytes += n;
@@ -215,6 +218,7 @@ static void run_recv(struct xfer *x, GChecksum *sum, unsigned char *buf)
 		g_checksum_update(sum, buf, (size_t)r);
 		x->res.bytes += (uint64_t)r;
 		x->progress_at = mono_ms();
+		__atomic_store_n(&x->moved, x->res.bytes, __ATOMIC_RELAXED);
 		/* all announced bytes are in: the receiver closes */
 		if (x->res.bytes >= x->bytes)
 			break;
@@ -313,6 +317,11 @@ fail:
 		close(x->lfd);
 	g_free(x);
 	return -1;
+}
+
+uint64_t xfer_progress(const struct xfer *x)
+{
+	return x ? __atomic_load_n(&x->moved, __ATOMIC_RELAXED) : 0;
 }
 
 int xfer_port(const struct xfer *x)

@@ -52,6 +52,9 @@ int xfer_recv_start(const char *bind_ip, int port, uint64_t bytes,
 /* The listening port of a receiver (0 for a sender). */
 int xfer_port(const struct xfer *x);
 
+/* Bytes moved so far, while the transfer runs (0 for NULL). */
+uint64_t xfer_progress(const struct xfer *x);
+
 /* Wait for the end and fill *res; then free.  NULL is fine (res->ok false). */
 void xfer_finish(struct xfer *x, struct xfer_result *res);
 

@@ -153,6 +153,9 @@ static void test_stall(void **state)
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	assert_int_equal(write(fd, "0123456789", 10), 10);
 	t0 = mono_ms();
+	while (xfer_progress(rx) < 10 && mono_ms() - t0 < 2000)
+		g_usleep(10000);
+	assert_int_equal(xfer_progress(rx), 10);
 	xfer_finish(rx, &r);
 	assert_true(mono_ms() - t0 < 5000);
 	assert_false(r.ok);
