@@ -52,15 +52,15 @@ static void echo(pcap_dumper_t *d, int64_t t_ms, const char *src,
 	pcap_dump((u_char *)d, &h, buf);
 }
 
-static pcap_dumper_t *open_dump(char **path)
+static pcap_dumper_t *open_dump(char **path, pcap_t **p)
 {
 	int fd = g_file_open_tmp("nicq-spread-XXXXXX.pcap", path, NULL);
-	pcap_t *p = pcap_open_dead(DLT_EN10MB, 65535);
 	pcap_dumper_t *d;
 
+	*p = pcap_open_dead(DLT_EN10MB, 65535);
 	assert_true(fd >= 0);
 	close(fd);
-	d = pcap_dump_open(p, *path);
+	d = pcap_dump_open(*p, *path);
 	assert_non_null(d);
 	return d;
 }
@@ -72,13 +72,14 @@ static void test_spread(void **state)
 {
 	char *paths[3];
 	pcap_dumper_t *d[3];
+	pcap_t *pc[3];
 	struct spread_report r;
 	char err[ERRLEN];
 	int i;
 
 	(void)state;
 	for (i = 0; i < 3; i++)
-		d[i] = open_dump(&paths[i]);
+		d[i] = open_dump(&paths[i], &pc[i]);
 	/* seq 1: request on tap 0 (and a flooded copy on tap 2), reply on 0 */
 	REQ(d[0], 1000, 1);
 	REQ(d[2], 1000, 1);
@@ -102,8 +103,10 @@ static void test_spread(void **state)
 	echo(d[0], 7100, H, G, 8, ID + 1, 10, 20);
 	echo(d[0], 7200, G, H, 8, ID, 11, 0);
 	echo(d[0], 7300, H, G, 8, ID, 12, 0);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 3; i++) {
 		pcap_dump_close(d[i]);
+		pcap_close(pc[i]);
+	}
 
 	assert_int_equal(spread_analyze((const char *const *)paths, 3, H, G,
 					ID, &r, err), 0);
