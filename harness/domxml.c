@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <glib.h>
+#include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <string.h>
 
@@ -707,4 +708,76 @@ int domxml_network(const struct net_spec *spec, char **out, char *err)
 		}
 	}
 	return xb_finish(&b, out, err);
+}
+
+/* ---- link state of one interface ---- */
+
+static xmlNodePtr child_el(xmlNodePtr parent, const char *name)
+{
+	xmlNodePtr c;
+
+	for (c = parent ? parent->children : NULL; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE &&
+		    !xmlStrcmp(c->name, BAD_CAST name))
+			return c;
+	return NULL;
+}
+
+static bool iface_has_mac(xmlNodePtr iface, const char *mac)
+{
+	xmlNodePtr m = child_el(iface, "mac");
+	xmlChar *a = m ? xmlGetProp(m, BAD_CAST "address") : NULL;
+	bool eq = a && !g_ascii_strcasecmp((const char *)a, mac);
+
+	xmlFree(a);
+	return eq;
+}
+
+int domxml_iface_link(const char *domain_xml, const char *mac, bool up,
+		      char **out, char *err)
+{
+	xmlDocPtr doc = NULL;
+	xmlNodePtr devs, c, found = NULL, copy, link;
+	struct xb b = { 0 };
+	int rc = -1;
+
+	if (!domain_xml || !mac || !*mac) {
+		err_set(err, "no domain XML or MAC address");
+		return -1;
+	}
+	doc = xmlReadMemory(domain_xml, (int)strlen(domain_xml), "domain.xml",
+			    NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
+			    XML_PARSE_NOWARNING);
+	if (!doc || !xmlDocGetRootElement(doc) ||
+	    xmlStrcmp(xmlDocGetRootElement(doc)->name, BAD_CAST "domain")) {
+		err_set(err, "cannot parse the domain XML");
+		goto out;
+	}
+	devs = child_el(xmlDocGetRootElement(doc), "devices");
+	for (c = devs ? devs->children : NULL; c && !found; c = c->next)
+		if (c->type == XML_ELEMENT_NODE &&
+		    !xmlStrcmp(c->name, BAD_CAST "interface") &&
+		    iface_has_mac(c, mac))
+			found = c;
+	if (!found) {
+		err_set(err, "the domain has no interface with MAC %s", mac);
+		goto out;
+	}
+	b.doc = xmlNewDoc(BAD_CAST "1.0");
+	copy = b.doc ? xmlDocCopyNode(found, b.doc, 1) : NULL;
+	if (!copy) {
+		b.failed = true;
+	} else {
+		xmlDocSetRootElement(b.doc, copy);
+		link = child_el(copy, "link");
+		if (!link)
+			link = xb_el(&b, copy, "link", NULL);
+		if (link && !xmlSetProp(link, BAD_CAST "state",
+					BAD_CAST (up ? "up" : "down")))
+			b.failed = true;
+	}
+	rc = xb_finish(&b, out, err);
+out:
+	xmlFreeDoc(doc);
+	return rc;
 }

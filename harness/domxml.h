@@ -97,4 +97,17 @@ struct net_spec {
  */
 int domxml_network(const struct net_spec *spec, char **out, char *err);
 
+/*
+ * The <interface> element of domain_xml (a domain's live XML) whose <mac
+ * address> is mac (any case), with its link state set to up or down
+ * (<link state='up'/> or 'down', replacing any <link> it had), as a
+ * document of its own: what virDomainUpdateDeviceFlags() takes to change
+ * that NIC's link state.  Everything else of the element is kept as
+ * libvirt wrote it, since libvirt refuses an update that changes other
+ * properties of the NIC.  Same return convention as domxml_domain(); no
+ * such interface or an unparsable domain_xml is an error.
+ */
+int domxml_iface_link(const char *domain_xml, const char *mac, bool up,
+		      char **out, char *err);
+
 #endif

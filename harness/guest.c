@@ -246,6 +246,31 @@ int guest_check_vhost(struct guest *g, int nic, bool want, char **measured,
 	return rc;
 }
 
+int guest_set_link(struct guest *g, const char *mac, bool up, char *err)
+{
+	char *live = guest_live_xml(g), *xml = NULL;
+	int rc = -1;
+
+	if (!live) {
+		err_set(err, "cannot read live XML of %s: %s", g->name,
+			virt_msg());
+		return -1;
+	}
+	if (domxml_iface_link(live, mac, up, &xml, err) < 0)
+		goto out;
+	if (virDomainUpdateDeviceFlags(g->dom, xml,
+				       VIR_DOMAIN_AFFECT_LIVE) < 0) {
+		err_set(err, "cannot set the link of %s's NIC %s %s: %s",
+			g->name, mac, up ? "up" : "down", virt_msg());
+		goto out;
+	}
+	rc = 0;
+out:
+	g_free(live);
+	g_free(xml);
+	return rc;
+}
+
 void guest_destroy(struct guest *g)
 {
 	if (!g)

@@ -50,6 +50,14 @@ int guest_check_vhost(struct guest *g, int nic, bool want, char **measured,
 /* Live domain XML, g_free(); NULL on error. */
 char *guest_live_xml(struct guest *g);
 
+/*
+ * Set the link state of the guest's NIC with MAC mac, live, the way
+ * `virsh domif-setlink` does: QEMU then reports carrier loss (or its
+ * return) to the guest's driver and drops the NIC's frames both ways while
+ * down.  The host-side tap stays up.  0, or -1 with err.
+ */
+int guest_set_link(struct guest *g, const char *mac, bool up, char *err);
+
 /* Destroy the domain and free; NULL is fine. */
 void guest_destroy(struct guest *g);
 
