@@ -153,7 +153,7 @@ static int iperf_client(struct case_ctx *ctx, const char *tag, bool udp,
 				"listening");
 			return -1;
 		}
-		if (case_host_run(ctx, argv, seconds * 1000 + 30000, &r) < 0) {
+		if (case_host_run(ctx, argv, seconds * 1000 + 15000, &r) < 0) {
 			err_set(err, "cannot run iperf3 on the host");
 			return -1;
 		}
@@ -162,7 +162,7 @@ static int iperf_client(struct case_ctx *ctx, const char *tag, bool udp,
 		g_free(path);
 		if (r.timed_out)
 			err_set(err, "iperf3 did not finish in %d s",
-				seconds + 30);
+				seconds + 15);
 		else
 			rc = iperf_parse(r.out, strlen(r.out), res, err);
 		proc_result_clear(&r);
