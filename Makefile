@@ -28,7 +28,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARN) $(SANFLAGS) -Iharness -Icases $(PKG_CFLAGS) \
             -D_GNU_SOURCE -DNICQ_SRCDIR='"$(CURDIR)"'
-LDLIBS   := $(PKG_LIBS) -lpthread
+LDLIBS   := $(PKG_LIBS) -lpthread -lm
 LDFLAGS  += $(SANFLAGS)
 
 LIB_SRCS := $(filter-out harness/main.c,$(wildcard harness/*.c)) $(wildcard cases/*.c)

@@ -55,6 +55,8 @@ struct fault {
 				 * TCP segments, both directions */
 	bool drop_mcast;	/* drop nicq's test frames (ethertype 0x88b5)
 				 * with the group bit set toward it */
+	int drop_udp;		/* drop this share of UDP from the guest,
+				 * after the capture saw it (stress) */
 };
 
 #define CASE_MAX_GUESTS 2

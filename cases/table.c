@@ -1,4 +1,5 @@
-/* table.c - the list of conformance cases, in the order they run. */
+/* table.c - the list of conformance cases, in the order they run (the
+ * Fedora vhost-net plan's order). */
 #include <string.h>
 #include "case.h"
 
@@ -10,20 +11,22 @@ extern const struct case_desc case_vlan;
 extern const struct case_desc case_multicast;
 extern const struct case_desc case_offload;
 extern const struct case_desc case_reload;
+extern const struct case_desc case_stress;
 extern const struct case_desc case_multinic;
 extern const struct case_desc case_bonding;
 
 const struct case_desc *const case_table[] = {
-	&case_transfer,
-	&case_ping,
-	&case_jumbo,
-	&case_promisc,
-	&case_vlan,
-	&case_multicast,
-	&case_offload,
-	&case_reload,
-	&case_multinic,
-	&case_bonding,
+	&case_transfer,		/* plan case 1 */
+	&case_ping,		/* 2 */
+	&case_jumbo,		/* 3 */
+	&case_promisc,		/* 4 */
+	&case_vlan,		/* 6 */
+	&case_multicast,	/* 7 */
+	&case_offload,		/* 8 */
+	&case_reload,		/* 9 */
+	&case_stress,		/* 11 */
+	&case_multinic,		/* 12 */
+	&case_bonding,		/* 13 */
 	NULL
 };
 

@@ -77,7 +77,7 @@ static GOptionEntry run_entries(struct cli *c, int i)
 		{ "image", 0, 0, G_OPTION_ARG_FILENAME, &c->image,
 		  "guest image folder (default: build/guest)", "DIR" },
 		{ "inject", 0, 0, G_OPTION_ARG_STRING, &c->inject,
-		  "negative control on the taps: drop=PCT, drop-frag, drop-over=BYTES, vlan-rewrite=FROM:TO, corrupt-tcp, drop-mcast", "F" },
+		  "negative control on the taps: drop=PCT, drop-frag, drop-over=BYTES, vlan-rewrite=FROM:TO, corrupt-tcp, drop-mcast, drop-udp=PCT", "F" },
 		{ NULL }
 	};
 	return e[i];
@@ -157,6 +157,17 @@ static int parse_fault(const char *s, struct fault *f, char *err)
 				break;
 			}
 			f->drop_pct = (int)pct;
+		} else if (g_str_has_prefix(v, "drop-udp=")) {
+			pct = strtol(v + 9, &end, 10);
+			if (*end == '%')
+				end++;
+			if (!v[9] || *end || pct < 1 || pct > 100) {
+				err_set(err, "bad fault '%s' (drop-udp=1..100)",
+					v);
+				rc = -1;
+				break;
+			}
+			f->drop_udp = (int)pct;
 		} else if (!strcmp(v, "drop-frag")) {
 			f->drop_frag = true;
 		} else if (!strcmp(v, "corrupt-tcp")) {
@@ -190,7 +201,7 @@ static int parse_fault(const char *s, struct fault *f, char *err)
 		} else {
 			err_set(err, "unknown fault '%s' (known: drop=PCT, "
 				"drop-frag, drop-over=BYTES, vlan-rewrite=FROM:TO, "
-				"corrupt-tcp, drop-mcast)", v);
+				"corrupt-tcp, drop-mcast, drop-udp=PCT)", v);
 			rc = -1;
 			break;
 		}

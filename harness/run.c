@@ -215,7 +215,7 @@ static int fault_apply(struct case_ctx *ctx, const struct fault *f)
 	int rc, i;
 
 	if (!f->drop_pct && !f->drop_frag && !f->drop_over && !f->vlan_from &&
-	    !f->corrupt_tcp && !f->drop_mcast)
+	    !f->corrupt_tcp && !f->drop_mcast && !f->drop_udp)
 		return 0;
 	/*
 	 * On the tap's egress hook: frames the bridge sends toward the guest
@@ -268,6 +268,18 @@ static int fault_apply(struct case_ctx *ctx, const struct fault *f)
 				"    meta l4proto tcp ip length > 1000 "
 				"@ih,0,8 set 0x55\n"
 				"  }\n", i, ctx->nics[i].tap);
+		/*
+		 * UDP from the guest dropped on the ingress hook, after the
+		 * capture saw it: the tap shows bytes the host never gets.
+		 */
+		if (f->drop_udp)
+			g_string_append_printf(rules,
+				"  chain udpin%d {\n"
+				"    type filter hook ingress device \"%s\" "
+				"priority 1;\n"
+				"    ip protocol udp numgen random mod 100 < %d "
+				"drop\n"
+				"  }\n", i, ctx->nics[i].tap, f->drop_udp);
 	}
 	g_string_append(rules, "}\n");
 	path = g_build_filename(ctx->dir, "fault.nft", NULL);
@@ -301,6 +313,10 @@ static int fault_apply(struct case_ctx *ctx, const struct fault *f)
 			diag_str(ctx->diag, "drop_over", "IPv4 datagrams over "
 				 "%d bytes toward the guests (an MTU clamp)",
 				 f->drop_over);
+		if (f->drop_udp)
+			diag_str(ctx->diag, "drop_udp", "%d%% of UDP from the "
+				 "guests, after the capture on their taps",
+				 f->drop_udp);
 		diag_end(ctx->diag);
 	}
 	proc_result_clear(&r);
@@ -316,7 +332,7 @@ static void fault_remove(const struct fault *f)
 	struct proc_result r;
 
 	if (!f->drop_pct && !f->drop_frag && !f->drop_over && !f->vlan_from &&
-	    !f->corrupt_tcp && !f->drop_mcast)
+	    !f->corrupt_tcp && !f->drop_mcast && !f->drop_udp)
 		return;
 	/* the lab's namespace goes away with the table anyway */
 	if (spawn_run_teardown(argv, 10000, &r, NULL) == 0)

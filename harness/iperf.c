@@ -1,0 +1,299 @@
+/* iperf.c - see iperf.h. */
+#include "iperf.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <pcap/pcap.h>
+#include <string.h>
+
+/* A member as a number, whatever JSON type iperf3 used; def if absent. */
+static double num(JsonObject *o, const char *key, double def)
+{
+	JsonNode *n = json_object_get_member(o, key);
+
+	if (!n || !JSON_NODE_HOLDS_VALUE(n))
+		return def;
+	switch (json_node_get_value_type(n)) {
+	case G_TYPE_INT64:
+		return (double)json_node_get_int(n);
+	case G_TYPE_DOUBLE:
+		return json_node_get_double(n);
+	case G_TYPE_BOOLEAN:
+		return json_node_get_boolean(n) ? 1 : 0;
+	default:
+		return def;
+	}
+}
+
+static JsonObject *obj(JsonObject *o, const char *key)
+{
+	JsonNode *n = o ? json_object_get_member(o, key) : NULL;
+
+	return n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+}
+
+static void sum_read(JsonObject *o, struct iperf_sum *s)
+{
+	double b = num(o, "bytes", 0), p = num(o, "packets", 0),
+	       l = num(o, "lost_packets", 0);
+
+	s->seconds = num(o, "seconds", 0);
+	s->bytes = b > 0 ? (uint64_t)b : 0;
+	s->bits_per_second = num(o, "bits_per_second", 0);
+	s->retransmits = (long long)num(o, "retransmits", -1);
+	s->packets = p > 0 ? (uint64_t)p : 0;
+	s->lost_packets = l > 0 ? (uint64_t)l : 0;
+	s->lost_percent = num(o, "lost_percent", 0);
+}
+
+int iperf_parse(const char *json, size_t len, struct iperf_result *out,
+		char *err)
+{
+	JsonParser *p = json_parser_new();
+	GError *gerr = NULL;
+	JsonNode *root;
+	JsonObject *top, *end, *ts, *sent, *recv;
+	struct iperf_result r = { 0 };
+	const char *proto;
+	int rc = -1;
+
+	if (!json_parser_load_from_data(p, json, (gssize)len, &gerr)) {
+		err_set(err, "iperf3 output is not JSON: %s", gerr->message);
+		g_error_free(gerr);
+		goto out;
+	}
+	root = json_parser_get_root(p);
+	if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
+		err_set(err, "iperf3 output is not a JSON object");
+		goto out;
+	}
+	top = json_node_get_object(root);
+	if (json_object_has_member(top, "error")) {
+		JsonNode *e = json_object_get_member(top, "error");
+
+		err_set(err, "iperf3: %s", JSON_NODE_HOLDS_VALUE(e) &&
+			json_node_get_value_type(e) == G_TYPE_STRING ?
+			json_node_get_string(e) : "error");
+		goto out;
+	}
+	end = obj(top, "end");
+	sent = obj(end, "sum_sent");
+	recv = obj(end, "sum_received");
+	ts = obj(obj(top, "start"), "test_start");
+	if (!sent || !recv || !ts) {
+		err_set(err, "iperf3 output lacks %s", !ts ?
+			"start.test_start" : !sent ? "end.sum_sent" :
+			"end.sum_received");
+		goto out;
+	}
+	proto = json_object_get_string_member_with_default(ts, "protocol",
+							   "");
+	if (strcmp(proto, "TCP") && strcmp(proto, "UDP")) {
+		err_set(err, "iperf3 output has protocol '%s', not TCP or UDP",
+			proto);
+		goto out;
+	}
+	r.udp = !strcmp(proto, "UDP");
+	r.reverse = num(ts, "reverse", 0) != 0;
+	r.blksize = (int)num(ts, "blksize", 0);
+	sum_read(sent, &r.sent);
+	sum_read(recv, &r.received);
+	*out = r;
+	rc = 0;
+out:
+	g_object_unref(p);
+	return rc;
+}
+
+static uint16_t rd16(const u_char *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+int iperf_wire_count(const char *pcap_path, const char *src, const char *dst,
+		     int proto, int port, struct flow_count *out, char *err)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	struct in_addr s, d;
+	struct pcap_pkthdr *h;
+	const u_char *p;
+	struct flow_count c = { 0 };
+	pcap_t *pc;
+	int rc;
+
+	if (inet_pton(AF_INET, src, &s) != 1 ||
+	    inet_pton(AF_INET, dst, &d) != 1) {
+		err_set(err, "invalid IPv4 address '%s' or '%s'", src, dst);
+		return -1;
+	}
+	if ((proto != 6 && proto != 17) || port < 1 || port > 65535) {
+		err_set(err, "invalid protocol %d or port %d", proto, port);
+		return -1;
+	}
+	pc = pcap_open_offline(pcap_path, ebuf);
+	if (!pc) {
+		err_set(err, "cannot open '%s': %s", pcap_path, ebuf);
+		return -1;
+	}
+	if (pcap_datalink(pc) != DLT_EN10MB) {
+		err_set(err, "cannot analyze '%s': not an Ethernet capture",
+			pcap_path);
+		pcap_close(pc);
+		return -1;
+	}
+	while ((rc = pcap_next_ex(pc, &h, &p)) == 1) {
+		size_t off = 14, cap = h->caplen, ihl, tot, l4hdr;
+		uint16_t et;
+
+		if (cap > h->len || cap < 14)
+			continue;
+		et = rd16(p + 12);
+		while ((et == 0x8100 || et == 0x88a8) && cap >= off + 4) {
+			et = rd16(p + off + 2);
+			off += 4;
+		}
+		if (et != 0x0800 || cap < off + 20)
+			continue;
+		ihl = (size_t)(p[off] & 0x0f) * 4;
+		tot = rd16(p + off + 2);
+		if (p[off] >> 4 != 4 || ihl < 20 || tot < ihl ||
+		    p[off + 9] != proto || memcmp(p + off + 12, &s, 4) ||
+		    memcmp(p + off + 16, &d, 4))
+			continue;
+		/* ports (and TCP's data offset) must be in the capture;
+		 * non-first fragments carry no ports */
+		if ((rd16(p + off + 6) & 0x1fff) ||
+		    cap < off + ihl + (proto == 6 ? 13 : 4))
+			continue;
+		if (rd16(p + off + ihl) != port &&
+		    rd16(p + off + ihl + 2) != port)
+			continue;
+		l4hdr = proto == 6 ? (size_t)(p[off + ihl + 12] >> 4) * 4 : 8;
+		c.frames++;
+		c.ip_bytes += tot;
+		if (tot > c.max_ip_len)
+			c.max_ip_len = tot;
+		if (tot >= ihl + l4hdr)
+			c.l4_bytes += tot - ihl - l4hdr;
+	}
+	if (rc == -1) {
+		err_set(err, "cannot read '%s': %s", pcap_path,
+			pcap_geterr(pc));
+		pcap_close(pc);
+		return -1;
+	}
+	pcap_close(pc);
+	*out = c;
+	return 0;
+}
+
+int iperf_snmp_parse(const char *text, struct iperf_udp_snmp *out, char *err)
+{
+	char **lines = g_strsplit(text ? text : "", "\n", -1), **names = NULL,
+	     **vals = NULL;
+	struct iperf_udp_snmp c = { 0 };
+	int i, found = 0, rc = -1;
+
+	for (i = 0; lines[i]; i++) {
+		if (!g_str_has_prefix(lines[i], "Udp: "))
+			continue;
+		if (!names)
+			names = g_strsplit(lines[i] + 5, " ", -1);
+		else if (!vals)
+			vals = g_strsplit(lines[i] + 5, " ", -1);
+	}
+	if (!names || !vals ||
+	    g_strv_length(names) != g_strv_length(vals)) {
+		err_set(err, "no Udp counters in /proc/net/snmp");
+		goto out;
+	}
+	for (i = 0; names[i]; i++) {
+		uint64_t *dst = !strcmp(names[i], "InDatagrams") ?
+				&c.in_datagrams :
+				!strcmp(names[i], "InErrors") ? &c.in_errors :
+				!strcmp(names[i], "RcvbufErrors") ?
+				&c.rcvbuf_errors :
+				!strcmp(names[i], "SndbufErrors") ?
+				&c.sndbuf_errors : NULL;
+		char *end;
+
+		if (!dst)
+			continue;
+		*dst = g_ascii_strtoull(vals[i], &end, 10);
+		if (end == vals[i] || (*end && *end != '\r')) {
+			err_set(err, "bad Udp counter %s '%s' in "
+				"/proc/net/snmp", names[i], vals[i]);
+			goto out;
+		}
+		found++;
+	}
+	if (found != 4) {
+		err_set(err, "/proc/net/snmp lacks some Udp counters");
+		goto out;
+	}
+	*out = c;
+	rc = 0;
+out:
+	g_strfreev(lines);
+	g_strfreev(names);
+	g_strfreev(vals);
+	return rc;
+}
+
+/* ---- the loss knee -------------------------------------------------- */
+
+void iperf_knee_init(struct iperf_knee *k, double start, double min,
+		     double max, int bisections, int max_steps)
+{
+	memset(k, 0, sizeof(*k));
+	k->start = start;
+	k->min = min;
+	k->max = max;
+	k->bisections = bisections;
+	k->max_steps = max_steps;
+}
+
+double iperf_knee_next(const struct iperf_knee *k)
+{
+	double r;
+
+	if (k->steps >= k->max_steps)
+		return 0;
+	if (k->steps == 0)
+		return k->start;
+	if (k->hi == 0) {
+		/* every step passed: double, up to the cap */
+		if (k->lo >= k->max)
+			return 0;
+		return fmin(k->lo * 2, k->max);
+	}
+	if (k->lo == 0) {
+		/* every step failed: halve, or just under what arrived */
+		if (k->hi <= k->min)
+			return 0;
+		r = k->hi / 2;
+		if (k->hint > 0 && k->hint * 0.9 < r)
+			r = k->hint * 0.9;
+		return fmax(r, k->min);
+	}
+	if (k->bisected >= k->bisections || k->hi / k->lo < 1.05)
+		return 0;
+	return sqrt(k->lo * k->hi);
+}
+
+void iperf_knee_record(struct iperf_knee *k, double rate, double loss_pct,
+		       double received_rate, double limit_pct)
+{
+	if (k->lo > 0 && k->hi > 0)
+		k->bisected++;
+	k->steps++;
+	if (loss_pct < limit_pct) {
+		if (rate > k->lo)
+			k->lo = rate;
+	} else if (k->hi == 0 || rate < k->hi) {
+		k->hi = rate;
+		k->hint = received_rate;
+	}
+}
