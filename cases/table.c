@@ -11,6 +11,7 @@ extern const struct case_desc case_multicast;
 extern const struct case_desc case_offload;
 extern const struct case_desc case_reload;
 extern const struct case_desc case_multinic;
+extern const struct case_desc case_suspend;
 
 const struct case_desc *const case_table[] = {
 	&case_transfer,
@@ -22,6 +23,7 @@ const struct case_desc *const case_table[] = {
 	&case_offload,
 	&case_reload,
 	&case_multinic,
+	&case_suspend,
 	NULL
 };
 
