@@ -39,10 +39,10 @@
 #include "case.h"
 #include "capture.h"
 #include "klog.h"
+#include "resume.h"
 #include "util.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <glib.h>
 #include <libvirt/libvirt.h>
 #include <stdio.h>
@@ -50,103 +50,32 @@
 #include <unistd.h>
 
 #define DISK_MIB 384		/* >= guest RAM: any image fits */
-#define SWSUSP_SIG_OFF 4086	/* PAGE_SIZE - 10: swap header signature */
 #define PING_SIZE 56
-
-/* What this boot of the guest left in memory. */
-struct evidence {
-	char *token;
-	char *boot_id;
-	char *sleeper;		/* /proc/<pid>/cmdline, spaces for NULs */
-	char *driver;		/* ethtool -i on the NIC under test */
-	char *operstate;
-	char *uptime;
-};
-
-static void evidence_clear(struct evidence *e)
-{
-	g_free(e->token);
-	g_free(e->boot_id);
-	g_free(e->sleeper);
-	g_free(e->driver);
-	g_free(e->operstate);
-	g_free(e->uptime);
-	memset(e, 0, sizeof(*e));
-}
-
-static const char *expected_driver(enum nic_model m)
-{
-	switch (m) {
-	case NIC_RTL8139:
-		return "8139cp";
-	case NIC_E1000:
-		return "e1000";
-	case NIC_VIRTIO:
-		return "virtio_net";
-	default:
-		return "?";
-	}
-}
-
-/* "key=value" line of out, g_free(); NULL if absent or empty. */
-static char *kv(const char *out, const char *key)
-{
-	size_t kl = strlen(key);
-	const char *p;
-
-	for (p = out; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 :
-	     NULL) {
-		if (!strncmp(p, key, kl) && p[kl] == '=') {
-			size_t n = strcspn(p + kl + 1, "\r\n");
-
-			return n ? g_strndup(p + kl + 1, n) : NULL;
-		}
-	}
-	return NULL;
-}
 
 /* Read the evidence over ctx->ssh; -1 if the guest did not answer. */
 static int evidence_read(struct case_ctx *ctx, long sleeper_pid,
-			 struct evidence *e)
+			 struct resume_evidence *e)
 {
-	char *ifq = shq(ctx->nic->ifname), *cmd;
+	char *cmd = resume_evidence_cmd(ctx->nic->ifname, sleeper_pid);
 	struct proc_result r;
 	int rc = -1;
 
-	cmd = g_strdup_printf(
-		"echo token=$(cat /tmp/nicq-token 2>/dev/null); "
-		"echo boot_id=$(cat /proc/sys/kernel/random/boot_id); "
-		"echo sleeper=$(tr '\\000' ' ' </proc/%ld/cmdline 2>/dev/null); "
-		"echo driver=$(ethtool -i %s | sed -n 's/^driver: //p'); "
-		"echo operstate=$(cat /sys/class/net/%s/operstate); "
-		"echo uptime=$(cut -d' ' -f1 /proc/uptime)",
-		sleeper_pid, ifq, ifq);
 	if (case_guest_run(ctx, cmd, 20000, &r) == 0 && r.status == 0) {
-		e->token = kv(r.out, "token");
-		e->boot_id = kv(r.out, "boot_id");
-		e->sleeper = kv(r.out, "sleeper");
-		if (e->sleeper)
-			g_strchomp(e->sleeper);
-		e->driver = kv(r.out, "driver");
-		e->operstate = kv(r.out, "operstate");
-		e->uptime = kv(r.out, "uptime");
+		resume_evidence_parse(r.out, e);
 		rc = 0;
 	}
 	proc_result_clear(&r);
 	g_free(cmd);
-	g_free(ifq);
 	return rc;
 }
 
-/*
- * Compare what the guest shows now with what it had before; record both
- * and fail on each difference.  phase names the step ("after S3").
- */
+/* Record now, and fail on each difference from before (resume_judge). */
 static void evidence_judge(struct case_ctx *ctx, const char *phase,
-			   const struct evidence *before,
-			   const struct evidence *now)
+			   const struct resume_evidence *before,
+			   const struct resume_evidence *now)
 {
-	const char *want = expected_driver(ctx->nic->model);
+	GPtrArray *problems = g_ptr_array_new_with_free_func(g_free);
+	guint i;
 
 	diag_str(ctx->diag, "token", "%s", now->token ? now->token : "(gone)");
 	diag_str(ctx->diag, "boot_id", "%s",
@@ -158,21 +87,11 @@ static void evidence_judge(struct case_ctx *ctx, const char *phase,
 	diag_str(ctx->diag, "operstate", "%s", now->operstate ?
 		 now->operstate : "?");
 	diag_str(ctx->diag, "uptime_s", "%s", now->uptime ? now->uptime : "?");
-	if (g_strcmp0(now->token, before->token))
-		case_fail(ctx, "%s: the token in /tmp is %s (not a resume)",
-			  phase, now->token ? "different" : "gone");
-	if (g_strcmp0(now->boot_id, before->boot_id))
-		case_fail(ctx, "%s: boot_id changed from %s to %s (the guest "
-			  "booted again)", phase, before->boot_id,
-			  now->boot_id ? now->boot_id : "?");
-	if (g_strcmp0(now->sleeper, before->sleeper))
-		case_fail(ctx, "%s: the sleeping process '%s' is %s", phase,
-			  before->sleeper, now->sleeper ? "a different one" :
-			  "gone");
-	if (g_strcmp0(now->driver, want))
-		case_fail(ctx, "%s: %s has driver '%s', expected %s", phase,
-			  ctx->nic->ifname, now->driver ? now->driver : "",
-			  want);
+	resume_judge(phase, before, now, resume_driver_of(ctx->nic->model),
+		     problems);
+	for (i = 0; i < problems->len; i++)
+		case_fail(ctx, "%s", (const char *)problems->pdata[i]);
+	g_ptr_array_free(problems, TRUE);
 }
 
 /* The management NIC, which carries SSH. */
@@ -206,43 +125,6 @@ static void console_check(struct case_ctx *ctx, const char *path,
 			  h->line, h->text);
 	}
 	klog_hits_free(hits);
-}
-
-/* The 10 bytes of the swap header's signature, printable; g_free(). */
-static char *swap_signature(const char *disk)
-{
-	char sig[11] = "";
-	int fd = open(disk, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-	int i;
-
-	if (fd < 0)
-		return g_strdup_printf("(cannot open: %s)", strerror(errno));
-	n = pread(fd, sig, 10, SWSUSP_SIG_OFF);
-	close(fd);
-	if (n != 10)
-		return g_strdup("(short read)");
-	for (i = 0; i < 10; i++)
-		if (sig[i] && !g_ascii_isprint(sig[i]))
-			sig[i] = '.';
-	return g_strdup(sig);
-}
-
-/* The s4-fresh-boot fault: zero the swap header page (no image, no swap). */
-static int wipe_swap_header(const char *disk, char *err)
-{
-	static const char zero[4096];
-	int fd = open(disk, O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0 || pwrite(fd, zero, sizeof(zero), 0) != sizeof(zero) ||
-	    fsync(fd) < 0) {
-		err_set(err, "cannot wipe '%s': %s", disk, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
 }
 
 /* Start a new capture on the NIC under test's (re-created) tap. */
@@ -284,11 +166,11 @@ static bool job_done(struct case_ctx *ctx, struct sshc_job *job,
 	return ok;
 }
 
-static void s3(struct case_ctx *ctx, const struct evidence *before,
+static void s3(struct case_ctx *ctx, const struct resume_evidence *before,
 	       long sleeper_pid)
 {
 	struct sshc_job *job = NULL;
-	struct evidence now = { 0 };
+	struct resume_evidence now = { 0 };
 	char err[ERRLEN] = "";
 	int64_t t0;
 	int count = ctx->prof->after_count;
@@ -333,7 +215,7 @@ static void s3(struct case_ctx *ctx, const struct evidence *before,
 out:
 	case_captures_stop(ctx);
 	sshc_job_free(job);
-	evidence_clear(&now);
+	resume_evidence_clear(&now);
 	diag_end(ctx->diag);
 }
 
@@ -355,12 +237,12 @@ static char *s4_prepare(struct case_ctx *ctx)
 		proc_result_clear(&r);
 		return g_strdup("the guest does not answer");
 	}
-	state = kv(r.out, "state");
-	modes = kv(r.out, "disk");
+	state = resume_kv(r.out, "state");
+	modes = resume_kv(r.out, "disk");
 	diag_str(ctx->diag, "sys_power_state", "%s", state ? state : "");
 	diag_str(ctx->diag, "sys_power_disk", "%s", modes ? modes : "");
 	{
-		char *res = kv(r.out, "resume");
+		char *res = resume_kv(r.out, "resume");
 
 		diag_str(ctx->diag, "sys_power_resume", "%s", res ? res : "");
 		g_free(res);
@@ -414,13 +296,13 @@ static int s4_reconnect(struct case_ctx *ctx)
 	return 0;
 }
 
-static void s4(struct case_ctx *ctx, const struct evidence *before,
+static void s4(struct case_ctx *ctx, const struct resume_evidence *before,
 	       long sleeper_pid)
 {
 	const char *disk = ctx->guests[0].disk;
 	struct sshc_job *job = NULL;
-	struct evidence now = { 0 };
-	char err[ERRLEN] = "", *why, *saved = NULL, *sig = NULL;
+	struct resume_evidence now = { 0 };
+	char err[ERRLEN] = "", *why, *saved = NULL, sig[11] = "";
 	int64_t t0, deadline;
 	int count = ctx->prof->after_count, st, rc;
 	uint16_t id;
@@ -472,11 +354,15 @@ static void s4(struct case_ctx *ctx, const struct evidence *before,
 	}
 	diag_int(ctx->diag, "hibernate_ms", mono_ms() - t0);
 	diag_str(ctx->diag, "state", "%s", guest_state_name(st));
-	sig = swap_signature(disk);
+	if (swsusp_signature(disk, sig, err) < 0) {
+		case_fail(ctx, "S4: %s", err);
+		goto out;
+	}
 	diag_str(ctx->diag, "swap_signature", "%s", sig);
-	if (strcmp(sig, "S1SUSPEND"))
+	if (strcmp(sig, SWSUSP_HIBERNATED))
 		case_fail(ctx, "S4: the swap holds no hibernation image "
-			  "(signature '%s', expected S1SUSPEND)", sig);
+			  "(signature '%s', expected %s)", sig,
+			  SWSUSP_HIBERNATED);
 	saved = g_strdup_printf("%s/console-before-s4.log", ctx->dir);
 	if (rename(ctx->guests[0].console, saved) < 0)
 		case_fail(ctx, "cannot keep the console log: %s",
@@ -484,7 +370,7 @@ static void s4(struct case_ctx *ctx, const struct evidence *before,
 	else
 		console_check(ctx, saved, "console_before_s4_problems");
 	if (ctx->fault->s4_fresh_boot) {
-		if (wipe_swap_header(disk, err) < 0) {
+		if (swsusp_wipe(disk, err) < 0) {
 			case_fail(ctx, "%s", err);
 			goto out;
 		}
@@ -522,21 +408,23 @@ static void s4(struct case_ctx *ctx, const struct evidence *before,
 			  "restart");
 	else
 		evidence_judge(ctx, "after S4", before, &now);
+	/* a resuming kernel puts the swap's own signature back */
+	if (swsusp_signature(disk, sig, err) == 0)
+		diag_str(ctx->diag, "swap_signature_after", "%s", sig);
 	id = case_ping_host(ctx, ctx->nic, count, PING_SIZE);
 	case_captures_stop(ctx);
 	case_ping_judge(ctx, ctx->nic, id, count, "ping_after_s4");
 	diag_str(ctx->diag, "capture_file", "%s", ctx->nic->pcap);
 out:
 	sshc_job_free(job);
-	evidence_clear(&now);
+	resume_evidence_clear(&now);
 	g_free(saved);
-	g_free(sig);
 	diag_end(ctx->diag);
 }
 
 static enum verdict suspend_run(struct case_ctx *ctx)
 {
-	struct evidence before = { 0 };
+	struct resume_evidence before = { 0 };
 	struct proc_result r;
 	char *token, *cmd;
 	long sleeper_pid = -1;
@@ -550,7 +438,7 @@ static enum verdict suspend_run(struct case_ctx *ctx)
 		 "the NIC under test is only suspended and pinged",
 		 mgmt_nic(ctx) ? nic_model_libvirt(mgmt_nic(ctx)->model) :
 		 "?");
-	diag_str(ctx->diag, "driver", "%s", expected_driver(ctx->nic->model));
+	diag_str(ctx->diag, "driver", "%s", resume_driver_of(ctx->nic->model));
 	diag_str(ctx->diag, "s3", "domain pmsuspended, woken through libvirt; "
 		 "token, sleeper and boot_id kept; %d pings, 0 lost",
 		 ctx->prof->after_count);
@@ -565,7 +453,7 @@ static enum verdict suspend_run(struct case_ctx *ctx)
 			      "{ setsid sleep %u </dev/null >/dev/null 2>&1 & "
 			      "echo pid=$!; }", token, secs);
 	if (case_guest_run(ctx, cmd, 15000, &r) == 0 && r.status == 0) {
-		char *p = kv(r.out, "pid");
+		char *p = resume_kv(r.out, "pid");
 
 		sleeper_pid = p ? strtol(p, NULL, 10) : -1;
 		g_free(p);
@@ -591,7 +479,7 @@ static enum verdict suspend_run(struct case_ctx *ctx)
 		s3(ctx, &before, sleeper_pid);
 	if (!ctx->why->len)
 		s4(ctx, &before, sleeper_pid);
-	evidence_clear(&before);
+	resume_evidence_clear(&before);
 	g_free(token);
 	return ctx->why->len ? V_FAIL : V_PASS;
 }
