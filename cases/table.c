@@ -10,8 +10,8 @@ extern const struct case_desc case_vlan;
 extern const struct case_desc case_multicast;
 extern const struct case_desc case_offload;
 extern const struct case_desc case_reload;
-extern const struct case_desc case_multinic;
 extern const struct case_desc case_suspend;
+extern const struct case_desc case_multinic;
 
 const struct case_desc *const case_table[] = {
 	&case_transfer,
@@ -22,8 +22,8 @@ const struct case_desc *const case_table[] = {
 	&case_multicast,
 	&case_offload,
 	&case_reload,
-	&case_multinic,
 	&case_suspend,
+	&case_multinic,
 	NULL
 };
 
