@@ -57,6 +57,10 @@ struct fault {
 				 * with the group bit set toward it */
 	int drop_udp;		/* drop this share of UDP from the guest,
 				 * after the capture saw it (stress) */
+	bool s4_fresh_boot;	/* not on the taps: the suspend case wipes
+				 * the hibernation image on the guest's swap
+				 * disk before it starts the guest again, so
+				 * the guest boots fresh instead of resuming */
 };
 
 #define CASE_MAX_GUESTS 2
@@ -120,6 +124,8 @@ struct case_guest {
 	struct guest *g;
 	struct sshc *ssh;
 	char *console;
+	char *disk;		/* the case's disk (case_desc.disk_mib), or
+				 * NULL */
 };
 
 struct case_ctx {
@@ -140,6 +146,9 @@ struct case_ctx {
 	struct diag *diag;	/* the test point's YAML */
 	GString *why;		/* failure reasons, joined with "; " */
 	const char *known;	/* for V_KNOWN: the defect, one line */
+	const struct fault *fault;	/* what --inject asked for */
+	const struct ssh_ident *ident;	/* to log in again (sshc_connect),
+					 * e.g. after the guest restarted */
 };
 
 struct case_desc {
@@ -155,6 +164,13 @@ struct case_desc {
 	 */
 	const int *only_model;
 	const char *skip_reason;
+	/*
+	 * > 0: guest 0 gets a sparse raw virtio disk of this many MiB (vda,
+	 * a file in the case's folder, removed after the case), the domain
+	 * allows suspend-to-disk, and the guest's /init resumes from vda
+	 * when it holds a hibernation image (nicq.resume=/dev/vda).
+	 */
+	int disk_mib;
 	enum verdict (*run)(struct case_ctx *ctx);
 };
 

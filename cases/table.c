@@ -12,6 +12,7 @@ extern const struct case_desc case_multicast;
 extern const struct case_desc case_offload;
 extern const struct case_desc case_reload;
 extern const struct case_desc case_stress;
+extern const struct case_desc case_suspend;
 extern const struct case_desc case_multinic;
 extern const struct case_desc case_bonding;
 
@@ -24,6 +25,7 @@ const struct case_desc *const case_table[] = {
 	&case_multicast,	/* 7 */
 	&case_offload,		/* 8 */
 	&case_reload,		/* 9 */
+	&case_suspend,		/* 10 */
 	&case_stress,		/* 11 */
 	&case_multinic,		/* 12 */
 	&case_bonding,		/* 13 */

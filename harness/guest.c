@@ -57,6 +57,8 @@ static int scan_console(struct guest *g, const char *text, char *err)
 	}
 	if (!m || !strchr(m, '\n'))
 		return 0;
+	g_free(g->hostkey);
+	g_free(g->ifaces);
 	g->hostkey = field(m, "hostkey-sha256=");
 	g->ifaces = field(m, "ifaces=");
 	if (!g->hostkey || strlen(g->hostkey) != 64) {
@@ -149,6 +151,146 @@ char *guest_ifname(const struct guest *g, const char *mac)
 	}
 	g_strfreev(items);
 	return name;
+}
+
+int guest_state(struct guest *g, char *err)
+{
+	virErrorPtr e;
+	int state = 0, reason = 0;
+
+	if (g->dom && virDomainGetState(g->dom, &state, &reason, 0) == 0)
+		return state;
+	e = virGetLastError();
+	if (!g->dom || (e && e->code == VIR_ERR_NO_DOMAIN))
+		return VIR_DOMAIN_SHUTOFF;	/* a transient domain, gone */
+	err_set(err, "cannot get the state of %s: %s", g->name, virt_msg());
+	return -1;
+}
+
+const char *guest_state_name(int state)
+{
+	static const char *const names[] = {
+		[VIR_DOMAIN_NOSTATE] = "nostate",
+		[VIR_DOMAIN_RUNNING] = "running",
+		[VIR_DOMAIN_BLOCKED] = "blocked",
+		[VIR_DOMAIN_PAUSED] = "paused",
+		[VIR_DOMAIN_SHUTDOWN] = "shutdown",
+		[VIR_DOMAIN_SHUTOFF] = "shutoff",
+		[VIR_DOMAIN_CRASHED] = "crashed",
+		[VIR_DOMAIN_PMSUSPENDED] = "pmsuspended",
+	};
+
+	if (state < 0 || (size_t)state >= G_N_ELEMENTS(names) ||
+	    !names[state])
+		return "unknown";
+	return names[state];
+}
+
+int guest_wait_state(struct guest *g, int want, int timeout_ms, char *err)
+{
+	int64_t deadline = mono_ms() + timeout_ms;
+	int st;
+
+	for (;;) {
+		st = guest_state(g, err);
+		if (st < 0)
+			return -1;
+		if (st == want)
+			return 0;
+		if (interrupted()) {
+			err_set(err, "interrupted while waiting for %s to be "
+				"%s", g->name, guest_state_name(want));
+			return -1;
+		}
+		if (deadline_left(deadline) == 0) {
+			err_set(err, "%s not %s within %d ms (still %s)",
+				g->name, guest_state_name(want), timeout_ms,
+				guest_state_name(st));
+			return -1;
+		}
+		usleep(100000);
+	}
+}
+
+int guest_pm_wakeup(struct guest *g, char *err)
+{
+	if (!g->dom || virDomainPMWakeup(g->dom, 0) < 0) {
+		err_set(err, "cannot wake %s: %s", g->name, virt_msg());
+		return -1;
+	}
+	return 0;
+}
+
+int guest_restart(struct guest *g, char *err)
+{
+	int st = guest_state(g, err);
+
+	if (st < 0)
+		return -1;
+	if (st != VIR_DOMAIN_SHUTOFF) {
+		err_set(err, "cannot restart %s: it is %s, not shut off",
+			g->name, guest_state_name(st));
+		return -1;
+	}
+	if (g->dom) {
+		virDomainFree(g->dom);
+		g->dom = NULL;
+	}
+	g->dom = virDomainCreateXML(g->lab->conn, g->xml, 0);
+	if (!g->dom) {
+		err_set(err, "cannot start guest %s again: %s", g->name,
+			virt_msg());
+		return -1;
+	}
+	return 0;
+}
+
+int guest_wait_resume(struct guest *g, const char *marker, int timeout_ms,
+		      char *err)
+{
+	int64_t deadline = mono_ms() + timeout_ms;
+	int rc;
+
+	for (;;) {
+		char *text = NULL;
+		int st;
+
+		if (file_read(g->console_path, &text, NULL, NULL) == 0) {
+			const char *m = strstr(text, marker);
+
+			if (m && strchr(m, '\n')) {
+				g_free(text);
+				return 1;
+			}
+			rc = scan_console(g, text, err);
+			g_free(text);
+			if (rc < 0)
+				return -1;
+			if (rc == 1)
+				return 0;	/* NICQ-READY: a fresh boot */
+		}
+		st = guest_state(g, err);
+		if (st < 0)
+			return -1;
+		if (st != VIR_DOMAIN_RUNNING) {
+			err_set(err, "guest %s stopped while resuming (%s; see "
+				"%s)", g->name, guest_state_name(st),
+				g->console_path);
+			return -1;
+		}
+		if (interrupted()) {
+			err_set(err, "interrupted while guest %s was resuming",
+				g->name);
+			return -1;
+		}
+		if (deadline_left(deadline) == 0) {
+			err_set(err, "guest %s neither resumed nor booted "
+				"within %d s (see %s)", g->name,
+				timeout_ms / 1000, g->console_path);
+			return -1;
+		}
+		usleep(100000);
+	}
 }
 
 char *guest_live_xml(struct guest *g)
@@ -278,6 +420,9 @@ void guest_destroy(struct guest *g)
 	if (g->dom) {
 		virDomainDestroy(g->dom);
 		virDomainFree(g->dom);
+		lab_untrack_domain(g->lab, g->name);
+	} else if (g->lab && g->name) {
+		/* a guest_restart() that failed: nothing runs under the name */
 		lab_untrack_domain(g->lab, g->name);
 	}
 	g_free(g->name);

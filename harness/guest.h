@@ -47,6 +47,45 @@ char *guest_ifname(const struct guest *g, const char *mac);
 int guest_check_vhost(struct guest *g, int nic, bool want, char **measured,
 		      char *err);
 
+/*
+ * Power management (the suspend case).  guest_state() gives the domain's
+ * libvirt state (VIR_DOMAIN_RUNNING, VIR_DOMAIN_PMSUSPENDED, ...); a
+ * transient domain that powered off no longer exists, which is reported as
+ * VIR_DOMAIN_SHUTOFF too.  -1 with err when libvirt cannot say.
+ */
+int guest_state(struct guest *g, char *err);
+/* "running", "pmsuspended", "shutoff", ...: a name for a state. */
+const char *guest_state_name(int state);
+
+/*
+ * Wait until guest_state() is want, at most timeout_ms (also stops when
+ * interrupted).  0, or -1 with err naming the state it was left in.
+ */
+int guest_wait_state(struct guest *g, int want, int timeout_ms, char *err);
+
+/* Wake a pmsuspended (S3) domain through libvirt (virDomainPMWakeup). */
+int guest_pm_wakeup(struct guest *g, char *err);
+
+/*
+ * Start a guest that powered off (e.g. it hibernated) again from the same
+ * XML: same name, NICs, taps, disk, console path.  The console log starts
+ * afresh (save the old one first).  The domain stays tracked by the lab.
+ * Waits for nothing in the guest: see guest_wait_resume().  -1 with err if
+ * the domain is still running or will not start.
+ */
+int guest_restart(struct guest *g, char *err);
+
+/*
+ * After guest_restart(): wait for the console to show marker (something the
+ * resumed guest writes), or a complete readiness marker NICQ-READY, which
+ * means the guest booted afresh (g->hostkey and g->ifaces are then the new
+ * boot's, so a case can log in and look).  Returns 1 for marker, 0 for a
+ * fresh boot, -1 with err on a panic, a stopped domain, the deadline or an
+ * interruption.
+ */
+int guest_wait_resume(struct guest *g, const char *marker, int timeout_ms,
+		      char *err);
+
 /* Live domain XML, g_free(); NULL on error. */
 char *guest_live_xml(struct guest *g);
 

@@ -457,6 +457,38 @@ static void segments_close(struct run_state *rs, GPtrArray *nets)
 		lab_segment_remove(rs->lab, nets->pdata[i]);
 }
 
+/*
+ * The case's disk: a sparse raw file in its folder (absolute, so the domain
+ * XML takes it), removed after the case by disk_remove().
+ */
+static int disk_create(struct case_ctx *ctx, struct case_guest *cg)
+{
+	char *rel = g_build_filename(ctx->dir, "disk.raw", NULL);
+	FILE *f;
+
+	cg->disk = g_canonicalize_filename(rel, NULL);
+	g_free(rel);
+	f = fopen(cg->disk, "w");
+	if (!f || ftruncate(fileno(f), (off_t)ctx->desc->disk_mib << 20) < 0) {
+		case_fail(ctx, "cannot create disk '%s': %s", cg->disk,
+			  strerror(errno));
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	return 0;
+}
+
+static void disk_remove(struct case_guest *cg)
+{
+	if (!cg->disk)
+		return;
+	unlink(cg->disk);
+	g_free(cg->disk);
+	cg->disk = NULL;
+}
+
 /* Boot guest gi of the case and connect to it; 0 or -1 (reason recorded). */
 static int boot_guest(struct run_state *rs, struct case_ctx *ctx, int gi,
 		      const char *net_names[], struct diag *d)
@@ -475,6 +507,12 @@ static int boot_guest(struct run_state *rs, struct case_ctx *ctx, int gi,
 	cg->console = g_build_filename(ctx->dir, path, NULL);
 	g_free(path);
 	cmdline = kernel_cmdline(rs, ctx, gi);
+	if (ctx->desc->disk_mib > 0 && gi == 0) {
+		char *c = g_strconcat(cmdline, " nicq.resume=/dev/vda", NULL);
+
+		g_free(cmdline);
+		cmdline = c;
+	}
 	spec.name = name;
 	spec.type = !strcmp(rs->lab->accel_name, "kvm") ? "kvm" : "qemu";
 	spec.memory_mib = o->prof.guest_memory_mib;
@@ -487,6 +525,14 @@ static int boot_guest(struct run_state *rs, struct case_ctx *ctx, int gi,
 	diag_map(d, NULL);
 	diag_str(d, "domain", "%s", name);
 	diag_str(d, "accel", "%s", rs->lab->accel_name);
+	if (ctx->desc->disk_mib > 0 && gi == 0) {
+		if (disk_create(ctx, cg) < 0)
+			goto out;
+		spec.disk = cg->disk;
+		spec.pm_suspend_to_disk = true;
+		diag_str(d, "disk", "%s (sparse, %d MiB, vda)", cg->disk,
+			 ctx->desc->disk_mib);
+	}
 	diag_list(d, "nics");
 	for (i = 0; i < ctx->n_nics; i++) {
 		struct nic_under_test *nt = &ctx->nics[i];
@@ -592,6 +638,8 @@ static enum verdict run_case(struct run_state *rs, const struct cell *cell,
 	ctx.lab = rs->lab;
 	ctx.diag = d;
 	ctx.why = why;
+	ctx.fault = &o->fault;
+	ctx.ident = rs->ident;
 	ctx.dir = g_build_filename(rs->run_dir, cell->slug, cd->name, NULL);
 	ctx.transcript = g_build_filename(ctx.dir, "transcript.txt", NULL);
 	if (mkdir_p(ctx.dir, err) < 0) {
@@ -690,6 +738,7 @@ out:
 
 		sshc_free(cg->ssh);
 		guest_destroy(cg->g);
+		disk_remove(cg);
 		if (cg->console &&
 		    file_read(cg->console, &text, &len, NULL) == 0) {
 			char *what = g_strdup_printf("console%s",
