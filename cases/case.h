@@ -48,6 +48,8 @@ struct fault {
 				 * TCP segments, both directions */
 	bool drop_mcast;	/* drop nicq's test frames (ethertype 0x88b5)
 				 * with the group bit set toward it */
+	bool drop_tftp;		/* drop TFTP requests (UDP to port 69) from
+				 * it, after the capture saw them */
 };
 
 #define CASE_MAX_GUESTS 2
@@ -87,6 +89,16 @@ struct topology {
 	int segment_mtu[CASE_MAX_SEGMENTS];	/* 0: the default 1500 */
 	int n_guests;
 	struct topo_guest guests[CASE_MAX_GUESTS];
+	/*
+	 * Network boot: guest 0 (the only guest) has no kernel and boots from
+	 * its first NIC's option ROM (iPXE) with boot order 1; segment 0
+	 * serves DHCP and TFTP (harness/pxe.h) with an iPXE script that
+	 * loads nicq's kernel and initramfs with the usual command line.  The
+	 * captures on that guest's NICs start before its CPUs do, so they
+	 * hold the DHCP and TFTP exchange; the BIOS and iPXE write to the
+	 * serial console too.
+	 */
+	bool pxe;
 };
 
 struct nic_under_test {
@@ -105,6 +117,9 @@ struct nic_under_test {
 	char *ifname;		/* in the guest */
 	char *pcap;		/* capture file */
 	struct capture *cap;
+	char *rom;		/* network boot (topology pxe): the option ROM
+				 * QEMU loads for the model by default, as
+				 * found in its firmware path */
 };
 
 struct case_guest {

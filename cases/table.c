@@ -9,6 +9,7 @@ extern const struct case_desc case_vlan;
 extern const struct case_desc case_multicast;
 extern const struct case_desc case_offload;
 extern const struct case_desc case_multinic;
+extern const struct case_desc case_pxe;
 
 const struct case_desc *const case_table[] = {
 	&case_ping,
@@ -18,6 +19,7 @@ const struct case_desc *const case_table[] = {
 	&case_multicast,
 	&case_offload,
 	&case_multinic,
+	&case_pxe,
 	NULL
 };
 

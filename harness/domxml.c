@@ -395,6 +395,8 @@ static void build_os(struct xb *b, xmlNodePtr dom,
 		/* libvirt refuses <os><boot> next to per-device boot order. */
 		xb_el_attr(b, os, "boot", "dev", "network");
 	}
+	if (spec->bios_serial)
+		xb_el_attr(b, os, "bios", "useserial", "yes");
 }
 
 static void build_cpu(struct xb *b, xmlNodePtr dom,

@@ -47,6 +47,9 @@ struct domain_spec {
 	const char *console_log;	/* <serial type='file'> path; NULL: pty */
 	bool pm_suspend_to_mem;
 	bool pm_suspend_to_disk;
+	bool bios_serial;	/* <bios useserial='yes'/>: the BIOS's and the
+				 * option ROMs' text output (iPXE) also goes to
+				 * the serial console */
 	const char *disk;	/* optional raw disk path (virtio, vda) */
 	struct nic_spec nics[DOMXML_MAX_NICS];
 	int n_nics;
