@@ -161,6 +161,13 @@ struct case_desc {
 	const int *only_model;
 	const char *skip_reason;
 	enum verdict (*run)(struct case_ctx *ctx);
+	/*
+	 * Optional: called instead of run() when a guest did not come up
+	 * and its captures ran from power-on (topology pxe), after they
+	 * were stopped, so the case can say from the capture why; the
+	 * verdict is not ok either way.  ctx->guest and ctx->ssh are NULL.
+	 */
+	void (*boot_failed)(struct case_ctx *ctx);
 };
 
 extern const struct case_desc *const case_table[];

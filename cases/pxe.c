@@ -95,6 +95,7 @@ static void judge_file(struct case_ctx *ctx, const struct netboot_report *r,
 	const struct nic_under_test *nic = ctx->nic;
 	const struct netboot_tftp *t = netboot_tftp_file(r, name);
 	long long want = file_size(path);
+	char timing[96];
 	double ms;
 
 	if (!t) {
@@ -104,14 +105,19 @@ static void judge_file(struct case_ctx *ctx, const struct netboot_report *r,
 		return;
 	}
 	ms = (double)(t->last_us - t->first_us) / 1000.0;
+	if (t->server_port)
+		g_snprintf(timing, sizeof(timing), "; %.0f ms from the request "
+			   "to the last answer (%.1f MB/s)", ms, ms > 0 ?
+			   (double)t->bytes / ms / 1000.0 : 0.0);
+	else
+		g_snprintf(timing, sizeof(timing), "; never answered");
 	diag_str(ctx->diag, name, "RRQ %s:%u -> %s (%u sent) mode %s, "
 		 "blksize %u; %u blocks, %llu of %lld bytes%s, %u "
-		 "retransmitted, %u out of order; %.0f ms (%.1f MB/s)%s%s",
+		 "retransmitted, %u out of order%s%s%s",
 		 t->client, t->client_port, t->server, t->requests, t->mode,
 		 t->blksize, t->blocks, (unsigned long long)t->bytes, want,
 		 t->complete ? ", complete" : ", incomplete", t->duplicates,
-		 t->gaps, ms, ms > 0 ? (double)t->bytes / ms / 1000.0 : 0.0,
-		 t->error_code >= 0 ? "; TFTP error: " : "",
+		 t->gaps, timing, t->error_code >= 0 ? "; TFTP error: " : "",
 		 t->error_code >= 0 ? t->error_msg : "");
 	if (strcmp(t->server, nic->host_ip))
 		case_fail(ctx, "TFTP request for %s went to %s, not the host "
@@ -132,45 +138,18 @@ static void judge_file(struct case_ctx *ctx, const struct netboot_report *r,
 			  nic->tap);
 }
 
-static enum verdict run(struct case_ctx *ctx)
+/* DHCP and TFTP from the capture on the tap, against what was served. */
+static void judge_capture(struct case_ctx *ctx)
 {
 	struct nic_under_test *nic = ctx->nic;
 	struct netboot_report *r = NULL;
-	struct proc_result res;
-	char err[ERRLEN] = "", *banner, *script;
+	char err[ERRLEN] = "", *script;
 	const struct netboot_dhcp *d;
 	int i;
 
-	diag_str(ctx->diag, "control", "serial console for the boot (BIOS, "
-		 "iPXE, kernel, readiness marker); then SSH over the NIC "
-		 "under test, which the booted kernel keeps up");
-	diag_str(ctx->diag, "rom", "%s (QEMU's default for %s)", nic->rom,
-		 nic_model_libvirt(nic->model));
-
-	/* the guest's own view: which command line its kernel got */
-	if (case_guest_run(ctx, "cat /proc/cmdline", 10000, &res) == 0) {
-		g_strstrip(res.out);
-		diag_str(ctx->diag, "guest_cmdline_has_pxe_mark", "%s",
-			 strstr(res.out, " nicq.boot=pxe") ? "yes" : "no");
-		if (res.status != 0 || !strstr(res.out, " nicq.boot=pxe"))
-			case_fail(ctx, "the guest's kernel command line lacks "
-				  "nicq.boot=pxe: it did not come from the "
-				  "iPXE script");
-		proc_result_clear(&res);
-	}
-	if (strstr(ctx->guest->xml, "<kernel>"))
-		case_fail(ctx, "the domain has a kernel: not a network boot");
-	banner = ipxe_banner(ctx->guests[0].console);
-	diag_str(ctx->diag, "firmware", "%s", banner ? g_strstrip(banner) :
-		 "no iPXE banner on the console");
-	if (!banner)
-		case_fail(ctx, "no iPXE banner on the serial console");
-	g_free(banner);
-
-	case_captures_stop(ctx);
-	if (netboot_analyze(nic->pcap, nic->mac, &r, err) < 0) {
-		case_fail(ctx, "%s", err);
-		return V_FAIL;
+	if (!nic->pcap || netboot_analyze(nic->pcap, nic->mac, &r, err) < 0) {
+		case_fail(ctx, "%s", nic->pcap ? err : "no capture");
+		return;
 	}
 	d = &r->dhcp;
 	diag_map(ctx->diag, "expected");
@@ -214,7 +193,51 @@ static enum verdict run(struct case_ctx *ctx)
 	diag_end(ctx->diag);
 	diag_end(ctx->diag);
 	netboot_report_free(r);
+}
+
+static enum verdict run(struct case_ctx *ctx)
+{
+	struct nic_under_test *nic = ctx->nic;
+	struct proc_result res;
+	char *banner;
+
+	diag_str(ctx->diag, "control", "serial console for the boot (BIOS, "
+		 "iPXE, kernel, readiness marker); then SSH over the NIC "
+		 "under test, which the booted kernel keeps up");
+	diag_str(ctx->diag, "rom", "%s (QEMU's default for %s)", nic->rom,
+		 nic_model_libvirt(nic->model));
+
+	/* the guest's own view: which command line its kernel got */
+	if (case_guest_run(ctx, "cat /proc/cmdline", 10000, &res) == 0) {
+		g_strstrip(res.out);
+		diag_str(ctx->diag, "guest_cmdline_has_pxe_mark", "%s",
+			 strstr(res.out, " nicq.boot=pxe") ? "yes" : "no");
+		if (res.status != 0 || !strstr(res.out, " nicq.boot=pxe"))
+			case_fail(ctx, "the guest's kernel command line lacks "
+				  "nicq.boot=pxe: it did not come from the "
+				  "iPXE script");
+		proc_result_clear(&res);
+	}
+	if (strstr(ctx->guest->xml, "<kernel>"))
+		case_fail(ctx, "the domain has a kernel: not a network boot");
+	banner = ipxe_banner(ctx->guests[0].console);
+	diag_str(ctx->diag, "firmware", "%s", banner ? g_strstrip(banner) :
+		 "no iPXE banner on the console");
+	if (!banner)
+		case_fail(ctx, "no iPXE banner on the serial console");
+	g_free(banner);
+
+	case_captures_stop(ctx);
+	judge_capture(ctx);
 	return V_PASS;
+}
+
+/* The boot failed: what the capture shows says where it stopped. */
+static void boot_failed(struct case_ctx *ctx)
+{
+	diag_str(ctx->diag, "rom", "%s (QEMU's default for %s)", ctx->nic->rom,
+		 nic_model_libvirt(ctx->nic->model));
+	judge_capture(ctx);
 }
 
 const struct case_desc case_pxe = {
@@ -226,4 +249,5 @@ const struct case_desc case_pxe = {
 	.capture_snaplen = 640,	/* DHCP options; TFTP counts need 4 bytes */
 	.topo = &topo_pxe,
 	.run = run,
+	.boot_failed = boot_failed,
 };

@@ -736,8 +736,13 @@ static enum verdict run_case(struct run_state *rs, const struct cell *cell,
 		if (boot_guest(rs, &ctx, gi, net_names, d) < 0)
 			break;
 	diag_end(d);
-	if (gi < ctx.n_guests)
+	if (gi < ctx.n_guests) {
+		if (cd->boot_failed && t->pxe && !interrupted()) {
+			case_captures_stop(&ctx);
+			cd->boot_failed(&ctx);
+		}
 		goto out;
+	}
 	ctx.guest = ctx.guests[0].g;
 	ctx.ssh = ctx.guests[0].ssh;
 
