@@ -144,6 +144,21 @@ static void dom_pxe_os_boot(struct domain_spec *d)
 	d->nics[0].rom_file = "/usr/lib/ipxe/qemu/pxe-rtl8139.rom";
 }
 
+/*
+ * PXE as the pxe case boots it: QEMU's default ROM, boot order 1 on the
+ * NIC under test, the BIOS and iPXE on the serial console.
+ */
+static void dom_pxe_serial(struct domain_spec *d)
+{
+	base_domain(d, "nicq-pxe-serial");
+	d->kernel = NULL;
+	d->initrd = NULL;
+	d->cmdline = NULL;
+	d->bios_serial = true;
+	d->nics[0].model = NIC_E1000;
+	d->nics[0].boot_order = 1;
+}
+
 static void dom_mtu9000(struct domain_spec *d)
 {
 	base_domain(d, "nicq-mtu9000");
@@ -223,6 +238,7 @@ static const struct golden goldens[] = {
 	{ "dom-3nics.xml", dom_3nics, NULL },
 	{ "dom-pxe.xml", dom_pxe, NULL },
 	{ "dom-pxe-os-boot.xml", dom_pxe_os_boot, NULL },
+	{ "dom-pxe-serial.xml", dom_pxe_serial, NULL },
 	{ "dom-mtu9000.xml", dom_mtu9000, NULL },
 	{ "dom-link-down.xml", dom_link_down, NULL },
 	{ "dom-pm.xml", dom_pm, NULL },
