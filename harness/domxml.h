@@ -89,6 +89,10 @@ struct net_spec {
 	const char *dhcp_end;
 	const char *tftp_root;	/* NULL: no TFTP */
 	const char *boot_file;	/* DHCP bootfile name */
+	const char *ip6;	/* a second, IPv6 address next to an IPv4 ip
+				 * (NULL: none): libvirt's dnsmasq then sends
+				 * router advertisements on the segment */
+	int prefix6;
 };
 
 /*

@@ -434,6 +434,14 @@ static int pxe_segment(struct run_state *rs, struct case_ctx *ctx,
 	ns->dhcp_end = end;
 	ns->tftp_root = tftp;
 	ns->boot_file = PXE_BOOT_FILE;
+	/*
+	 * iPXE configures IPv6 next to DHCP and waits for a router
+	 * advertisement before it boots (about 13 s here without one): an
+	 * IPv6 address from the benchmarking range (RFC 5180) makes
+	 * libvirt's dnsmasq advertise the segment's prefix.
+	 */
+	ns->ip6 = "2001:2:0:10::1";
+	ns->prefix6 = 64;
 	g_free(base);
 	g_free(cmdline);
 	g_free(net);
