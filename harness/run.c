@@ -575,8 +575,9 @@ static int boot_guest(struct run_state *rs, struct case_ctx *ctx, int gi,
 	diag_map(d, NULL);
 	diag_str(d, "domain", "%s", name);
 	diag_str(d, "accel", "%s", rs->lab->accel_name);
-	diag_str(d, "boot", "%s", pxe ? "network, from its first NIC "
-		 "(no kernel or disk in the domain)" : "direct kernel");
+	if (pxe)
+		diag_str(d, "boot", "network, from its first NIC (no kernel "
+			 "or disk in the domain)");
 	diag_list(d, "nics");
 	for (i = 0; i < ctx->n_nics; i++) {
 		struct nic_under_test *nt = &ctx->nics[i];
