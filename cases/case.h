@@ -61,6 +61,8 @@ struct fault {
 				 * the hibernation image on the guest's swap
 				 * disk before it starts the guest again, so
 				 * the guest boots fresh instead of resuming */
+	bool drop_tftp;		/* drop TFTP requests (UDP to port 69) from
+				 * it, after the capture saw them */
 };
 
 #define CASE_MAX_GUESTS 2
@@ -100,6 +102,16 @@ struct topology {
 	int segment_mtu[CASE_MAX_SEGMENTS];	/* 0: the default 1500 */
 	int n_guests;
 	struct topo_guest guests[CASE_MAX_GUESTS];
+	/*
+	 * Network boot: guest 0 (the only guest) has no kernel and boots from
+	 * its first NIC's option ROM (iPXE) with boot order 1; segment 0
+	 * serves DHCP and TFTP (harness/pxe.h) with an iPXE script that
+	 * loads nicq's kernel and initramfs with the usual command line.  The
+	 * captures on that guest's NICs start before its CPUs do, so they
+	 * hold the DHCP and TFTP exchange; the BIOS and iPXE write to the
+	 * serial console too.
+	 */
+	bool pxe;
 };
 
 struct nic_under_test {
@@ -118,6 +130,9 @@ struct nic_under_test {
 	char *ifname;		/* in the guest */
 	char *pcap;		/* capture file */
 	struct capture *cap;
+	char *rom;		/* network boot (topology pxe): the option ROM
+				 * QEMU loads for the model by default, as
+				 * found in its firmware path */
 };
 
 struct case_guest {
@@ -172,6 +187,13 @@ struct case_desc {
 	 */
 	int disk_mib;
 	enum verdict (*run)(struct case_ctx *ctx);
+	/*
+	 * Optional: called instead of run() when a guest did not come up
+	 * and its captures ran from power-on (topology pxe), after they
+	 * were stopped, so the case can say from the capture why; the
+	 * verdict is not ok either way.  ctx->guest and ctx->ssh are NULL.
+	 */
+	void (*boot_failed)(struct case_ctx *ctx);
 };
 
 extern const struct case_desc *const case_table[];

@@ -15,12 +15,14 @@ extern const struct case_desc case_stress;
 extern const struct case_desc case_suspend;
 extern const struct case_desc case_multinic;
 extern const struct case_desc case_bonding;
+extern const struct case_desc case_pxe;
 
 const struct case_desc *const case_table[] = {
 	&case_transfer,		/* plan case 1 */
 	&case_ping,		/* 2 */
 	&case_jumbo,		/* 3 */
 	&case_promisc,		/* 4 */
+	&case_pxe,		/* 5 */
 	&case_vlan,		/* 6 */
 	&case_multicast,	/* 7 */
 	&case_offload,		/* 8 */

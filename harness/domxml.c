@@ -396,6 +396,8 @@ static void build_os(struct xb *b, xmlNodePtr dom,
 		/* libvirt refuses <os><boot> next to per-device boot order. */
 		xb_el_attr(b, os, "boot", "dev", "network");
 	}
+	if (spec->bios_serial)
+		xb_el_attr(b, os, "bios", "useserial", "yes");
 }
 
 static void build_cpu(struct xb *b, xmlNodePtr dom,
@@ -646,6 +648,22 @@ static int check_network(const struct net_spec *spec, struct ipaddr *ip,
 			"file on IPv4 only", spec->name);
 		return -1;
 	}
+	if (spec->ip6) {
+		struct ipaddr ip6;
+
+		if (parse_ip("network IPv6 address", spec->ip6, &ip6, err) < 0)
+			return -1;
+		if (ip->family != AF_INET || ip6.family != AF_INET6) {
+			err_set(err, "network '%s': a second address must be "
+				"IPv6 next to an IPv4 one", spec->name);
+			return -1;
+		}
+		if (spec->prefix6 < 1 || spec->prefix6 > 128) {
+			err_set(err, "invalid prefix length %d for '%s': must "
+				"be 1..128", spec->prefix6, spec->ip6);
+			return -1;
+		}
+	}
 	if (spec->tftp_root && !*spec->tftp_root) {
 		err_set(err, "network '%s': empty TFTP root", spec->name);
 		return -1;
@@ -706,6 +724,12 @@ int domxml_network(const struct net_spec *spec, char **out, char *err)
 				xb_el_attr(&b, dhcp, "bootp", "file",
 					   spec->boot_file);
 		}
+	}
+	if (spec->ip && spec->ip6) {
+		ipn = xb_el(&b, net, "ip", NULL);
+		xb_attr(&b, ipn, "family", "ipv6");
+		xb_attr(&b, ipn, "address", spec->ip6);
+		xb_attr_uint(&b, ipn, "prefix", (unsigned long)spec->prefix6);
 	}
 	return xb_finish(&b, out, err);
 }

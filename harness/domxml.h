@@ -47,6 +47,9 @@ struct domain_spec {
 	const char *console_log;	/* <serial type='file'> path; NULL: pty */
 	bool pm_suspend_to_mem;
 	bool pm_suspend_to_disk;
+	bool bios_serial;	/* <bios useserial='yes'/>: the BIOS's and the
+				 * option ROMs' text output (iPXE) also goes to
+				 * the serial console */
 	const char *disk;	/* optional raw disk path (virtio, vda) */
 	struct nic_spec nics[DOMXML_MAX_NICS];
 	int n_nics;
@@ -86,6 +89,10 @@ struct net_spec {
 	const char *dhcp_end;
 	const char *tftp_root;	/* NULL: no TFTP */
 	const char *boot_file;	/* DHCP bootfile name */
+	const char *ip6;	/* a second, IPv6 address next to an IPv4 ip
+				 * (NULL: none): libvirt's dnsmasq then sends
+				 * router advertisements on the segment */
+	int prefix6;
 };
 
 /*

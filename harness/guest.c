@@ -55,6 +55,11 @@ static int scan_console(struct guest *g, const char *text, char *err)
 			g->console_path);
 		return -1;
 	}
+	if (!m && strstr(text, "No bootable device")) {
+		err_set(err, "guest %s found no bootable device: its BIOS gave "
+			"up (see %s)", g->name, g->console_path);
+		return -1;
+	}
 	if (!m || !strchr(m, '\n'))
 		return 0;
 	g_free(g->hostkey);
@@ -72,6 +77,13 @@ static int scan_console(struct guest *g, const char *text, char *err)
 int guest_boot(struct lab *lab, const struct domain_spec *spec,
 	       int timeout_ms, struct guest **out, char *err)
 {
+	return guest_boot_hooked(lab, spec, timeout_ms, NULL, NULL, out, err);
+}
+
+int guest_boot_hooked(struct lab *lab, const struct domain_spec *spec,
+		      int timeout_ms, int (*hook)(void *arg, char *err),
+		      void *arg, struct guest **out, char *err)
+{
 	struct guest *g = g_new0(struct guest, 1);
 	int64_t start, deadline;
 	int rc = 0;
@@ -84,12 +96,24 @@ int guest_boot(struct lab *lab, const struct domain_spec *spec,
 	unlink(g->console_path);
 	start = mono_ms();
 	deadline = start + timeout_ms;
-	g->dom = virDomainCreateXML(lab->conn, g->xml, 0);
+	g->dom = virDomainCreateXML(lab->conn, g->xml,
+				    hook ? VIR_DOMAIN_START_PAUSED : 0);
 	if (!g->dom) {
 		err_set(err, "cannot start guest %s: %s", g->name, virt_msg());
 		goto fail;
 	}
 	lab_track_domain(lab, g->name);
+	if (hook) {
+		if (hook(arg, err) < 0)
+			goto fail;
+		if (virDomainResume(g->dom) < 0) {
+			err_set(err, "cannot resume guest %s: %s", g->name,
+				virt_msg());
+			goto fail;
+		}
+		start = mono_ms();
+		deadline = start + timeout_ms;
+	}
 	for (;;) {
 		char *text = NULL;
 		int state = 0, reason = 0;

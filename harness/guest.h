@@ -35,6 +35,19 @@ struct guest {
 int guest_boot(struct lab *lab, const struct domain_spec *spec,
 	       int timeout_ms, struct guest **out, char *err);
 
+/*
+ * Like guest_boot, but the domain is created paused and hook(arg, err)
+ * runs before its CPUs start: for example to start a capture on its tap
+ * that must see the first frame the guest sends (a network boot).  A
+ * failing hook ends the boot with the hook's err.  The time to the marker
+ * counts from the resume.  When the console shows the BIOS giving up
+ * ("No bootable device", visible with domain_spec.bios_serial), the wait
+ * ends at once with an error.
+ */
+int guest_boot_hooked(struct lab *lab, const struct domain_spec *spec,
+		      int timeout_ms, int (*hook)(void *arg, char *err),
+		      void *arg, struct guest **out, char *err);
+
 /* Interface name in the guest for mac, from the marker; NULL if absent. */
 char *guest_ifname(const struct guest *g, const char *mac);
 

@@ -77,7 +77,7 @@ static GOptionEntry run_entries(struct cli *c, int i)
 		{ "image", 0, 0, G_OPTION_ARG_FILENAME, &c->image,
 		  "guest image folder (default: build/guest)", "DIR" },
 		{ "inject", 0, 0, G_OPTION_ARG_STRING, &c->inject,
-		  "negative control on the taps: drop=PCT, drop-frag, drop-over=BYTES, vlan-rewrite=FROM:TO, corrupt-tcp, drop-mcast, drop-udp=PCT; or s4-fresh-boot (suspend: the hibernation image is wiped)", "F" },
+		  "negative control on the taps: drop=PCT, drop-frag, drop-over=BYTES, vlan-rewrite=FROM:TO, corrupt-tcp, drop-mcast, drop-udp=PCT, drop-tftp; or s4-fresh-boot (suspend: the hibernation image is wiped)", "F" },
 		{ NULL }
 	};
 	return e[i];
@@ -176,6 +176,8 @@ static int parse_fault(const char *s, struct fault *f, char *err)
 			f->drop_mcast = true;
 		} else if (!strcmp(v, "s4-fresh-boot")) {
 			f->s4_fresh_boot = true;
+		} else if (!strcmp(v, "drop-tftp")) {
+			f->drop_tftp = true;
 		} else if (g_str_has_prefix(v, "vlan-rewrite=")) {
 			int from, to;
 			char tail;
@@ -203,7 +205,7 @@ static int parse_fault(const char *s, struct fault *f, char *err)
 		} else {
 			err_set(err, "unknown fault '%s' (known: drop=PCT, "
 				"drop-frag, drop-over=BYTES, vlan-rewrite=FROM:TO, "
-				"corrupt-tcp, drop-mcast, drop-udp=PCT, s4-fresh-boot)", v);
+				"corrupt-tcp, drop-mcast, drop-udp=PCT, drop-tftp, s4-fresh-boot)", v);
 			rc = -1;
 			break;
 		}

@@ -2,6 +2,7 @@
 #include "run.h"
 #include "capture.h"
 #include "klog.h"
+#include "pxe.h"
 #include "ssh.h"
 #include "tap.h"
 #include "util.h"
@@ -215,7 +216,8 @@ static int fault_apply(struct case_ctx *ctx, const struct fault *f)
 	int rc, i;
 
 	if (!f->drop_pct && !f->drop_frag && !f->drop_over && !f->vlan_from &&
-	    !f->corrupt_tcp && !f->drop_mcast && !f->drop_udp)
+	    !f->corrupt_tcp && !f->drop_mcast && !f->drop_udp &&
+	    !f->drop_tftp)
 		return 0;
 	/*
 	 * On the tap's egress hook: frames the bridge sends toward the guest
@@ -260,26 +262,28 @@ static int fault_apply(struct case_ctx *ctx, const struct fault *f)
 		 * after the capture saw it whole: the host stack gets bad
 		 * data, which is what a guest -> host transfer must notice.
 		 */
+		if (!f->corrupt_tcp && !f->drop_tftp && !f->drop_udp)
+			continue;
+		g_string_append_printf(rules,
+			"  chain ingress%d {\n"
+			"    type filter hook ingress device \"%s\" "
+			"priority 0;\n", i, ctx->nics[i].tap);
 		if (f->corrupt_tcp)
-			g_string_append_printf(rules,
-				"  chain ingress%d {\n"
-				"    type filter hook ingress device \"%s\" "
-				"priority 0;\n"
-				"    meta l4proto tcp ip length > 1000 "
-				"@ih,0,8 set 0x55\n"
-				"  }\n", i, ctx->nics[i].tap);
+			g_string_append(rules, "    meta l4proto tcp ip length "
+					"> 1000 @ih,0,8 set 0x55\n");
+		/* the RRQ is in the capture; the TFTP server never gets it */
+		if (f->drop_tftp)
+			g_string_append(rules, "    meta l4proto udp udp dport "
+					"69 drop\n");
 		/*
-		 * UDP from the guest dropped on the ingress hook, after the
-		 * capture saw it: the tap shows bytes the host never gets.
+		 * UDP from the guest dropped after the capture saw it: the
+		 * tap shows bytes the host never gets (stress).
 		 */
 		if (f->drop_udp)
-			g_string_append_printf(rules,
-				"  chain udpin%d {\n"
-				"    type filter hook ingress device \"%s\" "
-				"priority 1;\n"
-				"    ip protocol udp numgen random mod 100 < %d "
-				"drop\n"
-				"  }\n", i, ctx->nics[i].tap, f->drop_udp);
+			g_string_append_printf(rules, "    ip protocol udp "
+					       "numgen random mod 100 < %d "
+					       "drop\n", f->drop_udp);
+		g_string_append(rules, "  }\n");
 	}
 	g_string_append(rules, "}\n");
 	path = g_build_filename(ctx->dir, "fault.nft", NULL);
@@ -301,6 +305,10 @@ static int fault_apply(struct case_ctx *ctx, const struct fault *f)
 		if (f->drop_mcast)
 			diag_str(ctx->diag, "drop_mcast", "nicq's multicast "
 				 "test frames toward the guests");
+		if (f->drop_tftp)
+			diag_str(ctx->diag, "drop_tftp", "TFTP requests (UDP "
+				 "to port 69) from the guests, on their taps "
+				 "after the capture");
 		if (f->corrupt_tcp)
 			diag_str(ctx->diag, "corrupt_tcp", "first payload "
 				 "byte of TCP segments over 1000 bytes "
@@ -332,7 +340,8 @@ static void fault_remove(const struct fault *f)
 	struct proc_result r;
 
 	if (!f->drop_pct && !f->drop_frag && !f->drop_over && !f->vlan_from &&
-	    !f->corrupt_tcp && !f->drop_mcast && !f->drop_udp)
+	    !f->corrupt_tcp && !f->drop_mcast && !f->drop_udp &&
+	    !f->drop_tftp)
 		return;
 	/* the lab's namespace goes away with the table anyway */
 	if (spawn_run_teardown(argv, 10000, &r, NULL) == 0)
@@ -349,6 +358,7 @@ struct run_state {
 	char *run_dir;
 	char *kernel, *initrd;
 	unsigned guest_seq, nic_seq, seg_seq;
+	bool fault_applied;	/* this case's fault is on the taps */
 	bool infra_failed;
 	char infra_why[ERRLEN];
 };
@@ -413,16 +423,57 @@ static const struct topology default_topo = {
 	.guests = { { .n_nics = 1, .nics = { { MODEL_OF_CELL, 0 } } } },
 };
 
+/*
+ * A network boot segment (topology pxe): DHCP for .100-.199 (the guest's
+ * own address, from its command line, is .10), and a TFTP root in the
+ * case's folder serving the iPXE script for guest 0, whose kernel command
+ * line also says nicq.boot=pxe.  ns->tftp_root is g_free()able.
+ */
+static int pxe_segment(struct run_state *rs, struct case_ctx *ctx,
+		       struct net_spec *ns, char start[16], char end[16],
+		       char *err)
+{
+	char *tftp = g_build_filename(ctx->dir, "tftp", NULL);
+	char *base = kernel_cmdline(rs, ctx, 0);
+	char *cmdline = g_strconcat(base, " nicq.boot=pxe", NULL);
+	char *net = g_strndup(ns->ip, (gsize)(strrchr(ns->ip, '.') - ns->ip));
+	int rc;
+
+	rc = pxe_tftp_root(tftp, rs->kernel, rs->initrd, ns->ip, cmdline, err);
+	snprintf(start, 16, "%s.100", net);
+	snprintf(end, 16, "%s.199", net);
+	ns->dhcp_start = start;
+	ns->dhcp_end = end;
+	ns->tftp_root = tftp;
+	ns->boot_file = PXE_BOOT_FILE;
+	/*
+	 * iPXE configures IPv6 next to DHCP and waits for a router
+	 * advertisement before it boots (about 13 s here without one): an
+	 * IPv6 address from the benchmarking range (RFC 5180) makes
+	 * libvirt's dnsmasq advertise the segment's prefix.
+	 */
+	ns->ip6 = "2001:2:0:10::1";
+	ns->prefix6 = 64;
+	g_free(base);
+	g_free(cmdline);
+	g_free(net);
+	if (rc < 0) {
+		g_free(tftp);
+		ns->tftp_root = NULL;
+	}
+	return rc;
+}
+
 /* Create the case's segments: network nicq-<id>-s<k>, 198.18.<10+s>.0/24. */
 static int segments_open(struct run_state *rs, struct case_ctx *ctx,
 			 const struct topology *t, GPtrArray *nets, char *err)
 {
-	int s;
+	int s, rc;
 
 	for (s = 0; s < t->n_segments; s++) {
 		struct net_spec ns = { 0 };
 		unsigned k = ++rs->seg_seq;
-		char suffix[16], bridge[16], ip[16];
+		char suffix[16], bridge[16], ip[16], dstart[16], dend[16];
 		char *name;
 
 		snprintf(suffix, sizeof(suffix), "s%u", k % 10000);
@@ -437,7 +488,12 @@ static int segments_open(struct run_state *rs, struct case_ctx *ctx,
 		ns.prefix = 24;
 		ns.mtu = t->segment_mtu[s];
 		g_ptr_array_add(nets, name);
-		if (lab_segment_add(rs->lab, &ns, err) < 0)
+		if (t->pxe && s == 0 &&
+		    pxe_segment(rs, ctx, &ns, dstart, dend, err) < 0)
+			return -1;
+		rc = lab_segment_add(rs->lab, &ns, err);
+		g_free((char *)ns.tftp_root);
+		if (rc < 0)
 			return -1;
 		for (int i = 0; i < ctx->n_nics; i++) {
 			if (ctx->nics[i].segment != s)
@@ -489,6 +545,46 @@ static void disk_remove(struct case_guest *cg)
 	cg->disk = NULL;
 }
 
+/* Start the capture on nt's tap unless it is the management NIC or runs. */
+static int capture_nic(struct case_ctx *ctx, struct nic_under_test *nt,
+		       char *err)
+{
+	if (nt->mgmt || nt->cap)
+		return 0;
+	g_free(nt->pcap);
+	nt->pcap = g_strdup_printf("%s/capture-%s.pcap", ctx->dir, nt->tap);
+	return capture_start(nt->tap, nt->pcap, ctx->desc->capture_snaplen,
+			     &nt->cap, err);
+}
+
+struct boot_hook {
+	struct run_state *rs;
+	struct case_ctx *ctx;
+	int gi;
+};
+
+/*
+ * A network-booting guest, created paused: its taps exist, its CPUs have
+ * not run.  Capture and fault go in now, so the capture holds its first
+ * DHCP request and a fault acts on the boot itself.
+ */
+static int boot_hook_run(void *arg, char *err)
+{
+	struct boot_hook *h = arg;
+	int i;
+
+	for (i = 0; i < h->ctx->n_nics; i++)
+		if (h->ctx->nics[i].guest == h->gi &&
+		    capture_nic(h->ctx, &h->ctx->nics[i], err) < 0)
+			return -1;
+	if (fault_apply(h->ctx, &h->rs->opts->fault) < 0) {
+		err_set(err, "cannot inject the fault before the guest runs");
+		return -1;
+	}
+	h->rs->fault_applied = true;
+	return 0;
+}
+
 /* Boot guest gi of the case and connect to it; 0 or -1 (reason recorded). */
 static int boot_guest(struct run_state *rs, struct case_ctx *ctx, int gi,
 		      const char *net_names[], struct diag *d)
@@ -496,6 +592,9 @@ static int boot_guest(struct run_state *rs, struct case_ctx *ctx, int gi,
 	const struct run_opts *o = rs->opts;
 	struct case_guest *cg = &ctx->guests[gi];
 	struct domain_spec spec = { 0 };
+	struct boot_hook hook = { rs, ctx, gi };
+	const struct topology *t = ctx->desc->topo;
+	bool pxe = t && t->pxe && gi == 0;
 	char err[ERRLEN] = "", suffix[16];
 	char *name, *cmdline, *path;
 	int i, n = 0, rc = -1;
@@ -517,9 +616,10 @@ static int boot_guest(struct run_state *rs, struct case_ctx *ctx, int gi,
 	spec.type = !strcmp(rs->lab->accel_name, "kvm") ? "kvm" : "qemu";
 	spec.memory_mib = o->prof.guest_memory_mib;
 	spec.vcpus = 1;
-	spec.kernel = rs->kernel;
-	spec.initrd = rs->initrd;
-	spec.cmdline = cmdline;
+	spec.kernel = pxe ? NULL : rs->kernel;
+	spec.initrd = pxe ? NULL : rs->initrd;
+	spec.cmdline = pxe ? NULL : cmdline;
+	spec.bios_serial = pxe;
 	spec.console_log = cg->console;
 	spec.pm_suspend_to_mem = true;
 	diag_map(d, NULL);
@@ -533,6 +633,9 @@ static int boot_guest(struct run_state *rs, struct case_ctx *ctx, int gi,
 		diag_str(d, "disk", "%s (sparse, %d MiB, vda)", cg->disk,
 			 ctx->desc->disk_mib);
 	}
+	if (pxe)
+		diag_str(d, "boot", "network, from its first NIC (no kernel "
+			 "or disk in the domain)");
 	diag_list(d, "nics");
 	for (i = 0; i < ctx->n_nics; i++) {
 		struct nic_under_test *nt = &ctx->nics[i];
@@ -547,6 +650,13 @@ static int boot_guest(struct run_state *rs, struct case_ctx *ctx, int gi,
 		ns->target = nt->tap;
 		ns->vhost = nt->model == NIC_VIRTIO && ctx->cell->vhost &&
 			    !nt->mgmt;
+		/*
+		 * QEMU's default ROM, not <rom file>: with any romfile named
+		 * (even the default's own path), SeaBIOS on QEMU 7.2 here
+		 * finds no boot device on the NIC.
+		 */
+		if (pxe && n == 1)
+			ns->boot_order = 1;
 		diag_str(d, NULL, "%s%s mac %s tap %s address %s",
 			 model_name(nt->model), nt->mgmt ?
 			 " (management, carries SSH)" : "", nt->mac, nt->tap,
@@ -554,8 +664,9 @@ static int boot_guest(struct run_state *rs, struct case_ctx *ctx, int gi,
 	}
 	diag_end(d);
 	spec.n_nics = n;
-	if (guest_boot(rs->lab, &spec, o->prof.boot_timeout_s * 1000, &cg->g,
-		       err) < 0) {
+	if (guest_boot_hooked(rs->lab, &spec, o->prof.boot_timeout_s * 1000,
+			      pxe ? boot_hook_run : NULL, &hook, &cg->g,
+			      err) < 0) {
 		case_fail(ctx, "%s", err);
 		goto out;
 	}
@@ -677,6 +788,13 @@ static enum verdict run_case(struct run_state *rs, const struct cell *cell,
 		}
 	}
 	ctx.nic = &ctx.nics[0];
+	rs->fault_applied = false;
+	if (t->pxe && pxe_rom_path(ctx.nics[0].model, &ctx.nics[0].rom,
+				   err) < 0) {
+		g_string_append_printf(why, "no network boot ROM: %s", err);
+		v = V_SKIP;
+		goto out;
+	}
 	if (segments_open(rs, &ctx, t, nets, err) < 0) {
 		case_fail(&ctx, "%s", err);
 		goto out;
@@ -688,25 +806,23 @@ static enum verdict run_case(struct run_state *rs, const struct cell *cell,
 		if (boot_guest(rs, &ctx, gi, net_names, d) < 0)
 			break;
 	diag_end(d);
-	if (gi < ctx.n_guests)
+	if (gi < ctx.n_guests) {
+		if (cd->boot_failed && t->pxe && !interrupted()) {
+			case_captures_stop(&ctx);
+			cd->boot_failed(&ctx);
+		}
 		goto out;
+	}
 	ctx.guest = ctx.guests[0].g;
 	ctx.ssh = ctx.guests[0].ssh;
 
 	for (i = 0; i < ctx.n_nics; i++) {
-		struct nic_under_test *nt = &ctx.nics[i];
-
-		if (nt->mgmt)
-			continue;
-		nt->pcap = g_strdup_printf("%s/capture-%s.pcap", ctx.dir,
-					   nt->tap);
-		if (capture_start(nt->tap, nt->pcap, cd->capture_snaplen,
-				  &nt->cap, err) < 0) {
+		if (capture_nic(&ctx, &ctx.nics[i], err) < 0) {
 			case_fail(&ctx, "%s", err);
 			goto out;
 		}
 	}
-	if (fault_apply(&ctx, &o->fault) < 0)
+	if (!rs->fault_applied && fault_apply(&ctx, &o->fault) < 0)
 		goto out;
 	v = cd->run(&ctx);
 	why_after_run = why->len;
@@ -777,6 +893,7 @@ out:
 	for (i = 0; i < ctx.n_nics; i++) {
 		g_free(ctx.nics[i].ifname);
 		g_free(ctx.nics[i].pcap);
+		g_free(ctx.nics[i].rom);
 	}
 	g_ptr_array_free(nets, TRUE);
 	g_free(ctx.dir);

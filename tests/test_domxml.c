@@ -144,6 +144,21 @@ static void dom_pxe_os_boot(struct domain_spec *d)
 	d->nics[0].rom_file = "/usr/lib/ipxe/qemu/pxe-rtl8139.rom";
 }
 
+/*
+ * PXE as the pxe case boots it: QEMU's default ROM, boot order 1 on the
+ * NIC under test, the BIOS and iPXE on the serial console.
+ */
+static void dom_pxe_serial(struct domain_spec *d)
+{
+	base_domain(d, "nicq-pxe-serial");
+	d->kernel = NULL;
+	d->initrd = NULL;
+	d->cmdline = NULL;
+	d->bios_serial = true;
+	d->nics[0].model = NIC_E1000;
+	d->nics[0].boot_order = 1;
+}
+
 static void dom_mtu9000(struct domain_spec *d)
 {
 	base_domain(d, "nicq-mtu9000");
@@ -197,6 +212,15 @@ static void net_dhcp_tftp(struct net_spec *n)
 	n->boot_file = "pxelinux.0";
 }
 
+/* As the pxe case makes it: an IPv6 prefix too, for router advertisements. */
+static void net_dhcp_tftp_ra(struct net_spec *n)
+{
+	net_dhcp_tftp(n);
+	n->name = "nicq-pxe-ra";
+	n->ip6 = "2001:2:0:10::1";
+	n->prefix6 = 64;
+}
+
 static void net_ipv6(struct net_spec *n)
 {
 	/* 2001:2::/48 is the IPv6 benchmarking range (RFC 5180). */
@@ -222,7 +246,9 @@ static const struct golden goldens[] = {
 	{ "dom-kvm.xml", dom_kvm, NULL },
 	{ "dom-3nics.xml", dom_3nics, NULL },
 	{ "dom-pxe.xml", dom_pxe, NULL },
+	{ "net-dhcp-tftp-ra.xml", NULL, net_dhcp_tftp_ra },
 	{ "dom-pxe-os-boot.xml", dom_pxe_os_boot, NULL },
+	{ "dom-pxe-serial.xml", dom_pxe_serial, NULL },
 	{ "dom-mtu9000.xml", dom_mtu9000, NULL },
 	{ "dom-link-down.xml", dom_link_down, NULL },
 	{ "dom-pm.xml", dom_pm, NULL },
@@ -791,6 +817,9 @@ static void bn_long_bridge(struct net_spec *n)
 	n->bridge = "nicq-bridge-0123";
 }
 static void bn_bad_mtu(struct net_spec *n) { n->mtu = 10; }
+static void bn_ip6_v4(struct net_spec *n) { n->ip6 = "198.18.1.1"; n->prefix6 = 24; }
+static void bn_ip6_prefix(struct net_spec *n) { n->ip6 = "2001:2::1"; n->prefix6 = 129; }
+static void bn_ip6_bad(struct net_spec *n) { n->ip6 = "2001:::1"; n->prefix6 = 64; }
 static void bn_bad_ip(struct net_spec *n) { n->ip = "198.18.0.300"; }
 static void bn_prefix0(struct net_spec *n) { n->prefix = 0; }
 static void bn_prefix33(struct net_spec *n) { n->prefix = 33; }
@@ -834,6 +863,9 @@ static const struct bad_net bad_nets[] = {
 	{ "bad name", bn_bad_name, "invalid network name 'seg<a>'" },
 	{ "long bridge", bn_long_bridge, "bridge name 'nicq-bridge-0123' is too long" },
 	{ "MTU 10", bn_bad_mtu, "invalid network MTU 10" },
+	{ "IPv4 as IPv6", bn_ip6_v4, "a second address must be IPv6" },
+	{ "IPv6 prefix 129", bn_ip6_prefix, "invalid prefix length 129" },
+	{ "bad IPv6", bn_ip6_bad, "invalid network IPv6 address '2001:::1'" },
 	{ "bad IP", bn_bad_ip,
 	  "invalid network address '198.18.0.300': not an IPv4 or IPv6" },
 	{ "prefix 0", bn_prefix0, "invalid prefix length 0" },
