@@ -14,10 +14,12 @@
 
 #include <glib.h>
 #include <pcap/pcap.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "frames.h"
+#include "pcapgen.h"
 #include "util.h"
 
 #define ETYPE	0x88b5
@@ -32,54 +34,27 @@ static const unsigned char SRC[6] = { 0x02, 0x00, 0x00, 0x18, 0xff, 0x01 };
 static unsigned char payload[NWANT][LEN];
 
 /* A frame: dst, src, optional 802.1Q tag, ethertype, payload, padding. */
-struct fr {
-	unsigned char b[128];
-	size_t len;
-};
-
-static void fr_build(struct fr *f, const unsigned char *dst, int vid,
-		     uint16_t etype, const unsigned char *pl, size_t len,
-		     size_t pad)
+static void fr_build(struct pcapgen_frame *f, const unsigned char *dst,
+		     int vid, uint16_t etype, const unsigned char *pl,
+		     size_t len, size_t pad)
 {
-	size_t off = 12;
+	const struct pcapgen_tag tag = {
+		0x8100, (uint16_t)(vid < 0 ? 0 : vid)
+	};
+	const struct pcapgen_eth eth = { dst, SRC, &tag, vid >= 0 ? 1 : 0 };
 
-	memset(f, 0, sizeof(*f));
-	memcpy(f->b, dst, 6);
-	memcpy(f->b + 6, SRC, 6);
-	if (vid >= 0) {
-		f->b[12] = 0x81;
-		f->b[14] = (unsigned char)(vid >> 8);
-		f->b[15] = (unsigned char)vid;
-		off += 4;
-	}
-	f->b[off] = (unsigned char)(etype >> 8);
-	f->b[off + 1] = (unsigned char)etype;
-	memcpy(f->b + off + 2, pl, len);
-	f->len = off + 2 + len + pad;
+	pcapgen_eth(f, &eth, etype);
+	pcapgen_append(f, pl, len);
+	pcapgen_append(f, NULL, pad);
 }
 
-static void rec(pcap_dumper_t *d, const struct fr *f, size_t caplen)
+static void open_tmp(struct pcapgen *g, int linktype, char **path)
 {
-	struct pcap_pkthdr h = { 0 };
+	char err[PCAPGEN_ERRLEN];
 
-	h.len = (bpf_u_int32)f->len;
-	h.caplen = (bpf_u_int32)caplen;
-	pcap_dump((u_char *)d, &h, f->b);
-}
-
-static void put(pcap_dumper_t *d, const struct fr *f)
-{
-	rec(d, f, f->len);
-}
-
-static char *tmp_pcap(void)
-{
-	char *path = NULL;
-	int fd = g_file_open_tmp("nicq-frames-XXXXXX.pcap", &path, NULL);
-
-	assert_true(fd >= 0);
-	close(fd);
-	return path;
+	if (pcapgen_open_tmp(g, "nicq-frames-", linktype, 65535, path,
+			     err) < 0)
+		fail_msg("%s", err);
 }
 
 /*
@@ -118,46 +93,44 @@ static void make_wants(void)
 
 static char *write_capture(void)
 {
-	char *path = tmp_pcap();
-	pcap_t *p = pcap_open_dead(DLT_EN10MB, 65535);
-	pcap_dumper_t *d = pcap_dump_open(p, path);
+	static struct pcapgen_frame f;
 	unsigned char bent[LEN];
-	struct fr f;
+	struct pcapgen g;
+	char *path;
 	int i;
 
-	assert_non_null(d);
+	open_tmp(&g, DLT_EN10MB, &path);
 	make_wants();
 	fr_build(&f, M1, -1, ETYPE, payload[0], LEN, 0);
-	put(d, &f);
+	pcapgen_put(&g, &f);
 	fr_build(&f, M2, -1, ETYPE, payload[0], LEN, 0);
-	put(d, &f);
+	pcapgen_put(&g, &f);
 
 	memcpy(bent, payload[1], LEN);
 	bent[0] ^= 0x01;
 	fr_build(&f, M1, -1, ETYPE, bent, LEN, 0);
-	put(d, &f);
+	pcapgen_put(&g, &f);
 	memcpy(bent, payload[1], LEN);
 	bent[LEN - 1] ^= 0x80;
 	fr_build(&f, M1, -1, ETYPE, bent, LEN, 0);
-	put(d, &f);
+	pcapgen_put(&g, &f);
 
 	fr_build(&f, M1, -1, ETYPE + 1, payload[2], LEN, 0);
-	put(d, &f);
+	pcapgen_put(&g, &f);
 
 	fr_build(&f, M1, -1, ETYPE, payload[3], LEN, 0);
-	rec(d, &f, 14 + LEN - 1);
+	pcapgen_cut(&g, &f, 14 + LEN - 1);
 	fr_build(&f, M1, -1, ETYPE, payload[4], LEN, 100 - 14 - LEN);
-	rec(d, &f, 14 + LEN);
+	pcapgen_cut(&g, &f, 14 + LEN);
 
 	fr_build(&f, M2, -1, ETYPE, payload[5], LEN, 0);
 	for (i = 0; i < 3; i++)
-		put(d, &f);
+		pcapgen_put(&g, &f);
 
 	fr_build(&f, M1, 10, ETYPE, payload[6], LEN, 0);
-	put(d, &f);
+	pcapgen_put(&g, &f);
 
-	pcap_dump_close(d);
-	pcap_close(p);
+	assert_int_equal(pcapgen_close(&g), 0);
 	return path;
 }
 
@@ -194,7 +167,7 @@ static void test_match(void **state)
 	/* No wants is fine. */
 	assert_int_equal(frames_match(path, ETYPE, want, 0, NULL, err), 0);
 	unlink(path);
-	g_free(path);
+	free(path);
 }
 
 static void expect_fail(const char *path, const char *msg_start)
@@ -228,27 +201,25 @@ static void test_truncated(void **state)
 	assert_int_equal(file_write(path, buf, 10, err), 0);
 	expect_fail(path, "cannot open '");
 	unlink(path);
-	g_free(path);
+	free(path);
 	g_free(buf);
 }
 
 static void test_linktype(void **state)
 {
-	char *path = tmp_pcap();
-	pcap_t *p = pcap_open_dead(DLT_LINUX_SLL, 65535);
-	pcap_dumper_t *d = pcap_dump_open(p, path);
-	struct fr f;
+	static struct pcapgen_frame f;
+	struct pcapgen g;
+	char *path;
 
 	(void)state;
-	assert_non_null(d);
+	open_tmp(&g, DLT_LINUX_SLL, &path);
 	make_wants();
 	fr_build(&f, M1, -1, ETYPE, payload[0], LEN, 0);
-	put(d, &f);
-	pcap_dump_close(d);
-	pcap_close(p);
+	pcapgen_put(&g, &f);
+	assert_int_equal(pcapgen_close(&g), 0);
 	expect_fail(path, "cannot analyze '");
 	unlink(path);
-	g_free(path);
+	free(path);
 	expect_fail("/nonexistent/nicq.pcap", "cannot open '");
 }
 
