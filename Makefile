@@ -35,6 +35,10 @@ LIB_SRCS := $(filter-out harness/main.c,$(wildcard harness/*.c)) $(wildcard case
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 TEST_SRCS := $(wildcard tests/test_*.c)
 TESTS    := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+# Helpers for tests, fixture generators and benchmarks (tests/pcapgen.c
+# writes captures); an archive, so each program takes only what it uses.
+TESTLIB_SRCS := tests/pcapgen.c
+TESTLIB  := $(BUILD)/tests/libtesthelp.a
 HEADERS  := $(wildcard harness/*.h cases/*.h)
 
 .PHONY: all deps guest run check unit integration clean bench cleanup
@@ -61,13 +65,21 @@ $(BUILD)/nicq: $(BUILD)/harness/main.o $(BUILD)/libnicq.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 endif
 
-$(BUILD)/tests/test_%: tests/test_%.c $(BUILD)/libnicq.a $(HEADERS) $(wildcard tests/*.h)
+$(BUILD)/tests/%.o: tests/%.c $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libnicq.a $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) -Itests -c -o $@ $<
 
-$(BUILD)/tests/fixgen: tests/fixgen.c
+$(TESTLIB): $(TESTLIB_SRCS:%.c=$(BUILD)/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tests/test_%: tests/test_%.c $(BUILD)/libnicq.a $(TESTLIB) $(HEADERS) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libnicq.a $(TESTLIB) $(LDLIBS) -lcmocka
+
+$(BUILD)/tests/fixgen: tests/fixgen.c $(TESTLIB) $(wildcard tests/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(TESTLIB) $(LDLIBS)
 
 guest:
 	guests/build-image.sh $(BUILD)/guest
@@ -104,10 +116,10 @@ bench: nicq guest
 clean:
 	rm -rf build nicq
 
-$(BUILD)/bench_echo: bench/bench_echo.c $(BUILD)/libnicq.a
+$(BUILD)/bench_echo: bench/bench_echo.c $(BUILD)/libnicq.a $(TESTLIB) $(HEADERS) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libnicq.a $(LDLIBS)
+	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libnicq.a $(TESTLIB) $(LDLIBS)
 
-$(BUILD)/tests/fixgen_vlan: tests/fixgen_vlan.c
+$(BUILD)/tests/fixgen_vlan: tests/fixgen_vlan.c $(TESTLIB) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(TESTLIB) $(LDLIBS)

@@ -39,10 +39,10 @@
  */
 #include "case.h"
 #include "capture.h"
+#include "frames.h"
 #include "util.h"
 
 #include <glib.h>
-#include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +50,7 @@
 #define ETHERTYPE_NICQ 0x88b5
 #define FRAMES_PER_ADDR 4
 #define PAYLOAD 46
+#define N_TARGETS 5
 
 enum want { DELIVER, DROP };
 
@@ -93,37 +94,40 @@ static char *mac_str(const unsigned char *m)
 			       m[2], m[3], m[4], m[5]);
 }
 
-/* The guest's capture: count frames per target by exact payload. */
-static int match_capture(const char *path, struct target *t, int n,
+/*
+ * The guest's capture: each target's got is the number of frames sent to
+ * it whose payload came back exactly, duplicates included (a duplicate
+ * makes got exceed FRAMES_PER_ADDR, which neither verdict accepts).
+ */
+static int match_capture(const char *path, struct target *t,
 			 unsigned char (*payloads)[FRAMES_PER_ADDR][PAYLOAD],
 			 char *err)
 {
-	char ebuf[PCAP_ERRBUF_SIZE];
-	pcap_t *p = pcap_open_offline(path, ebuf);
-	struct pcap_pkthdr *h;
-	const u_char *d;
+	struct frames_want w[N_TARGETS * FRAMES_PER_ADDR];
+	struct frames_count c[N_TARGETS * FRAMES_PER_ADDR];
 	int i, k;
 
-	if (!p) {
-		err_set(err, "cannot open guest capture '%s': %s", path, ebuf);
+	for (i = 0; i < N_TARGETS; i++)
+		for (k = 0; k < FRAMES_PER_ADDR; k++) {
+			struct frames_want *x = &w[i * FRAMES_PER_ADDR + k];
+
+			x->mac = t[i].mac;
+			x->payload = payloads[i][k];
+			x->len = PAYLOAD;
+		}
+	if (frames_match(path, ETHERTYPE_NICQ, w,
+			 G_N_ELEMENTS(w), c, err) < 0)
 		return -1;
-	}
-	while (pcap_next_ex(p, &h, &d) == 1) {
-		if (h->caplen < 14 + PAYLOAD || d[12] != 0x88 || d[13] != 0xb5)
-			continue;
-		for (i = 0; i < n; i++)
-			for (k = 0; k < FRAMES_PER_ADDR; k++)
-				if (!memcmp(d, t[i].mac, 6) &&
-				    !memcmp(d + 14, payloads[i][k], PAYLOAD))
-					t[i].got++;
-	}
-	pcap_close(p);
+	for (i = 0; i < N_TARGETS; i++)
+		for (k = 0; k < FRAMES_PER_ADDR; k++)
+			t[i].got += c[i * FRAMES_PER_ADDR + k].seen +
+				    c[i * FRAMES_PER_ADDR + k].dups;
 	return 0;
 }
 
 static enum verdict multicast_run(struct case_ctx *ctx)
 {
-	struct target t[5] = {
+	struct target t[N_TARGETS] = {
 		{ "joined IPv4 group", { 0x01, 0x00, 0x5e, 0xc0, 0x01, 0x64 },
 		  true, { DELIVER, DELIVER, DELIVER }, "joined, group bit set" },
 		{ "joined unicast-in-mc-list", { 0x02, 0x00, 0x5e, 0xc0, 0x01, 0x64 },
@@ -140,7 +144,7 @@ static enum verdict multicast_run(struct case_ctx *ctx)
 		  { DELIVER, DELIVER, DELIVER }, "unicast to the NIC itself" },
 	};
 	const int n = (int)G_N_ELEMENTS(t);
-	unsigned char payloads[5][FRAMES_PER_ADDR][PAYLOAD];
+	unsigned char payloads[N_TARGETS][FRAMES_PER_ADDR][PAYLOAD] = { 0 };
 	enum nic_model m = ctx->nic->model;
 	char *ifq = shq(ctx->nic->ifname), *cmd, *b64 = NULL, *path, err[ERRLEN];
 	struct sshc_job *job = NULL;
@@ -241,7 +245,7 @@ static enum verdict multicast_run(struct case_ctx *ctx)
 	diag_str(ctx->diag, "guest_capture", "%s", path);
 	diag_int(ctx->diag, "dropped_on_host_egress", egress_drops);
 	if (pcap_bytes && file_write(path, pcap_bytes, pcap_len, err) == 0 &&
-	    match_capture(path, t, n, payloads, err) == 0) {
+	    match_capture(path, t, payloads, err) == 0) {
 		diag_list(ctx->diag, "addresses");
 		for (i = 0; i < n; i++) {
 			char *ms = mac_str(t[i].mac);

@@ -1,5 +1,6 @@
 /* echo.c - see echo.h. */
 #include "echo.h"
+#include "frame.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -9,17 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ETH_HDR		14
-#define IP_MIN_HDR	20
 #define ICMP_HDR	8
 #define IP_MAX		65535
 /* Linux's ipfrag_time: fragments further apart are different datagrams. */
 #define FRAG_TIMEOUT_US	(30 * G_USEC_PER_SEC)
-
-#define ETHERTYPE_IPV4	0x0800
-#define ETHERTYPE_8021Q	0x8100
-#define ETHERTYPE_8021AD 0x88a8
-#define ETHERTYPE_QINQ	0x9100	/* pre-standard 802.1ad */
 
 #define ICMP_ECHOREPLY	0
 #define ICMP_ECHO	8
@@ -80,11 +74,6 @@ struct ctx {
 	struct echo_report *r;
 };
 
-static uint16_t rd16(const u_char *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 static guint dg_key_hash(gconstpointer k)
 {
 	const struct dg_key *a = k;
@@ -128,19 +117,6 @@ static void flow_acc_free(gpointer p)
 	g_free(fa);
 }
 
-/* Ones' complement sum of an IPv4 header; 0 when the checksum is right. */
-static uint16_t ip_csum(const u_char *p, size_t len)
-{
-	uint32_t sum = 0;
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += rd16(p + i);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /*
  * Parse a frame into f.  Returns false for anything that is not a sound
  * IPv4 ICMP fragment between src and dst.  Reads only the caplen bytes.
@@ -148,54 +124,27 @@ static uint16_t ip_csum(const u_char *p, size_t len)
 static bool parse_frame(const struct ctx *c, const struct pcap_pkthdr *h,
 			const u_char *d, struct frag *f)
 {
-	size_t cap = h->caplen, wire = h->len;
-	size_t off = ETH_HDR, ihl, tot, plen;
-	uint16_t etype, fo;
-	uint32_t saddr, daddr;
-	const u_char *ip;
+	size_t cap = h->caplen, plen;
+	struct frame_info fi;
 
-	if (cap > wire)		/* a corrupt record */
+	if (frame_parse(d, cap, h->len, &fi) != FRAME_OK || !fi.ipv4)
 		return false;
-	if (cap < ETH_HDR)
+	if (fi.ip.proto != IPPROTO_ICMP)
 		return false;
-	etype = rd16(d + 12);
-	while (etype == ETHERTYPE_8021Q || etype == ETHERTYPE_8021AD ||
-	       etype == ETHERTYPE_QINQ) {
-		if (cap < off + 4)
-			return false;
-		etype = rd16(d + off + 2);
-		off += 4;
-	}
-	if (etype != ETHERTYPE_IPV4 || cap < off + IP_MIN_HDR)
-		return false;
-	ip = d + off;
-	ihl = (size_t)(ip[0] & 0x0f) * 4;
-	if (ip[0] >> 4 != 4 || ihl < IP_MIN_HDR || cap < off + ihl)
-		return false;
-	if (ip_csum(ip, ihl) != 0)
-		return false;
-	tot = rd16(ip + 2);
-	if (tot < ihl || off + tot > wire)
-		return false;
-	if (ip[9] != IPPROTO_ICMP)
-		return false;
-	memcpy(&saddr, ip + 12, 4);
-	memcpy(&daddr, ip + 16, 4);
-	if (saddr == c->src && daddr == c->dst)
+	if (fi.ip.src == c->src && fi.ip.dst == c->dst)
 		f->outbound = true;
-	else if (saddr == c->dst && daddr == c->src)
+	else if (fi.ip.src == c->dst && fi.ip.dst == c->src)
 		f->outbound = false;
 	else
 		return false;
 
-	fo = rd16(ip + 6);
-	plen = tot - ihl;
-	f->more = (fo & 0x2000) != 0;
-	f->df = (fo & 0x4000) != 0;
-	f->wire = wire;
-	f->start = (uint32_t)(fo & 0x1fff) * 8;
+	plen = fi.ip.tot_len - fi.ip.hdr_len;
+	f->more = fi.ip.mf;
+	f->df = fi.ip.df;
+	f->wire = h->len;
+	f->start = fi.ip.frag_off;
 	f->end = f->start + (uint32_t)plen;
-	if (ihl + f->end > IP_MAX)
+	if (fi.ip.hdr_len + f->end > IP_MAX)
 		return false;
 	if (f->more && (plen == 0 || plen % 8 != 0))
 		return false;
@@ -203,19 +152,19 @@ static bool parse_frame(const struct ctx *c, const struct pcap_pkthdr *h,
 		return false;	/* too short to be an echo */
 
 	memset(&f->key, 0, sizeof(f->key));
-	f->key.src = saddr;
-	f->key.dst = daddr;
-	f->key.id = rd16(ip + 4);
-	f->key.proto = ip[9];
+	f->key.src = fi.ip.src;
+	f->key.dst = fi.ip.dst;
+	f->key.id = fi.ip.id;
+	f->key.proto = fi.ip.proto;
 	f->have_hdr = false;
-	if (f->start == 0 && plen >= ICMP_HDR && cap >= off + ihl + ICMP_HDR) {
-		const u_char *icmp = ip + ihl;
+	if (f->start == 0 && plen >= ICMP_HDR && cap >= fi.l4_off + ICMP_HDR) {
+		const u_char *icmp = d + fi.l4_off;
 
 		f->have_hdr = true;
 		f->type = icmp[0];
 		f->code = icmp[1];
-		f->ident = rd16(icmp + 4);
-		f->seq = rd16(icmp + 6);
+		f->ident = frame_rd16(icmp + 4);
+		f->seq = frame_rd16(icmp + 6);
 	}
 	f->ts_us = (int64_t)h->ts.tv_sec * G_USEC_PER_SEC + h->ts.tv_usec;
 	return true;

@@ -1,15 +1,11 @@
 /* flow.c - see flow.h. */
 #include "flow.h"
+#include "frame.h"
 #include "util.h"
 
 #include <arpa/inet.h>
 #include <pcap/pcap.h>
 #include <string.h>
-
-static uint16_t rd16(const u_char *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 int flow_count(const char *pcap_path, const char *src, const char *dst,
 	       int proto, struct flow_count *out, char *err)
@@ -39,34 +35,30 @@ int flow_count(const char *pcap_path, const char *src, const char *dst,
 		return -1;
 	}
 	while ((rc = pcap_next_ex(pc, &h, &p)) == 1) {
-		size_t off = 14, cap = h->caplen, ihl, tot, l4hdr = 0;
-		uint16_t et;
+		size_t cap = h->caplen, tot, hl, l4hdr = 0;
+		struct frame_info fi;
 
-		if (cap > h->len || cap < 14)
+		/*
+		 * Any frame whose fixed IPv4 header was read counts: this
+		 * counter never judged header checksums, options or the
+		 * total length against the frame (see flow.h).
+		 */
+		frame_parse(p, cap, h->len, &fi);
+		if (!fi.ipv4 || fi.ip.proto != proto ||
+		    memcmp(&fi.ip.src, &s, 4) || memcmp(&fi.ip.dst, &d, 4))
 			continue;
-		et = rd16(p + 12);
-		while ((et == 0x8100 || et == 0x88a8) && cap >= off + 4) {
-			et = rd16(p + off + 2);
-			off += 4;
-		}
-		if (et != 0x0800 || cap < off + 20)
-			continue;
-		ihl = (size_t)(p[off] & 0x0f) * 4;
-		tot = rd16(p + off + 2);
-		if (p[off] >> 4 != 4 || ihl < 20 || tot < ihl ||
-		    p[off + 9] != proto || memcmp(p + off + 12, &s, 4) ||
-		    memcmp(p + off + 16, &d, 4))
-			continue;
-		if (proto == 6 && cap >= off + ihl + 13)
-			l4hdr = (size_t)(p[off + ihl + 12] >> 4) * 4;
+		tot = fi.ip.tot_len;
+		hl = fi.ip.hdr_len;
+		if (proto == 6 && cap >= fi.l4_off + 13)
+			l4hdr = (size_t)(p[fi.l4_off + 12] >> 4) * 4;
 		else if (proto == 17)
 			l4hdr = 8;
 		c.frames++;
 		c.ip_bytes += tot;
 		if (tot > c.max_ip_len)
 			c.max_ip_len = tot;
-		if (tot >= ihl + l4hdr)
-			c.l4_bytes += tot - ihl - l4hdr;
+		if (tot >= hl + l4hdr)
+			c.l4_bytes += tot - hl - l4hdr;
 	}
 	if (rc == -1) {
 		err_set(err, "cannot read '%s': %s", pcap_path,

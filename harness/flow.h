@@ -21,7 +21,12 @@ struct flow_count {
 
 /*
  * Count IPv4 frames from src to dst with IP protocol proto (6 TCP, 17
- * UDP, 1 ICMP...).  Ethernet, optionally 802.1Q tagged.  0 or -1 with err.
+ * UDP, 1 ICMP...).  Ethernet, untagged or under any number of VLAN tags
+ * (802.1Q, 802.1ad, 0x9100; see frame.h).  A frame counts once its fixed
+ * 20-byte IPv4 header is captured and consistent (version 4, IHL at least
+ * 5, total length not below the header); its header checksum, options and
+ * total length against the frame are not checked, so a frame cut by the
+ * snaplen still counts its whole IP total length.  0 or -1 with err.
  */
 int flow_count(const char *pcap_path, const char *src, const char *dst,
 	       int proto, struct flow_count *out, char *err);

@@ -1,5 +1,6 @@
 /* vlan.c - see vlan.h. */
 #include "vlan.h"
+#include "frame.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -10,17 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ETH_HDR		14
-#define TAG_LEN		4
-#define IP_MIN_HDR	20
 #define ICMP_HDR	8
 #define ARP_LEN		28	/* IPv4 over Ethernet */
-
-#define ETHERTYPE_IPV4	0x0800
-#define ETHERTYPE_ARP	0x0806
-#define ETHERTYPE_8021Q	0x8100
-#define ETHERTYPE_8021AD 0x88a8
-#define ETHERTYPE_QINQ	0x9100	/* pre-standard 802.1ad */
 
 #define VID_MASK	0x0fff
 #define VID_SLOTS	(VID_MASK + 2)	/* -1 (untagged), 0..4095 */
@@ -40,56 +32,18 @@ enum kind {
 	K_OTHER,
 };
 
-static uint16_t rd16(const u_char *p)
+/* A sound IPv4 packet (frame_parse said so): is it the pair's, and what? */
+static enum kind classify_ipv4(const u_char *d, size_t cap,
+			       const struct frame_info *fi, uint32_t a,
+			       uint32_t b)
 {
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
+	const struct frame_ipv4 *ip = &fi->ip;
 
-static bool is_tag(uint16_t etype)
-{
-	return etype == ETHERTYPE_8021Q || etype == ETHERTYPE_8021AD ||
-	       etype == ETHERTYPE_QINQ;
-}
-
-/* Ones' complement sum of an IPv4 header; 0 when the checksum is right. */
-static uint16_t ip_csum(const u_char *p, size_t len)
-{
-	uint32_t sum = 0;
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += rd16(p + i);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-/* The IPv4 packet at d + off (caplen cap, wire length wire). */
-static enum kind parse_ipv4(const u_char *d, size_t off, size_t cap,
-			    size_t wire, uint32_t a, uint32_t b)
-{
-	const u_char *ip = d + off;
-	size_t ihl, tot;
-	uint32_t src, dst;
-
-	if (cap < off + IP_MIN_HDR)
+	if (!((ip->src == a && ip->dst == b) || (ip->src == b && ip->dst == a)))
 		return K_NONE;
-	ihl = (size_t)(ip[0] & 0x0f) * 4;
-	if (ip[0] >> 4 != 4 || ihl < IP_MIN_HDR || cap < off + ihl)
-		return K_NONE;
-	if (ip_csum(ip, ihl) != 0)
-		return K_NONE;
-	tot = rd16(ip + 2);
-	if (tot < ihl || off + tot > wire)
-		return K_NONE;
-	memcpy(&src, ip + 12, 4);
-	memcpy(&dst, ip + 16, 4);
-	if (!((src == a && dst == b) || (src == b && dst == a)))
-		return K_NONE;
-
-	if (ip[9] == IPPROTO_ICMP && (rd16(ip + 6) & 0x1fff) == 0 &&
-	    tot >= ihl + ICMP_HDR && cap >= off + ihl + 2) {
-		const u_char *icmp = ip + ihl;
+	if (ip->proto == IPPROTO_ICMP && ip->frag_off == 0 &&
+	    ip->tot_len >= ip->hdr_len + ICMP_HDR && cap >= fi->l4_off + 2) {
+		const u_char *icmp = d + fi->l4_off;
 
 		if (icmp[0] == ICMP_ECHO && icmp[1] == 0)
 			return K_ECHO_REQUEST;
@@ -119,10 +73,11 @@ static enum kind parse_arp(const u_char *d, size_t off, size_t cap,
 
 	if (cap < off + ARP_LEN)
 		return K_NONE;
-	if (rd16(arp) != 1 || rd16(arp + 2) != ETHERTYPE_IPV4 ||
+	if (frame_rd16(arp) != 1 ||
+	    frame_rd16(arp + 2) != FRAME_ETHERTYPE_IPV4 ||
 	    arp[4] != 6 || arp[5] != 4)
 		return K_NONE;
-	op = rd16(arp + 6);
+	op = frame_rd16(arp + 6);
 	if (op != ARP_REQUEST && op != ARP_REPLY)
 		return K_NONE;
 	memcpy(&spa, arp + 14, 4);
@@ -139,27 +94,15 @@ static enum kind parse_arp(const u_char *d, size_t off, size_t cap,
 static enum kind parse_frame(const struct pcap_pkthdr *h, const u_char *d,
 			     uint32_t a, uint32_t b, int *vid)
 {
-	size_t cap = h->caplen, wire = h->len, off = ETH_HDR;
-	uint16_t etype;
+	struct frame_info fi;
 
-	if (cap > wire)		/* a corrupt record */
+	if (frame_parse(d, h->caplen, h->len, &fi) != FRAME_OK)
 		return K_NONE;
-	if (cap < ETH_HDR)
-		return K_NONE;
-	*vid = -1;
-	etype = rd16(d + 12);
-	while (is_tag(etype)) {
-		if (cap < off + TAG_LEN)
-			return K_NONE;
-		if (*vid < 0)
-			*vid = rd16(d + off) & VID_MASK;
-		etype = rd16(d + off + 2);
-		off += TAG_LEN;
-	}
-	if (etype == ETHERTYPE_IPV4)
-		return parse_ipv4(d, off, cap, wire, a, b);
-	if (etype == ETHERTYPE_ARP)
-		return parse_arp(d, off, cap, a, b);
+	*vid = fi.n_tags ? fi.tag[0].tci & VID_MASK : -1;
+	if (fi.ipv4)
+		return classify_ipv4(d, h->caplen, &fi, a, b);
+	if (fi.ethertype == FRAME_ETHERTYPE_ARP)
+		return parse_arp(d, fi.l3_off, h->caplen, a, b);
 	return K_NONE;
 }
 

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pcapgen.h"
+
 #define MTU		1500
 #define IP_HDR		20
 #define ICMP_HDR	8
@@ -28,21 +30,9 @@ static const uint8_t MAC_GUEST[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 static const uint8_t MAC_OTHER[6] = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef };
 static const uint8_t MAC_BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
-/* A pcap file being written. */
-struct out {
-	pcap_t *pd;
-	pcap_dumper_t *d;
-	int64_t t_us;
-	int snaplen;
-};
-
 /* VLAN tags, outermost first. */
-struct tag {
-	uint16_t tpid, tci;
-};
-
 struct l2 {
-	const struct tag *tags;
+	const struct pcapgen_tag *tags;
 	size_t ntags;
 };
 
@@ -51,127 +41,57 @@ static const struct l2 UNTAGGED = { NULL, 0 };
 /* IP ids: the host's and the guest's counters for fragmentable datagrams. */
 static uint16_t host_id = 0x3000, guest_id = 0x7000;
 
-static int out_open(struct out *o, const char *dir, const char *name,
+/* The frame being built: one at a time. */
+static struct pcapgen_frame frame;
+
+static int out_open(struct pcapgen *o, const char *dir, const char *name,
 		    int linktype, int snaplen)
 {
 	char *path = g_build_filename(dir, name, NULL);
+	char err[PCAPGEN_ERRLEN];
 
-	memset(o, 0, sizeof(*o));
-	o->pd = pcap_open_dead(linktype, snaplen);
-	o->snaplen = snaplen;
-	o->t_us = 1700000000LL * G_USEC_PER_SEC;
-	if (o->pd)
-		o->d = pcap_dump_open(o->pd, path);
-	if (!o->d) {
-		fprintf(stderr, "fixgen: cannot write '%s': %s\n", path,
-			o->pd ? pcap_geterr(o->pd) : "pcap_open_dead failed");
-		if (o->pd)
-			pcap_close(o->pd);
+	if (pcapgen_open(o, path, linktype, snaplen, err) < 0) {
+		fprintf(stderr, "fixgen: %s\n", err);
 		g_free(path);
 		return -1;
 	}
+	o->t_us = 1700000000LL * G_USEC_PER_SEC;
+	o->step_us = 50;
 	g_free(path);
 	return 0;
 }
 
-static int out_close(struct out *o)
-{
-	int rc = 0;
-
-	if (pcap_dump_flush(o->d) != 0)
-		rc = -1;
-	pcap_dump_close(o->d);
-	pcap_close(o->pd);
-	return rc;
-}
-
-/* Write one record of wire length len, caplen bytes of it captured. */
-static void out_rec(struct out *o, const uint8_t *buf, size_t len,
-		    size_t caplen)
-{
-	struct pcap_pkthdr h;
-
-	memset(&h, 0, sizeof(h));
-	h.ts.tv_sec = (time_t)(o->t_us / G_USEC_PER_SEC);
-	h.ts.tv_usec = (suseconds_t)(o->t_us % G_USEC_PER_SEC);
-	h.len = (bpf_u_int32)len;
-	h.caplen = (bpf_u_int32)caplen;
-	pcap_dump((u_char *)o->d, &h, buf);
-	o->t_us += 50;
-}
-
-/* Write a frame, captured up to the file's snaplen. */
-static void out_frame(struct out *o, const uint8_t *buf, size_t len)
-{
-	size_t cap = len < (size_t)o->snaplen ? len : (size_t)o->snaplen;
-
-	out_rec(o, buf, len, cap);
-}
-
-static void put16(GByteArray *b, uint16_t v)
-{
-	uint8_t x[2] = { (uint8_t)(v >> 8), (uint8_t)v };
-
-	g_byte_array_append(b, x, 2);
-}
-
-static void set16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint16_t csum(const uint8_t *p, size_t len)
-{
-	uint32_t sum = 0;
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* Ethernet header (with tags) for ethertype, then body; padded to 60. */
-static GByteArray *eth_frame(const uint8_t *dmac, const uint8_t *smac,
-			     const struct l2 *l2, uint16_t etype,
-			     const uint8_t *body, size_t len)
+static const struct pcapgen_frame *eth_frame(const uint8_t *dmac,
+					     const uint8_t *smac,
+					     const struct l2 *l2,
+					     uint16_t etype,
+					     const uint8_t *body, size_t len)
 {
-	GByteArray *f = g_byte_array_new();
-	static const uint8_t zero[60];
-	size_t i;
+	const struct pcapgen_eth eth = { dmac, smac, l2->tags, l2->ntags };
 
-	g_byte_array_append(f, dmac, 6);
-	g_byte_array_append(f, smac, 6);
-	for (i = 0; i < l2->ntags; i++) {
-		put16(f, l2->tags[i].tpid);
-		put16(f, l2->tags[i].tci);
-	}
-	put16(f, etype);
-	g_byte_array_append(f, body, (guint)len);
-	if (f->len < 60)
-		g_byte_array_append(f, zero, 60 - f->len);
-	return f;
+	pcapgen_eth(&frame, &eth, etype);
+	pcapgen_append(&frame, body, len);
+	pcapgen_pad(&frame);
+	return &frame;
 }
 
-/* An IPv4 header with a correct checksum. */
-static void ip_header(uint8_t *h, const uint8_t *src, const uint8_t *dst,
-		      uint16_t id, uint16_t frag, uint8_t proto,
-		      uint16_t tot_len)
+/* An IPv4 packet: header for n payload bytes, then the payload. */
+static GByteArray *ip_packet(const uint8_t *src, const uint8_t *dst,
+			     uint8_t proto, uint16_t id, bool df,
+			     size_t off, bool more, const uint8_t *pl,
+			     size_t n)
 {
-	memset(h, 0, IP_HDR);
-	h[0] = 0x45;
-	set16(h + 2, tot_len);
-	set16(h + 4, id);
-	set16(h + 6, frag);
-	h[8] = 64;
-	h[9] = proto;
-	memcpy(h + 12, src, 4);
-	memcpy(h + 16, dst, 4);
-	set16(h + 10, csum(h, IP_HDR));
+	const struct pcapgen_ip ip = {
+		.src = src, .dst = dst, .proto = proto, .id = id,
+		.frag_off = off, .df = df, .mf = more,
+	};
+	GByteArray *p = g_byte_array_sized_new((guint)(IP_HDR + n));
+
+	g_byte_array_set_size(p, (guint)(IP_HDR + n));
+	pcapgen_ipv4_header(p->data, &ip, n);
+	memcpy(p->data + IP_HDR, pl, n);
+	return p;
 }
 
 /*
@@ -185,53 +105,41 @@ static GPtrArray *ip_packets(const uint8_t *src, const uint8_t *dst,
 {
 	GPtrArray *pk = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)g_byte_array_unref);
-	size_t step = (MTU - IP_HDR) & ~(size_t)7, off = 0;
+	size_t off = 0;
 
 	if (len + IP_HDR <= MTU) {
-		GByteArray *p = g_byte_array_sized_new((guint)(IP_HDR + len));
-		uint8_t h[IP_HDR];
-
-		ip_header(h, src, dst, 0, 0x4000, proto,
-			  (uint16_t)(IP_HDR + len));
-		g_byte_array_append(p, h, IP_HDR);
-		g_byte_array_append(p, pl, (guint)len);
-		g_ptr_array_add(pk, p);
+		g_ptr_array_add(pk, ip_packet(src, dst, proto, 0, true, 0,
+					      false, pl, len));
 		return pk;
 	}
 	while (off < len) {
-		size_t n = len - off > step ? step : len - off;
-		bool more = off + n < len;
-		GByteArray *p = g_byte_array_sized_new((guint)(IP_HDR + n));
-		uint8_t h[IP_HDR];
+		size_t n = pcapgen_frag_len(len, off, MTU);
 
-		ip_header(h, src, dst, id,
-			  (uint16_t)((more ? 0x2000 : 0) | (off / 8)), proto,
-			  (uint16_t)(IP_HDR + n));
-		g_byte_array_append(p, h, IP_HDR);
-		g_byte_array_append(p, pl + off, (guint)n);
-		g_ptr_array_add(pk, p);
+		g_ptr_array_add(pk, ip_packet(src, dst, proto, id, false, off,
+					      off + n < len, pl + off, n));
 		off += n;
 	}
 	return pk;
 }
 
+/* An ICMP message; its data bytes count up from 0x10 + seq. */
+static GByteArray *icmp_msg(uint8_t type, uint8_t code, uint16_t ident,
+			    uint16_t seq, size_t len)
+{
+	GByteArray *m = g_byte_array_sized_new((guint)(ICMP_HDR + len));
+	size_t i;
+
+	g_byte_array_set_size(m, (guint)(ICMP_HDR + len));
+	for (i = 0; i < len; i++)
+		m->data[ICMP_HDR + i] = (uint8_t)(0x10 + i + seq);
+	pcapgen_icmp(m->data, type, code, ident, seq, m->data + ICMP_HDR, len);
+	return m;
+}
+
 static GByteArray *icmp_echo(uint8_t type, uint16_t ident, uint16_t seq,
 			     size_t len)
 {
-	GByteArray *m = g_byte_array_sized_new((guint)(ICMP_HDR + len));
-	uint8_t h[ICMP_HDR] = { type, 0, 0, 0 };
-	size_t i;
-
-	set16(h + 4, ident);
-	set16(h + 6, seq);
-	g_byte_array_append(m, h, ICMP_HDR);
-	for (i = 0; i < len; i++) {
-		uint8_t c = (uint8_t)(0x10 + i + seq);
-
-		g_byte_array_append(m, &c, 1);
-	}
-	set16(m->data + 2, csum(m->data, m->len));
-	return m;
+	return icmp_msg(type, 0, ident, seq, len);
 }
 
 /* How to send one leg (request or reply) of a ping. */
@@ -261,7 +169,7 @@ static struct ping PING(uint16_t ident, uint16_t seq, size_t len)
 	};
 }
 
-static void send_packets(struct out *o, const uint8_t *dmac,
+static void send_packets(struct pcapgen *o, const uint8_t *dmac,
 			 const uint8_t *smac, const struct l2 *l2,
 			 GPtrArray *pk, const struct leg *leg)
 {
@@ -269,7 +177,8 @@ static void send_packets(struct out *o, const uint8_t *dmac,
 
 	for (i = 0; i < n; i++) {
 		guint k = leg->reverse ? n - 1 - i : i;
-		GByteArray *p = pk->pdata[k], *f;
+		GByteArray *p = pk->pdata[k];
+		const struct pcapgen_frame *f;
 
 		if ((int)k == leg->drop)
 			continue;
@@ -277,18 +186,17 @@ static void send_packets(struct out *o, const uint8_t *dmac,
 			o->t_us += leg->gap_us;
 		f = eth_frame(dmac, smac, l2, 0x0800, p->data, p->len);
 		if (k == 0 && leg->caplen0)
-			out_rec(o, f->data, f->len, leg->caplen0);
+			pcapgen_rec(o, f->b, f->len, leg->caplen0);
 		else
-			out_frame(o, f->data, f->len);
-		g_byte_array_unref(f);
+			pcapgen_put(o, f);
 	}
 }
 
 /* An ICMP message from one end to the other as one IP datagram. */
-static void send_icmp(struct out *o, const uint8_t *smac, const uint8_t *dmac,
-		      const uint8_t *src, const uint8_t *dst,
-		      const struct l2 *l2, uint16_t id, GByteArray *m,
-		      const struct leg *leg)
+static void send_icmp(struct pcapgen *o, const uint8_t *smac,
+		      const uint8_t *dmac, const uint8_t *src,
+		      const uint8_t *dst, const struct l2 *l2, uint16_t id,
+		      GByteArray *m, const struct leg *leg)
 {
 	GPtrArray *pk = ip_packets(src, dst, 1, id, m->data, m->len);
 
@@ -296,7 +204,7 @@ static void send_icmp(struct out *o, const uint8_t *smac, const uint8_t *dmac,
 	g_ptr_array_unref(pk);
 }
 
-static void ping(struct out *o, const struct ping *p)
+static void ping(struct pcapgen *o, const struct ping *p)
 {
 	GByteArray *m;
 	uint16_t id;
@@ -321,7 +229,7 @@ static void ping(struct out *o, const struct ping *p)
 	g_byte_array_unref(m);
 }
 
-static void pings(struct out *o, uint16_t ident, uint16_t first,
+static void pings(struct pcapgen *o, uint16_t ident, uint16_t first,
 		  uint16_t last, size_t len, const struct l2 *l2)
 {
 	uint16_t s;
@@ -335,25 +243,23 @@ static void pings(struct out *o, uint16_t ident, uint16_t first,
 }
 
 /* ARP request (who has guest) and reply; 2 frames. */
-static void arp_pair(struct out *o, const struct l2 *l2)
+static void arp_pair(struct pcapgen *o, const struct l2 *l2)
 {
 	uint8_t a[28] = { 0, 1, 8, 0, 6, 4, 0, 1 };
-	GByteArray *f;
+	const struct pcapgen_frame *f;
 
 	memcpy(a + 8, MAC_HOST, 6);
 	memcpy(a + 14, IP_HOST, 4);
 	memcpy(a + 24, IP_GUEST, 4);
 	f = eth_frame(MAC_BCAST, MAC_HOST, l2, 0x0806, a, sizeof(a));
-	out_frame(o, f->data, f->len);
-	g_byte_array_unref(f);
+	pcapgen_put(o, f);
 	a[7] = 2;
 	memcpy(a + 8, MAC_GUEST, 6);
 	memcpy(a + 14, IP_GUEST, 4);
 	memcpy(a + 18, MAC_HOST, 6);
 	memcpy(a + 24, IP_HOST, 4);
 	f = eth_frame(MAC_HOST, MAC_GUEST, l2, 0x0806, a, sizeof(a));
-	out_frame(o, f->data, f->len);
-	g_byte_array_unref(f);
+	pcapgen_put(o, f);
 }
 
 /*
@@ -372,11 +278,12 @@ static void arp_pair(struct out *o, const struct l2 *l2)
  */
 static int gen_clean(const char *dir)
 {
-	struct out o;
+	struct pcapgen o;
 	struct ping p;
 	uint8_t v6[40] = { 0x60, 0, 0, 0, 0, 0, 59, 64 };
 	uint8_t udp[3008], unr[8 + 28];
-	GByteArray *m, *f;
+	const struct pcapgen_frame *f;
+	GByteArray *m;
 	GPtrArray *pk;
 	struct leg plain = { .drop = -1 };
 	uint16_t shared_id;
@@ -411,9 +318,9 @@ static int gen_clean(const char *dir)
 	for (i = 0; i < sizeof(udp); i++)
 		udp[i] = (uint8_t)i;
 	memset(udp, 0, 8);
-	set16(udp, 40000);
-	set16(udp + 2, 9);
-	set16(udp + 4, sizeof(udp));
+	pcapgen_set16(udp, 40000);
+	pcapgen_set16(udp + 2, 9);
+	pcapgen_set16(udp + 4, sizeof(udp));
 	pk = ip_packets(IP_HOST, IP_GUEST, 17, shared_id, udp, sizeof(udp));
 	send_packets(&o, MAC_GUEST, MAC_HOST, &UNTAGGED, pk, &plain);
 	g_ptr_array_unref(pk);
@@ -433,15 +340,21 @@ static int gen_clean(const char *dir)
 
 	memcpy(v6 + 8, MAC_HOST, 6);	/* any address will do */
 	f = eth_frame(MAC_GUEST, MAC_HOST, &UNTAGGED, 0x86dd, v6, sizeof(v6));
-	out_frame(&o, f->data, f->len);
-	g_byte_array_unref(f);
+	pcapgen_put(&o, f);
 
 	/* Port unreachable guest -> host quoting a UDP header. */
 	memset(unr, 0, sizeof(unr));
 	unr[0] = 3;
 	unr[1] = 3;
-	ip_header(unr + 8, IP_HOST, IP_GUEST, 0x1234, 0, 17, 28);
-	set16(unr + 2, csum(unr, sizeof(unr)));
+	{
+		const struct pcapgen_ip quoted = {
+			.src = IP_HOST, .dst = IP_GUEST, .proto = 17,
+			.id = 0x1234,
+		};
+
+		pcapgen_ipv4_header(unr + 8, &quoted, 8);
+	}
+	pcapgen_set16(unr + 2, pcapgen_csum(unr, sizeof(unr)));
 	pk = ip_packets(IP_GUEST, IP_HOST, 1, 0, unr, sizeof(unr));
 	send_packets(&o, MAC_HOST, MAC_GUEST, &UNTAGGED, pk, &plain);
 	g_ptr_array_unref(pk);
@@ -452,7 +365,7 @@ static int gen_clean(const char *dir)
 	ping(&o, &p);
 	p = PING(0x1004, 3, 1473);
 	ping(&o, &p);
-	return out_close(&o);
+	return pcapgen_close(&o);
 }
 
 /*
@@ -466,7 +379,7 @@ static int gen_clean(const char *dir)
  */
 static int gen_loss(const char *dir)
 {
-	struct out o;
+	struct pcapgen o;
 	struct ping p;
 	uint16_t s;
 
@@ -490,7 +403,7 @@ static int gen_loss(const char *dir)
 	p = PING(0x1103, 99, 100);
 	p.req.absent = true;
 	ping(&o, &p);
-	return out_close(&o);
+	return pcapgen_close(&o);
 }
 
 /*
@@ -510,7 +423,7 @@ static int gen_loss(const char *dir)
  */
 static int gen_lostfrag(const char *dir)
 {
-	struct out o;
+	struct pcapgen o;
 	struct ping p;
 
 	if (out_open(&o, dir, "echo-lostfrag.pcap", DLT_EN10MB, 65535) < 0)
@@ -541,7 +454,7 @@ static int gen_lostfrag(const char *dir)
 	p.req.gap_us = 31 * G_USEC_PER_SEC;
 	p.rep.absent = true;
 	ping(&o, &p);
-	return out_close(&o);
+	return pcapgen_close(&o);
 }
 
 /*
@@ -555,14 +468,18 @@ static int gen_lostfrag(const char *dir)
  */
 static int gen_vlan(const char *dir)
 {
-	static const struct tag q[] = { { 0x8100, 100 } };
-	static const struct tag qinq[] = { { 0x88a8, 200 }, { 0x8100, 100 } };
-	static const struct tag old[] = { { 0x9100, 300 }, { 0x8100, 100 } };
+	static const struct pcapgen_tag q[] = { { 0x8100, 100 } };
+	static const struct pcapgen_tag qinq[] = {
+		{ 0x88a8, 200 }, { 0x8100, 100 }
+	};
+	static const struct pcapgen_tag old[] = {
+		{ 0x9100, 300 }, { 0x8100, 100 }
+	};
 	const struct l2 l2q = { q, 1 }, l2qinq = { qinq, 2 };
 	const struct l2 l2old = { old, 2 };
 	uint8_t a[28] = { 0, 1, 8, 0, 6, 4, 0, 1 };
-	struct out o;
-	GByteArray *f;
+	struct pcapgen o;
+	const struct pcapgen_frame *f;
 
 	if (out_open(&o, dir, "echo-vlan.pcap", DLT_EN10MB, 65535) < 0)
 		return -1;
@@ -570,22 +487,20 @@ static int gen_vlan(const char *dir)
 	memcpy(a + 14, IP_HOST, 4);
 	memcpy(a + 24, IP_GUEST, 4);
 	f = eth_frame(MAC_BCAST, MAC_HOST, &UNTAGGED, 0x0806, a, sizeof(a));
-	out_frame(&o, f->data, f->len);
-	g_byte_array_unref(f);
+	pcapgen_put(&o, f);
 	a[7] = 2;
 	memcpy(a + 8, MAC_GUEST, 6);
 	memcpy(a + 14, IP_GUEST, 4);
 	memcpy(a + 18, MAC_HOST, 6);
 	memcpy(a + 24, IP_HOST, 4);
 	f = eth_frame(MAC_HOST, MAC_GUEST, &l2q, 0x0806, a, sizeof(a));
-	out_frame(&o, f->data, f->len);
-	g_byte_array_unref(f);
+	pcapgen_put(&o, f);
 
 	pings(&o, 0x1301, 1, 3, 56, &l2q);
 	pings(&o, 0x1301, 4, 4, 4096, &l2q);
 	pings(&o, 0x1302, 1, 2, 56, &l2qinq);
 	pings(&o, 0x1303, 1, 1, 56, &l2old);
-	return out_close(&o);
+	return pcapgen_close(&o);
 }
 
 /*
@@ -603,11 +518,12 @@ static int gen_vlan(const char *dir)
  */
 static int gen_truncated(const char *dir)
 {
-	static const struct tag q[] = { { 0x8100, 100 } };
+	static const struct pcapgen_tag q[] = { { 0x8100, 100 } };
 	const struct l2 l2q = { q, 1 };
-	struct out o;
+	struct pcapgen o;
 	struct ping p;
-	GByteArray *m, *f;
+	const struct pcapgen_frame *f;
+	GByteArray *m;
 	GPtrArray *pk;
 
 	if (out_open(&o, dir, "echo-truncated.pcap", DLT_EN10MB, 96) < 0)
@@ -629,44 +545,31 @@ static int gen_truncated(const char *dir)
 	f = eth_frame(MAC_GUEST, MAC_HOST, &l2q, 0x0800,
 		      ((GByteArray *)pk->pdata[0])->data,
 		      ((GByteArray *)pk->pdata[0])->len);
-	out_rec(&o, f->data, f->len, 16);
-	g_byte_array_unref(f);
+	pcapgen_rec(&o, f->b, f->len, 16);
 	g_ptr_array_unref(pk);
 	g_byte_array_unref(m);
-	return out_close(&o);
+	return pcapgen_close(&o);
 }
 
 /* Ethernet frame around an IP packet given as bytes; written whole. */
-static void raw_ip(struct out *o, const uint8_t *ip, size_t len)
+static void raw_ip(struct pcapgen *o, const uint8_t *ip, size_t len)
 {
-	GByteArray *f = eth_frame(MAC_GUEST, MAC_HOST, &UNTAGGED, 0x0800, ip,
-				  len);
-
-	out_frame(o, f->data, f->len);
-	g_byte_array_unref(f);
+	pcapgen_put(o, eth_frame(MAC_GUEST, MAC_HOST, &UNTAGGED, 0x0800, ip,
+				 len));
 }
 
 /* A valid unfragmented echo request host -> guest as IP bytes. */
 static GByteArray *echo_ip(uint8_t type, uint8_t code, uint16_t ident,
 			   uint16_t seq, size_t len)
 {
-	GByteArray *m = icmp_echo(type, ident, seq, len), *p;
+	GByteArray *m = icmp_msg(type, code, ident, seq, len), *p;
 	GPtrArray *pk;
 
-	m->data[1] = code;
-	set16(m->data + 2, 0);
-	set16(m->data + 2, csum(m->data, m->len));
 	pk = ip_packets(IP_HOST, IP_GUEST, 1, 0, m->data, m->len);
 	p = g_byte_array_ref(pk->pdata[0]);
 	g_ptr_array_unref(pk);
 	g_byte_array_unref(m);
 	return p;
-}
-
-static void fix_csum(uint8_t *ip)
-{
-	set16(ip + 10, 0);
-	set16(ip + 10, csum(ip, (size_t)(ip[0] & 15) * 4));
 }
 
 /*
@@ -683,15 +586,16 @@ static void fix_csum(uint8_t *ip)
  */
 static int gen_garbage(const char *dir)
 {
-	static const struct tag six[] = {
+	static const struct pcapgen_tag six[] = {
 		{ 0x8100, 1 }, { 0x8100, 2 }, { 0x8100, 3 },
 		{ 0x8100, 4 }, { 0x8100, 5 }, { 0x8100, 6 },
 	};
 	const struct l2 l2six = { six, 6 };
 	uint8_t buf[1600];
-	struct out o;
+	struct pcapgen o;
 	struct ping p;
-	GByteArray *ip, *f;
+	const struct pcapgen_frame *f;
+	GByteArray *ip;
 	uint32_t rnd = 12345;
 	int i;
 
@@ -700,17 +604,16 @@ static int gen_garbage(const char *dir)
 	pings(&o, 0x1501, 1, 1, 56, &UNTAGGED);
 
 	/* 1: empty record; 2: 10 bytes; 3: 10 bytes of IPv4 */
-	out_rec(&o, buf, 0, 0);
+	pcapgen_rec(&o, buf, 0, 0);
 	memset(buf, 0xab, sizeof(buf));
-	out_rec(&o, buf, 10, 10);
+	pcapgen_rec(&o, buf, 10, 10);
 	ip = echo_ip(8, 0, 0x1501, 100, 56);
 	f = eth_frame(MAC_GUEST, MAC_HOST, &UNTAGGED, 0x0800, ip->data, 10);
-	out_rec(&o, f->data, 24, 24);
-	g_byte_array_unref(f);
+	pcapgen_rec(&o, f->b, 24, 24);
 
 	/* 4: version 6 in an IPv4 header */
 	ip->data[0] = 0x65;
-	fix_csum(ip->data);
+	pcapgen_ipv4_recsum(ip->data);
 	raw_ip(&o, ip->data, ip->len);
 	/* 5: IHL 3 */
 	ip->data[0] = 0x43;
@@ -718,16 +621,15 @@ static int gen_garbage(const char *dir)
 	/* 6: IHL 15, the frame shorter than 60 bytes of header */
 	ip->data[0] = 0x4f;
 	f = eth_frame(MAC_GUEST, MAC_HOST, &UNTAGGED, 0x0800, ip->data, 40);
-	out_rec(&o, f->data, 14 + 40, 14 + 40);
-	g_byte_array_unref(f);
+	pcapgen_rec(&o, f->b, 14 + 40, 14 + 40);
 	/* 7: total length 10, under the header's 20 */
 	ip->data[0] = 0x45;
-	set16(ip->data + 2, 10);
-	fix_csum(ip->data);
+	pcapgen_set16(ip->data + 2, 10);
+	pcapgen_ipv4_recsum(ip->data);
 	raw_ip(&o, ip->data, ip->len);
 	/* 8: total length 1500 in a 98-byte frame */
-	set16(ip->data + 2, 1500);
-	fix_csum(ip->data);
+	pcapgen_set16(ip->data + 2, 1500);
+	pcapgen_ipv4_recsum(ip->data);
 	raw_ip(&o, ip->data, ip->len);
 	g_byte_array_unref(ip);
 
@@ -740,31 +642,31 @@ static int gen_garbage(const char *dir)
 	g_byte_array_unref(ip);
 	/* 10: ICMP of 4 bytes */
 	ip = echo_ip(8, 0, 0x1501, 101, 56);
-	set16(ip->data + 2, IP_HDR + 4);
-	fix_csum(ip->data);
+	pcapgen_set16(ip->data + 2, IP_HDR + 4);
+	pcapgen_ipv4_recsum(ip->data);
 	raw_ip(&o, ip->data, IP_HDR + 4);
 	g_byte_array_unref(ip);
 	/* 11: a fragment ending past 65535 (ping of death) */
 	ip = echo_ip(8, 0, 0x1501, 102, 92);
-	set16(ip->data + 4, 0x6666);
-	set16(ip->data + 6, 8184);
-	fix_csum(ip->data);
+	pcapgen_set16(ip->data + 4, 0x6666);
+	pcapgen_set16(ip->data + 6, 8184);
+	pcapgen_ipv4_recsum(ip->data);
 	raw_ip(&o, ip->data, ip->len);
 	g_byte_array_unref(ip);
 	/* 12: an 802.1Q tag cut off */
 	memcpy(buf, MAC_GUEST, 6);
 	memcpy(buf + 6, MAC_HOST, 6);
-	set16(buf + 12, 0x8100);
-	out_rec(&o, buf, 16, 16);
+	pcapgen_set16(buf + 12, 0x8100);
+	pcapgen_rec(&o, buf, 16, 16);
 	/* 13: echo request with code 5 */
 	ip = echo_ip(8, 5, 0x1501, 7, 56);
 	raw_ip(&o, ip->data, ip->len);
 	g_byte_array_unref(ip);
 	/* 14: MF fragment of 100 bytes, not a multiple of 8 */
 	ip = echo_ip(8, 0, 0x1501, 103, 92);
-	set16(ip->data + 4, 0x6667);
-	set16(ip->data + 6, 0x2000);
-	fix_csum(ip->data);
+	pcapgen_set16(ip->data + 4, 0x6667);
+	pcapgen_set16(ip->data + 6, 0x2000);
+	pcapgen_ipv4_recsum(ip->data);
 	raw_ip(&o, ip->data, ip->len);
 	g_byte_array_unref(ip);
 
@@ -781,30 +683,29 @@ static int gen_garbage(const char *dir)
 			buf[k] = (uint8_t)(rnd >> 16);
 		}
 		if (i % 2 == 0 && len >= 34) {
-			set16(buf + 12, 0x0800);
+			pcapgen_set16(buf + 12, 0x0800);
 			buf[14] = 0x45;
 			buf[23] = 1;
 			buf[26] = 198;
 			buf[27] = 51;
 			buf[28] = 100;
 		}
-		out_rec(&o, buf, len, len);
+		pcapgen_rec(&o, buf, len, len);
 	}
 	/* 802.3 length field with LLC */
 	memset(buf, 0, 60);
 	memcpy(buf, MAC_BCAST, 6);
 	memcpy(buf + 6, MAC_HOST, 6);
-	set16(buf + 12, 38);
+	pcapgen_set16(buf + 12, 38);
 	buf[14] = 0x42;
 	buf[15] = 0x42;
 	buf[16] = 0x03;
-	out_rec(&o, buf, 60, 60);
+	pcapgen_rec(&o, buf, 60, 60);
 	/* caplen 98 > len 50: a corrupt record of a good request */
 	ip = echo_ip(8, 0, 0x1504, 1, 56);
 	f = eth_frame(MAC_GUEST, MAC_HOST, &UNTAGGED, 0x0800, ip->data,
 		      ip->len);
-	out_rec(&o, f->data, 50, f->len);
-	g_byte_array_unref(f);
+	pcapgen_rec(&o, f->b, 50, f->len);
 	g_byte_array_unref(ip);
 
 	pings(&o, 0x1501, 4, 5, 56, &UNTAGGED);
@@ -815,8 +716,14 @@ static int gen_garbage(const char *dir)
 
 	/* A lone middle fragment: its datagram's ident is unknown. */
 	memset(buf, 0x5a, sizeof(buf));
-	ip_header(buf, IP_HOST, IP_GUEST, 0x7777, 0x2000 | 185, 1,
-		  IP_HDR + 1480);
+	{
+		const struct pcapgen_ip mid = {
+			.src = IP_HOST, .dst = IP_GUEST, .proto = 1,
+			.id = 0x7777, .frag_off = 185 * 8, .mf = true,
+		};
+
+		pcapgen_ipv4_header(buf, &mid, 1480);
+	}
 	raw_ip(&o, buf, IP_HDR + 1480);
 
 	/* The first fragment twice. */
@@ -835,21 +742,21 @@ static int gen_garbage(const char *dir)
 		p.req.absent = true;
 		ping(&o, &p);
 	}
-	return out_close(&o);
+	return pcapgen_close(&o);
 }
 
 /* echo-rawip.pcap: link type RAW (no Ethernet), which echo rejects. */
 static int gen_rawip(const char *dir)
 {
-	struct out o;
+	struct pcapgen o;
 	GByteArray *ip;
 
 	if (out_open(&o, dir, "echo-rawip.pcap", DLT_RAW, 65535) < 0)
 		return -1;
 	ip = echo_ip(8, 0, 0x1601, 1, 56);
-	out_frame(&o, ip->data, ip->len);
+	pcapgen_rec(&o, ip->data, ip->len, ip->len);
 	g_byte_array_unref(ip);
-	return out_close(&o);
+	return pcapgen_close(&o);
 }
 
 int main(int argc, char **argv)

@@ -21,8 +21,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define FRAME_MAX	1536
-#define ETH_MIN		60	/* without FCS */
+#include "pcapgen.h"
+
 #define IP_HDR		20
 #define ICMP_HDR	8
 #define ECHO_DATA	56	/* ping's default payload */
@@ -54,9 +54,7 @@ static const uint8_t MAC_BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 /* VLAN tags, outermost first. */
 struct l2 {
 	size_t n;
-	struct {
-		uint16_t tpid, tci;
-	} tag[3];
+	struct pcapgen_tag tag[3];
 };
 
 static const struct l2 UNTAGGED = { 0, { { 0, 0 } } };
@@ -76,24 +74,16 @@ static const struct l2 S100_C20_C10 = {
 	3, { { TPID_AD, 100 }, { TPID_Q, 20 }, { TPID_Q, 10 } }
 };
 
-/* A pcap file being written. */
+/* A pcap file being written, and the IP id of its next UDP datagram. */
 struct out {
-	pcap_t *pd;
-	pcap_dumper_t *d;
-	long long t_us;
+	struct pcapgen g;
 	uint16_t ip_id;
-};
-
-/* A frame being built. */
-struct frame {
-	uint8_t b[FRAME_MAX];
-	size_t len;
 };
 
 static int out_open(struct out *o, const char *dir, const char *name,
 		    int linktype)
 {
-	char path[4096];
+	char path[4096], err[PCAPGEN_ERRLEN];
 	int n = snprintf(path, sizeof(path), "%s/%s", dir, name);
 
 	memset(o, 0, sizeof(*o));
@@ -101,144 +91,72 @@ static int out_open(struct out *o, const char *dir, const char *name,
 		fprintf(stderr, "fixgen_vlan: path too long: '%s'\n", dir);
 		return -1;
 	}
-	o->t_us = 1700000000LL * 1000000;
-	o->ip_id = 0x1000;
-	o->pd = pcap_open_dead(linktype, 65535);
-	if (o->pd)
-		o->d = pcap_dump_open(o->pd, path);
-	if (!o->d) {
-		fprintf(stderr, "fixgen_vlan: cannot write '%s': %s\n", path,
-			o->pd ? pcap_geterr(o->pd) : "pcap_open_dead failed");
-		if (o->pd)
-			pcap_close(o->pd);
+	if (pcapgen_open(&o->g, path, linktype, 65535, err) < 0) {
+		fprintf(stderr, "fixgen_vlan: %s\n", err);
 		return -1;
 	}
+	o->g.t_us = 1700000000LL * 1000000;
+	o->g.step_us = 1000;
+	o->ip_id = 0x1000;
 	return 0;
 }
 
 static int out_close(struct out *o)
 {
-	int rc = 0;
-
-	if (pcap_dump_flush(o->d) != 0)
-		rc = -1;
-	pcap_dump_close(o->d);
-	pcap_close(o->pd);
-	return rc;
+	return pcapgen_close(&o->g);
 }
 
 /* One record of wire length len with caplen bytes of buf captured. */
 static void out_rec(struct out *o, const uint8_t *buf, size_t len,
 		    size_t caplen)
 {
-	struct pcap_pkthdr h;
-
-	memset(&h, 0, sizeof(h));
-	h.ts.tv_sec = (time_t)(o->t_us / 1000000);
-	h.ts.tv_usec = (suseconds_t)(o->t_us % 1000000);
-	h.len = (bpf_u_int32)len;
-	h.caplen = (bpf_u_int32)caplen;
-	pcap_dump((u_char *)o->d, &h, buf);
-	o->t_us += 1000;
-}
-
-static void f_put(struct frame *f, const void *p, size_t n)
-{
-	if (f->len + n > sizeof(f->b)) {
-		fprintf(stderr, "fixgen_vlan: frame too long\n");
-		abort();
-	}
-	memcpy(f->b + f->len, p, n);
-	f->len += n;
-}
-
-static void f_put16(struct frame *f, uint16_t v)
-{
-	uint8_t x[2] = { (uint8_t)(v >> 8), (uint8_t)v };
-
-	f_put(f, x, 2);
-}
-
-static void set16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
+	pcapgen_rec(&o->g, buf, len, caplen);
 }
 
 /* Start a frame: addresses, tags, ethertype. */
-static void f_eth(struct frame *f, const uint8_t *dmac, const uint8_t *smac,
-		  const struct l2 *l2, uint16_t etype)
+static void f_eth(struct pcapgen_frame *f, const uint8_t *dmac,
+		  const uint8_t *smac, const struct l2 *l2, uint16_t etype)
 {
-	size_t i;
+	const struct pcapgen_eth eth = { dmac, smac, l2->tag, l2->n };
 
-	f->len = 0;
-	f_put(f, dmac, 6);
-	f_put(f, smac, 6);
-	for (i = 0; i < l2->n; i++) {
-		f_put16(f, l2->tag[i].tpid);
-		f_put16(f, l2->tag[i].tci);
-	}
-	f_put16(f, etype);
+	pcapgen_eth(f, &eth, etype);
 }
 
-/* Pad to the Ethernet minimum, as a NIC sends it. */
-static void f_pad(struct frame *f)
+/* Write the frame whole, padded to the Ethernet minimum as a NIC sends it. */
+static void out_frame(struct out *o, struct pcapgen_frame *f)
 {
-	static const uint8_t zero[ETH_MIN];
-
-	if (f->len < ETH_MIN)
-		f_put(f, zero, ETH_MIN - f->len);
-}
-
-/* Write the padded frame whole. */
-static void out_frame(struct out *o, struct frame *f)
-{
-	f_pad(f);
-	out_rec(o, f->b, f->len, f->len);
+	pcapgen_pad(f);
+	pcapgen_put(&o->g, f);
 }
 
 /* Write the padded frame with only caplen bytes captured. */
-static void out_cut(struct out *o, struct frame *f, size_t caplen)
+static void out_cut(struct out *o, struct pcapgen_frame *f, size_t caplen)
 {
-	f_pad(f);
-	out_rec(o, f->b, f->len, caplen);
-}
-
-static uint16_t csum(const uint8_t *p, size_t len)
-{
-	uint32_t sum = 0;
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
+	pcapgen_pad(f);
+	pcapgen_cut(&o->g, f, caplen);
 }
 
 /* An ARP packet, IPv4 over Ethernet. */
-static void f_arp(struct frame *f, const uint8_t *dmac, const struct l2 *l2,
-		  uint16_t op, const uint8_t *sha, const uint8_t *spa,
-		  const uint8_t *tha, const uint8_t *tpa)
+static void f_arp(struct pcapgen_frame *f, const uint8_t *dmac,
+		  const struct l2 *l2, uint16_t op, const uint8_t *sha,
+		  const uint8_t *spa, const uint8_t *tha, const uint8_t *tpa)
 {
 	f_eth(f, dmac, sha, l2, 0x0806);
-	f_put16(f, 1);
-	f_put16(f, 0x0800);
-	f_put(f, "\x06\x04", 2);
-	f_put16(f, op);
-	f_put(f, sha, 6);
-	f_put(f, spa, 4);
-	f_put(f, tha, 6);
-	f_put(f, tpa, 4);
+	pcapgen_append16(f, 1);
+	pcapgen_append16(f, 0x0800);
+	pcapgen_append(f, "\x06\x04", 2);
+	pcapgen_append16(f, op);
+	pcapgen_append(f, sha, 6);
+	pcapgen_append(f, spa, 4);
+	pcapgen_append(f, tha, 6);
+	pcapgen_append(f, tpa, 4);
 }
 
 static void arp(struct out *o, const uint8_t *dmac, const struct l2 *l2,
 		uint16_t op, const uint8_t *sha, const uint8_t *spa,
 		const uint8_t *tha, const uint8_t *tpa)
 {
-	struct frame f;
+	struct pcapgen_frame f;
 
 	f_arp(&f, dmac, l2, op, sha, spa, tha, tpa);
 	out_frame(o, &f);
@@ -246,30 +164,24 @@ static void arp(struct out *o, const uint8_t *dmac, const struct l2 *l2,
 
 /*
  * An IPv4 packet with a correct header checksum: ihl 5 (or more, with NOP
- * options), total length tot (0: header plus payload), the payload after
- * the header.
+ * options), the fragment field frag as it goes on the wire (flags and
+ * offset in 8-byte units), total length tot (0: header plus payload), the
+ * payload after the header.
  */
-static void f_ip(struct frame *f, const uint8_t *smac, const uint8_t *dmac,
-		   const struct l2 *l2, const uint8_t *src, const uint8_t *dst,
-		   uint8_t proto, uint16_t id, uint16_t frag, size_t ihl,
-		   size_t tot, const uint8_t *pl, size_t len)
+static void f_ip(struct pcapgen_frame *f, const uint8_t *smac,
+		 const uint8_t *dmac, const struct l2 *l2, const uint8_t *src,
+		 const uint8_t *dst, uint8_t proto, uint16_t id, uint16_t frag,
+		 size_t ihl, size_t tot, const uint8_t *pl, size_t len)
 {
-	uint8_t h[60];
+	const struct pcapgen_ip ip = {
+		.src = src, .dst = dst, .proto = proto, .id = id,
+		.frag_off = (size_t)(frag & 0x1fff) * 8,
+		.df = (frag & 0x4000) != 0, .mf = (frag & 0x2000) != 0,
+		.ihl = ihl, .tot = tot,
+	};
 
 	f_eth(f, dmac, smac, l2, 0x0800);
-	memset(h, 0, sizeof(h));
-	memset(h + IP_HDR, 0x01, ihl - IP_HDR);	/* NOP options */
-	h[0] = (uint8_t)(0x40 | ihl / 4);
-	set16(h + 2, (uint16_t)(tot ? tot : ihl + len));
-	set16(h + 4, id);
-	set16(h + 6, frag);
-	h[8] = 64;
-	h[9] = proto;
-	memcpy(h + 12, src, 4);
-	memcpy(h + 16, dst, 4);
-	set16(h + 10, csum(h, ihl));
-	f_put(f, h, ihl);
-	f_put(f, pl, len);
+	pcapgen_ipv4(f, &ip, pl, len);
 }
 
 /* An ICMP message: type, code, ident, seq and ECHO_DATA bytes of data. */
@@ -278,21 +190,16 @@ static size_t icmp_msg(uint8_t *m, uint8_t type, uint8_t code, uint16_t ident,
 {
 	size_t i;
 
-	memset(m, 0, ICMP_HDR);
-	m[0] = type;
-	m[1] = code;
-	set16(m + 4, ident);
-	set16(m + 6, seq);
 	for (i = 0; i < ECHO_DATA; i++)
 		m[ICMP_HDR + i] = (uint8_t)(0x10 + i);
-	set16(m + 2, csum(m, ICMP_HDR + ECHO_DATA));
-	return ICMP_HDR + ECHO_DATA;
+	return pcapgen_icmp(m, type, code, ident, seq, m + ICMP_HDR,
+			    ECHO_DATA);
 }
 
 /* A whole ICMP datagram (DF, IP id 0, as Linux sends pings). */
-static void f_icmp(struct frame *f, const uint8_t *smac, const uint8_t *dmac,
-		   const struct l2 *l2, const uint8_t *src, const uint8_t *dst,
-		   uint8_t type, uint8_t code, uint16_t seq)
+static void f_icmp(struct pcapgen_frame *f, const uint8_t *smac,
+		   const uint8_t *dmac, const struct l2 *l2, const uint8_t *src,
+		   const uint8_t *dst, uint8_t type, uint8_t code, uint16_t seq)
 {
 	uint8_t m[ICMP_HDR + ECHO_DATA];
 	size_t len = icmp_msg(m, type, code, 0x4242, seq);
@@ -304,7 +211,7 @@ static void icmp(struct out *o, const uint8_t *smac, const uint8_t *dmac,
 		 const struct l2 *l2, const uint8_t *src, const uint8_t *dst,
 		 uint8_t type, uint16_t seq)
 {
-	struct frame f;
+	struct pcapgen_frame f;
 
 	f_icmp(&f, smac, dmac, l2, src, dst, type, 0, seq);
 	out_frame(o, &f);
@@ -315,15 +222,11 @@ static void udp(struct out *o, const uint8_t *smac, const uint8_t *dmac,
 		const struct l2 *l2, const uint8_t *src, const uint8_t *dst)
 {
 	uint8_t u[8 + 16];
-	struct frame f;
+	struct pcapgen_frame f;
+	size_t len = pcapgen_udp(u, 40000, 9, "nicq vlan probe.", 16);
 
-	memset(u, 0, sizeof(u));
-	set16(u, 40000);
-	set16(u + 2, 9);
-	set16(u + 4, sizeof(u));
-	memcpy(u + 8, "nicq vlan probe.", 16);
 	f_ip(&f, smac, dmac, l2, src, dst, 17, o->ip_id++, 0x4000, IP_HDR, 0,
-	     u, sizeof(u));
+	     u, len);
 	out_frame(o, &f);
 }
 
@@ -332,11 +235,11 @@ static void ipv6(struct out *o, const uint8_t *smac, const struct l2 *l2)
 {
 	static const uint8_t dmac[6] = { 0x33, 0x33, 0, 0, 0, 2 };
 	uint8_t h[40 + 8];
-	struct frame f;
+	struct pcapgen_frame f;
 
 	memset(h, 0, sizeof(h));
 	h[0] = 0x60;
-	set16(h + 4, 8);
+	pcapgen_set16(h + 4, 8);
 	h[6] = 58;
 	h[7] = 255;
 	h[8] = 0xfe;
@@ -346,7 +249,7 @@ static void ipv6(struct out *o, const uint8_t *smac, const struct l2 *l2)
 	h[39] = 2;
 	h[40] = 133;
 	f_eth(&f, dmac, smac, l2, 0x86dd);
-	f_put(&f, h, sizeof(h));
+	pcapgen_append(&f, h, sizeof(h));
 	out_frame(o, &f);
 }
 
@@ -374,7 +277,7 @@ static int gen_isolated(const char *dir)
 	arp(&o, MAC_BCAST, &V10, 1, MAC_A, IP_A, MAC_ZERO, IP_GW);
 	for (i = 0; i < 3; i++) {
 		arp(&o, MAC_BCAST, &V10, 1, MAC_A, IP_A, MAC_ZERO, IP_B);
-		o.t_us += 1000000;
+		o.g.t_us += 1000000;
 	}
 	arp(&o, MAC_BCAST, &V10, 1, MAC_C, IP_C, MAC_ZERO, IP_C);
 	arp(&o, MAC_BCAST, &V10, 1, MAC_C, IP_ANY, MAC_ZERO, IP_D);
@@ -423,7 +326,7 @@ static int gen_conv(const char *dir, const struct conv *c)
 	arp(&o, MAC_BCAST, &V10, 1, MAC_A, IP_A, MAC_ZERO, IP_B);
 	arp(&o, MAC_A, c->rep, 2, MAC_B, IP_B, MAC_A, IP_A);
 	for (s = 1; s <= 5; s++) {
-		o.t_us += 1000000;
+		o.g.t_us += 1000000;
 		icmp(&o, MAC_A, MAC_B, s == 3 ? &V10_DEI : &V10, IP_A, IP_B,
 		     8, s);
 		icmp(&o, MAC_B, MAC_A,
@@ -503,7 +406,7 @@ static int gen_qinq(const char *dir)
 }
 
 /* An echo request A -> B on l2, for cutting up. */
-static void f_req(struct frame *f, const struct l2 *l2)
+static void f_req(struct pcapgen_frame *f, const struct l2 *l2)
 {
 	f_icmp(f, MAC_A, MAC_B, l2, IP_A, IP_B, 8, 0, 99);
 }
@@ -546,7 +449,7 @@ static int gen_garbage(const char *dir)
 {
 	uint8_t m[ICMP_HDR + ECHO_DATA];
 	uint32_t rnd = 12345;
-	struct frame f;
+	struct pcapgen_frame f;
 	struct out o;
 	size_t len;
 	int i;
@@ -592,16 +495,16 @@ static int gen_garbage(const char *dir)
 	f_arp(&f, MAC_BCAST, &V10, 1, MAC_A, IP_A, MAC_ZERO, IP_B);
 	out_cut(&o, &f, 40);
 	f_arp(&f, MAC_BCAST, &V10, 1, MAC_A, IP_A, MAC_ZERO, IP_B);
-	f_pad(&f);
+	pcapgen_pad(&f);
 	out_rec(&o, f.b, 40, 60);	/* caplen > len */
 	f_arp(&f, MAC_BCAST, &V10, 1, MAC_A, IP_A, MAC_ZERO, IP_B);
-	set16(f.b + 18, 6);
+	pcapgen_set16(f.b + 18, 6);
 	out_frame(&o, &f);
 	f_arp(&f, MAC_BCAST, &V10, 1, MAC_A, IP_A, MAC_ZERO, IP_B);
 	f.b[18 + 5] = 16;
 	out_frame(&o, &f);
 	f_arp(&f, MAC_BCAST, &V10, 1, MAC_A, IP_A, MAC_ZERO, IP_B);
-	set16(f.b + 18 + 2, 0x86dd);
+	pcapgen_set16(f.b + 18 + 2, 0x86dd);
 	out_frame(&o, &f);
 	f_arp(&f, MAC_BCAST, &V10, 1, MAC_A, IP_A, MAC_ZERO, IP_B);
 	f.b[18 + 4] = 8;
@@ -628,13 +531,11 @@ static int gen_garbage(const char *dir)
 	out_frame(&o, &f);
 	f_req(&f, &V10);
 	f.b[18] = 0x65;
-	set16(f.b + 18 + 10, 0);
-	set16(f.b + 18 + 10, csum(f.b + 18, IP_HDR));
+	pcapgen_ipv4_recsum(f.b + 18);
 	out_frame(&o, &f);
 	f_req(&f, &V10);
 	f.b[18] = 0x44;
-	set16(f.b + 18 + 10, 0);
-	set16(f.b + 18 + 10, csum(f.b + 18, 16));
+	pcapgen_ipv4_recsum(f.b + 18);	/* over the 16 bytes IHL 4 says */
 	out_frame(&o, &f);
 	f_ip(&f, MAC_A, MAC_B, &V10, IP_A, IP_B, 1, 0, 0x4000, IP_HDR, 1000,
 	     m, 24);
@@ -646,7 +547,7 @@ static int gen_garbage(const char *dir)
 	out_rec(&o, f.b, 50, 78);	/* caplen > len */
 
 	f_eth(&f, MAC_BCAST, MAC_A, &UNTAGGED, 38);
-	f_put(&f, "\x42\x42\x03", 3);
+	pcapgen_append(&f, "\x42\x42\x03", 3);
 	out_frame(&o, &f);
 	f_req(&f, &V10);
 	out_rec(&o, f.b, f.len, 0);
@@ -661,7 +562,7 @@ static int gen_garbage(const char *dir)
 			f.b[k] = (uint8_t)(rnd >> 16);
 		}
 		if (i % 2 == 0)
-			set16(f.b + 12, TPID_Q);
+			pcapgen_set16(f.b + 12, TPID_Q);
 		out_rec(&o, f.b, n, n);
 	}
 	return out_close(&o);
@@ -670,7 +571,7 @@ static int gen_garbage(const char *dir)
 /* vlan-sll.pcap: link type LINUX_SLL (tcpdump -i any), which is refused. */
 static int gen_sll(const char *dir)
 {
-	struct frame f, sll;
+	struct pcapgen_frame f, sll;
 	struct out o;
 
 	if (out_open(&o, dir, "vlan-sll.pcap", DLT_LINUX_SLL) < 0)
@@ -678,13 +579,13 @@ static int gen_sll(const char *dir)
 	f_req(&f, &UNTAGGED);
 	/* packet type "outgoing", ARPHRD_ETHER, address length, address */
 	sll.len = 0;
-	f_put16(&sll, 4);
-	f_put16(&sll, 1);
-	f_put16(&sll, 6);
-	f_put(&sll, MAC_A, 6);
-	f_put16(&sll, 0);
-	f_put16(&sll, 0x0800);
-	f_put(&sll, f.b + 14, f.len - 14);
+	pcapgen_append16(&sll, 4);
+	pcapgen_append16(&sll, 1);
+	pcapgen_append16(&sll, 6);
+	pcapgen_append(&sll, MAC_A, 6);
+	pcapgen_append16(&sll, 0);
+	pcapgen_append16(&sll, 0x0800);
+	pcapgen_append(&sll, f.b + 14, f.len - 14);
 	out_rec(&o, sll.b, sll.len, sll.len);
 	return out_close(&o);
 }

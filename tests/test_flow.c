@@ -6,62 +6,55 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
-#include <glib.h>
 #include <pcap/pcap.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "flow.h"
+#include "pcapgen.h"
 #include "util.h"
 
-/* One Ethernet/IPv4 frame; tcp_payload bytes after a 20-byte TCP header
- * (or 8-byte UDP), caplen cut at snap. */
-static void frame(pcap_dumper_t *d, const char *src, const char *dst,
+/*
+ * One Ethernet/IPv4 frame, 802.1Q tagged if vid: payload bytes after a
+ * 20-byte TCP header (proto 6) or an 8-byte UDP one, caplen cut at snap.
+ */
+static void frame(struct pcapgen *g, const char *src, const char *dst,
 		  int proto, size_t payload, int vid, size_t snap)
 {
-	u_char buf[2000] = { 0 };
-	struct pcap_pkthdr h = { 0 };
-	size_t off = 14, l4 = proto == 6 ? 20 : 8, tot = 20 + l4 + payload;
+	static struct pcapgen_frame f;
+	const struct pcapgen_tag tag = { 0x8100, (uint16_t)vid };
+	const struct pcapgen_eth eth = { NULL, NULL, &tag, vid ? 1 : 0 };
+	uint8_t s[4], d[4], l4[2000];
+	struct pcapgen_ip ip = { .src = s, .dst = d, .proto = (uint8_t)proto };
+	size_t len;
 
-	if (vid) {
-		buf[12] = 0x81;
-		buf[14] = (u_char)(vid >> 8);
-		buf[15] = (u_char)vid;
-		off += 4;
-	}
-	buf[off - 2] = 0x08;
-	buf[off] = 0x45;
-	buf[off + 2] = (u_char)(tot >> 8);
-	buf[off + 3] = (u_char)tot;
-	buf[off + 9] = (u_char)proto;
-	inet_pton(AF_INET, src, buf + off + 12);
-	inet_pton(AF_INET, dst, buf + off + 16);
+	assert_int_equal(inet_pton(AF_INET, src, s), 1);
+	assert_int_equal(inet_pton(AF_INET, dst, d), 1);
 	if (proto == 6)
-		buf[off + 20 + 12] = 5 << 4;
-	h.len = (bpf_u_int32)(off + tot);
-	h.caplen = (bpf_u_int32)(h.len < snap ? h.len : snap);
-	pcap_dump((u_char *)d, &h, buf);
+		len = pcapgen_tcp(l4, 40000, 5001, 1, 1, 0x10, NULL, payload);
+	else
+		len = pcapgen_udp(l4, 40000, 5001, NULL, payload);
+	pcapgen_eth(&f, &eth, 0x0800);
+	pcapgen_ipv4(&f, &ip, l4, len);
+	pcapgen_cut(g, &f, f.len < snap ? f.len : snap);
 }
 
 static char *write_capture(void)
 {
-	char *path = NULL;
-	int fd = g_file_open_tmp("nicq-flow-XXXXXX.pcap", &path, NULL);
-	pcap_t *p = pcap_open_dead(DLT_EN10MB, 65535);
-	pcap_dumper_t *d;
+	char *path = NULL, err[PCAPGEN_ERRLEN];
+	struct pcapgen g;
 
-	assert_true(fd >= 0);
-	close(fd);
-	d = pcap_dump_open(p, path);
-	assert_non_null(d);
-	frame(d, "198.18.10.1", "198.18.10.10", 6, 1448, 0, 96);
-	frame(d, "198.18.10.1", "198.18.10.10", 6, 1000, 10, 96);
-	frame(d, "198.18.10.10", "198.18.10.1", 6, 0, 0, 96);	/* ack back */
-	frame(d, "198.18.10.1", "198.18.10.10", 17, 512, 0, 96); /* UDP */
-	frame(d, "198.18.10.1", "198.18.10.99", 6, 1448, 0, 96); /* other */
-	frame(d, "198.18.10.1", "198.18.10.10", 6, 100, 0, 20);	 /* cut */
-	pcap_dump_close(d);
-	pcap_close(p);
+	if (pcapgen_open_tmp(&g, "nicq-flow-", DLT_EN10MB, 65535, &path,
+			     err) < 0)
+		fail_msg("%s", err);
+	frame(&g, "198.18.10.1", "198.18.10.10", 6, 1448, 0, 96);
+	frame(&g, "198.18.10.1", "198.18.10.10", 6, 1000, 10, 96);
+	frame(&g, "198.18.10.10", "198.18.10.1", 6, 0, 0, 96);	/* ack back */
+	frame(&g, "198.18.10.1", "198.18.10.10", 17, 512, 0, 96); /* UDP */
+	frame(&g, "198.18.10.1", "198.18.10.99", 6, 1448, 0, 96); /* other */
+	frame(&g, "198.18.10.1", "198.18.10.10", 6, 100, 0, 20);	 /* cut */
+	assert_int_equal(pcapgen_close(&g), 0);
 	return path;
 }
 
@@ -87,7 +80,7 @@ static void test_counts(void **state)
 				    &c, err), 0);
 	assert_int_equal(c.l4_bytes, 512);
 	unlink(path);
-	g_free(path);
+	free(path);
 }
 
 static void test_errors(void **state)
