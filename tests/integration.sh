@@ -2,12 +2,16 @@
 # Integration tests: real guests in nicq's private lab.
 #
 #   1. bad input exits 2 with one line and starts nothing;
-#   2. the cases on all three models (quick profile) pass, vhost=on cells
-#      skip with the reason, and TAP consumers accept the output;
-#   3. negative controls: faults injected on the taps make each case fail
-#      for real (not ok, exit 1): loss and dropped fragments (ping), an MTU
-#      clamp (jumbo, multinic), a rewritten VLAN id (vlan), corrupted TCP
-#      payload (promisc, offload), dropped multicast frames (multicast);
+#   2. every case on all three models (quick profile) passes - e1000's
+#      promisc is the known QEMU defect, reported as TODO with its
+#      diagnosis - vhost=on cells skip with the reason, and TAP consumers
+#      accept the output; one nicq per model, at once;
+#   3. negative controls: faults make each case fail for real (not ok,
+#      exit 1): ICMP loss (ping, bonding), dropped fragments (ping), an MTU
+#      clamp (jumbo, multinic), a rewritten VLAN id (vlan), dropped
+#      multicast frames (multicast), corrupted TCP payload (promisc,
+#      transfer, offload, reload), UDP dropped after the capture (stress),
+#      a wiped hibernation image (suspend), dropped TFTP requests (pxe);
 #   4. SIGINT and SIGTERM in the middle of a run leave nothing behind;
 #   5. leftovers are refused and removed by 'nicq cleanup'.
 #
@@ -72,39 +76,59 @@ usage_case "bad fault" run --inject drop=0
 usage_case "bad VLAN fault" run --inject vlan-rewrite=10:10
 usage_case "results folder the lab cannot see" run --results /var/tmp/nicq-results
 
-# --- the matrix: every case on all three models ----------------------------
-# promisc is left out of the positive matrix for now: on e1000 its transfer
-# stalls (under investigation, see the issue); its negative control runs.
-CASES=ping,jumbo,vlan,multicast,offload,multinic
-$NICQ run --case $CASES --profile quick --results "$WORK/matrix" \
-	>"$WORK/matrix.tap" 2>"$WORK/matrix.err"
-rc=$?
-grep -vE '^ {6}' "$WORK/matrix.tap"	# the YAML is in the results folder
-check "matrix exits 0 (got $rc)" test "$rc" -eq 0
+# Runs in the background: bg NAME ARGS... starts "nicq ARGS" with its TAP in
+# $WORK/NAME.tap; bg_wait NAME... waits for them, their exit codes in
+# $WORK/NAME.rc.  The machine has two cores and TCG guests are single
+# threaded, so independent runs (each in its own private lab) go at once.
+bg() {
+	local name=$1; shift
+	( $NICQ "$@" --results "$WORK/$name" >"$WORK/$name.tap" \
+		2>"$WORK/$name.err"; echo $? >"$WORK/$name.rc" ) &
+}
+bg_wait() { wait; }
+rc_of() { cat "$WORK/$1.rc" 2>/dev/null || echo none; }
+
+# --- the matrix: every case on all three models, one nicq per model ---------
+ALL="transfer ping jumbo promisc pxe vlan multicast offload reload suspend stress multinic bonding"
 for m in rtl8139 e1000 virtio; do
-	check "every case passes on $m vhost=off" \
-		grep -qE "^ok [0-9]+ - $m vhost=off$" "$WORK/matrix.tap"
-	check "$m vhost=on skips with the reason" \
-		grep -qE "^ok [0-9]+ - $m vhost=on # SKIP vhost-net not available on this host$" \
-		"$WORK/matrix.tap"
+	bg "matrix-$m" run --model "$m" --profile quick
 done
-check "ping, jumbo, vlan, multicast and offload passed in each runnable cell" \
-	test "$(grep -cE '^    ok [0-9]+ - (ping|jumbo|vlan|multicast|offload)$' "$WORK/matrix.tap")" -eq 15
-check "multinic ran once, in virtio vhost=off, and says why elsewhere" \
-	bash -c "[ \$(grep -cE '^    ok [0-9]+ - multinic\$' '$WORK/matrix.tap') -eq 1 ] &&
-		grep -q '^    ok 6 - multinic # SKIP multinic runs once per vhost setting' '$WORK/matrix.tap'"
-run_dir=$(ls -d "$WORK"/matrix/*/ | head -n 1)
-check "results folder keeps run.tap" test -s "$run_dir/run.tap"
+bg_wait
 for m in rtl8139 e1000 virtio; do
+	t="$WORK/matrix-$m.tap"
+	grep -vE '^ {6}' "$t"	# the YAML is in the results folder
+	check "$m matrix exits 0 (got $(rc_of matrix-$m))" test "$(rc_of matrix-$m)" = 0
+	check "every case passes on $m vhost=off" \
+		grep -qE "^ok 1 - $m vhost=off$" "$t"
+	check "$m vhost=on skips with the reason" \
+		grep -qE "^ok 2 - $m vhost=on # SKIP vhost-net not available on this host$" "$t"
+	for c in $ALL; do
+		case "$m/$c" in
+		e1000/promisc)
+			# QEMU's e1000 starves receive under promisc toggling;
+			# the case reports it only with its own diagnosis
+			check "e1000 promisc: the known QEMU defect, diagnosed" \
+				bash -c "grep -qE '^    not ok [0-9]+ - promisc # TODO QEMU e1000 holds off receive' '$t' &&
+					grep -q 'ping_after_toggling: \"10 requests, 10 replies' '$t'" ;;
+		rtl8139/multinic|e1000/multinic)
+			check "$m multinic skips, saying why" \
+				grep -qE '^    ok [0-9]+ - multinic # SKIP multinic runs once per vhost setting' "$t" ;;
+		*)
+			check "$m $c passes" grep -qE "^    ok [0-9]+ - $c$" "$t" ;;
+		esac
+	done
+	run_dir=$(ls -d "$WORK/matrix-$m"/*/ | head -n 1)
 	d="$run_dir/$m-vhost-off/ping"
 	check "$m: pcap, console log, transcript, dmesg kept" \
 		test -s "$(ls "$d"/capture-*.pcap | head -n 1)" -a -s "$d/console.log" \
 		-a -s "$d/transcript.txt" -a -s "$d/dmesg.txt"
+	check "$m: no swap disk or download left in the results" \
+		test -z "$(find "$WORK/matrix-$m" -name disk.raw -o -name download.bin)"
+	check "$m: tap-parser and TAP::Parser accept the TAP 14 output" \
+		tests/tap-consumers.sh "$run_dir/run.tap" expect-pass
 done
 check "vlan keeps a capture per guest" \
-	test "$(ls "$run_dir"/e1000-vhost-off/vlan/capture-*.pcap | wc -l)" -eq 2
-check "tap-parser accepts the TAP 14 output" \
-	tests/tap-consumers.sh "$run_dir/run.tap" expect-pass
+	test "$(ls "$WORK"/matrix-e1000/*/e1000-vhost-off/vlan/capture-*.pcap | wc -l)" -eq 2
 check "no leftovers after the matrix" no_leftovers
 
 # --- one case, one model, TAP 13 for prove --------------------------------
@@ -115,66 +139,51 @@ check "single-case run exits 0 (got $rc)" test "$rc" -eq 0
 check "prove and tap-parser accept the TAP 13 output" \
 	tests/tap-consumers.sh "$WORK/single.tap" expect-pass
 
-# --- negative controls ------------------------------------------------------
-$NICQ run --model e1000 --vhost off --case ping --inject drop=20 \
-	--results "$WORK/neg-loss" >"$WORK/neg-loss.tap" 2>"$WORK/neg-loss.err"
-rc=$?
-check "loss on the tap: exit 1 (got $rc)" test "$rc" -eq 1
-check "loss on the tap: ping is not ok" \
-	grep -qE '^    not ok 1 - ping$' "$WORK/neg-loss.tap"
-check "loss on the tap: the failure names lost replies" \
-	grep -q 'lost on the guest' "$WORK/neg-loss.tap"
-check "tap-parser sees the failure" \
-	tests/tap-consumers.sh "$(ls -d "$WORK"/neg-loss/*/)run.tap" expect-fail
+# --- negative controls: each breaks what its cases check --------------------
+not_ok() { # NAME CASE PATTERN: exit 1, CASE not ok, PATTERN in the TAP
+	local t="$WORK/$1.tap"
+	check "$1: exit 1 (got $(rc_of "$1"))" test "$(rc_of "$1")" = 1
+	check "$1: $2 is not ok, '$3'" \
+		bash -c "grep -qE '^    not ok [0-9]+ - $2\$' '$t' && grep -qE -- '$3' '$t'"
+}
+neg() { bg "$1" run --vhost off "${@:2}"; }
+neg neg-drop --model virtio --case ping,bonding --inject drop=50
+neg neg-frag --model virtio --case ping --inject drop-frag --tap-version 13
+neg neg-mtu --model virtio --case jumbo,multinic --inject drop-over=1600
+bg_wait
+neg neg-vlan --model rtl8139 --case vlan --inject vlan-rewrite=10:30
+neg neg-mc --model e1000 --case multicast --inject drop-mcast
+neg neg-tcp --model virtio --case promisc,transfer --inject corrupt-tcp
+bg_wait
+neg neg-tcp2 --model e1000 --case offload,reload --inject corrupt-tcp
+neg neg-udp --model virtio --case stress --inject drop-udp=20
+neg neg-s4 --model rtl8139 --case suspend --inject s4-fresh-boot
+bg_wait
+neg neg-tftp --model e1000 --case pxe --inject drop-tftp
+bg_wait
 
-$NICQ run --model virtio --vhost off --case ping --inject drop-frag \
-	--tap-version 13 --results "$WORK/neg-frag" >"$WORK/neg-frag.tap" \
-	2>"$WORK/neg-frag.err"
-rc=$?
-check "dropped fragments: exit 1 (got $rc)" test "$rc" -eq 1
-check "dropped fragments: 65507-byte pings are all lost" \
-	grep -q '"ping size 65507 interval 0.1: .*loss 100%"' "$WORK/neg-frag.tap"
+not_ok neg-drop ping 'lost on the guest'
+not_ok neg-drop bonding 'final pings after the flapping: '
+check "ICMP dropped: tap-parser sees the failure" \
+	tests/tap-consumers.sh "$WORK/neg-drop.tap" expect-fail
+not_ok neg-frag ping '"ping size 65507 interval 0.1: .*loss 100%"'
 check "dropped fragments: unfragmented 64-byte pings still pass" \
 	grep -q '"ping size 64 interval 0.1: .*loss 0%"' "$WORK/neg-frag.tap"
-check "prove sees the failure" \
+check "dropped fragments: prove sees the failure" \
 	tests/tap-consumers.sh "$WORK/neg-frag.tap" expect-fail
-
-$NICQ run --model virtio --vhost off --case jumbo,multinic --inject drop-over=1600 \
-	--results "$WORK/neg-mtu" >"$WORK/neg-mtu.tap" 2>"$WORK/neg-mtu.err"
-rc=$?
-check "MTU clamp on the taps: exit 1 (got $rc)" test "$rc" -eq 1
-check "MTU clamp: jumbo is not ok" grep -qE '^    not ok 1 - jumbo$' "$WORK/neg-mtu.tap"
-check "MTU clamp: multinic is not ok" grep -qE '^    not ok 2 - multinic$' "$WORK/neg-mtu.tap"
-
-$NICQ run --model rtl8139 --vhost off --case vlan --inject vlan-rewrite=10:30 \
-	--results "$WORK/neg-vlan" >"$WORK/neg-vlan.tap" 2>"$WORK/neg-vlan.err"
-rc=$?
-check "VLAN id rewritten on the taps: exit 1 (got $rc)" test "$rc" -eq 1
-check "VLAN id rewritten: vlan is not ok, the capture shows VID 30" \
-	bash -c "grep -qE '^    not ok 1 - vlan\$' '$WORK/neg-vlan.tap' &&
-		grep -q 'with VID 30, expected 10' '$WORK/neg-vlan.tap'"
-
-$NICQ run --model e1000 --vhost off --case multicast --inject drop-mcast \
-	--results "$WORK/neg-mc" >"$WORK/neg-mc.tap" 2>"$WORK/neg-mc.err"
-rc=$?
-check "multicast frames dropped on the tap: exit 1 (got $rc)" test "$rc" -eq 1
-check "multicast frames dropped: multicast is not ok, joined groups missing" \
-	bash -c "grep -qE '^    not ok 1 - multicast\$' '$WORK/neg-mc.tap' &&
-		grep -q 'joined IPv4 group 01:00:5e:c0:01:64: 0 of 4' '$WORK/neg-mc.tap'"
-
-$NICQ run --model virtio --vhost off --case promisc --inject corrupt-tcp \
-	--results "$WORK/neg-tcp" >"$WORK/neg-tcp.tap" 2>"$WORK/neg-tcp.err"
-rc=$?
-check "TCP payload corrupted on the tap: exit 1 (got $rc)" test "$rc" -eq 1
-check "TCP payload corrupted: promisc is not ok" \
-	grep -qE '^    not ok 1 - promisc$' "$WORK/neg-tcp.tap"
-
-$NICQ run --model e1000 --vhost off --case offload --inject corrupt-tcp \
-	--results "$WORK/neg-off" >"$WORK/neg-off.tap" 2>"$WORK/neg-off.err"
-rc=$?
-check "TCP from the guest corrupted: exit 1 (got $rc)" test "$rc" -eq 1
-check "TCP from the guest corrupted: offload is not ok, not skipped" \
-	grep -qE '^    not ok 1 - offload$' "$WORK/neg-off.tap"
+not_ok neg-mtu jumbo 'ping -M do -s [0-9]+: [0-9]+ of [0-9]+ replies on the wire'
+not_ok neg-mtu multinic 'after the flood: [0-9]+ of [0-9]+ replies'
+not_ok neg-vlan vlan 'with VID 30, expected 10'
+not_ok neg-mc multicast 'joined IPv4 group 01:00:5e:c0:01:64: 0 of 4'
+not_ok neg-tcp promisc 'checksums differ'
+not_ok neg-tcp transfer 'checksums differ'
+not_ok neg-tcp2 offload 'did not arrive intact|differ'
+not_ok neg-tcp2 reload 'downloaded file differs'
+not_ok neg-udp stress 'udp guest->host: the tap carried [0-9]* UDP payload bytes but the host'
+not_ok neg-s4 suspend 'booted afresh instead of resuming'
+check "image wiped: the token is gone too" \
+	grep -q 'the token in /tmp is gone' "$WORK/neg-s4.tap"
+not_ok neg-tftp pxe 'TFTP transfer of nicq.ipxe: 0 of [0-9]+ bytes'
 check "no leftovers after the negative controls" no_leftovers
 
 # --- interruption --------------------------------------------------------------

@@ -9,7 +9,8 @@
 #                                          # pass-* expect-pass, others fail
 #
 # The expected counts come from the file's own lines (test points at every
-# indentation level, "not ok" points, SKIPs, YAML blocks, a top-level
+# indentation level, "not ok" points (a "not ok ... # TODO" is a known
+# failure, which TAP does not count), SKIPs, YAML blocks, a top-level
 # Bail out!), so a parser that drops subtests or misreads a YAML block shows
 # up as a mismatch.  Checks:
 #   prove       "prove --exec cat FILE".  TAP version 13: exit 0 for
@@ -82,17 +83,18 @@ bad() {
 # What the file says, line by line.
 version=$(sed -n '1s/^TAP version \([0-9][0-9]*\)$/\1/p' "$file")
 [ -n "$version" ] || version=none
-read -r top top_fail all all_fail all_skip yaml bail <<EOF
+read -r top top_fail all all_fail all_skip all_todo yaml bail <<EOF
 $(awk '
 	/^(    )*(not )?ok( |$)/ { all++; if ($0 ~ /^(not )?ok( |$)/) top++ }
+	/^(    )*not ok( |$)/ && / # TODO( |$)/ { all_todo++; next }
 	/^(    )*not ok( |$)/ { all_fail++; if ($0 ~ /^not ok/) top_fail++ }
 	/^(    )*ok( |$)/ && / # SKIP( |$)/ { all_skip++ }
 	/^ *---$/ { yaml++ }
 	/^Bail out!/ { bail = 1 }
-	END { print top + 0, top_fail + 0, all + 0, all_fail + 0, all_skip + 0, yaml + 0, bail + 0 }
+	END { print top + 0, top_fail + 0, all + 0, all_fail + 0, all_skip + 0, all_todo + 0, yaml + 0, bail + 0 }
 ' "$file")
 EOF
-echo "file: TAP version $version, $top top-level points ($top_fail not ok), $all in all ($all_fail not ok, $all_skip skipped), $yaml YAML blocks$([ "$bail" = 1 ] && echo ', bails out')"
+echo "file: TAP version $version, $top top-level points ($top_fail not ok), $all in all ($all_fail not ok, $all_skip skipped, $all_todo known failures marked TODO), $yaml YAML blocks$([ "$bail" = 1 ] && echo ', bails out')"
 if [ "$want_ok" = true ] && { [ "$all_fail" -ne 0 ] || [ "$bail" -ne 0 ]; }; then
 	bad "expect-pass, but the file has failures or a bail out"
 fi
