@@ -219,6 +219,12 @@ int case_guest_run_on(struct case_ctx *ctx, int i, const char *cmd,
 void case_captures_stop(struct case_ctx *ctx);
 
 /*
+ * In a command's output, the text right after key (e.g. "sha=") up to the
+ * next white space, g_free(); NULL when key is absent or out is NULL.
+ */
+char *case_field(const char *out, const char *key);
+
+/*
  * One guest with the NIC under test (nics[0], segment 0) and a management
  * NIC (nics[1], segment 1) that carries SSH: for cases that take the NIC
  * under test down or load it hard.

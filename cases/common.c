@@ -5,6 +5,7 @@
 
 #include <glib.h>
 #include <stdio.h>
+#include <string.h>
 
 const struct topology topo_with_mgmt = {
 	.n_segments = 2,
@@ -14,6 +15,16 @@ const struct topology topo_with_mgmt = {
 		{ MODEL_MGMT, 1, 0, false },
 	} } },
 };
+
+char *case_field(const char *out, const char *key)
+{
+	const char *p = out ? strstr(out, key) : NULL;
+
+	if (!p)
+		return NULL;
+	p += strlen(key);
+	return g_strndup(p, strcspn(p, " \t\r\n"));
+}
 
 uint16_t case_ping_host(struct case_ctx *ctx, const struct nic_under_test *nic,
 		   int count, int size)

@@ -48,16 +48,6 @@ static const char e1000_defect[] =
 	"QEMU e1000 holds off receive for 1 s after every RCTL write "
 	"(flush_queue_timer), so promisc toggling every 10 ms starves receive";
 
-static char *field(const char *out, const char *key)
-{
-	const char *p = out ? strstr(out, key) : NULL;
-
-	if (!p)
-		return NULL;
-	p += strlen(key);
-	return g_strndup(p, strcspn(p, " \t\r\n"));
-}
-
 static enum verdict promisc_run(struct case_ctx *ctx)
 {
 	const struct nic_under_test *nic = ctx->nic;
@@ -123,7 +113,7 @@ static enum verdict promisc_run(struct case_ctx *ctx)
 		proc_result_clear(&r);
 	if (toggle) {
 		if (sshc_job_wait(toggle, 30000, &r, err) == 0) {
-			char *t = field(r.out, "toggles=");
+			char *t = case_field(r.out, "toggles=");
 
 			toggles = t ? atoi(t) : -1;
 			g_free(t);
@@ -135,7 +125,7 @@ static enum verdict promisc_run(struct case_ctx *ctx)
 	 * receive is back) */
 	if (rx) {
 		if (sshc_job_wait(rx, 30000, &r, err) == 0)
-			got = field(r.out, "sha=");
+			got = case_field(r.out, "sha=");
 		proc_result_clear(&r);
 		sshc_job_free(rx);
 	}

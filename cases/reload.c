@@ -46,16 +46,6 @@ static const char *const driver_of[NIC_MODEL_COUNT] = {
 /* Seconds a reload round takes under TCG, about (for the throttle). */
 #define ROUND_S 2
 
-static char *field(const char *out, const char *key)
-{
-	const char *p = out ? strstr(out, key) : NULL;
-
-	if (!p)
-		return NULL;
-	p += strlen(key);
-	return g_strndup(p, strcspn(p, " \t\r\n"));
-}
-
 /* Write len random bytes to path; *sha gets their SHA-256 (g_free). */
 static int make_file(const char *path, uint64_t len, char **sha, char *err)
 {
@@ -191,7 +181,7 @@ static enum verdict reload_run(struct case_ctx *ctx)
 
 		diag_list(ctx->diag, "rounds");
 		for (l = lines; *l; l++) {
-			char *ix = field(*l, "ifindex=");
+			char *ix = case_field(*l, "ifindex=");
 
 			if (!**l || g_str_has_prefix(*l, "final_dev="))
 				continue;
@@ -223,9 +213,9 @@ static enum verdict reload_run(struct case_ctx *ctx)
 
 	if (dl) {
 		if (sshc_job_wait(dl, timeout_ms, &r, err) == 0) {
-			char *att = field(r.out, "attempts=");
+			char *att = case_field(r.out, "attempts=");
 
-			got = field(r.out, "sha=");
+			got = case_field(r.out, "sha=");
 			diag_str(ctx->diag, "wget_attempts", "%s",
 				 att ? att : "?");
 			g_free(att);
@@ -253,7 +243,7 @@ static enum verdict reload_run(struct case_ctx *ctx)
 			      "$d/address)\" = %s ] && ethtool -i ${d##*/}; "
 			      "done", nic->mac);
 	if (case_guest_run(ctx, cmd, 10000, &r) == 0) {
-		char *d = field(r.out, "driver: ");
+		char *d = case_field(r.out, "driver: ");
 
 		diag_str(ctx->diag, "driver_after", "%s", d ? d : "(none)");
 		if (!d || strcmp(d, drv))

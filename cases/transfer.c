@@ -58,17 +58,6 @@ static void judge_direction(struct case_ctx *ctx, const char *label,
 			  label, host->sha256, guest_sha);
 }
 
-/* The value after "key=" in out, up to white space; NULL if absent. */
-static char *field(const char *out, const char *key)
-{
-	const char *p = out ? strstr(out, key) : NULL;
-
-	if (!p)
-		return NULL;
-	p += strlen(key);
-	return g_strndup(p, strcspn(p, " \t\r\n"));
-}
-
 static void check_tap(struct case_ctx *ctx, const char *label,
 		      const char *src, const char *dst, uint64_t want)
 {
@@ -143,7 +132,7 @@ static enum verdict transfer_run(struct case_ctx *ctx)
 	xfer_finish(from_guest, &r_from);
 	if (rx_job) {
 		if (sshc_job_wait(rx_job, 30000, &r, err) == 0)
-			sha_to = field(r.out, "to_guest=");
+			sha_to = case_field(r.out, "to_guest=");
 		else
 			case_fail(ctx, "guest receiver: %s", err);
 		proc_result_clear(&r);

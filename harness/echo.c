@@ -400,7 +400,6 @@ static gint flow_cmp(gconstpointer a, gconstpointer b)
 int echo_analyze(const char *pcap_path, const char *src, const char *dst,
 		 struct echo_report **out, char *err)
 {
-	char perr[PCAP_ERRBUF_SIZE] = "";
 	struct ctx c = { 0 };
 	struct in_addr a;
 	struct pcap_pkthdr *h;
@@ -422,18 +421,9 @@ int echo_analyze(const char *pcap_path, const char *src, const char *dst,
 	}
 	c.dst = a.s_addr;
 
-	p = pcap_open_offline(pcap_path, perr);
-	if (!p) {
-		err_set(err, "cannot open '%s': %s", pcap_path, perr);
+	p = frame_pcap_open(pcap_path, err);
+	if (!p)
 		return -1;
-	}
-	if (pcap_datalink(p) != DLT_EN10MB) {
-		const char *name = pcap_datalink_val_to_name(pcap_datalink(p));
-
-		err_set(err, "cannot analyze '%s': link type %s, want EN10MB",
-			pcap_path, name ? name : "unknown");
-		goto out;
-	}
 
 	c.r = g_new0(struct echo_report, 1);
 	c.dgrams = g_hash_table_new_full(dg_key_hash, dg_key_equal, NULL,

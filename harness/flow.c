@@ -10,7 +10,6 @@
 int flow_count(const char *pcap_path, const char *src, const char *dst,
 	       int proto, struct flow_count *out, char *err)
 {
-	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	struct in_addr s, d;
 	struct pcap_pkthdr *h;
 	const u_char *p;
@@ -23,17 +22,9 @@ int flow_count(const char *pcap_path, const char *src, const char *dst,
 		err_set(err, "invalid IPv4 address '%s' or '%s'", src, dst);
 		return -1;
 	}
-	pc = pcap_open_offline(pcap_path, ebuf);
-	if (!pc) {
-		err_set(err, "cannot open '%s': %s", pcap_path, ebuf);
+	pc = frame_pcap_open(pcap_path, err);
+	if (!pc)
 		return -1;
-	}
-	if (pcap_datalink(pc) != DLT_EN10MB) {
-		err_set(err, "cannot analyze '%s': not an Ethernet capture",
-			pcap_path);
-		pcap_close(pc);
-		return -1;
-	}
 	while ((rc = pcap_next_ex(pc, &h, &p)) == 1) {
 		size_t cap = h->caplen, tot, hl, l4hdr = 0;
 		struct frame_info fi;

@@ -1,5 +1,6 @@
 /* frame.c - see frame.h. */
 #include "frame.h"
+#include "util.h"
 
 #include <string.h>
 
@@ -95,4 +96,23 @@ enum frame_status frame_parse(const uint8_t *d, size_t cap, size_t wire,
 		return bad(f, FRAME_MALFORMED,
 			   "IPv4 total length beyond the frame");
 	return FRAME_OK;
+}
+
+pcap_t *frame_pcap_open(const char *path, char *err)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+	pcap_t *p = pcap_open_offline(path, ebuf);
+	const char *name;
+
+	if (!p) {
+		err_set(err, "cannot open '%s': %s", path, ebuf);
+		return NULL;
+	}
+	if (pcap_datalink(p) == DLT_EN10MB)
+		return p;
+	name = pcap_datalink_val_to_name(pcap_datalink(p));
+	err_set(err, "cannot analyze '%s': link type %s, want EN10MB", path,
+		name ? name : "unknown");
+	pcap_close(p);
+	return NULL;
 }

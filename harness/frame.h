@@ -35,6 +35,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pcap/pcap.h>
 
 #define FRAME_MAX_TAGS 2
 
@@ -87,5 +88,12 @@ static inline uint16_t frame_rd16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
+
+/*
+ * Open a capture file for an analyzer: NULL with err ("cannot open 'P':
+ * ..." or "cannot analyze 'P': link type X, want EN10MB") unless it opens
+ * and its link type is Ethernet.
+ */
+pcap_t *frame_pcap_open(const char *path, char *err);
 
 #endif

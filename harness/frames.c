@@ -1,4 +1,5 @@
 /* frames.c - see frames.h. */
+#include "frame.h"
 #include "frames.h"
 #include "util.h"
 
@@ -23,7 +24,6 @@ int frames_match(const char *pcap_path, uint16_t ethertype,
 		 const struct frames_want *want, size_t n,
 		 struct frames_count *out, char *err)
 {
-	char perr[PCAP_ERRBUF_SIZE] = "";
 	struct frames_count *c = NULL;
 	struct pcap_pkthdr *h;
 	const u_char *d;
@@ -31,18 +31,9 @@ int frames_match(const char *pcap_path, uint16_t ethertype,
 	int rc = -1, ret;
 	size_t i;
 
-	p = pcap_open_offline(pcap_path, perr);
-	if (!p) {
-		err_set(err, "cannot open '%s': %s", pcap_path, perr);
+	p = frame_pcap_open(pcap_path, err);
+	if (!p)
 		return -1;
-	}
-	if (pcap_datalink(p) != DLT_EN10MB) {
-		const char *name = pcap_datalink_val_to_name(pcap_datalink(p));
-
-		err_set(err, "cannot analyze '%s': link type %s, want EN10MB",
-			pcap_path, name ? name : "unknown");
-		goto out;
-	}
 	c = g_new0(struct frames_count, n ? n : 1);
 	while ((ret = pcap_next_ex(p, &h, &d)) == 1) {
 		for (i = 0; i < n; i++) {

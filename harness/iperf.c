@@ -1,4 +1,5 @@
 /* iperf.c - see iperf.h. */
+#include "frame.h"
 #include "iperf.h"
 #include "util.h"
 
@@ -115,7 +116,6 @@ static uint16_t rd16(const u_char *p)
 int iperf_wire_count(const char *pcap_path, const char *src, const char *dst,
 		     int proto, int port, struct flow_count *out, char *err)
 {
-	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	struct in_addr s, d;
 	struct pcap_pkthdr *h;
 	const u_char *p;
@@ -132,17 +132,9 @@ int iperf_wire_count(const char *pcap_path, const char *src, const char *dst,
 		err_set(err, "invalid protocol %d or port %d", proto, port);
 		return -1;
 	}
-	pc = pcap_open_offline(pcap_path, ebuf);
-	if (!pc) {
-		err_set(err, "cannot open '%s': %s", pcap_path, ebuf);
+	pc = frame_pcap_open(pcap_path, err);
+	if (!pc)
 		return -1;
-	}
-	if (pcap_datalink(pc) != DLT_EN10MB) {
-		err_set(err, "cannot analyze '%s': not an Ethernet capture",
-			pcap_path);
-		pcap_close(pc);
-		return -1;
-	}
 	while ((rc = pcap_next_ex(pc, &h, &p)) == 1) {
 		size_t off = 14, cap = h->caplen, ihl, tot, l4hdr;
 		uint16_t et;

@@ -1,4 +1,5 @@
 /* netboot.c - see netboot.h. */
+#include "frame.h"
 #include "netboot.h"
 #include "util.h"
 
@@ -300,7 +301,6 @@ static void tftp_msg(GArray *a, const struct udp *u)
 int netboot_analyze(const char *pcap_path, const char *client_mac,
 		    struct netboot_report **out, char *err)
 {
-	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	struct netboot_report *r;
 	struct pcap_pkthdr *h;
 	const u_char *p;
@@ -314,17 +314,9 @@ int netboot_analyze(const char *pcap_path, const char *client_mac,
 			client_mac ? client_mac : "(null)");
 		return -1;
 	}
-	pc = pcap_open_offline(pcap_path, ebuf);
-	if (!pc) {
-		err_set(err, "cannot open '%s': %s", pcap_path, ebuf);
+	pc = frame_pcap_open(pcap_path, err);
+	if (!pc)
 		return -1;
-	}
-	if (pcap_datalink(pc) != DLT_EN10MB) {
-		err_set(err, "cannot analyze '%s': not an Ethernet capture",
-			pcap_path);
-		pcap_close(pc);
-		return -1;
-	}
 	r = g_new0(struct netboot_report, 1);
 	tftp = g_array_new(FALSE, TRUE, sizeof(struct netboot_tftp));
 	while ((rc = pcap_next_ex(pc, &h, &p)) == 1) {

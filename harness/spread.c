@@ -1,4 +1,5 @@
 /* spread.c - see spread.h. */
+#include "frame.h"
 #include "spread.h"
 #include "util.h"
 
@@ -72,22 +73,13 @@ static int read_file(const char *path, unsigned file, const struct in_addr *s,
 		     const struct in_addr *d, uint16_t ident, GArray *recs,
 		     struct spread_tap *t, char *err)
 {
-	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	struct pcap_pkthdr *h;
 	const u_char *p;
-	pcap_t *pc = pcap_open_offline(path, ebuf);
+	pcap_t *pc = frame_pcap_open(path, err);
 	int rc;
 
-	if (!pc) {
-		err_set(err, "cannot open '%s': %s", path, ebuf);
+	if (!pc)
 		return -1;
-	}
-	if (pcap_datalink(pc) != DLT_EN10MB) {
-		err_set(err, "cannot analyze '%s': not an Ethernet capture",
-			path);
-		pcap_close(pc);
-		return -1;
-	}
 	while ((rc = pcap_next_ex(pc, &h, &p)) == 1) {
 		struct rec r = { .file = file };
 

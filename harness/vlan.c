@@ -144,7 +144,6 @@ static int parse_addr(const char *s, uint32_t *addr, char *err)
 int vlan_analyze(const char *pcap_path, const char *ip_a, const char *ip_b,
 		 struct vlan_report **out, char *err)
 {
-	char perr[PCAP_ERRBUF_SIZE] = "";
 	struct vlan_count *slots = NULL;
 	struct vlan_report *r = NULL;
 	struct pcap_pkthdr *h;
@@ -161,18 +160,9 @@ int vlan_analyze(const char *pcap_path, const char *ip_a, const char *ip_b,
 			ip_a, ip_b);
 		return -1;
 	}
-	p = pcap_open_offline(pcap_path, perr);
-	if (!p) {
-		err_set(err, "cannot open '%s': %s", pcap_path, perr);
+	p = frame_pcap_open(pcap_path, err);
+	if (!p)
 		return -1;
-	}
-	if (pcap_datalink(p) != DLT_EN10MB) {
-		const char *name = pcap_datalink_val_to_name(pcap_datalink(p));
-
-		err_set(err, "cannot analyze '%s': link type %s, want EN10MB",
-			pcap_path, name ? name : "unknown");
-		goto out;
-	}
 
 	r = g_new0(struct vlan_report, 1);
 	slots = g_new0(struct vlan_count, VID_SLOTS);	/* slot = vid + 1 */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "frame.h"
+#include "util.h"
 #include "pcapgen.h"
 
 static const uint8_t SRC[4] = { 192, 0, 2, 10 };
@@ -309,6 +310,25 @@ static void test_malformed_ip(void **state)
 	assert_int_equal(fr.len, 60);
 }
 
+static void test_pcap_open(void **state)
+{
+	char err[ERRLEN] = "";
+	pcap_t *p;
+
+	(void)state;
+	p = frame_pcap_open(NICQ_SRCDIR "/fixtures/pcap/echo-clean.pcap", err);
+	assert_non_null(p);
+	pcap_close(p);
+	assert_null(frame_pcap_open(NICQ_SRCDIR "/fixtures/pcap/echo-rawip.pcap",
+				    err));
+	assert_non_null(strstr(err, "link type RAW, want EN10MB"));
+	assert_null(frame_pcap_open(NICQ_SRCDIR "/fixtures/pcap/vlan-sll.pcap",
+				    err));
+	assert_non_null(strstr(err, "want EN10MB"));
+	assert_null(frame_pcap_open("/nonexistent/x.pcap", err));
+	assert_non_null(strstr(err, "cannot open '/nonexistent/x.pcap'"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +339,7 @@ int main(void)
 		cmocka_unit_test(test_not_ipv4),
 		cmocka_unit_test(test_short),
 		cmocka_unit_test(test_malformed_ip),
+		cmocka_unit_test(test_pcap_open),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

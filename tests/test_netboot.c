@@ -408,7 +408,7 @@ static void test_errors(void **state)
 	fix_open(&f, DLT_RAW);
 	fix_close(&f);
 	assert_int_equal(netboot_analyze(f.path, MAC_A, &r, err), -1);
-	assert_non_null(strstr(err, "not an Ethernet capture"));
+	assert_non_null(strstr(err, "want EN10MB"));
 	assert_int_equal(netboot_analyze(f.path, "52:54:00:00:00", &r, err),
 			 -1);
 	assert_non_null(strstr(err, "invalid MAC"));
