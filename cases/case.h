@@ -161,6 +161,8 @@ struct case_ctx {
 	struct diag *diag;	/* the test point's YAML */
 	GString *why;		/* failure reasons, joined with "; " */
 	const char *known;	/* for V_KNOWN: the defect, one line */
+	char *tftp_dir;		/* topology pxe: the TFTP root, as nicq
+				 * sees it */
 	const struct fault *fault;	/* what --inject asked for */
 	const struct ssh_ident *ident;	/* to log in again (sshc_connect),
 					 * e.g. after the guest restarted */

@@ -181,13 +181,13 @@ static void judge_capture(struct case_ctx *ctx)
 			  "'%s', expected %s and %s", d->siaddr, d->bootfile,
 			  nic->host_ip, PXE_BOOT_FILE);
 	diag_map(ctx->diag, "tftp");
-	script = g_build_filename(ctx->dir, "tftp", PXE_BOOT_FILE, NULL);
+	script = g_build_filename(ctx->tftp_dir, PXE_BOOT_FILE, NULL);
 	judge_file(ctx, r, PXE_BOOT_FILE, script, d->yiaddr);
 	g_free(script);
-	script = g_build_filename(ctx->dir, "tftp", PXE_KERNEL, NULL);
+	script = g_build_filename(ctx->tftp_dir, PXE_KERNEL, NULL);
 	judge_file(ctx, r, PXE_KERNEL, script, d->yiaddr);
 	g_free(script);
-	script = g_build_filename(ctx->dir, "tftp", PXE_INITRD, NULL);
+	script = g_build_filename(ctx->tftp_dir, PXE_INITRD, NULL);
 	judge_file(ctx, r, PXE_INITRD, script, d->yiaddr);
 	g_free(script);
 	diag_end(ctx->diag);

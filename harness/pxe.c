@@ -105,10 +105,14 @@ int pxe_script(const char *server, const char *cmdline, char **out,
 	return 0;
 }
 
-static int link_into(const char *dir, const char *name, const char *target,
+/* Copy target into dir/name, mode 0644: dnsmasq drops its privileges,
+ * and the image's own folders need not be open to it. */
+static int copy_into(const char *dir, const char *name, const char *target,
 		     char *err)
 {
 	char *p = g_build_filename(dir, name, NULL);
+	char *data = NULL;
+	size_t len = 0;
 	int rc = 0;
 
 	if (!g_path_is_absolute(target) ||
@@ -116,11 +120,14 @@ static int link_into(const char *dir, const char *name, const char *target,
 		err_set(err, "cannot serve '%s' over TFTP: not a regular file "
 			"with an absolute path", target);
 		rc = -1;
-	} else if ((unlink(p) < 0 && errno != ENOENT) ||
-		   symlink(target, p) < 0) {
-		err_set(err, "cannot create '%s': %s", p, strerror(errno));
+	} else if (file_read(target, &data, &len, err) < 0 ||
+		   file_write(p, data, len, err) < 0) {
+		rc = -1;
+	} else if (chmod(p, 0644) < 0) {
+		err_set(err, "cannot chmod '%s': %s", p, strerror(errno));
 		rc = -1;
 	}
+	g_free(data);
 	g_free(p);
 	return rc;
 }
@@ -144,11 +151,15 @@ int pxe_tftp_root(const char *dir, const char *kernel, const char *initrd,
 	}
 	p = g_build_filename(dir, PXE_BOOT_FILE, NULL);
 	rc = file_write(p, script, strlen(script), err);
+	if (rc == 0 && chmod(p, 0644) < 0) {
+		err_set(err, "cannot chmod '%s': %s", p, strerror(errno));
+		rc = -1;
+	}
 	g_free(p);
 	g_free(script);
 	if (rc == 0)
-		rc = link_into(dir, PXE_KERNEL, kernel, err);
+		rc = copy_into(dir, PXE_KERNEL, kernel, err);
 	if (rc == 0)
-		rc = link_into(dir, PXE_INITRD, initrd, err);
+		rc = copy_into(dir, PXE_INITRD, initrd, err);
 	return rc;
 }

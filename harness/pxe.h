@@ -45,10 +45,11 @@ int pxe_script(const char *server, const char *cmdline, char **out,
 
 /*
  * Make dir a TFTP root that the segment's dnsmasq can serve: the folder
- * (mode 0755), PXE_BOOT_FILE with the script (0644), and symbolic links
- * PXE_KERNEL and PXE_INITRD to the absolute paths kernel and initrd (the
- * guest image, which must be readable by dnsmasq's user).  0 or -1 with
- * err.
+ * (mode 0755), PXE_BOOT_FILE with the script, and copies PXE_KERNEL and
+ * PXE_INITRD of the absolute paths kernel and initrd (all 0644).  dnsmasq
+ * drops its privileges, so the folder's parents must be open to others;
+ * copies rather than links, so the guest image's folders need not be.
+ * 0 or -1 with err.
  */
 int pxe_tftp_root(const char *dir, const char *kernel, const char *initrd,
 		  const char *server, const char *cmdline, char *err);

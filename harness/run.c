@@ -425,21 +425,38 @@ static const struct topology default_topo = {
 
 /*
  * A network boot segment (topology pxe): DHCP for .100-.199 (the guest's
- * own address, from its command line, is .10), and a TFTP root in the
- * case's folder serving the iPXE script for guest 0, whose kernel command
- * line also says nicq.boot=pxe.  ns->tftp_root is g_free()able.
+ * own address, from its command line, is .10), and a TFTP root serving the
+ * iPXE script for guest 0, whose kernel command line also says
+ * nicq.boot=pxe.  ns->tftp_root (the path as libvirt sees it) is
+ * g_free()able; ctx->tftp_dir is the same folder as nicq sees it.
+ *
+ * dnsmasq drops its privileges, so the folder and its parents must be open
+ * to others, which a results folder under a private home or mktemp -d is
+ * not.  In the private lab the folder lives in the lab's own /run (seen
+ * by its daemons as /run/nicq-tftp-<k>), goes away after the case, and the
+ * script is kept in the case's folder as evidence.  With --connect it is
+ * the case's tftp/ folder.
  */
 static int pxe_segment(struct run_state *rs, struct case_ctx *ctx,
 		       struct net_spec *ns, char start[16], char end[16],
 		       char *err)
 {
-	char *tftp = g_build_filename(ctx->dir, "tftp", NULL);
+	char *tftp;
 	char *base = kernel_cmdline(rs, ctx, 0);
 	char *cmdline = g_strconcat(base, " nicq.boot=pxe", NULL);
 	char *net = g_strndup(ns->ip, (gsize)(strrchr(ns->ip, '.') - ns->ip));
 	int rc;
 
-	rc = pxe_tftp_root(tftp, rs->kernel, rs->initrd, ns->ip, cmdline, err);
+	if (rs->lab->private_lab) {
+		ctx->tftp_dir = g_strdup_printf("%s/run/nicq-tftp-%u",
+						rs->lab->dir, rs->seg_seq);
+		tftp = g_strdup_printf("/run/nicq-tftp-%u", rs->seg_seq);
+	} else {
+		ctx->tftp_dir = g_build_filename(ctx->dir, "tftp", NULL);
+		tftp = g_strdup(ctx->tftp_dir);
+	}
+	rc = pxe_tftp_root(ctx->tftp_dir, rs->kernel, rs->initrd, ns->ip,
+			   cmdline, err);
 	snprintf(start, 16, "%s.100", net);
 	snprintf(end, 16, "%s.199", net);
 	ns->dhcp_start = start;
@@ -866,6 +883,20 @@ out:
 		}
 	}
 	segments_close(rs, nets);
+	if (ctx.tftp_dir && rs->lab->private_lab) {
+		char *from = g_build_filename(ctx.tftp_dir, PXE_BOOT_FILE,
+					      NULL);
+		char *to = g_build_filename(ctx.dir, PXE_BOOT_FILE, NULL);
+
+		if (file_read(from, &text, &len, NULL) == 0) {
+			file_write(to, text, len, NULL);
+			g_free(text);
+		}
+		rm_rf(ctx.tftp_dir, NULL);
+		g_free(from);
+		g_free(to);
+	}
+	g_free(ctx.tftp_dir);
 	diag_map(d, "artifacts");
 	diag_str(d, "dir", "%s", ctx.dir);
 	diag_list(d, "pcaps");
