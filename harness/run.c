@@ -279,10 +279,16 @@ static int fault_apply(struct case_ctx *ctx, const struct fault *f)
 		 * UDP from the guest dropped after the capture saw it: the
 		 * tap shows bytes the host never gets (stress).
 		 */
+		/*
+		 * Only datagrams over 256 bytes: iperf3's 4-byte UDP
+		 * handshakes must get through, or iperf3 hangs instead of
+		 * the cross-check seeing the loss.
+		 */
 		if (f->drop_udp)
 			g_string_append_printf(rules, "    ip protocol udp "
-					       "numgen random mod 100 < %d "
-					       "drop\n", f->drop_udp);
+					       "ip length > 256 numgen random "
+					       "mod 100 < %d drop\n",
+					       f->drop_udp);
 		g_string_append(rules, "  }\n");
 	}
 	g_string_append(rules, "}\n");
@@ -322,8 +328,9 @@ static int fault_apply(struct case_ctx *ctx, const struct fault *f)
 				 "%d bytes toward the guests (an MTU clamp)",
 				 f->drop_over);
 		if (f->drop_udp)
-			diag_str(ctx->diag, "drop_udp", "%d%% of UDP from the "
-				 "guests, after the capture on their taps",
+			diag_str(ctx->diag, "drop_udp", "%d%% of UDP datagrams "
+				 "over 256 bytes from the guests, after the "
+				 "capture on their taps",
 				 f->drop_udp);
 		diag_end(ctx->diag);
 	}
