@@ -243,6 +243,16 @@ uint16_t case_ping_host(struct case_ctx *ctx, const struct nic_under_test *nic,
 		   int count, int size);
 
 /*
+ * Wait until nic's guest address answers a ping from the host (one echo a
+ * second, up to timeout_s): a NIC whose link is still coming up after boot
+ * (e1000 takes a second or two under TCG) must not make a flood that
+ * starts at once fail on ARP.  0 when it answered, -1 (with a failure
+ * recorded) when it did not.
+ */
+int case_wait_answer(struct case_ctx *ctx, const struct nic_under_test *nic,
+		     int timeout_s);
+
+/*
  * After the captures are stopped: nic's capture must hold count requests
  * of ident and a reply to each.  Records "<label>: N requests, M replies"
  * in the diag; a shortfall fails the case.  Returns the number of replies.

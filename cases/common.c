@@ -43,6 +43,32 @@ uint16_t case_ping_host(struct case_ctx *ctx, const struct nic_under_test *nic,
 	return ident;
 }
 
+int case_wait_answer(struct case_ctx *ctx, const struct nic_under_test *nic,
+		     int timeout_s)
+{
+	char *argv[] = { "ping", "-n", "-q", "-c", "1", "-W", "1",
+			 (char *)nic->ip, NULL };
+	gint64 end = g_get_monotonic_time() + (gint64)timeout_s * 1000000;
+	struct proc_result r;
+
+	while (!interrupted()) {
+		int st = -1;
+
+		if (case_host_run(ctx, argv, 5000, &r) == 0) {
+			st = r.status;
+			proc_result_clear(&r);
+		}
+		if (st == 0)
+			return 0;
+		if (g_get_monotonic_time() > end)
+			break;
+		g_usleep(500000);
+	}
+	case_fail(ctx, "%s (%s) did not answer a ping within %d s", nic->ip,
+		  nic_model_libvirt(nic->model), timeout_s);
+	return -1;
+}
+
 unsigned case_ping_judge(struct case_ctx *ctx,
 			 const struct nic_under_test *nic, uint16_t ident,
 			 int count, const char *label)

@@ -54,6 +54,11 @@ static enum verdict multinic_run(struct case_ctx *ctx)
 			 mtu_of[i] - 28, ctx->nics[i].tap);
 	diag_end(ctx->diag);
 
+	/* every NIC's link up and answering before the flood starts */
+	for (i = 0; i < N; i++)
+		if (case_wait_answer(ctx, &ctx->nics[i], 20) < 0)
+			goto judge;
+
 	/* flood all three at once (values are nicq's own addresses) */
 	for (i = 0; i < N; i++)
 		g_string_append_printf(cmd, "ping -n -q -M do -f -e %u -s %d "
@@ -82,6 +87,7 @@ static enum verdict multinic_run(struct case_ctx *ctx)
 		case_host_run(ctx, argv, (p->after_count + 30) * 1000, &r);
 		proc_result_clear(&r);
 	}
+judge:
 	case_captures_stop(ctx);
 
 	diag_map(ctx->diag, "measured");

@@ -12,7 +12,8 @@
 #      multicast frames (multicast), corrupted TCP payload (promisc,
 #      transfer, offload, reload), UDP dropped after the capture (stress),
 #      a wiped hibernation image (suspend), dropped TFTP requests (pxe);
-#   4. SIGINT and SIGTERM in the middle of a run leave nothing behind;
+#   4. SIGINT and SIGTERM in the middle of a run leave nothing behind,
+#      also in the middle of pxe, reload and bonding;
 #   5. leftovers are refused and removed by 'nicq cleanup'.
 #
 # Prints "integration: N passed, N failed" and exits non-zero on a failure.
@@ -187,24 +188,29 @@ not_ok neg-tftp pxe 'TFTP transfer of nicq.ipxe: 0 of [0-9]+ bytes'
 check "no leftovers after the negative controls" no_leftovers
 
 # --- interruption --------------------------------------------------------------
-interrupt_case() { # SIGNAL WHEN-PATTERN
-	local sig=$1 when=$2 dir="$WORK/int-$1" pid rc i
-	setsid $NICQ run --model virtio --vhost off --case ping --results "$dir" \
-		>"$WORK/int-$sig.tap" 2>"$WORK/int-$sig.err" &
+interrupt_case() { # SIGNAL MODEL CASE FILE WHEN-PATTERN
+	local sig=$1 m=$2 c=$3 file=$4 when=$5 dir="$WORK/int-$1-$3" pid rc i
+	setsid $NICQ run --model "$m" --vhost off --case "$c" --results "$dir" \
+		>"$dir.tap" 2>"$dir.err" &
 	pid=$!
-	for i in $(seq 1 600); do
-		if grep -qs "$when" "$dir"/*/virtio-vhost-off/ping/$3 2>/dev/null; then
+	for i in $(seq 1 1200); do
+		if grep -qs -- "$when" "$dir"/*/"$m"-vhost-off/"$c"/"$file" 2>/dev/null; then
 			break
 		fi
 		sleep 0.1
 	done
 	kill -"$sig" "$pid"
 	wait "$pid"; rc=$?
-	check "SIG$sig during '$when': exit 3 (got $rc)" test "$rc" -eq 3
-	check "SIG$sig: nothing left behind" no_leftovers
+	check "SIG$sig during $c ('$when'): exit 3 (got $rc)" test "$rc" -eq 3
+	check "SIG$sig during $c: nothing left behind" no_leftovers
 }
-interrupt_case INT "NICQ-READY" console.log
-interrupt_case TERM "ping" transcript.txt
+interrupt_case INT virtio ping console.log "NICQ-READY"
+interrupt_case TERM virtio ping transcript.txt "ping"
+# the disruptive cases' helpers: dnsmasq (pxe), the HTTP server and the
+# driver loop (reload), the VLAN relay taps and link flapping (bonding)
+interrupt_case INT e1000 pxe console.log "iPXE"
+interrupt_case TERM rtl8139 reload transcript.txt "modprobe -r"
+interrupt_case TERM virtio bonding transcript.txt "ip link set"
 
 # --- leftovers are refused, then cleaned ---------------------------------------
 ip netns add nicq-leftovertest
