@@ -258,6 +258,75 @@ static int kill_netns_procs(const char *ns_path)
 	return found;
 }
 
+/*
+ * From /proc/<pid>/stat: state, command name and start time (clock ticks
+ * since boot).  0 or -1 when the process is gone.
+ */
+static int proc_stat(pid_t pid, char *state, char comm[32],
+		     unsigned long long *start)
+{
+	char path[32], *text = NULL, *open, *close, **f;
+	int rc = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return -1;
+	open = strchr(text, '(');
+	close = strrchr(text, ')');
+	if (open && close && close > open) {
+		g_strlcpy(comm, open + 1, MIN((size_t)(close - open), 32));
+		/* after ") ": state is field 3, starttime field 22 */
+		f = g_strsplit(close + 2, " ", 22);
+		if (g_strv_length(f) >= 20) {
+			*state = f[0][0];
+			*start = g_ascii_strtoull(f[19], NULL, 10);
+			rc = 0;
+		}
+		g_strfreev(f);
+	}
+	g_free(text);
+	return rc;
+}
+
+/*
+ * libvirtd daemonizes QEMU and dnsmasq: once killed they are zombies of
+ * PID 1 until it reaps them, which nicq cannot do for it (and a
+ * container's PID 1 may take a while).  Wait, up to timeout_ms, until no
+ * such zombie started after nicq itself is left, so a run does not end
+ * while its guests or DHCP servers still show in ps.
+ */
+static void wait_lab_zombies(int timeout_ms)
+{
+	unsigned long long self_start = 0;
+	int64_t end = mono_ms() + timeout_ms;
+	char comm[32], state;
+
+	if (proc_stat(getpid(), &state, comm, &self_start) < 0)
+		return;
+	while (mono_ms() < end) {
+		DIR *d = opendir("/proc");
+		struct dirent *de;
+		int n = 0;
+
+		if (!d)
+			return;
+		while ((de = readdir(d))) {
+			pid_t pid = (pid_t)atoi(de->d_name);
+			unsigned long long start;
+
+			if (pid > 0 && proc_stat(pid, &state, comm, &start) == 0 &&
+			    state == 'Z' && start >= self_start &&
+			    (!strcmp(comm, "dnsmasq") ||
+			     g_str_has_prefix(comm, "qemu-system")))
+				n++;
+		}
+		closedir(d);
+		if (!n)
+			return;
+		usleep(50000);
+	}
+}
+
 static int netns_delete(const char *name, char *err)
 {
 	char *argv[] = { "ip", "netns", "delete", (char *)name, NULL };
@@ -918,6 +987,8 @@ void lab_close(struct lab *lab)
 		if (netns_delete(lab->netns, e) < 0)
 			fprintf(stderr, "nicq: %s\n", e);
 	}
+	if (lab->private_lab)
+		wait_lab_zombies(5000);
 	copy_logs(lab);
 	if (lab->dir)
 		rm_rf(lab->dir, NULL);
