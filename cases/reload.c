@@ -103,6 +103,7 @@ static enum verdict reload_run(struct case_ctx *ctx)
 			 p->reload_mib * 1000;
 	char *path = g_build_filename(ctx->dir, "download.bin", NULL);
 	char *want = NULL, *got = NULL, *cmd, *s, err[ERRLEN];
+	char *macq = shq(nic->mac), *ifq = shq(nic->ifname);
 	struct sshc_job *dl = NULL;
 	struct httpd *h = NULL;
 	struct httpd_stats st = { 0 };
@@ -156,7 +157,7 @@ static enum verdict reload_run(struct case_ctx *ctx)
 	cmd = g_strdup_printf(
 		"mac=%s; dev=%s; "
 		"find_mac() { for d in /sys/class/net/*; do "
-		"[ \"$(cat $d/address)\" = $mac ] && { echo ${d##*/}; "
+		"[ \"$(cat $d/address)\" = \"$mac\" ] && { echo ${d##*/}; "
 		"return 0; }; done; return 1; }; "
 		"for i in $(seq %d); do "
 		"ip link set dev $dev down; "
@@ -171,7 +172,7 @@ static enum verdict reload_run(struct case_ctx *ctx)
 		"echo \"round $i dev=$dev ifindex=$(cat "
 		"/sys/class/net/$dev/ifindex)\"; sleep 1; done; "
 		"echo final_dev=$dev",
-		nic->mac, nic->ifname, p->reload_loops, drv, drv, nic->ip);
+		macq, ifq, p->reload_loops, drv, drv, nic->ip);
 	if (case_guest_run(ctx, cmd, p->reload_loops * 20000 + 30000,
 			   &r) == 0) {
 		GHashTable *seen = g_hash_table_new_full(g_str_hash,
@@ -241,7 +242,7 @@ static enum verdict reload_run(struct case_ctx *ctx)
 	/* the driver after the loop */
 	cmd = g_strdup_printf("for d in /sys/class/net/*; do [ \"$(cat "
 			      "$d/address)\" = %s ] && ethtool -i ${d##*/}; "
-			      "done", nic->mac);
+			      "done", macq);
 	if (case_guest_run(ctx, cmd, 10000, &r) == 0) {
 		char *d = case_field(r.out, "driver: ");
 
@@ -275,6 +276,8 @@ out:
 	diag_end(ctx->diag);
 	unlink(path);
 	g_free(path);
+	g_free(macq);
+	g_free(ifq);
 	g_free(want);
 	g_free(got);
 	return ctx->why->len ? V_FAIL : V_PASS;

@@ -475,7 +475,7 @@ stop:
 				diag_int(ctx->diag, "host_socket_drops",
 					 ru->host_drops);
 		}
-		if (iperf_wire_count(nic->pcap, ru->reverse ? nic->ip :
+		if (flow_count_port(nic->pcap, ru->reverse ? nic->ip :
 				     nic->host_ip, ru->reverse ? nic->host_ip :
 				     nic->ip, ru->udp ? 17 : 6, ru->cport, &fc,
 				     err) < 0) {

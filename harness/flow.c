@@ -7,8 +7,9 @@
 #include <pcap/pcap.h>
 #include <string.h>
 
-int flow_count(const char *pcap_path, const char *src, const char *dst,
-	       int proto, struct flow_count *out, char *err)
+/* flow_count with port 0 (any), flow_count_port otherwise. */
+static int count(const char *pcap_path, const char *src, const char *dst,
+		 int proto, int port, struct flow_count *out, char *err)
 {
 	struct in_addr s, d;
 	struct pcap_pkthdr *h;
@@ -38,6 +39,13 @@ int flow_count(const char *pcap_path, const char *src, const char *dst,
 		if (!fi.ipv4 || fi.ip.proto != proto ||
 		    memcmp(&fi.ip.src, &s, 4) || memcmp(&fi.ip.dst, &d, 4))
 			continue;
+		/* ports (and TCP's data offset) must be in the capture;
+		 * non-first fragments carry no ports */
+		if (port && (fi.ip.frag_off ||
+			     cap < fi.l4_off + (proto == 6 ? 13 : 4) ||
+			     (frame_rd16(p + fi.l4_off) != port &&
+			      frame_rd16(p + fi.l4_off + 2) != port)))
+			continue;
 		tot = fi.ip.tot_len;
 		hl = fi.ip.hdr_len;
 		if (proto == 6 && cap >= fi.l4_off + 13)
@@ -60,4 +68,20 @@ int flow_count(const char *pcap_path, const char *src, const char *dst,
 	pcap_close(pc);
 	*out = c;
 	return 0;
+}
+
+int flow_count(const char *pcap_path, const char *src, const char *dst,
+	       int proto, struct flow_count *out, char *err)
+{
+	return count(pcap_path, src, dst, proto, 0, out, err);
+}
+
+int flow_count_port(const char *pcap_path, const char *src, const char *dst,
+		    int proto, int port, struct flow_count *out, char *err)
+{
+	if ((proto != 6 && proto != 17) || port < 1 || port > 65535) {
+		err_set(err, "invalid protocol %d or port %d", proto, port);
+		return -1;
+	}
+	return count(pcap_path, src, dst, proto, port, out, err);
 }

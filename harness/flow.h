@@ -31,4 +31,13 @@ struct flow_count {
 int flow_count(const char *pcap_path, const char *src, const char *dst,
 	       int proto, struct flow_count *out, char *err);
 
+/*
+ * The same, for TCP (6) or UDP (17) frames whose source or destination
+ * port is port (1..65535), e.g. one iperf3 data stream told apart by its
+ * client port.  Non-first fragments (no ports) and frames whose ports (for
+ * TCP, its data offset too) were not captured do not count.
+ */
+int flow_count_port(const char *pcap_path, const char *src, const char *dst,
+		    int proto, int port, struct flow_count *out, char *err);
+
 #endif

@@ -8,8 +8,8 @@
  * retransmits) and end.sum_received (the receiver's count, with UDP loss),
  * whichever side the host is on (-R swaps the roles, not the keys).
  *
- * iperf_wire_count() counts, in a pcap, the L4 payload of one iperf3 data
- * stream: the client binds its data socket to a port of our choosing
+ * flow_count_port() (flow.h) counts, in a pcap, the L4 payload of one
+ * iperf3 data stream: the client binds its data socket to a port of our choosing
  * (--cport), so the stream is told apart from the control connection and
  * from other runs in the same capture.
  */
@@ -48,13 +48,6 @@ struct iperf_result {
 int iperf_parse(const char *json, size_t len, struct iperf_result *out,
 		char *err);
 
-/*
- * Count IPv4 frames from src to dst of proto (6 or 17) whose source or
- * destination port is port, like flow_count() (L4 payload from the IP
- * total length, so truncated captures work).  0, or -1 with err.
- */
-int iperf_wire_count(const char *pcap_path, const char *src, const char *dst,
-		     int proto, int port, struct flow_count *out, char *err);
 
 /*
  * UDP counters of a network namespace, from its /proc/net/snmp text (the

@@ -184,21 +184,21 @@ static void test_wire_count(void **state)
 	pcap_dump_close(d);
 	pcap_close(p);
 
-	assert_int_equal(iperf_wire_count(path, h, g, 6, 45001, &c, err), 0);
+	assert_int_equal(flow_count_port(path, h, g, 6, 45001, &c, err), 0);
 	assert_int_equal(c.frames, 3);
 	assert_int_equal(c.l4_bytes, 3 * 1448);
 	assert_int_equal(c.max_ip_len, 20 + 32 + 1448);
-	assert_int_equal(iperf_wire_count(path, g, h, 6, 45001, &c, err), 0);
+	assert_int_equal(flow_count_port(path, g, h, 6, 45001, &c, err), 0);
 	assert_int_equal(c.frames, 1);
 	assert_int_equal(c.l4_bytes, 0);
-	assert_int_equal(iperf_wire_count(path, g, h, 17, 45002, &c, err), 0);
+	assert_int_equal(flow_count_port(path, g, h, 17, 45002, &c, err), 0);
 	assert_int_equal(c.frames, 2);
 	assert_int_equal(c.l4_bytes, 2 * 1400);
-	assert_int_equal(iperf_wire_count(path, h, g, 17, 45002, &c, err), 0);
+	assert_int_equal(flow_count_port(path, h, g, 17, 45002, &c, err), 0);
 	assert_int_equal(c.frames, 0);
-	assert_int_equal(iperf_wire_count(path, h, g, 1, 45002, &c, err), -1);
+	assert_int_equal(flow_count_port(path, h, g, 1, 45002, &c, err), -1);
 	assert_non_null(strstr(err, "invalid protocol"));
-	assert_int_equal(iperf_wire_count("/nonexistent.pcap", h, g, 6, 1, &c,
+	assert_int_equal(flow_count_port("/nonexistent.pcap", h, g, 6, 1, &c,
 					  err), -1);
 	assert_non_null(strstr(err, "cannot open"));
 	unlink(path);
