@@ -1,38 +1,40 @@
 /*
- * case.h - what a conformance case is, and what the harness gives it.
+ * case.h - what a conformance case is, and what the runner gives it.
  *
  * Each case is one file in cases/ exporting one `const struct case_desc`,
  * listed in case_table[] (cases/table.c).  Adding a case touches one new
- * file and one line.  The harness runs every case once per cell (NIC model
- * x vhost): it boots the guests the case declares, starts a capture on the
- * host side (tap) of every NIC under test, calls run(), stops the captures,
- * scans the guests' kernel logs, and writes the verdict.
+ * file and one line there.
  *
- * run() drives traffic and judges.  It records what it expected and what it
- * measured in ctx->diag (the YAML block of the test point), and returns a
- * verdict.  Captures are stopped by case_captures_stop() before a case
- * reads its pcaps; the harness stops any still running afterwards.
+ * The runner owns the life of every (cell, case) point: in a process of
+ * its own, with the case's deadline, it lays out the fixture (addresses,
+ * segments, guests, SSH), starts a capture on the host side (tap) of
+ * every NIC under test, applies the fault of a negative control, calls
+ * run(), stops the captures, reads the guests' kernel logs and tears
+ * everything down.  The parent process kills a point that outlives its
+ * deadline and tears down what it left.
+ *
+ * run() drives traffic and judges.  It states every property it judges as
+ * an expectation (expect_*: name, expected, measured, evidence) and what it
+ * only measures as an observation (observe_*).  It never decides the
+ * verdict: the runner derives it from the records (harness/point.h).  A
+ * case that cannot run here says so with case_skip() before anything
+ * failed; a case that diagnosed a documented defect outside nicq says so
+ * with case_known(), naming the expectations the defect explains.
  */
 #ifndef NICQ_CASE_H
 #define NICQ_CASE_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <glib.h>
 #include "config.h"
 #include "domxml.h"
+#include "fault.h"
 #include "guest.h"
 #include "lab.h"
+#include "model.h"
+#include "point.h"
 #include "ssh.h"
-#include "tap.h"
-
-/*
- * V_KNOWN: the case failed exactly the way a documented defect outside nicq
- * predicts, and the case checked that diagnosis (not merely that it
- * failed).  It is reported "not ok # TODO <ctx->known>", which TAP
- * consumers and nicq's exit status do not count as a failure; the failure
- * reasons stay in the YAML.  Any other failure next to it is a V_FAIL.
- */
-enum verdict { V_PASS, V_FAIL, V_SKIP, V_ERROR, V_KNOWN };
 
 /* One cell of the matrix. */
 struct cell {
@@ -41,28 +43,6 @@ struct cell {
 	const char *skip;	/* non-NULL: why this cell cannot run here */
 	char name[32];		/* "virtio vhost=off" */
 	char slug[32];		/* "virtio-vhost-off" (folder name) */
-};
-
-/* A fault injected on the taps of the NICs under test (negative controls). */
-struct fault {
-	int drop_pct;		/* drop this share of ICMP toward the guest */
-	bool drop_frag;		/* drop non-first IPv4 fragments toward it */
-	int drop_over;		/* drop IPv4 datagrams longer than this
-				 * toward it (an MTU clamp); 0: none */
-	int vlan_from, vlan_to;	/* rewrite VLAN id from -> to toward it;
-				 * 0: none */
-	bool corrupt_tcp;	/* overwrite the first payload byte of large
-				 * TCP segments, both directions */
-	bool drop_mcast;	/* drop nicq's test frames (ethertype 0x88b5)
-				 * with the group bit set toward it */
-	int drop_udp;		/* drop this share of UDP from the guest,
-				 * after the capture saw it (stress) */
-	bool s4_fresh_boot;	/* not on the taps: the suspend case wipes
-				 * the hibernation image on the guest's swap
-				 * disk before it starts the guest again, so
-				 * the guest boots fresh instead of resuming */
-	bool drop_tftp;		/* drop TFTP requests (UDP to port 69) from
-				 * it, after the capture saw them */
 };
 
 #define CASE_MAX_GUESTS 2
@@ -128,7 +108,7 @@ struct nic_under_test {
 	char host_ip[16];	/* the host's address on that segment */
 	char bridge[16];
 	char *ifname;		/* in the guest */
-	char *pcap;		/* capture file */
+	char *pcap;		/* current capture file (absolute) */
 	struct capture *cap;
 	char *rom;		/* network boot (topology pxe): the option ROM
 				 * QEMU loads for the model by default, as
@@ -143,13 +123,15 @@ struct case_guest {
 				 * NULL */
 };
 
+struct transcript;
+
 struct case_ctx {
 	const struct case_desc *desc;
 	const struct cell *cell;
 	const struct profile *prof;
 	struct lab *lab;
-	char *dir;		/* results/<run>/<cell>/<case>/ */
-	char *transcript;	/* dir/transcript.txt */
+	char *dir;		/* results/<run>/<cell>/<case>/, absolute */
+	struct transcript *transcript;	/* dir/transcript.txt */
 	struct case_guest guests[CASE_MAX_GUESTS];
 	int n_guests;
 	struct nic_under_test nics[CASE_MAX_GUESTS * CASE_MAX_NICS];
@@ -158,20 +140,39 @@ struct case_ctx {
 	struct guest *guest;
 	struct sshc *ssh;
 	struct nic_under_test *nic;
-	struct diag *diag;	/* the test point's YAML */
-	GString *why;		/* failure reasons, joined with "; " */
-	const char *known;	/* for V_KNOWN: the defect, one line */
+	struct point *point;	/* the records of this test point */
+	char *scope;		/* prefix of the names recorded now */
+	GPtrArray *strs;	/* case_fmt() strings, freed with the ctx */
 	char *tftp_dir;		/* topology pxe: the TFTP root, as nicq
 				 * sees it */
 	const struct fault *fault;	/* what --inject asked for */
 	const struct ssh_ident *ident;	/* to log in again (sshc_connect),
 					 * e.g. after the guest restarted */
+	char *prefix;		/* the point's libvirt object prefix */
+	unsigned seq;		/* counter for per-point unique names */
 };
+
+/*
+ * A negative control the case declares: run the case in a cell of model
+ * with --inject fault, and the point must be "not ok" with a failed
+ * expectation whose full name ("scope: name") matches the glob breaks
+ * (GLib g_pattern_match_simple: '*' and '?').  make check runs every
+ * declared control (`nicq list --controls`) and asserts it in the point's
+ * own result.json.
+ */
+struct case_control {
+	const char *fault;
+	const char *model;
+	const char *breaks;
+};
+
+#define CASE_MAX_CONTROLS 4
 
 struct case_desc {
 	const char *name;
 	const char *summary;
-	const char *plan;	/* the Fedora vhost-net plan case it covers */
+	int plan_case;		/* the Fedora vhost-net plan's case number */
+	const char *plan;	/* its title there */
 	int capture_snaplen;	/* 0: full frames */
 	const struct topology *topo;	/* NULL: one guest, one NIC */
 	/*
@@ -188,12 +189,21 @@ struct case_desc {
 	 * when it holds a hibernation image (nicq.resume=/dev/vda).
 	 */
 	int disk_mib;
-	enum verdict (*run)(struct case_ctx *ctx);
+	/* the profile parameters the case reads (NULL-terminated) */
+	const struct param *const *params;
+	/*
+	 * Seconds the case itself may take under profile p (the runner adds
+	 * the guests' boot time-outs and its own fixed allowance).  Past
+	 * the total the point is killed and "timed out".
+	 */
+	int (*deadline_s)(const struct profile *p);
+	struct case_control controls[CASE_MAX_CONTROLS];
+	void (*run)(struct case_ctx *ctx);
 	/*
 	 * Optional: called instead of run() when a guest did not come up
 	 * and its captures ran from power-on (topology pxe), after they
 	 * were stopped, so the case can say from the capture why; the
-	 * verdict is not ok either way.  ctx->guest and ctx->ssh are NULL.
+	 * point fails either way.  ctx->guest and ctx->ssh are NULL.
 	 */
 	void (*boot_failed)(struct case_ctx *ctx);
 };
@@ -202,29 +212,185 @@ extern const struct case_desc *const case_table[];
 
 const struct case_desc *case_find(const char *name);
 
-/* Add a failure reason (also marks the verdict failed for case_verdict). */
-void case_fail(struct case_ctx *ctx, const char *fmt, ...)
+/* ---- judging: expectations and observations ------------------------ */
+
+/*
+ * Each records one expectation in the point and returns whether it held.
+ * name says what property (with the current scope in front, see
+ * case_scope); evidence says where to look (a pcap, "transcript.txt:123",
+ * a file), or NULL.  expect_cmp compares integers; expect_num numbers;
+ * expect_range checks lo <= measured <= hi; expect_str wants equal strings
+ * (NULL measured: could not be measured, fails); expect_true records a
+ * predicate the case evaluated, with what was expected and what was seen
+ * in words.
+ */
+bool expect_cmp(struct case_ctx *ctx, const char *name, enum cmp op,
+		long long expected, long long measured, const char *evidence);
+bool expect_eq(struct case_ctx *ctx, const char *name, long long expected,
+	       long long measured, const char *evidence);
+bool expect_num(struct case_ctx *ctx, const char *name, enum cmp op,
+		double expected, double measured, const char *evidence);
+bool expect_range(struct case_ctx *ctx, const char *name, double lo,
+		  double hi, double measured, const char *evidence);
+bool expect_str(struct case_ctx *ctx, const char *name, const char *expected,
+		const char *measured, const char *evidence);
+bool expect_true(struct case_ctx *ctx, const char *name, bool ok,
+		 const char *expected, const char *measured,
+		 const char *evidence);
+
+/* Measured, not judged. */
+void observe_int(struct case_ctx *ctx, const char *name, long long v,
+		 const char *unit);
+void observe_num(struct case_ctx *ctx, const char *name, double v,
+		 const char *unit);
+void observe_str(struct case_ctx *ctx, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * A step that could not be done (a command that would not start, a file
+ * that cannot be read): there is nothing to judge, and the point fails.
+ */
+void case_error(struct case_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Run cmd on the host side (inside the lab namespace), with transcript. */
+/*
+ * This host cannot run the case (say why).  Only valid before anything
+ * failed; any failure before or after it makes the point fail.
+ */
+void case_skip(struct case_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * The case checked its diagnosis of a documented defect outside nicq:
+ * the failed expectations named in explains (full names, "scope: name";
+ * NULL-terminated) are that defect.  The point is "not ok # TODO defect"
+ * only if those are the only failures.
+ */
+void case_known(struct case_ctx *ctx, const char *defect,
+		const char *const *explains);
+
+/* Whether anything failed so far. */
+bool case_failed(const struct case_ctx *ctx);
+
+/* What the case is doing now (shown when it times out; timing). */
+void case_phase(struct case_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Names recorded from now on are "<scope>: <name>" (NULL: no scope).
+ * Expectations keep their scope as a field too, for reports to group.
+ */
+void case_scope(struct case_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* A formatted string that lives as long as the case (for names, evidence). */
+const char *case_fmt(struct case_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- the fixture's services ------------------------------------------ */
+
+/* The profile value of a parameter the case declared. */
+int case_param(const struct case_ctx *ctx, const struct param *par);
+const struct pval *case_params(const struct case_ctx *ctx,
+			       const struct param *par);
+
+/*
+ * Run argv on the host side (inside the lab namespace), with transcript.
+ * Returns -1 (and records an error) only when it could not be started.
+ * *line, if not NULL, gets the transcript line of the entry (evidence).
+ */
 int case_host_run(struct case_ctx *ctx, char *const argv[], int timeout_ms,
 		  struct proc_result *res);
 
-/* Run cmd in guest 0 over SSH (transcript kept by sshc). */
+/*
+ * Run cmd in guest 0 (or guest i) over SSH, with transcript.  -1 (and an
+ * error recorded) when the command could not be run at all (no session,
+ * transport failure); otherwise res holds its status and output.
+ */
 int case_guest_run(struct case_ctx *ctx, const char *cmd, int timeout_ms,
 		   struct proc_result *res);
-/* The same in guest i. */
 int case_guest_run_on(struct case_ctx *ctx, int i, const char *cmd,
 		      int timeout_ms, struct proc_result *res);
 
-/* Stop every capture of the case (idempotent). */
+/* "transcript.txt:<line>" of the last command run (evidence). */
+const char *case_last_cmd(struct case_ctx *ctx);
+
+/*
+ * Stop every capture of the case (idempotent); the runner records each
+ * capture's statistics and fails the point on frames the kernel dropped.
+ */
 void case_captures_stop(struct case_ctx *ctx);
 
 /*
- * In a command's output, the text right after key (e.g. "sha=") up to the
- * next white space, g_free(); NULL when key is absent or out is NULL.
+ * Stop the captures and start new ones named capture-<tap>-<label>.pcap
+ * (nic->pcap is then the new file): for a case in phases, or after the
+ * guest's taps were re-created.  -1 (error recorded) if one cannot start.
  */
-char *case_field(const char *out, const char *key);
+int case_capture_rotate(struct case_ctx *ctx, const char *label);
+
+/* ---- shared helpers ------------------------------------------------------ */
+
+/*
+ * A host ping toward a guest address.  count > 0: that many requests,
+ * interval s apart (0: 0.1 s); count == 0 and flood_s > 0: `ping -f` for
+ * flood_s seconds.  size is the ICMP payload; df sets "-M do".  ident 0
+ * picks a fresh ICMP identifier, returned in the summary, which is what
+ * the echo analyzer counts on the capture.
+ */
+struct ping_spec {
+	const char *dst;
+	int count;
+	double interval;
+	int flood_s;
+	int size;
+	bool df;
+	uint16_t ident;
+	int reply_wait_s;	/* -W; 0: 2 */
+};
+
+struct ping_summary {
+	uint16_t ident;
+	int status;		/* ping's exit status; -1: did not run */
+	int sent, received;	/* from its summary; -1: not printed */
+	int errors;		/* "+N errors"; 0 if none */
+	char *evidence;		/* "transcript.txt:<line>", g_free() */
+};
+
+/* Run the ping; -1 when it could not be started (error recorded). */
+int case_host_ping(struct case_ctx *ctx, const struct ping_spec *spec,
+	      struct ping_summary *out);
+void ping_summary_clear(struct ping_summary *s);
+
+/* Parse ping's "N packets transmitted, M received[, +E errors]". */
+void ping_parse_summary(const char *out, int *sent, int *received,
+			int *errors);
+
+/*
+ * Wait until nic's guest address answers a ping from the host (one echo a
+ * second, up to timeout_s): a NIC whose link is still coming up (e1000
+ * takes a second or two under TCG) must not make what starts at once fail
+ * on ARP.  Records the expectation "<nic> answers"; returns whether it did.
+ */
+bool case_wait_answer(struct case_ctx *ctx, const struct nic_under_test *nic,
+		      int timeout_s);
+
+/*
+ * Ping nic from the host (count requests of size bytes, 0.1 s apart) and
+ * judge it from nic's capture, which is stopped first: expectations
+ * "<label>: requests on the wire" == count and "<label>: replies on the
+ * wire" == count.  Returns the replies counted.
+ */
+unsigned case_ping_judged(struct case_ctx *ctx,
+			  const struct nic_under_test *nic, int count,
+			  int size, const char *label);
+
+/*
+ * After the captures are stopped: judge that nic's capture holds count
+ * requests of ident and a reply to each (the two expectations above).
+ */
+unsigned case_ping_judge(struct case_ctx *ctx,
+			 const struct nic_under_test *nic, uint16_t ident,
+			 int count, const char *label);
 
 /*
  * One guest with the NIC under test (nics[0], segment 0) and a management
@@ -233,32 +399,8 @@ char *case_field(const char *out, const char *key);
  */
 extern const struct topology topo_with_mgmt;
 
-/*
- * Ping nic's guest address from the host: count requests of size bytes,
- * 0.1 s apart, with a fresh ICMP identifier, which is returned for
- * case_ping_judge().  The verdict comes from the capture, not from ping's
- * output.
- */
-uint16_t case_ping_host(struct case_ctx *ctx, const struct nic_under_test *nic,
-		   int count, int size);
-
-/*
- * Wait until nic's guest address answers a ping from the host (one echo a
- * second, up to timeout_s): a NIC whose link is still coming up after boot
- * (e1000 takes a second or two under TCG) must not make a flood that
- * starts at once fail on ARP.  0 when it answered, -1 (with a failure
- * recorded) when it did not.
- */
-int case_wait_answer(struct case_ctx *ctx, const struct nic_under_test *nic,
-		     int timeout_s);
-
-/*
- * After the captures are stopped: nic's capture must hold count requests
- * of ident and a reply to each.  Records "<label>: N requests, M replies"
- * in the diag; a shortfall fails the case.  Returns the number of replies.
- */
-unsigned case_ping_judge(struct case_ctx *ctx,
-			 const struct nic_under_test *nic, uint16_t ident,
-			 int count, const char *label);
+/* Parameters several cases share. */
+extern const struct param param_after_count;	/* pings after a stress */
+extern const struct param param_flood_seconds;
 
 #endif

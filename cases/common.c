@@ -1,9 +1,11 @@
-/* common.c - what several cases share: the management topology, pings. */
+/* common.c - what several cases share: the management topology, shared
+ * parameters, host pings and how they are judged. */
 #include "case.h"
 #include "echo.h"
 #include "util.h"
 
 #include <glib.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,57 +18,131 @@ const struct topology topo_with_mgmt = {
 	} } },
 };
 
-char *case_field(const char *out, const char *key)
-{
-	const char *p = out ? strstr(out, key) : NULL;
+const struct param param_after_count = {
+	"after_count", PARAM_INT, "10", "100", 1, 100000,
+	"echo requests of the short ping that follows a stress (each must "
+	"be answered)",
+};
 
+const struct param param_flood_seconds = {
+	"flood_seconds", PARAM_INT, "5", "600", 1, 86400,
+	"seconds of each flood ping",
+};
+
+void ping_parse_summary(const char *out, int *sent, int *received,
+			int *errors)
+{
+	const char *p = out ? strstr(out, " packets transmitted, ") : NULL;
+	const char *q, *e;
+
+	*sent = *received = -1;
+	*errors = 0;
 	if (!p)
-		return NULL;
-	p += strlen(key);
-	return g_strndup(p, strcspn(p, " \t\r\n"));
+		return;
+	q = p;
+	while (q > out && g_ascii_isdigit(q[-1]))
+		q--;
+	if (q == p)
+		return;
+	*sent = (int)g_ascii_strtoll(q, NULL, 10);
+	p += strlen(" packets transmitted, ");
+	if (!g_ascii_isdigit(*p)) {
+		*sent = -1;
+		return;
+	}
+	*received = (int)g_ascii_strtoll(p, NULL, 10);
+	e = strstr(p, " errors");
+	if (e) {
+		const char *d = e;
+
+		while (d > p && g_ascii_isdigit(d[-1]))
+			d--;
+		if (d < e && d > p && d[-1] == '+')
+			*errors = (int)g_ascii_strtoll(d, NULL, 10);
+	}
 }
 
-uint16_t case_ping_host(struct case_ctx *ctx, const struct nic_under_test *nic,
-		   int count, int size)
+int case_host_ping(struct case_ctx *ctx, const struct ping_spec *spec,
+	      struct ping_summary *out)
 {
-	uint16_t ident = (uint16_t)g_random_int_range(1, 0xffff);
-	char id[16], cnt[16], sz[16];
-	char *argv[] = { "ping", "-n", "-q", "-e", id, "-c", cnt, "-s", sz,
-			 "-i", "0.1", "-W", "2", (char *)nic->ip, NULL };
+	GStrvBuilder *b = g_strv_builder_new();
+	char buf[G_ASCII_DTOSTR_BUF_SIZE];
 	struct proc_result r;
+	GStrv argv;
+	int wait_s, rc;
 
-	snprintf(id, sizeof(id), "%u", ident);
-	snprintf(cnt, sizeof(cnt), "%d", count);
-	snprintf(sz, sizeof(sz), "%d", size);
-	if (case_host_run(ctx, argv, count * 100 + 20000, &r) == 0)
-		proc_result_clear(&r);
-	return ident;
+	memset(out, 0, sizeof(*out));
+	out->status = out->sent = out->received = -1;
+	out->ident = spec->ident ? spec->ident :
+		     (uint16_t)g_random_int_range(1, 0xffff);
+	g_strv_builder_add_many(b, "ping", "-n", "-q", NULL);
+	argv_addf(b, "-e%u", out->ident);
+	argv_addf(b, "-s%d", spec->size);
+	if (spec->df)
+		g_strv_builder_add_many(b, "-M", "do", NULL);
+	if (spec->count > 0) {
+		double iv = spec->interval > 0 ? spec->interval : 0.1;
+
+		argv_addf(b, "-c%d", spec->count);
+		g_strv_builder_add_many(b, "-i",
+			g_ascii_formatd(buf, sizeof(buf), "%.4f", iv), NULL);
+		argv_addf(b, "-W%d", spec->reply_wait_s > 0 ?
+			  spec->reply_wait_s : 2);
+		wait_s = (int)ceil(spec->count * iv) + (spec->reply_wait_s > 0 ?
+						       spec->reply_wait_s : 2);
+	} else {
+		g_strv_builder_add(b, "-f");
+		argv_addf(b, "-w%d", spec->flood_s);
+		wait_s = spec->flood_s;
+	}
+	g_strv_builder_add(b, spec->dst);
+	argv = g_strv_builder_end(b);
+	g_strv_builder_unref(b);
+	rc = case_host_run(ctx, argv, (wait_s + 15) * 1000, &r);
+	g_strfreev(argv);
+	if (rc < 0)
+		return -1;
+	out->status = r.status;
+	ping_parse_summary(r.out, &out->sent, &out->received, &out->errors);
+	out->evidence = g_strdup(case_last_cmd(ctx));
+	proc_result_clear(&r);
+	return 0;
 }
 
-int case_wait_answer(struct case_ctx *ctx, const struct nic_under_test *nic,
-		     int timeout_s)
+void ping_summary_clear(struct ping_summary *s)
+{
+	g_free(s->evidence);
+	memset(s, 0, sizeof(*s));
+}
+
+bool case_wait_answer(struct case_ctx *ctx, const struct nic_under_test *nic,
+		      int timeout_s)
 {
 	char *argv[] = { "ping", "-n", "-q", "-c", "1", "-W", "1",
 			 (char *)nic->ip, NULL };
-	gint64 end = g_get_monotonic_time() + (gint64)timeout_s * 1000000;
+	gint64 start = g_get_monotonic_time();
+	gint64 end = start + (gint64)timeout_s * 1000000;
 	struct proc_result r;
+	int st = -1;
 
 	while (!interrupted()) {
-		int st = -1;
-
+		st = -1;
 		if (case_host_run(ctx, argv, 5000, &r) == 0) {
 			st = r.status;
 			proc_result_clear(&r);
 		}
-		if (st == 0)
-			return 0;
-		if (g_get_monotonic_time() > end)
+		if (st == 0 || g_get_monotonic_time() > end)
 			break;
 		g_usleep(500000);
 	}
-	case_fail(ctx, "%s (%s) did not answer a ping within %d s", nic->ip,
-		  nic_model_libvirt(nic->model), timeout_s);
-	return -1;
+	return expect_true(ctx, case_fmt(ctx, "%s (%s) answers a ping within "
+					 "%d s", nic->ip,
+					 model_name(nic->model), timeout_s),
+			   st == 0, "an echo reply",
+			   st == 0 ? case_fmt(ctx, "answered after %.1f s",
+					      (g_get_monotonic_time() - start) /
+					      1e6) : "no reply",
+			   case_last_cmd(ctx));
 }
 
 unsigned case_ping_judge(struct case_ctx *ctx,
@@ -77,19 +153,37 @@ unsigned case_ping_judge(struct case_ctx *ctx,
 	const struct echo_flow *f;
 	char err[ERRLEN];
 	unsigned req, rep_n;
+	const char *ev;
 
 	if (echo_analyze(nic->pcap, nic->host_ip, nic->ip, &rep, err) < 0) {
-		case_fail(ctx, "%s: %s", label, err);
+		case_error(ctx, "%s: %s", label, err);
 		return 0;
 	}
 	f = echo_report_flow(rep, ident);
 	req = f ? f->requests : 0;
 	rep_n = f ? f->replies : 0;
 	echo_report_free(rep);
-	diag_str(ctx->diag, label, "%u requests, %u replies on %s", req, rep_n,
-		 nic->tap);
-	if (req != (unsigned)count || rep_n != (unsigned)count)
-		case_fail(ctx, "%s: %u of %d echo requests on %s, %u replies",
-			  label, req, count, nic->tap, rep_n);
+	ev = case_fmt(ctx, "%s (ICMP id %u)", strrchr(nic->pcap, '/') ?
+		      strrchr(nic->pcap, '/') + 1 : nic->pcap, ident);
+	expect_eq(ctx, case_fmt(ctx, "%s: echo requests on %s", label,
+				nic->tap), count, req, ev);
+	expect_eq(ctx, case_fmt(ctx, "%s: echo replies on %s", label,
+				nic->tap), count, rep_n, ev);
 	return rep_n;
+}
+
+unsigned case_ping_judged(struct case_ctx *ctx,
+			  const struct nic_under_test *nic, int count,
+			  int size, const char *label)
+{
+	struct ping_spec ps = { .dst = nic->ip, .count = count, .size = size };
+	struct ping_summary sum;
+	unsigned replies;
+
+	if (case_host_ping(ctx, &ps, &sum) < 0)
+		return 0;
+	case_captures_stop(ctx);
+	replies = case_ping_judge(ctx, nic, sum.ident, count, label);
+	ping_summary_clear(&sum);
+	return replies;
 }

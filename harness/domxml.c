@@ -16,18 +16,6 @@
 #define MTU_MIN 68
 #define MTU_MAX 65535
 
-static const char *const model_names[NIC_MODEL_COUNT] = {
-	[NIC_RTL8139] = "rtl8139",
-	[NIC_E1000] = "e1000",
-	[NIC_VIRTIO] = "virtio",
-};
-
-const char *nic_model_libvirt(enum nic_model m)
-{
-	if ((int)m < 0 || m >= NIC_MODEL_COUNT)
-		return NULL;
-	return model_names[m];
-}
 
 /*
  * A document under construction.  libxml2 reports allocation failure by

@@ -10,14 +10,10 @@
 #define NICQ_DOMXML_H
 
 #include <stdbool.h>
+#include "model.h"
 
 #define DOMXML_MAX_NICS 8
 
-enum nic_model { NIC_RTL8139, NIC_E1000, NIC_VIRTIO, NIC_MODEL_COUNT };
-
-/* libvirt's <model type=...> name: "rtl8139", "e1000", "virtio"; NULL for
- * a value outside the enum. */
-const char *nic_model_libvirt(enum nic_model m);
 
 struct nic_spec {
 	enum nic_model model;

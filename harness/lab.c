@@ -1011,3 +1011,117 @@ void lab_close(struct lab *lab)
 	g_free(lab->log_dir);
 	g_free(lab);
 }
+
+/* Whether a daemon nicq started still runs; reaps it if it ended. */
+static bool daemon_alive(pid_t *pid, const char *what, char *err)
+{
+	int st;
+
+	if (*pid <= 0)
+		return true;
+	if (waitpid(*pid, &st, WNOHANG) == *pid) {
+		if (WIFSIGNALED(st))
+			err_set(err, "%s (pid %d) was killed by signal %d",
+				what, (int)*pid, WTERMSIG(st));
+		else
+			err_set(err, "%s (pid %d) exited with status %d", what,
+				(int)*pid, WEXITSTATUS(st));
+		*pid = 0;	/* reaped: never signal that number again */
+		return false;
+	}
+	return true;
+}
+
+int lab_check(struct lab *lab, char *err)
+{
+	virErrorPtr e;
+	unsigned long ver;
+
+	if (!daemon_alive(&lab->libvirtd_pid, "the lab's libvirtd", err) ||
+	    !daemon_alive(&lab->virtlogd_pid, "the lab's virtlogd", err))
+		return -1;
+	if (lab->private_lab && lab->netns) {
+		char *path = g_build_filename(NETNS_DIR, lab->netns, NULL);
+		bool ok = g_file_test(path, G_FILE_TEST_EXISTS);
+
+		g_free(path);
+		if (!ok) {
+			err_set(err, "the lab's namespace %s is gone",
+				lab->netns);
+			return -1;
+		}
+	}
+	if (!lab->conn || virConnectIsAlive(lab->conn) != 1 ||
+	    virConnectGetLibVersion(lab->conn, &ver) < 0) {
+		e = virGetLastError();
+		err_set(err, "the libvirt connection to '%s' is lost: %s",
+			lab->uri, e && e->message ? e->message : "closed");
+		return -1;
+	}
+	return 0;
+}
+
+int lab_child_reconnect(struct lab *lab, char *err)
+{
+	virErrorPtr e;
+
+	/*
+	 * The parent's connection stays the parent's: closing it here would
+	 * speak on its socket.  The child drops the handle and dials anew.
+	 */
+	lab->conn = virConnectOpen(lab->uri);
+	if (!lab->conn) {
+		e = virGetLastError();
+		err_set(err, "cannot connect to '%s': %s", lab->uri,
+			e && e->message ? e->message : "unknown error");
+		return -1;
+	}
+	g_ptr_array_set_size(lab->networks, 0);
+	g_ptr_array_set_size(lab->domains, 0);
+	lab->libvirtd_pid = lab->virtlogd_pid = 0;	/* the parent's */
+	lab->lock_fd = -1;
+	return 0;
+}
+
+int lab_remove_prefixed(struct lab *lab, const char *prefix, char *err)
+{
+	virDomainPtr *doms = NULL;
+	virNetworkPtr *nets = NULL;
+	int nd, nn, i, removed = 0;
+
+	if (!lab->conn) {
+		err_set(err, "no libvirt connection to remove '%s*'", prefix);
+		return -1;
+	}
+	nd = virConnectListAllDomains(lab->conn, &doms, 0);
+	for (i = 0; i < nd; i++) {
+		const char *name = virDomainGetName(doms[i]);
+
+		if (name && g_str_has_prefix(name, prefix)) {
+			virDomainDestroy(doms[i]);
+			virDomainUndefine(doms[i]);	/* transient: no-op */
+			removed++;
+		}
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	nn = virConnectListAllNetworks(lab->conn, &nets, 0);
+	for (i = 0; i < nn; i++) {
+		const char *name = virNetworkGetName(nets[i]);
+
+		if (name && g_str_has_prefix(name, prefix)) {
+			virNetworkDestroy(nets[i]);
+			removed++;
+		}
+		virNetworkFree(nets[i]);
+	}
+	free(nets);
+	if (nd < 0 || nn < 0) {
+		virErrorPtr e = virGetLastError();
+
+		err_set(err, "cannot list the lab's objects: %s",
+			e && e->message ? e->message : "unknown error");
+		return -1;
+	}
+	return removed;
+}

@@ -101,6 +101,28 @@ void lab_untrack_domain(struct lab *lab, const char *name);
 int lab_exec(struct lab *lab, char *const argv[], int timeout_ms,
 	     struct proc_result *res, char *err);
 
+/*
+ * Whether the lab still works: its daemons run (a dead one is reaped and
+ * named), its namespace exists, and the libvirt connection answers a call.
+ * -1 with err saying what failed: the run must stop (Bail out!), since no
+ * later case could be judged.
+ */
+int lab_check(struct lab *lab, char *err);
+
+/*
+ * In a process forked from the one that opened the lab: a libvirt
+ * connection of its own (the parent's handle is dropped, not closed), and
+ * forget the parent's objects, daemons and lock so that nothing here acts
+ * on them.  -1 with err.
+ */
+int lab_child_reconnect(struct lab *lab, char *err);
+
+/*
+ * Destroy every domain and network whose name starts with prefix (what a
+ * killed test point left).  Returns how many, -1 with err.
+ */
+int lab_remove_prefixed(struct lab *lab, const char *prefix, char *err);
+
 /* Tear everything down; NULL is fine.  Never fails loudly: it tries all. */
 void lab_close(struct lab *lab);
 

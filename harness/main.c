@@ -4,7 +4,8 @@
  */
 #include "case.h"
 #include "lab.h"
-#include "run.h"
+#include "hostprobe.h"
+#include "runner.h"
 #include "util.h"
 
 #include <glib.h>
@@ -15,7 +16,7 @@
 #include <unistd.h>
 
 static const char usage_text[] =
-	"usage: nicq list [options]\n"
+	"usage: nicq list [controls|params] [options]\n"
 	"       nicq run [--model M,..] [--vhost off|on|both] [--case C,..]\n"
 	"                [--profile quick|full] [--config FILE] [--results DIR]\n"
 	"                [--connect URI] [--accel auto|tcg|kvm]\n"
@@ -50,6 +51,7 @@ static char *default_image_dir(void)
 struct cli {
 	char *models, *vhost, *cases, *profile, *config, *results, *uri;
 	char *accel, *image, *inject;
+	char *list;		/* nicq list controls|params */
 	int tap_version;
 };
 
@@ -77,7 +79,7 @@ static GOptionEntry run_entries(struct cli *c, int i)
 		{ "image", 0, 0, G_OPTION_ARG_FILENAME, &c->image,
 		  "guest image folder (default: build/guest)", "DIR" },
 		{ "inject", 0, 0, G_OPTION_ARG_STRING, &c->inject,
-		  "negative control on the taps: drop=PCT, drop-frag, drop-over=BYTES, vlan-rewrite=FROM:TO, corrupt-tcp, drop-mcast, drop-udp=PCT, drop-tftp; or s4-fresh-boot (suspend: the hibernation image is wiped)", "F" },
+		  "negative control on the taps: drop=PCT, drop-frag, drop-over=BYTES, vlan-rewrite=FROM:TO, corrupt-tcp, drop-mcast, drop-udp=PCT, drop-tftp; or s4-fresh-boot (suspend: the hibernation image is wiped); or hang=CASE (that case's process hangs: a control for the deadline)", "F" },
 		{ NULL }
 	};
 	return e[i];
@@ -133,82 +135,6 @@ static int parse_cases(const char *s, struct run_opts *o, char *err)
 		g_string_free(known, TRUE);
 		rc = -1;
 		break;
-	}
-	g_strfreev(items);
-	return rc;
-}
-
-static int parse_fault(const char *s, struct fault *f, char *err)
-{
-	char **items = g_strsplit(s, ",", -1), **it;
-	int rc = 0;
-
-	for (it = items; *it; it++) {
-		char *v = g_strstrip(*it), *end;
-		long pct;
-
-		if (g_str_has_prefix(v, "drop=")) {
-			pct = strtol(v + 5, &end, 10);
-			if (*end == '%')
-				end++;
-			if (!v[5] || *end || pct < 1 || pct > 100) {
-				err_set(err, "bad fault '%s' (drop=1..100)", v);
-				rc = -1;
-				break;
-			}
-			f->drop_pct = (int)pct;
-		} else if (g_str_has_prefix(v, "drop-udp=")) {
-			pct = strtol(v + 9, &end, 10);
-			if (*end == '%')
-				end++;
-			if (!v[9] || *end || pct < 1 || pct > 100) {
-				err_set(err, "bad fault '%s' (drop-udp=1..100)",
-					v);
-				rc = -1;
-				break;
-			}
-			f->drop_udp = (int)pct;
-		} else if (!strcmp(v, "drop-frag")) {
-			f->drop_frag = true;
-		} else if (!strcmp(v, "corrupt-tcp")) {
-			f->corrupt_tcp = true;
-		} else if (!strcmp(v, "drop-mcast")) {
-			f->drop_mcast = true;
-		} else if (!strcmp(v, "s4-fresh-boot")) {
-			f->s4_fresh_boot = true;
-		} else if (!strcmp(v, "drop-tftp")) {
-			f->drop_tftp = true;
-		} else if (g_str_has_prefix(v, "vlan-rewrite=")) {
-			int from, to;
-			char tail;
-
-			if (sscanf(v + 13, "%d:%d%c", &from, &to, &tail) != 2 ||
-			    from < 1 || from > 4094 || to < 1 || to > 4094 ||
-			    from == to) {
-				err_set(err, "bad fault '%s' (vlan-rewrite="
-					"FROM:TO, ids 1..4094)", v);
-				rc = -1;
-				break;
-			}
-			f->vlan_from = from;
-			f->vlan_to = to;
-		} else if (g_str_has_prefix(v, "drop-over=")) {
-			long n = strtol(v + 10, &end, 10);
-
-			if (!v[10] || *end || n < 68 || n > 65535) {
-				err_set(err, "bad fault '%s' (drop-over=68..65535)",
-					v);
-				rc = -1;
-				break;
-			}
-			f->drop_over = (int)n;
-		} else {
-			err_set(err, "unknown fault '%s' (known: drop=PCT, "
-				"drop-frag, drop-over=BYTES, vlan-rewrite=FROM:TO, "
-				"corrupt-tcp, drop-mcast, drop-udp=PCT, drop-tftp, s4-fresh-boot)", v);
-			rc = -1;
-			break;
-		}
 	}
 	g_strfreev(items);
 	return rc;
@@ -274,7 +200,9 @@ static int parse_run_cli(int argc, char **argv, const char *cmd,
 		g_error_free(gerr);
 		goto out;
 	}
-	if (argc > 1) {
+	if (argc > 1 && !strcmp(cmd, "list") && argc == 2) {
+		c->list = g_strdup(argv[1]);
+	} else if (argc > 1) {
 		rc = usage_error("unexpected argument '%s'", argv[1]);
 		goto out;
 	}
@@ -337,31 +265,85 @@ static int parse_run_cli(int argc, char **argv, const char *cmd,
 		goto out;
 	}
 	o->uri = c->uri;
-	if (c->inject && parse_fault(c->inject, &o->fault, err) < 0) {
+	if (c->inject && fault_parse(c->inject, &o->fault, err) < 0) {
 		rc = usage_error("%s", err);
 		goto out;
 	}
-	o->results_root = c->results ? c->results : "results";
+	if (o->fault.hang[0] && !case_find(o->fault.hang)) {
+		rc = usage_error("bad fault 'hang=%s': no such case",
+				 o->fault.hang);
+		goto out;
+	}
+	/* libvirt wants absolute paths, and so does every report */
+	o->results_root = g_canonicalize_filename(c->results ? c->results :
+						  "results", NULL);
 	o->image_dir = c->image;
 out:
 	g_option_context_free(ctx);
 	return rc;
 }
 
-static int cmd_list(struct run_opts *o)
+/* One line per declared negative control: case, model, fault, breaks. */
+static void list_controls(void)
+{
+	for (const struct case_desc *const *k = case_table; *k; k++)
+		for (int i = 0; i < CASE_MAX_CONTROLS; i++)
+			if ((*k)->controls[i].fault)
+				printf("%s\t%s\t%s\t%s\n", (*k)->name,
+				       (*k)->controls[i].model,
+				       (*k)->controls[i].fault,
+				       (*k)->controls[i].breaks);
+}
+
+/* One line per parameter: name, quick, full, range, what it sets. */
+static void list_params(const struct profile *p)
+{
+	const struct param *const *r;
+
+	for (r = param_registry(); *r; r++) {
+		const struct pval *v = prof_val(p, *r);
+		GString *now = g_string_new(NULL);
+		char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+		for (int i = 0; i < v->n; i++)
+			g_string_append_printf(now, "%s%s", i ? ";" : "",
+				g_ascii_formatd(buf, sizeof(buf), "%g",
+						v->v[i]));
+		printf("%s\t%s\t%s\t%s\t%g..%g\t%s\n", (*r)->name, now->str,
+		       (*r)->quick, (*r)->full, (*r)->lo, (*r)->hi,
+		       (*r)->doc);
+		g_string_free(now, TRUE);
+	}
+}
+
+static int cmd_list(struct run_opts *o, const char *what)
 {
 	const struct case_desc *const *k;
 	struct cell cells[6];
 	char *vreason = NULL, *areason = NULL, *kernel = NULL, *initrd = NULL;
 	char err[ERRLEN];
-	bool vok = lab_probe_vhost(&vreason);
-	const char *accel = lab_pick_accel(o->accel, &areason);
+	bool vok;
+	const char *accel;
 	int n, i;
 
+	if (what && !strcmp(what, "controls")) {
+		list_controls();
+		return EXIT_PASS;
+	}
+	if (what && !strcmp(what, "params")) {
+		list_params(&o->prof);
+		return EXIT_PASS;
+	}
+	if (what)
+		return usage_error("unknown list '%s' (controls, params)",
+				   what);
+	vok = lab_probe_vhost(&vreason);
+	accel = lab_pick_accel(o->accel, &areason);
 	printf("cases:\n");
 	for (k = case_table; *k; k++) {
-		printf("  %-10s %s\n  %-10s (%s)\n", (*k)->name, (*k)->summary,
-		       "", (*k)->plan);
+		printf("  %-10s %s\n  %-10s (Fedora vhost-net plan case %d: "
+		       "%s)\n", (*k)->name, (*k)->summary, "",
+		       (*k)->plan_case, (*k)->plan);
 		if ((*k)->only_model)
 			printf("  %-10s note: %s\n", "", (*k)->skip_reason);
 	}
@@ -373,10 +355,10 @@ static int cmd_list(struct run_opts *o)
 		       cells[i].skip ? cells[i].skip : "");
 	printf("host:\n  accelerator: %s (%s)\n", accel, areason);
 	printf("  vhost-net: %s\n", vok ? "available" : vreason);
-	if (run_find_image(o->image_dir, &kernel, &initrd, err) == 0)
+	if (image_check(o->image_dir, &kernel, &initrd, err) == 0)
 		printf("  guest image: %s\n", o->image_dir);
 	else
-		printf("  guest image: missing (%s)\n", err);
+		printf("  guest image: unusable (%s)\n", err);
 	printf("  lab: %s\n", o->uri ? o->uri : "private (network namespace, "
 	       "own libvirtd; needs root)");
 	g_free(vreason);
@@ -449,7 +431,7 @@ int main(int argc, char **argv)
 	if (!o.image_dir)
 		o.image_dir = image = default_image_dir();
 	if (!strcmp(argv[1], "list")) {
-		rc = cmd_list(&o);
+		rc = cmd_list(&o, c.list);
 	} else {
 		interrupt_install();
 		rc = run_matrix(&o);
@@ -465,5 +447,7 @@ int main(int argc, char **argv)
 	g_free(c.accel);
 	g_free(c.image);
 	g_free(c.inject);
+	g_free(c.list);
+	g_free(o.results_root);
 	return rc;
 }

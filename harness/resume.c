@@ -9,16 +9,9 @@
 
 const char *resume_driver_of(enum nic_model m)
 {
-	switch (m) {
-	case NIC_RTL8139:
-		return "8139cp";	/* qemu's rtl8139 is a C+ */
-	case NIC_E1000:
-		return "e1000";
-	case NIC_VIRTIO:
-		return "virtio_net";
-	default:
-		return NULL;
-	}
+	const struct model_info *mi = model_info(m);
+
+	return mi ? mi->driver : NULL;
 }
 
 char *resume_evidence_cmd(const char *ifname, long sleeper_pid)

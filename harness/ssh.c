@@ -24,6 +24,7 @@
  * A channel the server closes before our exec request left is reopened.
  */
 #include "ssh.h"
+#include "transcript.h"
 
 #include <glib.h>
 #include <libssh/callbacks.h>
@@ -36,7 +37,6 @@
 
 #define POLL_SLICE_MS	100	/* longest wait between interrupted() checks */
 #define WRITE_CHUNK	(256 * 1024)
-#define TRANSCRIPT_MAX	(64 * 1024)	/* per stream, per record */
 #define CMD_SHOWN	80	/* characters of a command in error messages */
 #define DYING_GRACE_MS	2000	/* wait for a killed command's channel close */
 #define LAUNCH_TRIES	8	/* channels opened for one command, at most */
@@ -70,7 +70,7 @@ struct sshc {
 	int port;
 	char *pin;
 	const struct ssh_ident *id;
-	char *transcript;
+	struct transcript *transcript;	/* not owned */
 	int64_t t0;		/* mono_ms() when logged in */
 	unsigned seq;		/* commands run so far */
 	GList *jobs;		/* background jobs not yet freed */
@@ -443,10 +443,9 @@ fail:
 	return -1;
 }
 
-void sshc_set_transcript(struct sshc *s, const char *path)
+void sshc_set_transcript(struct sshc *s, struct transcript *t)
 {
-	g_free(s->transcript);
-	s->transcript = g_strdup(path);
+	s->transcript = t;
 }
 
 /* ---- transcript ---- */
@@ -475,79 +474,60 @@ static int signal_number(const char *name)
 	return 0;
 }
 
-static void put_stream(GString *rec, const char *what, const GString *buf)
-{
-	size_t shown = buf->len < TRANSCRIPT_MAX ? buf->len : TRANSCRIPT_MAX;
-
-	if (shown < buf->len)
-		g_string_append_printf(rec, "--- %s (%zu bytes, first %zu shown)\n",
-				       what, buf->len, shown);
-	else
-		g_string_append_printf(rec, "--- %s (%zu bytes)\n", what,
-				       buf->len);
-	g_string_append_len(rec, buf->str, (gssize)shown);
-	if (shown && buf->str[shown - 1] != '\n')
-		g_string_append_c(rec, '\n');
-	if (shown < buf->len)
-		g_string_append_printf(rec, "[... truncated: %zu more bytes]\n",
-				       buf->len - shown);
-}
-
 /*
  * Append one record for j.  outcome overrides the usual "exit N" line
  * (transport failures, abandoned jobs).  A transcript that cannot be written
- * must not fail the command, so errors are dropped here.
+ * must not fail the command (transcript.h).
  */
 static void transcript_record(struct sshc_job *j, const char *outcome)
 {
 	struct sshc *s = j->s;
-	GString *rec;
-	struct tm tm;
-	char wall[32];
-	FILE *f;
+	struct transcript_rec r = { 0 };
+	GString *extra;
+	char *where, *oc = NULL;
 	int64_t end = j->t_end ? j->t_end : mono_ms();
 
 	if (!s || !s->transcript)
 		return;
-	gmtime_r(&j->wall_start.tv_sec, &tm);
-	strftime(wall, sizeof(wall), "%Y-%m-%dT%H:%M:%S", &tm);
-	rec = g_string_new(NULL);
-	g_string_append_printf(rec, "=== #%u +%.3fs %s.%03ldZ root@%s:%d%s\n",
-			       j->seq, (double)(j->t_start - s->t0) / 1000.0,
-			       wall, j->wall_start.tv_nsec / 1000000, s->host,
-			       s->port, j->background ? " (background)" : "");
-	g_string_append_printf(rec, "$ %s\n", j->cmd);
 	if (outcome)
-		g_string_append(rec, outcome);
+		oc = g_strdup(outcome);
 	else if (j->timed_out)
-		g_string_append(rec, "TIMED OUT, killed");
+		oc = g_strdup("TIMED OUT, killed");
 	else if (j->interrupted)
-		g_string_append(rec, "INTERRUPTED, killed");
+		oc = g_strdup("INTERRUPTED, killed");
 	else if (!j->has_status)
-		g_string_append(rec, "no exit status (channel closed)");
+		oc = g_strdup("no exit status (channel closed)");
 	else if (j->signame)
-		g_string_append_printf(rec, "killed by signal %s (status %d)",
-				       j->signame, j->status);
+		oc = g_strdup_printf("killed by signal %s (status %d)",
+				     j->signame, j->status);
 	else
-		g_string_append_printf(rec, "exit %d", j->status);
-	g_string_append_printf(rec, ", %" G_GINT64_FORMAT " ms", end - j->t_start);
+		oc = g_strdup_printf("exit %d", j->status);
+	extra = g_string_new(NULL);
 	if (j->retries)
-		g_string_append_printf(rec, ", channel reopened %d times",
+		g_string_append_printf(extra, ", channel reopened %d times",
 				       j->retries);
 	if (j->in_off == j->in_len)
-		g_string_append_printf(rec, ", stdin %zu bytes\n", j->in_len);
+		g_string_append_printf(extra, ", stdin %zu bytes", j->in_len);
 	else
-		g_string_append_printf(rec, ", stdin %zu of %zu bytes sent\n",
+		g_string_append_printf(extra, ", stdin %zu of %zu bytes sent",
 				       j->in_off, j->in_len);
-	put_stream(rec, "stdout", j->out);
-	put_stream(rec, "stderr", j->errout);
-	g_string_append_c(rec, '\n');
-	f = fopen(s->transcript, "a");
-	if (f) {
-		fwrite(rec->str, 1, rec->len, f);
-		fclose(f);
-	}
-	g_string_free(rec, TRUE);
+	where = g_strdup_printf("root@%s:%d", s->host, s->port);
+	r.where = where;
+	r.background = j->background;
+	r.cmd = j->cmd;
+	r.wall_start = j->wall_start;
+	r.mono_start = j->t_start;
+	r.outcome = oc;
+	r.elapsed_ms = end - j->t_start;
+	r.extra = extra->str;
+	r.out = j->out->str;
+	r.out_len = j->out->len;
+	r.err = j->errout->str;
+	r.err_len = j->errout->len;
+	transcript_add(s->transcript, &r);
+	g_string_free(extra, TRUE);
+	g_free(where);
+	g_free(oc);
 }
 
 /* ---- channel callbacks ---- */
@@ -1045,7 +1025,6 @@ void sshc_free(struct sshc *s)
 	g_list_free(s->jobs);
 	conn_close(s->main);
 	ssh_event_free(s->ev);
-	g_free(s->transcript);
 	g_free(s->pin);
 	g_free(s->host);
 	g_free(s);

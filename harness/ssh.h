@@ -12,7 +12,7 @@
  * have a deadline on CLOCK_MONOTONIC, and every wait also stops when
  * interrupted() turns true.  Nothing reads ~/.ssh or ssh_config.
  *
- * When a transcript path is set, each command is appended to it with its
+  * When a transcript is set (transcript.h), each command is appended to it with its
  * exit status, timings, stdin size, stdout and stderr.
  */
 #ifndef NICQ_SSH_H
@@ -43,8 +43,12 @@ int sshc_connect(const char *host, int port, const char *hostkey_sha256,
 		 const struct ssh_ident *id, int timeout_ms,
 		 struct sshc **out, char *err);
 
-/* Append a record of every later command to path (NULL: none). */
-void sshc_set_transcript(struct sshc *s, const char *path);
+/*
+ * Append a record of every later command to t (NULL: none); t is not
+ * owned and must outlive s.
+ */
+struct transcript;
+void sshc_set_transcript(struct sshc *s, struct transcript *t);
 
 /*
  * Run cmd (through root's shell on the guest, "sh -c" style) with stdin fed

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -135,12 +136,19 @@ void pid_stop(pid_t pid, int grace_ms)
 	pid_wait(pid, 5000, NULL);
 }
 
+/* The process that spawns, as its children see it before exec. */
+static pid_t spawn_parent;
+
 static void child_setup(void *data)
 {
 	sigset_t all;
 
 	(void)data;
 	setpgid(0, 0);
+	/* die with the process that started it (a killed test point) */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != spawn_parent)
+		_exit(127);	/* it died before the line above */
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	signal(SIGINT, SIG_DFL);
@@ -171,6 +179,7 @@ static int spawn_run_impl(char *const argv[], int timeout_ms,
 	int64_t start = mono_ms(), deadline = start + timeout_ms;
 
 	memset(res, 0, sizeof(*res));
+	spawn_parent = getpid();
 	if (!g_spawn_async_with_pipes(NULL, (char **)argv, NULL,
 				      G_SPAWN_SEARCH_PATH |
 				      G_SPAWN_DO_NOT_REAP_CHILD |
@@ -411,4 +420,56 @@ char *hex_encode(const unsigned char *buf, size_t len)
 	}
 	out[2 * len] = '\0';
 	return out;
+}
+
+char *kv_get(const char *text, const char *key)
+{
+	size_t klen = strlen(key);
+	const char *p = text;
+
+	if (!text || !klen)
+		return NULL;
+	while ((p = strstr(p, key))) {
+		if (p == text || p[-1] == ' ' || p[-1] == '\t' ||
+		    p[-1] == '\n' || p[-1] == '\r') {
+			size_t n;
+
+			p += klen;
+			n = strcspn(p, " \t\r\n");
+			return g_strndup(p, n > 4096 ? 4096 : n);
+		}
+		p += klen;
+	}
+	return NULL;
+}
+
+int kv_get_int(const char *text, const char *key, long long lo, long long hi,
+	       long long *out)
+{
+	char *v = kv_get(text, key), *end;
+	long long n;
+	int rc = -1;
+
+	if (v && *v) {
+		errno = 0;
+		n = g_ascii_strtoll(v, &end, 10);
+		if (!*end && !errno && n >= lo && n <= hi) {
+			*out = n;
+			rc = 0;
+		}
+	}
+	g_free(v);
+	return rc;
+}
+
+void argv_addf(GStrvBuilder *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_strv_builder_add(b, s);
+	g_free(s);
 }

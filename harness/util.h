@@ -105,6 +105,26 @@ int file_appendf(const char *path, char *err, const char *fmt, ...)
  */
 char *shq(const char *s);
 
+/*
+ * The value of key in text that holds "key=value" words (a guest command's
+ * output): the text after the first "key=" that starts a line or follows a
+ * blank, up to the next blank or end of line, at most 4096 bytes.  NULL
+ * when absent; g_free().  key includes its separator ("sha=", "driver: ").
+ */
+char *kv_get(const char *text, const char *key);
+
+/*
+ * The same, as an integer in lo..hi: 0 and *out set, or -1 (absent, not a
+ * whole number, out of range).
+ */
+int kv_get_int(const char *text, const char *key, long long lo, long long hi,
+	       long long *out);
+
+/* Add a formatted argument to an argv under construction. */
+typedef struct _GStrvBuilder GStrvBuilder;
+void argv_addf(GStrvBuilder *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* Lower-case hex of len bytes, g_free(). */
 char *hex_encode(const unsigned char *buf, size_t len);
 

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "ssh.h"
+#include "transcript.h"
 #include <libssh/libssh.h>
 #include <stdlib.h>
 #include "util.h"
@@ -810,9 +811,12 @@ static void test_churn(void **state)
 	struct sshc_job *jobs[6] = { 0 };
 	struct proc_result r;
 	int i, round, reopened = 0;
+	struct transcript *tr;
 
 	(void)state;
-	sshc_set_transcript(s, path);
+	tr = transcript_open(path, err);
+	assert_non_null(tr);
+	sshc_set_transcript(s, tr);
 	for (round = 0; round < 10; round++) {
 		for (i = 0; i < 6; i++) {
 			char *cmd = g_strdup_printf("sleep 0.0%d", i + 1);
@@ -845,6 +849,7 @@ static void test_churn(void **state)
 		}
 	}
 	sshc_free(s);
+	transcript_free(tr);
 	assert_int_equal(file_read(path, &text, NULL, err), 0);
 	for (p = text; (p = strstr(p, "channel reopened")); p++)
 		reopened++;
@@ -861,9 +866,11 @@ static void test_transcript(void **state)
 	char *text = NULL, err[ERRLEN] = "";
 	struct sshc_job *j = NULL;
 	struct proc_result r;
+	struct transcript *tr = transcript_open(path, err);
 
 	(void)state;
-	sshc_set_transcript(s, path);
+	assert_non_null(tr);
+	sshc_set_transcript(s, tr);
 	run_ok(s, "cat; echo hello", "abc", 3, 5000, &r);
 	assert_string_equal(r.out, "abchello\n");
 	proc_result_clear(&r);
@@ -878,6 +885,8 @@ static void test_transcript(void **state)
 	proc_result_clear(&r);
 	sshc_job_free(j);
 	sshc_free(s);
+	assert_int_equal(transcript_last(tr) > 1, 1);
+	transcript_free(tr);
 
 	assert_int_equal(file_read(path, &text, NULL, err), 0);
 	assert_non_null(strstr(text, "=== #1 +"));

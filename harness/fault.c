@@ -1,0 +1,268 @@
+/* fault.c - see fault.h. */
+#include "fault.h"
+#include "lab.h"
+#include "util.h"
+
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char known_faults[] =
+	"drop=PCT, drop-frag, drop-over=BYTES, vlan-rewrite=FROM:TO, "
+	"corrupt-tcp, drop-mcast, drop-udp=PCT, drop-tftp, s4-fresh-boot, "
+	"hang=CASE";
+
+/* "N" or "N%" in lo..hi; -1 if not. */
+static long parse_num(const char *s, long lo, long hi, bool pct)
+{
+	char *end;
+	long v;
+
+	if (!g_ascii_isdigit(*s))
+		return -1;
+	v = strtol(s, &end, 10);
+	if (pct && *end == '%')
+		end++;
+	if (*end || v < lo || v > hi)
+		return -1;
+	return v;
+}
+
+int fault_parse(const char *s, struct fault *f, char *err)
+{
+	char **items = g_strsplit(s, ",", -1), **it;
+	int rc = 0;
+
+	for (it = items; *it && rc == 0; it++) {
+		char *v = g_strstrip(*it);
+		long n;
+
+		if (g_str_has_prefix(v, "drop=")) {
+			if ((n = parse_num(v + 5, 1, 100, true)) < 0) {
+				err_set(err, "bad fault '%s' (drop=1..100)", v);
+				rc = -1;
+			}
+			f->drop_pct = (int)n;
+		} else if (g_str_has_prefix(v, "drop-udp=")) {
+			if ((n = parse_num(v + 9, 1, 100, true)) < 0) {
+				err_set(err, "bad fault '%s' (drop-udp=1..100)",
+					v);
+				rc = -1;
+			}
+			f->drop_udp = (int)n;
+		} else if (g_str_has_prefix(v, "drop-over=")) {
+			if ((n = parse_num(v + 10, 68, 65535, false)) < 0) {
+				err_set(err, "bad fault '%s' "
+					"(drop-over=68..65535)", v);
+				rc = -1;
+			}
+			f->drop_over = (int)n;
+		} else if (g_str_has_prefix(v, "vlan-rewrite=")) {
+			char **ids = g_strsplit(v + 13, ":", -1);
+			long from = -1, to = -1;
+
+			if (g_strv_length(ids) == 2) {
+				from = parse_num(ids[0], 1, 4094, false);
+				to = parse_num(ids[1], 1, 4094, false);
+			}
+			g_strfreev(ids);
+			if (from < 0 || to < 0 || from == to) {
+				err_set(err, "bad fault '%s' (vlan-rewrite="
+					"FROM:TO, ids 1..4094)", v);
+				rc = -1;
+			}
+			f->vlan_from = (int)from;
+			f->vlan_to = (int)to;
+		} else if (g_str_has_prefix(v, "hang=") && v[5] &&
+			   strlen(v + 5) < sizeof(f->hang)) {
+			g_strlcpy(f->hang, v + 5, sizeof(f->hang));
+		} else if (!strcmp(v, "drop-frag")) {
+			f->drop_frag = true;
+		} else if (!strcmp(v, "corrupt-tcp")) {
+			f->corrupt_tcp = true;
+		} else if (!strcmp(v, "drop-mcast")) {
+			f->drop_mcast = true;
+		} else if (!strcmp(v, "s4-fresh-boot")) {
+			f->s4_fresh_boot = true;
+		} else if (!strcmp(v, "drop-tftp")) {
+			f->drop_tftp = true;
+		} else {
+			err_set(err, "unknown fault '%s' (known: %s)", v,
+				known_faults);
+			rc = -1;
+		}
+	}
+	g_strfreev(items);
+	return rc;
+}
+
+bool fault_on_taps(const struct fault *f)
+{
+	return f->drop_pct || f->drop_frag || f->drop_over || f->vlan_from ||
+	       f->corrupt_tcp || f->drop_mcast || f->drop_udp || f->drop_tftp;
+}
+
+char *fault_rules(const struct fault *f, const char *table,
+		  const char *const *taps)
+{
+	GString *r;
+	int i;
+
+	if (!fault_on_taps(f))
+		return NULL;
+	/* the table is replaced whole, so nothing older can linger */
+	r = g_string_new(NULL);
+	g_string_append_printf(r, "table netdev %s\ndelete table netdev %s\n"
+			       "table netdev %s {\n", table, table, table);
+	for (i = 0; taps && taps[i]; i++) {
+		/*
+		 * Egress of the tap: what the bridge sends toward the guest is
+		 * changed before the capture sees it, so the pcap shows what
+		 * really reached the guest's wire.
+		 */
+		g_string_append_printf(r, "  chain egress%d {\n"
+			"    type filter hook egress device \"%s\" priority 0;\n",
+			i, taps[i]);
+		if (f->drop_pct)
+			g_string_append_printf(r, "    ip protocol icmp numgen "
+					       "random mod 100 < %d drop\n",
+					       f->drop_pct);
+		if (f->drop_frag)
+			g_string_append(r, "    ip frag-off & 0x1fff != 0 "
+					"drop\n");
+		if (f->drop_over)
+			g_string_append_printf(r, "    ip length > %d drop\n",
+					       f->drop_over);
+		if (f->vlan_from)
+			g_string_append_printf(r, "    vlan id %d vlan id set "
+					       "%d\n", f->vlan_from,
+					       f->vlan_to);
+		if (f->corrupt_tcp)
+			g_string_append(r, "    meta l4proto tcp ip length > "
+					"1000 @ih,0,8 set 0x55\n");
+		if (f->drop_mcast)
+			g_string_append(r, "    ether type 0x88b5 ether daddr "
+					"& 01:00:00:00:00:00 == "
+					"01:00:00:00:00:00 drop\n");
+		g_string_append(r, "  }\n");
+		if (!f->corrupt_tcp && !f->drop_tftp && !f->drop_udp)
+			continue;
+		/*
+		 * Ingress of the tap: what the guest sent is changed after the
+		 * capture saw it whole, so the host gets something else than
+		 * the pcap shows.
+		 */
+		g_string_append_printf(r, "  chain ingress%d {\n"
+			"    type filter hook ingress device \"%s\" "
+			"priority 0;\n", i, taps[i]);
+		if (f->corrupt_tcp)
+			g_string_append(r, "    meta l4proto tcp ip length > "
+					"1000 @ih,0,8 set 0x55\n");
+		if (f->drop_tftp)
+			g_string_append(r, "    meta l4proto udp udp dport 69 "
+					"drop\n");
+		/*
+		 * Only datagrams over 256 bytes: iperf3's 4-byte UDP handshakes
+		 * must get through, or iperf3 hangs instead of the stress
+		 * case's cross-check seeing the loss.
+		 */
+		if (f->drop_udp)
+			g_string_append_printf(r, "    ip protocol udp ip length "
+					       "> 256 numgen random mod 100 < "
+					       "%d drop\n", f->drop_udp);
+		g_string_append(r, "  }\n");
+	}
+	g_string_append(r, "}\n");
+	return g_string_free(r, FALSE);
+}
+
+static void describe(JsonArray *arr, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void describe(JsonArray *arr, const char *name, const char *fmt, ...)
+{
+	JsonObject *o = json_object_new();
+	va_list ap;
+	char *d;
+
+	va_start(ap, fmt);
+	d = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	json_object_set_string_member(o, "fault", name);
+	json_object_set_string_member(o, "detail", d);
+	json_array_add_object_element(arr, o);
+	g_free(d);
+}
+
+void fault_describe(const struct fault *f, JsonArray *arr)
+{
+	if (f->drop_pct)
+		describe(arr, "drop", "%d%% of ICMP toward the guests, on "
+			 "their taps before the capture", f->drop_pct);
+	if (f->drop_frag)
+		describe(arr, "drop-frag", "non-first IPv4 fragments toward "
+			 "the guests, on their taps before the capture");
+	if (f->drop_over)
+		describe(arr, "drop-over", "IPv4 datagrams over %d bytes "
+			 "toward the guests (an MTU clamp)", f->drop_over);
+	if (f->vlan_from)
+		describe(arr, "vlan-rewrite", "VLAN id %d rewritten to %d "
+			 "toward the guests", f->vlan_from, f->vlan_to);
+	if (f->corrupt_tcp)
+		describe(arr, "corrupt-tcp", "first payload byte of TCP "
+			 "segments over 1000 bytes overwritten, both ways, on "
+			 "the guests' taps");
+	if (f->drop_mcast)
+		describe(arr, "drop-mcast", "nicq's multicast test frames "
+			 "toward the guests");
+	if (f->drop_udp)
+		describe(arr, "drop-udp", "%d%% of UDP datagrams over 256 bytes "
+			 "from the guests, after the capture on their taps",
+			 f->drop_udp);
+	if (f->drop_tftp)
+		describe(arr, "drop-tftp", "TFTP requests (UDP to port 69) "
+			 "from the guests, after the capture on their taps");
+	if (f->hang[0])
+		describe(arr, "hang", "the %s case's process stops answering "
+			 "(a control for the runner's deadline)", f->hang);
+	if (f->s4_fresh_boot)
+		describe(arr, "s4-fresh-boot", "the hibernation image on the "
+			 "guest's swap disk is wiped before it starts again");
+}
+
+int fault_apply(struct lab *lab, const char *script, const char *path,
+		char *err)
+{
+	char *argv[] = { "nft", "-f", (char *)path, NULL };
+	struct proc_result r;
+	char e2[ERRLEN];
+
+	if (file_write(path, script, strlen(script), e2) < 0) {
+		err_set(err, "cannot inject fault: %s", e2);
+		return -1;
+	}
+	if (lab_exec(lab, argv, 10000, &r, e2) < 0) {
+		err_set(err, "cannot inject fault: %s", e2);
+		return -1;
+	}
+	if (r.status != 0) {
+		err_set(err, "cannot inject fault: nft: %s",
+			g_strstrip(r.errout));
+		proc_result_clear(&r);
+		return -1;
+	}
+	proc_result_clear(&r);
+	return 0;
+}
+
+void fault_remove(struct lab *lab, const char *table)
+{
+	char *argv[] = { "nft", "delete", "table", "netdev", (char *)table,
+			 NULL };
+	struct proc_result r;
+
+	(void)lab;	/* nicq runs inside the lab's namespace */
+	if (spawn_run_teardown(argv, 10000, &r, NULL) == 0)
+		proc_result_clear(&r);
+}

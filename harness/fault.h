@@ -1,0 +1,76 @@
+/*
+ * fault.h - faults injected for negative controls (--inject).
+ *
+ * Most act on the taps of the NICs under test through an nftables netdev
+ * table in the lab's namespace: egress rules change what reaches the guest
+ * before the capture sees it (the pcap shows what the guest's wire
+ * carried); ingress rules change what the host gets after the capture saw
+ * it.  s4-fresh-boot is not on the taps: the suspend case acts on it.
+ *
+ * Calling sequence, per test point: fault_rules() gives the table's text
+ * for the point's taps (pure, unit-tested), fault_apply() loads it,
+ * fault_remove() deletes it (idempotent; also run by the parent after a
+ * case that was killed).
+ */
+#ifndef NICQ_FAULT_H
+#define NICQ_FAULT_H
+
+#include <stdbool.h>
+#include <json-glib/json-glib.h>
+
+struct lab;
+
+struct fault {
+	int drop_pct;		/* drop this share of ICMP toward the guest */
+	bool drop_frag;		/* drop non-first IPv4 fragments toward it */
+	int drop_over;		/* drop IPv4 datagrams longer than this
+				 * toward it (an MTU clamp); 0: none */
+	int vlan_from, vlan_to;	/* rewrite VLAN id from -> to toward it;
+				 * 0: none */
+	bool corrupt_tcp;	/* overwrite the first payload byte of large
+				 * TCP segments, both directions */
+	bool drop_mcast;	/* drop nicq's test frames (ethertype 0x88b5)
+				 * with the group bit set toward it */
+	int drop_udp;		/* drop this share of UDP from the guest,
+				 * after the capture saw it (stress) */
+	bool s4_fresh_boot;	/* not on the taps: the suspend case wipes
+				 * the hibernation image on the guest's swap
+				 * disk before it starts the guest again, so
+				 * the guest boots fresh instead of resuming */
+	bool drop_tftp;		/* drop TFTP requests (UDP to port 69) from
+				 * it, after the capture saw them */
+	char hang[32];		/* a control for the runner, not the NIC:
+				 * this case's process stops answering, so
+				 * its deadline must end it */
+};
+
+/* Parse --inject "a,b=c" into f (added to what is there).  -1 with err. */
+int fault_parse(const char *s, struct fault *f, char *err);
+
+/* Whether f has anything for the taps. */
+bool fault_on_taps(const struct fault *f);
+
+/*
+ * The nft script for table `table` on taps (NULL-terminated): it replaces
+ * the table whole.  NULL when f has nothing for the taps.  g_free().
+ */
+char *fault_rules(const struct fault *f, const char *table,
+		  const char *const *taps);
+
+/*
+ * What f does, one JSON object per fault ({"fault": "drop", "detail":
+ * "..."}), for the point's "faults" section.  Adds to arr.
+ */
+void fault_describe(const struct fault *f, JsonArray *arr);
+
+/*
+ * Load script (from fault_rules) with `nft -f` inside the lab's namespace,
+ * keeping it as path.  -1 with err.
+ */
+int fault_apply(struct lab *lab, const char *script, const char *path,
+		char *err);
+
+/* Delete the table (missing is fine).  Bounded, not cut short by signals. */
+void fault_remove(struct lab *lab, const char *table);
+
+#endif

@@ -1,0 +1,904 @@
+/* fixture.c - see fixture.h. */
+#include "fixture.h"
+#include "capture.h"
+#include "klog.h"
+#include "pxe.h"
+#include "transcript.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+const struct param param_boot_timeout = {
+	"boot_timeout", PARAM_INT, "120", "120", 5, 3600,
+	"seconds a guest may take from power-on to its readiness marker",
+};
+const struct param param_guest_memory = {
+	"guest_memory", PARAM_INT, "384", "384", 128, 65536,
+	"MiB of memory per guest",
+};
+const struct param param_deadline_scale = {
+	"deadline_scale", PARAM_INT, "100", "100", 1, 10000,
+	"percent applied to every point's deadline (slow hosts: more)",
+};
+
+/* Set-up and teardown besides the boots: segments, captures, dmesg. */
+#define FIXED_ALLOWANCE_S 60
+/* A case that declares no deadline. */
+#define DEFAULT_CASE_S 300
+
+int fixture_deadline_s(const struct case_desc *cd, const struct profile *p)
+{
+	const struct topology *t = cd->topo;
+	int guests = t ? t->n_guests : 1;
+	long s = (long)guests * prof_int(p, &param_boot_timeout) +
+		 FIXED_ALLOWANCE_S +
+		 (cd->deadline_s ? cd->deadline_s(p) : DEFAULT_CASE_S);
+
+	s = s * prof_int(p, &param_deadline_scale) / 100;
+	return s < 1 ? 1 : s > 7 * 86400 ? 7 * 86400 : (int)s;
+}
+
+static const struct topology default_topo = {
+	.n_segments = 1,
+	.n_guests = 1,
+	.guests = { { .n_nics = 1, .nics = { { MODEL_OF_CELL, 0 } } } },
+};
+
+/* ---- the case's services ------------------------------------------- */
+
+int case_param(const struct case_ctx *ctx, const struct param *par)
+{
+	return prof_int(ctx->prof, par);
+}
+
+const struct pval *case_params(const struct case_ctx *ctx,
+			       const struct param *par)
+{
+	return prof_val(ctx->prof, par);
+}
+
+int case_host_run(struct case_ctx *ctx, char *const argv[], int timeout_ms,
+		  struct proc_result *res)
+{
+	struct transcript_rec tr = { 0 };
+	char err[ERRLEN] = "";
+	GString *cmd = g_string_new(NULL);
+	char *oc;
+	int rc;
+
+	for (char *const *a = argv; *a; a++) {
+		char *q = shq(*a);
+
+		g_string_append_printf(cmd, "%s%s", cmd->len ? " " : "", q);
+		g_free(q);
+	}
+	clock_gettime(CLOCK_REALTIME, &tr.wall_start);
+	tr.mono_start = mono_ms();
+	rc = lab_exec(ctx->lab, argv, timeout_ms, res, err);
+	tr.where = "host";
+	tr.cmd = cmd->str;
+	if (rc < 0) {
+		oc = g_strdup_printf("cannot run: %s", err);
+		tr.elapsed_ms = mono_ms() - tr.mono_start;
+		case_error(ctx, "cannot run '%s' on the host: %s", argv[0],
+			   err);
+	} else {
+		oc = g_strdup_printf("%s%d%s", res->status >= 128 ?
+				     "killed, status " : "exit ", res->status,
+				     res->timed_out ? " (TIMED OUT)" :
+				     res->interrupted ? " (INTERRUPTED)" : "");
+		tr.elapsed_ms = res->elapsed_ms;
+		tr.out = res->out;
+		tr.out_len = strlen(res->out);
+		tr.err = res->errout;
+		tr.err_len = strlen(res->errout);
+	}
+	tr.outcome = oc;
+	transcript_add(ctx->transcript, &tr);
+	g_free(oc);
+	g_string_free(cmd, TRUE);
+	return rc;
+}
+
+int case_guest_run(struct case_ctx *ctx, const char *cmd, int timeout_ms,
+		   struct proc_result *res)
+{
+	return case_guest_run_on(ctx, 0, cmd, timeout_ms, res);
+}
+
+int case_guest_run_on(struct case_ctx *ctx, int i, const char *cmd,
+		      int timeout_ms, struct proc_result *res)
+{
+	char err[ERRLEN] = "";
+
+	if (i < 0 || i >= ctx->n_guests || !ctx->guests[i].ssh) {
+		memset(res, 0, sizeof(*res));
+		case_error(ctx, "guest %d has no SSH session", i);
+		return -1;
+	}
+	if (sshc_run(ctx->guests[i].ssh, cmd, NULL, 0, timeout_ms, res,
+		     err) < 0) {
+		case_error(ctx, "cannot run a command in guest %d: %s", i, err);
+		return -1;
+	}
+	return 0;
+}
+
+const char *case_last_cmd(struct case_ctx *ctx)
+{
+	return case_fmt(ctx, "transcript.txt:%u",
+			transcript_last(ctx->transcript));
+}
+
+/* The path relative to the point's folder, for the records. */
+static const char *rel(const struct case_ctx *ctx, const char *path)
+{
+	size_t n = strlen(ctx->dir);
+
+	if (path && !strncmp(path, ctx->dir, n) && path[n] == '/')
+		return path + n + 1;
+	return path;
+}
+
+static void record_artifact(struct case_ctx *ctx, const char *kind,
+			    const char *path)
+{
+	JsonObject *o = json_object_new();
+
+	json_object_set_string_member(o, "kind", kind);
+	json_object_set_string_member(o, "path", rel(ctx, path));
+	point_section(ctx->point, "artifact", o);
+}
+
+/* Stop one NIC's capture and record it (a no-op when none runs). */
+static void capture_end(struct case_ctx *ctx, struct nic_under_test *n,
+			const char *label)
+{
+	struct capture_stats st = { 0 };
+	char err[ERRLEN];
+	JsonObject *o;
+
+	if (!n->cap)
+		return;
+	if (capture_stop(n->cap, &st, err) < 0)
+		case_error(ctx, "%s", err);
+	n->cap = NULL;
+	o = json_object_new();
+	json_object_set_string_member(o, "interface", n->tap);
+	json_object_set_string_member(o, "model", model_name(n->model));
+	json_object_set_string_member(o, "pcap", rel(ctx, n->pcap));
+	if (label)
+		json_object_set_string_member(o, "label", label);
+	json_object_set_int_member(o, "snaplen", ctx->desc->capture_snaplen);
+	json_object_set_int_member(o, "frames", (gint64)st.frames);
+	json_object_set_int_member(o, "kernel_dropped",
+				   (gint64)st.kernel_dropped);
+	point_section(ctx->point, "capture", o);
+	/* a capture that lost frames cannot vouch for what got through */
+	case_scope(ctx, "capture %s", n->tap);
+	expect_eq(ctx, "frames dropped by the capture", 0,
+		  (long long)st.kernel_dropped, rel(ctx, n->pcap));
+	case_scope(ctx, NULL);
+}
+
+void case_captures_stop(struct case_ctx *ctx)
+{
+	for (int i = 0; i < ctx->n_nics; i++)
+		capture_end(ctx, &ctx->nics[i], NULL);
+}
+
+static int capture_begin(struct case_ctx *ctx, struct nic_under_test *nt,
+			 const char *label, char *err)
+{
+	if (nt->mgmt || nt->cap)
+		return 0;
+	g_free(nt->pcap);
+	if (label)
+		nt->pcap = g_strdup_printf("%s/capture-%s-%s.pcap", ctx->dir,
+					   nt->tap, label);
+	else
+		nt->pcap = g_strdup_printf("%s/capture-%s.pcap", ctx->dir,
+					   nt->tap);
+	return capture_start(nt->tap, nt->pcap, ctx->desc->capture_snaplen,
+			     &nt->cap, err);
+}
+
+int case_capture_rotate(struct case_ctx *ctx, const char *label)
+{
+	char err[ERRLEN];
+
+	case_captures_stop(ctx);
+	for (int i = 0; i < ctx->n_nics; i++) {
+		if (capture_begin(ctx, &ctx->nics[i], label, err) < 0) {
+			case_error(ctx, "%s", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- layout --------------------------------------------------------- */
+
+/* Place the NICs: models, addresses, MACs and device names. */
+static void layout(struct case_ctx *ctx, const struct topology *t,
+		   unsigned n)
+{
+	const struct cell *cell = ctx->cell;
+
+	ctx->n_guests = t->n_guests;
+	for (int gi = 0; gi < t->n_guests; gi++) {
+		for (int i = 0; i < t->guests[gi].n_nics; i++) {
+			const struct topo_nic *tn = &t->guests[gi].nics[i];
+			struct nic_under_test *nt = &ctx->nics[ctx->n_nics];
+			unsigned k = n * 16 + (unsigned)ctx->n_nics++;
+
+			if (tn->model == MODEL_OF_CELL)
+				nt->model = cell->model;
+			else if (tn->model == MODEL_MGMT)
+				nt->model = cell->model == NIC_VIRTIO ?
+					    NIC_E1000 : NIC_VIRTIO;
+			else
+				nt->model = (enum nic_model)tn->model;
+			nt->mgmt = tn->model == MODEL_MGMT;
+			nt->no_addr = tn->no_addr;
+			nt->guest = gi;
+			nt->segment = tn->segment;
+			nt->mtu = tn->mtu;
+			snprintf(nt->mac, sizeof(nt->mac),
+				 "52:54:00:18:%02x:%02x", (k >> 8) & 0xff,
+				 k & 0xff);
+			snprintf(nt->tap, sizeof(nt->tap), "nq%.6st%u",
+				 ctx->lab->id, k % 100000);
+			snprintf(nt->ip, sizeof(nt->ip), "198.18.%u.%u",
+				 10u + (unsigned)tn->segment % CASE_MAX_SEGMENTS,
+				 10u + (unsigned)gi % CASE_MAX_GUESTS);
+		}
+	}
+	ctx->nic = &ctx->nics[0];
+}
+
+static char *kernel_cmdline(const struct run_env *env,
+			    const struct case_ctx *ctx, int guest)
+{
+	char *key = g_strdup(ssh_ident_pubkey(env->ident));
+	char *sp = strchr(key, ' ');
+	GString *line = g_string_new(NULL);
+
+	if (sp)
+		*sp = ':';
+	g_string_append_printf(line, "console=ttyS0 panic=-1 "
+			       "nicq.hostname=nicq-guest%d nicq.authkey=%s",
+			       guest, key);
+	for (int i = 0; i < ctx->n_nics; i++)
+		if (ctx->nics[i].guest == guest)
+			g_string_append_printf(line, " nicq.if=%s,%s%s,%d",
+					       ctx->nics[i].mac,
+					       ctx->nics[i].no_addr ? "none" :
+					       ctx->nics[i].ip,
+					       ctx->nics[i].no_addr ? "" : "/24",
+					       ctx->nics[i].mtu);
+	g_free(key);
+	return g_string_free(line, FALSE);
+}
+
+/* ---- segments ------------------------------------------------------- */
+
+/*
+ * A network boot segment (topology pxe): DHCP for .100-.199 (the guest's
+ * own address, from its command line, is .10), and a TFTP root serving the
+ * iPXE script for guest 0, whose kernel command line also says
+ * nicq.boot=pxe.  ns->tftp_root (the path as libvirt sees it) is
+ * g_free()able; ctx->tftp_dir is the same folder as nicq sees it.
+ *
+ * dnsmasq drops its privileges, so the folder and its parents must be open
+ * to others, which a results folder under a private home or mktemp -d is
+ * not.  In the private lab the folder lives in the lab's own /run (seen
+ * by its daemons as /run/nicq-tftp-p<n>), goes away after the point, and
+ * the script is kept in the point's folder as evidence.  With --connect
+ * it is the point's tftp/ folder.
+ */
+static char *tftp_dir_of(const struct lab *lab, unsigned n, const char *dir,
+			 bool as_libvirt)
+{
+	if (!lab->private_lab)
+		return g_build_filename(dir, "tftp", NULL);
+	if (as_libvirt)
+		return g_strdup_printf("/run/nicq-tftp-p%u", n);
+	return g_strdup_printf("%s/run/nicq-tftp-p%u", lab->dir, n);
+}
+
+static int pxe_segment(const struct run_env *env, struct case_ctx *ctx,
+		       unsigned n, struct net_spec *ns, char start[16],
+		       char end[16], char *err)
+{
+	char *base = kernel_cmdline(env, ctx, 0);
+	char *cmdline = g_strconcat(base, " nicq.boot=pxe", NULL);
+	char *net = g_strndup(ns->ip, (gsize)(strrchr(ns->ip, '.') - ns->ip));
+	char *tftp = tftp_dir_of(ctx->lab, n, ctx->dir, true);
+	int rc;
+
+	ctx->tftp_dir = tftp_dir_of(ctx->lab, n, ctx->dir, false);
+	rc = pxe_tftp_root(ctx->tftp_dir, env->kernel, env->initrd, ns->ip,
+			   cmdline, err);
+	snprintf(start, 16, "%s.100", net);
+	snprintf(end, 16, "%s.199", net);
+	ns->dhcp_start = start;
+	ns->dhcp_end = end;
+	ns->tftp_root = tftp;
+	ns->boot_file = PXE_BOOT_FILE;
+	/*
+	 * iPXE configures IPv6 next to DHCP and waits for a router
+	 * advertisement before it boots (about 13 s here without one): an
+	 * IPv6 address from the benchmarking range (RFC 5180) makes
+	 * libvirt's dnsmasq advertise the segment's prefix.
+	 */
+	ns->ip6 = "2001:2:0:10::1";
+	ns->prefix6 = 64;
+	g_free(base);
+	g_free(cmdline);
+	g_free(net);
+	if (rc < 0) {
+		g_free(tftp);
+		ns->tftp_root = NULL;
+	}
+	return rc;
+}
+
+/* Create the point's segments: 198.18.<10+s>.0/24, host at .1. */
+static int segments_open(const struct run_env *env, struct case_ctx *ctx,
+			 const struct topology *t, unsigned n,
+			 GPtrArray *nets, char *err)
+{
+	for (int s = 0; s < t->n_segments; s++) {
+		struct net_spec ns = { 0 };
+		unsigned k = n * 4 + (unsigned)s;
+		char suffix[32], bridge[16], ip[16], dstart[16], dend[16];
+		char *name;
+		int rc;
+
+		snprintf(suffix, sizeof(suffix), "p%u-s%d", n, s);
+		snprintf(bridge, sizeof(bridge), "nq%.6sb%u", ctx->lab->id,
+			 k % 100000);
+		snprintf(ip, sizeof(ip), "198.18.%u.1",
+			 10u + (unsigned)s % CASE_MAX_SEGMENTS);
+		name = lab_name(ctx->lab, suffix);
+		ns.name = name;
+		ns.bridge = bridge;
+		ns.ip = ip;
+		ns.prefix = 24;
+		ns.mtu = t->segment_mtu[s];
+		g_ptr_array_add(nets, name);
+		if (t->pxe && s == 0 &&
+		    pxe_segment(env, ctx, n, &ns, dstart, dend, err) < 0)
+			return -1;
+		rc = lab_segment_add(ctx->lab, &ns, err);
+		g_free((char *)ns.tftp_root);
+		if (rc < 0)
+			return -1;
+		for (int i = 0; i < ctx->n_nics; i++) {
+			if (ctx->nics[i].segment != s)
+				continue;
+			memcpy(ctx->nics[i].bridge, bridge, sizeof(bridge));
+			memcpy(ctx->nics[i].host_ip, ip, sizeof(ip));
+		}
+	}
+	return 0;
+}
+
+/* ---- disks -------------------------------------------------------------- */
+
+/* The point's disk: a sparse raw file in its folder, mode 0600. */
+static int disk_create(struct case_ctx *ctx, struct case_guest *cg)
+{
+	int fd;
+
+	cg->disk = g_build_filename(ctx->dir, "disk.raw", NULL);
+	fd = open(cg->disk, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		  O_CLOEXEC, 0600);
+	if (fd < 0 || ftruncate(fd, (off_t)ctx->desc->disk_mib << 20) < 0) {
+		case_error(ctx, "cannot create disk '%s': %s", cg->disk,
+			   strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static void disk_remove(struct case_guest *cg)
+{
+	if (!cg->disk)
+		return;
+	unlink(cg->disk);
+	g_free(cg->disk);
+	cg->disk = NULL;
+}
+
+/* ---- guests --------------------------------------------------------------- */
+
+struct boot_hook {
+	const struct run_env *env;
+	struct case_ctx *ctx;
+	int gi;
+	bool *fault_applied;
+	unsigned n;
+};
+
+static int fault_on(const struct run_env *env, struct case_ctx *ctx,
+		    unsigned n, char *err);
+
+/*
+ * A network-booting guest, created paused: its taps exist, its CPUs have
+ * not run.  Capture and fault go in now, so the capture holds its first
+ * DHCP request and a fault acts on the boot itself.
+ */
+static int boot_hook_run(void *arg, char *err)
+{
+	struct boot_hook *h = arg;
+
+	for (int i = 0; i < h->ctx->n_nics; i++)
+		if (h->ctx->nics[i].guest == h->gi &&
+		    capture_begin(h->ctx, &h->ctx->nics[i], NULL, err) < 0)
+			return -1;
+	if (fault_on(h->env, h->ctx, h->n, err) < 0)
+		return -1;
+	*h->fault_applied = true;
+	return 0;
+}
+
+/* The NIC SSH goes over: the management NIC if the guest has one. */
+static int control_nic(const struct case_ctx *ctx, int gi)
+{
+	int n = -1;
+
+	for (int i = 0; i < ctx->n_nics; i++) {
+		if (ctx->nics[i].guest != gi || ctx->nics[i].no_addr)
+			continue;
+		if (n < 0 || ctx->nics[i].mgmt)
+			n = i;
+	}
+	return n;
+}
+
+/* Boot guest gi and log in; 0, or -1 with the reason recorded. */
+static int boot_guest(const struct run_env *env, struct case_ctx *ctx,
+		      int gi, unsigned n, const char *net_names[],
+		      bool *fault_applied)
+{
+	struct case_guest *cg = &ctx->guests[gi];
+	struct domain_spec spec = { 0 };
+	struct boot_hook hook = { env, ctx, gi, fault_applied, n };
+	const struct topology *t = ctx->desc->topo;
+	bool pxe = t && t->pxe && gi == 0;
+	char err[ERRLEN] = "", suffix[32];
+	char *name, *cmdline, *path;
+	JsonObject *go = json_object_new();
+	JsonArray *nics = json_array_new();
+	int k = 0, rc = -1, ctl;
+
+	snprintf(suffix, sizeof(suffix), "p%u-g%d", n, gi);
+	name = lab_name(ctx->lab, suffix);
+	path = g_strdup_printf("console%s.log", ctx->n_guests > 1 ?
+			       (gi ? "-b" : "-a") : "");
+	cg->console = g_build_filename(ctx->dir, path, NULL);
+	g_free(path);
+	cmdline = kernel_cmdline(env, ctx, gi);
+	if (ctx->desc->disk_mib > 0 && gi == 0) {
+		char *c = g_strconcat(cmdline, " nicq.resume=/dev/vda", NULL);
+
+		g_free(cmdline);
+		cmdline = c;
+	}
+	case_phase(ctx, "boot guest %d", gi);
+	spec.name = name;
+	spec.type = !strcmp(ctx->lab->accel_name, "kvm") ? "kvm" : "qemu";
+	spec.memory_mib = (unsigned)prof_int(env->prof, &param_guest_memory);
+	spec.vcpus = 1;
+	spec.kernel = pxe ? NULL : env->kernel;
+	spec.initrd = pxe ? NULL : env->initrd;
+	spec.cmdline = pxe ? NULL : cmdline;
+	spec.bios_serial = pxe;
+	spec.console_log = cg->console;
+	spec.pm_suspend_to_mem = true;
+	json_object_set_int_member(go, "index", gi);
+	json_object_set_string_member(go, "domain", name);
+	json_object_set_string_member(go, "accel", ctx->lab->accel_name);
+	json_object_set_string_member(go, "boot", pxe ? "network" : "kernel");
+	json_object_set_string_member(go, "start", "booted");
+	json_object_set_int_member(go, "memory_mib", spec.memory_mib);
+	if (ctx->desc->disk_mib > 0 && gi == 0) {
+		if (disk_create(ctx, cg) < 0)
+			goto out;
+		spec.disk = cg->disk;
+		spec.pm_suspend_to_disk = true;
+		json_object_set_string_member(go, "disk", rel(ctx, cg->disk));
+	}
+	for (int i = 0; i < ctx->n_nics; i++) {
+		struct nic_under_test *nt = &ctx->nics[i];
+		struct nic_spec *ns;
+
+		if (nt->guest != gi)
+			continue;
+		ns = &spec.nics[k++];
+		ns->model = nt->model;
+		memcpy(ns->mac, nt->mac, sizeof(nt->mac));
+		ns->network = net_names[nt->segment];
+		ns->target = nt->tap;
+		ns->vhost = nt->model == NIC_VIRTIO && ctx->cell->vhost &&
+			    !nt->mgmt;
+		/*
+		 * QEMU's default ROM, not <rom file>: with any romfile named
+		 * (even the default's own path), SeaBIOS on QEMU 7.2 here
+		 * finds no boot device on the NIC.
+		 */
+		if (pxe && k == 1)
+			ns->boot_order = 1;
+	}
+	spec.n_nics = k;
+	if (guest_boot_hooked(ctx->lab, &spec,
+			      prof_int(env->prof, &param_boot_timeout) * 1000,
+			      pxe ? boot_hook_run : NULL, &hook, &cg->g,
+			      err) < 0) {
+		case_error(ctx, "guest %d did not come up: %s", gi, err);
+		goto out;
+	}
+	json_object_set_int_member(go, "start_ms", cg->g->boot_ms);
+	path = g_strdup_printf("%s/domain-%s.xml", ctx->dir, suffix);
+	file_write(path, cg->g->xml, strlen(cg->g->xml), NULL);
+	record_artifact(ctx, "domain_xml", path);
+	g_free(path);
+	if (cg->g->marker_errors)
+		case_error(ctx, "guest %d reported at boot: %s", gi,
+			   cg->g->marker_errors);
+	k = 0;
+	for (int i = 0; i < ctx->n_nics; i++) {
+		struct nic_under_test *nt = &ctx->nics[i];
+		JsonObject *no = json_object_new();
+		char *measured = NULL;
+		bool want = nt->model == NIC_VIRTIO && ctx->cell->vhost &&
+			    !nt->mgmt;
+
+		if (nt->guest != gi) {
+			json_object_unref(no);
+			continue;
+		}
+		if (guest_check_vhost(cg->g, k++, want, &measured, err) < 0)
+			case_error(ctx, "%s", err);
+		nt->ifname = guest_ifname(cg->g, nt->mac);
+		json_object_set_string_member(no, "model",
+					      model_name(nt->model));
+		json_object_set_string_member(no, "role", nt->mgmt ?
+					      "management" : "under_test");
+		json_object_set_string_member(no, "mac", nt->mac);
+		json_object_set_string_member(no, "tap", nt->tap);
+		json_object_set_string_member(no, "bridge", nt->bridge);
+		json_object_set_string_member(no, "address", nt->no_addr ?
+					      "" : nt->ip);
+		json_object_set_string_member(no, "ifname", nt->ifname ?
+					      nt->ifname : "");
+		json_object_set_int_member(no, "mtu", nt->mtu);
+		json_object_set_boolean_member(no, "vhost", want);
+		json_object_set_string_member(no, "backend", measured ?
+					      measured : "unknown");
+		json_array_add_object_element(nics, no);
+		g_free(measured);
+		if (!nt->ifname)
+			case_error(ctx, "guest %d has no interface with MAC %s",
+				   gi, nt->mac);
+	}
+	if (case_failed(ctx))
+		goto out;
+	ctl = control_nic(ctx, gi);
+	if (ctl < 0) {
+		case_error(ctx, "guest %d has no addressed NIC for SSH", gi);
+		goto out;
+	}
+	json_object_set_string_member(go, "ssh_over", ctx->nics[ctl].tap);
+	if (sshc_connect(ctx->nics[ctl].ip, 22, cg->g->hostkey, env->ident,
+			 30000, &cg->ssh, err) < 0) {
+		case_error(ctx, "cannot log in to guest %d: %s", gi, err);
+		goto out;
+	}
+	sshc_set_transcript(cg->ssh, ctx->transcript);
+	if (gi == 0) {
+		JsonObject *co = json_object_new();
+		const struct nic_under_test *c = &ctx->nics[ctl];
+
+		json_object_set_string_member(co, "channel", "ssh");
+		json_object_set_int_member(co, "guest", gi);
+		json_object_set_string_member(co, "address", c->ip);
+		json_object_set_string_member(co, "interface", c->tap);
+		json_object_set_string_member(co, "model", model_name(c->model));
+		json_object_set_boolean_member(co, "management", c->mgmt);
+		json_object_set_string_member(co, "host_key_sha256",
+					      cg->g->hostkey);
+		point_section(ctx->point, "control", co);
+	}
+	rc = 0;
+out:
+	json_object_set_array_member(go, "nics", nics);
+	point_section(ctx->point, "guest", go);
+	g_free(name);
+	g_free(cmdline);
+	return rc;
+}
+
+/* ---- the fault ------------------------------------------------------------- */
+
+static char *fault_table(unsigned n)
+{
+	return g_strdup_printf("nicq_fault_p%u", n);
+}
+
+static int fault_on(const struct run_env *env, struct case_ctx *ctx,
+		    unsigned n, char *err)
+{
+	GPtrArray *taps = g_ptr_array_new();
+	JsonArray *desc = json_array_new();
+	char *table = fault_table(n), *script, *path;
+	int rc = 0;
+
+	fault_describe(env->fault, desc);
+	for (guint i = 0; i < json_array_get_length(desc); i++)
+		point_section(ctx->point, "fault", json_object_ref(
+			json_array_get_object_element(desc, i)));
+	json_array_unref(desc);
+	for (int i = 0; i < ctx->n_nics; i++)
+		if (!ctx->nics[i].mgmt)
+			g_ptr_array_add(taps, ctx->nics[i].tap);
+	g_ptr_array_add(taps, NULL);
+	script = fault_rules(env->fault, table,
+			     (const char *const *)taps->pdata);
+	if (script) {
+		path = g_build_filename(ctx->dir, "fault.nft", NULL);
+		rc = fault_apply(ctx->lab, script, path, err);
+		if (rc == 0)
+			record_artifact(ctx, "fault_rules", path);
+		g_free(path);
+	}
+	g_free(script);
+	g_free(table);
+	g_ptr_array_free(taps, TRUE);
+	return rc;
+}
+
+/* ---- kernel logs ----------------------------------------------------------- */
+
+static void klog_check(struct case_ctx *ctx, const char *what,
+		       const char *file, const char *text, size_t len)
+{
+	GPtrArray *hits = NULL;
+	char err[ERRLEN];
+
+	if (klog_scan(text, len, &hits, err) < 0) {
+		case_error(ctx, "cannot scan %s: %s", what, err);
+		return;
+	}
+	for (guint i = 0; i < hits->len && i < 20; i++) {
+		const struct klog_hit *h = hits->pdata[i];
+		JsonObject *o = json_object_new();
+
+		json_object_set_string_member(o, "source", file);
+		json_object_set_int_member(o, "line", h->line);
+		json_object_set_string_member(o, "kind", h->kind);
+		json_object_set_string_member(o, "text", h->text);
+		point_section(ctx->point, "klog", o);
+	}
+	case_scope(ctx, "kernel log");
+	expect_eq(ctx, case_fmt(ctx, "%s: panics, oopses, BUGs, WARNINGs, "
+				"call traces", what), 0, hits->len,
+		  hits->len ? case_fmt(ctx, "%s:%u", file,
+				       ((struct klog_hit *)hits->pdata[0])->line)
+			    : file);
+	case_scope(ctx, NULL);
+	klog_hits_free(hits);
+}
+
+static void dmesg_check(struct case_ctx *ctx, int gi)
+{
+	const char *what = ctx->n_guests > 1 ? (gi ? "dmesg-b" : "dmesg-a") :
+			   "dmesg";
+	const char *file = case_fmt(ctx, "%s.txt", what);
+	char *path = g_build_filename(ctx->dir, file, NULL);
+	struct proc_result r;
+	char err[ERRLEN] = "";
+
+	if (!ctx->guests[gi].ssh) {
+		g_free(path);
+		return;
+	}
+	if (sshc_run(ctx->guests[gi].ssh, "dmesg", NULL, 0, 20000, &r,
+		     err) == 0 && r.status == 0) {
+		file_write(path, r.out, strlen(r.out), NULL);
+		record_artifact(ctx, "dmesg", path);
+		klog_check(ctx, what, file, r.out, strlen(r.out));
+	} else {
+		case_error(ctx, "cannot read guest %d's kernel log: %s", gi,
+			   err[0] ? err : "dmesg failed");
+	}
+	proc_result_clear(&r);
+	g_free(path);
+}
+
+/* ---- a whole point ------------------------------------------------------- */
+
+void fixture_run_point(const struct run_env *env, const struct cell *cell,
+		       const struct case_desc *cd, unsigned n,
+		       const char *dir, struct point *p)
+{
+	const struct topology *t = cd->topo ? cd->topo : &default_topo;
+	struct case_ctx ctx = { 0 };
+	GPtrArray *nets = g_ptr_array_new_with_free_func(g_free);
+	const char *net_names[CASE_MAX_SEGMENTS] = { 0 };
+	char err[ERRLEN] = "", *path, *text;
+	bool fault_applied = false;
+	int gi, i;
+	size_t len;
+
+	ctx.desc = cd;
+	ctx.cell = cell;
+	ctx.prof = env->prof;
+	ctx.lab = env->lab;
+	ctx.point = p;
+	ctx.fault = env->fault;
+	ctx.ident = env->ident;
+	ctx.dir = g_strdup(dir);
+	ctx.strs = g_ptr_array_new_with_free_func(g_free);
+	path = g_build_filename(dir, "transcript.txt", NULL);
+	ctx.transcript = transcript_open(path, err);
+	if (!ctx.transcript)
+		case_error(&ctx, "%s", err);
+	else
+		record_artifact(&ctx, "transcript", path);
+	g_free(path);
+
+	case_phase(&ctx, "set-up");
+	layout(&ctx, t, n);
+	if (t->pxe && pxe_rom_path(ctx.nics[0].model, &ctx.nics[0].rom,
+				   err) < 0) {
+		case_skip(&ctx, "no network boot ROM for %s: %s",
+			  model_name(ctx.nics[0].model), err);
+		goto teardown;
+	}
+	if (case_failed(&ctx))
+		goto teardown;
+	if (segments_open(env, &ctx, t, n, nets, err) < 0) {
+		case_error(&ctx, "%s", err);
+		goto teardown;
+	}
+	for (i = 0; i < (int)nets->len; i++)
+		net_names[i] = nets->pdata[i];
+	for (gi = 0; gi < ctx.n_guests; gi++)
+		if (boot_guest(env, &ctx, gi, n, net_names,
+			       &fault_applied) < 0)
+			break;
+	if (gi < ctx.n_guests) {
+		if (cd->boot_failed && t->pxe && !interrupted()) {
+			case_captures_stop(&ctx);
+			case_phase(&ctx, "judge the failed boot");
+			cd->boot_failed(&ctx);
+		}
+		goto teardown;
+	}
+	ctx.guest = ctx.guests[0].g;
+	ctx.ssh = ctx.guests[0].ssh;
+	for (i = 0; i < ctx.n_nics; i++) {
+		if (capture_begin(&ctx, &ctx.nics[i], NULL, err) < 0) {
+			case_error(&ctx, "%s", err);
+			goto teardown;
+		}
+	}
+	if (!fault_applied && fault_on(env, &ctx, n, err) < 0) {
+		case_error(&ctx, "%s", err);
+		goto teardown;
+	}
+	case_phase(&ctx, "case");
+	if (!strcmp(env->fault->hang, cd->name)) {
+		/* test hook: a case that never returns, whatever it is told */
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGINT, SIG_IGN);
+		for (;;)
+			pause();
+	}
+	cd->run(&ctx);
+	case_scope(&ctx, NULL);
+	case_captures_stop(&ctx);
+	if (!interrupted()) {
+		case_phase(&ctx, "kernel log");
+		for (gi = 0; gi < ctx.n_guests; gi++)
+			dmesg_check(&ctx, gi);
+	}
+teardown:
+	case_phase(&ctx, "teardown");
+	if (fault_applied || fault_on_taps(env->fault)) {
+		char *table = fault_table(n);
+
+		fault_remove(ctx.lab, table);
+		g_free(table);
+	}
+	case_captures_stop(&ctx);
+	for (gi = 0; gi < ctx.n_guests; gi++) {
+		struct case_guest *cg = &ctx.guests[gi];
+
+		sshc_free(cg->ssh);
+		cg->ssh = NULL;
+		guest_destroy(cg->g);
+		cg->g = NULL;
+		disk_remove(cg);
+		if (cg->console &&
+		    file_read(cg->console, &text, &len, NULL) == 0) {
+			const char *what = ctx.n_guests > 1 ?
+				(gi ? "console-b" : "console-a") : "console";
+
+			record_artifact(&ctx, "console", cg->console);
+			if (!interrupted())
+				klog_check(&ctx, what, rel(&ctx, cg->console),
+					   text, len);
+			g_free(text);
+		}
+	}
+	for (i = 0; i < (int)nets->len; i++)
+		lab_segment_remove(ctx.lab, nets->pdata[i]);
+	if (ctx.tftp_dir && ctx.lab->private_lab) {
+		char *from = g_build_filename(ctx.tftp_dir, PXE_BOOT_FILE,
+					      NULL);
+		char *to = g_build_filename(ctx.dir, PXE_BOOT_FILE, NULL);
+
+		if (file_read(from, &text, &len, NULL) == 0) {
+			file_write(to, text, len, NULL);
+			record_artifact(&ctx, "pxe_script", to);
+			g_free(text);
+		}
+		rm_rf(ctx.tftp_dir, NULL);
+		g_free(from);
+		g_free(to);
+	}
+	for (i = 0; i < ctx.n_nics; i++) {
+		if (ctx.nics[i].pcap)
+			record_artifact(&ctx, "pcap", ctx.nics[i].pcap);
+		g_free(ctx.nics[i].ifname);
+		g_free(ctx.nics[i].pcap);
+		g_free(ctx.nics[i].rom);
+	}
+	for (gi = 0; gi < ctx.n_guests; gi++)
+		g_free(ctx.guests[gi].console);
+	g_free(ctx.tftp_dir);
+	g_ptr_array_free(nets, TRUE);
+	transcript_free(ctx.transcript);
+	g_free(ctx.scope);
+	g_ptr_array_free(ctx.strs, TRUE);
+	g_free(ctx.dir);
+}
+
+void fixture_reap_point(const struct run_env *env, unsigned n,
+			const char *dir)
+{
+	char *suffix = g_strdup_printf("p%u-", n);
+	char *prefix = lab_name(env->lab, suffix);
+	char *tftp = tftp_dir_of(env->lab, n, dir, false);
+	char *disk = g_build_filename(dir, "disk.raw", NULL);
+	char err[ERRLEN];
+
+	if (lab_remove_prefixed(env->lab, prefix, err) < 0)
+		fprintf(stderr, "nicq: %s\n", err);
+	if (fault_on_taps(env->fault)) {
+		char *table = fault_table(n);
+
+		fault_remove(env->lab, table);
+		g_free(table);
+	}
+	if (env->lab->private_lab)
+		rm_rf(tftp, NULL);
+	unlink(disk);
+	g_free(suffix);
+	g_free(prefix);
+	g_free(tftp);
+	g_free(disk);
+}

@@ -1,0 +1,202 @@
+/* hostprobe.c - see hostprobe.h. */
+#include "hostprobe.h"
+#include "util.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <glib.h>
+#include <string.h>
+
+static const char *qemu_devices(void)
+{
+	static char *devices;
+	char *argv[] = { "qemu-system-x86_64", "-device", "help", NULL };
+	struct proc_result r;
+
+	if (devices)
+		return devices;
+	if (spawn_run(argv, 20000, &r, NULL) == 0 && r.status == 0)
+		devices = g_strconcat(r.out, r.errout, NULL);
+	else
+		devices = g_strdup("");
+	proc_result_clear(&r);
+	return devices;
+}
+
+bool host_has_model(enum nic_model m)
+{
+	const struct model_info *mi = model_info(m);
+	char *quoted;
+	bool ok;
+
+	if (!mi)
+		return false;
+	quoted = g_strdup_printf("\"%s\"", mi->qemu_device);
+	ok = strstr(qemu_devices(), quoted) != NULL;
+	g_free(quoted);
+	return ok;
+}
+
+static const char rebuild[] = "rebuild it with 'make guest'";
+
+int image_check_kernel(const char *path, char *err)
+{
+	unsigned char hdr[0x210];
+	GError *gerr = NULL;
+	GMappedFile *mf = g_mapped_file_new(path, FALSE, &gerr);
+	const unsigned char *b;
+	gsize len;
+	guint64 want;
+	unsigned setup;
+	int rc = -1;
+
+	if (!mf) {
+		err_set(err, "guest kernel '%s' cannot be read: %s; %s", path,
+			gerr->message, rebuild);
+		g_error_free(gerr);
+		return -1;
+	}
+	len = g_mapped_file_get_length(mf);
+	b = (const unsigned char *)g_mapped_file_get_contents(mf);
+	if (len < sizeof(hdr)) {
+		err_set(err, "guest kernel '%s' is %s (%zu bytes); %s", path,
+			len ? "truncated" : "empty", (size_t)len, rebuild);
+		goto out;
+	}
+	memcpy(hdr, b, sizeof(hdr));
+	if (memcmp(hdr + 0x202, "HdrS", 4) || hdr[0x1fe] != 0x55 ||
+	    hdr[0x1ff] != 0xaa) {
+		err_set(err, "guest kernel '%s' is not an x86 Linux kernel "
+			"(no bzImage boot header); %s", path, rebuild);
+		goto out;
+	}
+	setup = hdr[0x1f1] ? hdr[0x1f1] : 4;
+	want = (guint64)(setup + 1) * 512 +
+	       (guint64)(hdr[0x1f4] | hdr[0x1f5] << 8 | hdr[0x1f6] << 16 |
+			 (guint64)hdr[0x1f7] << 24) * 16;
+	/* the protected-mode part is counted in 16-byte paragraphs */
+	if ((guint64)len + 15 < want) {
+		err_set(err, "guest kernel '%s' is truncated (%zu of %llu "
+			"bytes); %s", path, (size_t)len,
+			(unsigned long long)want, rebuild);
+		goto out;
+	}
+	rc = 0;
+out:
+	g_mapped_file_unref(mf);
+	return rc;
+}
+
+/* Search a window for the cpio trailer, keeping the tail across reads. */
+static bool has_trailer(GString *tail, const char *buf, gsize n)
+{
+	static const char trailer[] = "TRAILER!!!";
+	bool found;
+
+	g_string_append_len(tail, buf, (gssize)n);
+	found = memmem(tail->str, tail->len, trailer, sizeof(trailer) - 1) != NULL;
+	if (tail->len > sizeof(trailer))
+		g_string_erase(tail, 0, (gssize)(tail->len - sizeof(trailer)));
+	return found;
+}
+
+int image_check_initrd(const char *path, char *err)
+{
+	GFile *f = g_file_new_for_path(path);
+	GError *gerr = NULL;
+	GInputStream *in = G_INPUT_STREAM(g_file_read(f, NULL, &gerr));
+	GInputStream *s = NULL;
+	GString *tail = g_string_new(NULL);
+	unsigned char magic[6];
+	char *buf = g_malloc(1 << 16);
+	gsize got = 0, total = 0;
+	bool gz, trailer = false;
+	int rc = -1;
+
+	if (!in) {
+		err_set(err, "guest initramfs '%s' cannot be read: %s; %s",
+			path, gerr->message, rebuild);
+		goto out;
+	}
+	if (!g_input_stream_read_all(in, magic, 2, &got, NULL, &gerr) ||
+	    got < 2) {
+		err_set(err, "guest initramfs '%s' is empty; %s", path,
+			rebuild);
+		goto out;
+	}
+	gz = magic[0] == 0x1f && magic[1] == 0x8b;
+	g_seekable_seek(G_SEEKABLE(in), 0, G_SEEK_SET, NULL, NULL);
+	if (gz) {
+		GConverter *c = G_CONVERTER(g_zlib_decompressor_new(
+			G_ZLIB_COMPRESSOR_FORMAT_GZIP));
+
+		s = g_converter_input_stream_new(in, c);
+		g_object_unref(c);
+	} else {
+		s = g_object_ref(in);
+	}
+	for (;;) {
+		gssize n = g_input_stream_read(s, buf, 1 << 16, NULL, &gerr);
+
+		if (n < 0) {
+			err_set(err, "guest initramfs '%s' is damaged or "
+				"truncated (%s after %zu bytes); %s", path,
+				gerr->message, (size_t)total, rebuild);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (total == 0 && (n < 6 || memcmp(buf, "070701", 6))) {
+			memcpy(magic, buf, n < 6 ? (size_t)n : 6);
+			err_set(err, "guest initramfs '%s' is not a newc cpio "
+				"archive%s; %s", path, gz ? " inside its gzip" :
+				"", rebuild);
+			goto out;
+		}
+		total += (gsize)n;
+		trailer |= has_trailer(tail, buf, (gsize)n);
+	}
+	if (!trailer) {
+		err_set(err, "guest initramfs '%s' is truncated (no cpio "
+			"trailer in %zu bytes); %s", path, (size_t)total,
+			rebuild);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (gerr)
+		g_error_free(gerr);
+	if (s)
+		g_object_unref(s);
+	if (in)
+		g_object_unref(in);
+	g_object_unref(f);
+	g_string_free(tail, TRUE);
+	g_free(buf);
+	return rc;
+}
+
+int image_check(const char *dir, char **kernel, char **initrd, char *err)
+{
+	char *k = g_build_filename(dir, "vmlinuz", NULL);
+	char *i = g_build_filename(dir, "initrd.img", NULL);
+
+	if (!g_file_test(dir, G_FILE_TEST_IS_DIR) ||
+	    !g_file_test(k, G_FILE_TEST_IS_REGULAR) ||
+	    !g_file_test(i, G_FILE_TEST_IS_REGULAR)) {
+		err_set(err, "guest image not found in '%s' (no %s); build it "
+			"with 'make guest'", dir,
+			!g_file_test(k, G_FILE_TEST_IS_REGULAR) ? "vmlinuz" :
+			"initrd.img");
+		goto fail;
+	}
+	if (image_check_kernel(k, err) < 0 || image_check_initrd(i, err) < 0)
+		goto fail;
+	*kernel = k;
+	*initrd = i;
+	return 0;
+fail:
+	g_free(k);
+	g_free(i);
+	return -1;
+}
