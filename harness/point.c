@@ -900,7 +900,7 @@ void diag_add_json(struct diag *d, const char *key, JsonNode *n)
 		diag_end(d);
 		break;
 	case JSON_NODE_NULL:
-		diag_str(d, key, "%s", "");
+		diag_null(d, key);
 		break;
 	case JSON_NODE_VALUE:
 		switch (json_node_get_value_type(n)) {

@@ -247,7 +247,6 @@ static bool run_point(struct runner *rn, const struct cell *cell,
 	if (point_journal_replay(p, journal, err) < 0)
 		point_error(p, NULL, err);
 	point_ended(p, st, timed_out, deadline);
-	fixture_reap_point(&rn->env, n, dir);
 	if (interrupted()) {
 		err_set(rn->bail_why, "interrupted by signal %d",
 			interrupt_signal());
@@ -256,6 +255,9 @@ static bool run_point(struct runner *rn, const struct cell *cell,
 		err_set(rn->bail_why, "lab failed: %s", err);
 		rn->bail = true;
 	}
+	/* a failed lab goes whole, in lab_close */
+	if (!rn->bail || interrupted())
+		fixture_reap_point(&rn->env, n, dir);
 	v = point_finish(p, mono_ms() - t0);
 	result = g_build_filename(dir, "result.json", NULL);
 	if (point_write_json(p, result, err) < 0)

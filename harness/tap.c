@@ -305,6 +305,11 @@ void diag_bool(struct diag *d, const char *key, bool v)
 	diag_scalar(d, key, g_strdup(v ? "true" : "false"));
 }
 
+void diag_null(struct diag *d, const char *key)
+{
+	diag_scalar(d, key, g_strdup("~"));
+}
+
 static void diag_open(struct diag *d, const char *key, enum diag_kind kind)
 {
 	struct diag_node *n = node_new(kind);

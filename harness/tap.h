@@ -73,6 +73,8 @@ void diag_int(struct diag *d, const char *key, long long v);
  */
 void diag_num(struct diag *d, const char *key, double v);
 void diag_bool(struct diag *d, const char *key, bool v);
+/* YAML's null ("~"): a value that could not be measured. */
+void diag_null(struct diag *d, const char *key);
 /*
  * Open a nested map or list under key (NULL inside a list); diag_end closes
  * it.  Every diag_map/diag_list needs its diag_end, even one that was
