@@ -523,6 +523,7 @@ static int boot_guest(const struct run_env *env, struct case_ctx *ctx,
 	for (int i = 0; i < ctx->n_nics; i++) {
 		struct nic_under_test *nt = &ctx->nics[i];
 		struct nic_spec *ns;
+		JsonObject *no;
 
 		if (nt->guest != gi)
 			continue;
@@ -540,6 +541,19 @@ static int boot_guest(const struct run_env *env, struct case_ctx *ctx,
 		 */
 		if (pxe && k == 1)
 			ns->boot_order = 1;
+		no = json_object_new();
+		json_object_set_string_member(no, "model",
+					      model_name(nt->model));
+		json_object_set_string_member(no, "role", nt->mgmt ?
+					      "management" : "under_test");
+		json_object_set_string_member(no, "mac", nt->mac);
+		json_object_set_string_member(no, "tap", nt->tap);
+		json_object_set_string_member(no, "bridge", nt->bridge);
+		json_object_set_string_member(no, "address", nt->no_addr ?
+					      "" : nt->ip);
+		json_object_set_int_member(no, "mtu", nt->mtu);
+		json_object_set_boolean_member(no, "vhost", ns->vhost);
+		json_array_add_object_element(nics, no);
 	}
 	spec.n_nics = k;
 	if (guest_boot_hooked(ctx->lab, &spec,
@@ -560,34 +574,20 @@ static int boot_guest(const struct run_env *env, struct case_ctx *ctx,
 	k = 0;
 	for (int i = 0; i < ctx->n_nics; i++) {
 		struct nic_under_test *nt = &ctx->nics[i];
-		JsonObject *no = json_object_new();
+		JsonObject *no;
 		char *measured = NULL;
-		bool want = nt->model == NIC_VIRTIO && ctx->cell->vhost &&
-			    !nt->mgmt;
 
-		if (nt->guest != gi) {
-			json_object_unref(no);
+		if (nt->guest != gi)
 			continue;
-		}
-		if (guest_check_vhost(cg->g, k++, want, &measured, err) < 0)
+		no = json_array_get_object_element(nics, (guint)k);
+		if (guest_check_vhost(cg->g, k++, json_object_get_boolean_member(
+				no, "vhost"), &measured, err) < 0)
 			case_error(ctx, "%s", err);
 		nt->ifname = guest_ifname(cg->g, nt->mac);
-		json_object_set_string_member(no, "model",
-					      model_name(nt->model));
-		json_object_set_string_member(no, "role", nt->mgmt ?
-					      "management" : "under_test");
-		json_object_set_string_member(no, "mac", nt->mac);
-		json_object_set_string_member(no, "tap", nt->tap);
-		json_object_set_string_member(no, "bridge", nt->bridge);
-		json_object_set_string_member(no, "address", nt->no_addr ?
-					      "" : nt->ip);
 		json_object_set_string_member(no, "ifname", nt->ifname ?
 					      nt->ifname : "");
-		json_object_set_int_member(no, "mtu", nt->mtu);
-		json_object_set_boolean_member(no, "vhost", want);
 		json_object_set_string_member(no, "backend", measured ?
 					      measured : "unknown");
-		json_array_add_object_element(nics, no);
 		g_free(measured);
 		if (!nt->ifname)
 			case_error(ctx, "guest %d has no interface with MAC %s",
