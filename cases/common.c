@@ -4,7 +4,9 @@
 #include "echo.h"
 #include "util.h"
 
+#include <errno.h>
 #include <glib.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +31,19 @@ const struct param param_flood_seconds = {
 	"seconds of each flood ping",
 };
 
+/* The count at s, or -1 when there is none or it does not fit an int. */
+static int count_at(const char *s)
+{
+	char *end;
+	gint64 v;
+
+	errno = 0;
+	v = g_ascii_strtoll(s, &end, 10);
+	if (end == s || errno || v < 0 || v > INT_MAX)
+		return -1;
+	return (int)v;
+}
+
 void ping_parse_summary(const char *out, int *sent, int *received,
 			int *errors)
 {
@@ -44,13 +59,11 @@ void ping_parse_summary(const char *out, int *sent, int *received,
 		q--;
 	if (q == p)
 		return;
-	*sent = (int)g_ascii_strtoll(q, NULL, 10);
 	p += strlen(" packets transmitted, ");
-	if (!g_ascii_isdigit(*p)) {
-		*sent = -1;
+	if (!g_ascii_isdigit(*p) || count_at(q) < 0 || count_at(p) < 0)
 		return;
-	}
-	*received = (int)g_ascii_strtoll(p, NULL, 10);
+	*sent = count_at(q);
+	*received = count_at(p);
 	e = strstr(p, " errors");
 	if (e) {
 		const char *d = e;
@@ -58,7 +71,7 @@ void ping_parse_summary(const char *out, int *sent, int *received,
 		while (d > p && g_ascii_isdigit(d[-1]))
 			d--;
 		if (d < e && d > p && d[-1] == '+')
-			*errors = (int)g_ascii_strtoll(d, NULL, 10);
+			*errors = count_at(d) < 0 ? INT_MAX : count_at(d);
 	}
 }
 

@@ -42,22 +42,25 @@ int fault_parse(const char *s, struct fault *f, char *err)
 			if ((n = parse_num(v + 5, 1, 100, true)) < 0) {
 				err_set(err, "bad fault '%s' (drop=1..100)", v);
 				rc = -1;
+			} else {
+				f->drop_pct = (int)n;
 			}
-			f->drop_pct = (int)n;
 		} else if (g_str_has_prefix(v, "drop-udp=")) {
 			if ((n = parse_num(v + 9, 1, 100, true)) < 0) {
 				err_set(err, "bad fault '%s' (drop-udp=1..100)",
 					v);
 				rc = -1;
+			} else {
+				f->drop_udp = (int)n;
 			}
-			f->drop_udp = (int)n;
 		} else if (g_str_has_prefix(v, "drop-over=")) {
 			if ((n = parse_num(v + 10, 68, 65535, false)) < 0) {
 				err_set(err, "bad fault '%s' "
 					"(drop-over=68..65535)", v);
 				rc = -1;
+			} else {
+				f->drop_over = (int)n;
 			}
-			f->drop_over = (int)n;
 		} else if (g_str_has_prefix(v, "vlan-rewrite=")) {
 			char **ids = g_strsplit(v + 13, ":", -1);
 			long from = -1, to = -1;
@@ -71,9 +74,10 @@ int fault_parse(const char *s, struct fault *f, char *err)
 				err_set(err, "bad fault '%s' (vlan-rewrite="
 					"FROM:TO, ids 1..4094)", v);
 				rc = -1;
+			} else {
+				f->vlan_from = (int)from;
+				f->vlan_to = (int)to;
 			}
-			f->vlan_from = (int)from;
-			f->vlan_to = (int)to;
 		} else if (g_str_has_prefix(v, "hang=") && v[5] &&
 			   strlen(v + 5) < sizeof(f->hang)) {
 			g_strlcpy(f->hang, v + 5, sizeof(f->hang));

@@ -174,10 +174,12 @@ static char *bounded(const char *s)
 	len = strlen(s);
 	if (len <= POINT_MAX_STR)
 		return g_strdup(s);
-	end = g_utf8_find_prev_char(s, s + POINT_MAX_STR);
-	return g_strdup_printf("%.*s... (%zu bytes cut)",
-			       (int)((end ? end : s + POINT_MAX_STR) - s), s,
-			       len - (size_t)((end ? end : s) - s));
+	/* back to the start of the character the bound falls in */
+	end = s + POINT_MAX_STR;
+	while (end > s && ((guchar)*end & 0xc0) == 0x80)
+		end--;
+	return g_strdup_printf("%.*s... (%zu bytes cut)", (int)(end - s), s,
+			       len - (size_t)(end - s));
 }
 
 static void set_str(JsonObject *o, const char *key, const char *s)
@@ -422,6 +424,44 @@ int point_journal_replay(struct point *p, const char *path, char *err)
 
 /* ---- records ---------------------------------------------------------- */
 
+/*
+ * JSON text is UTF-8: every string of a record is made valid UTF-8 before
+ * it is journaled, or its journal line would not parse back (guest output
+ * and console lines hold any bytes).
+ */
+static void make_valid(JsonNode *n)
+{
+	JsonObjectIter it;
+	const char *key;
+	JsonNode *m;
+	JsonArray *a;
+
+	switch (JSON_NODE_TYPE(n)) {
+	case JSON_NODE_OBJECT:
+		json_object_iter_init(&it, json_node_get_object(n));
+		while (json_object_iter_next(&it, &key, &m))
+			make_valid(m);
+		break;
+	case JSON_NODE_ARRAY:
+		a = json_node_get_array(n);
+		for (guint i = 0; i < json_array_get_length(a); i++)
+			make_valid(json_array_get_element(a, i));
+		break;
+	case JSON_NODE_VALUE:
+		if (json_node_get_value_type(n) == G_TYPE_STRING &&
+		    !g_utf8_validate(json_node_get_string(n), -1, NULL)) {
+			char *v = g_utf8_make_valid(json_node_get_string(n),
+						    -1);
+
+			json_node_set_string(n, v);
+			g_free(v);
+		}
+		break;
+	case JSON_NODE_NULL:
+		break;
+	}
+}
+
 static char *full_name(JsonObject *rec)
 {
 	const char *scope = get_str(rec, "scope"), *name = get_str(rec, "name");
@@ -462,9 +502,18 @@ bool point_add(struct point *p, JsonObject *rec)
 		drop(p, "a record without a kind was dropped");
 		return false;
 	}
+	{
+		JsonNode *n = json_node_init_object(json_node_alloc(), rec);
+
+		make_valid(n);
+		json_node_unref(n);
+	}
 	if (p->n_records >= POINT_MAX_RECORDS) {
-		if (p->n_records++ == POINT_MAX_RECORDS)
+		if (p->n_records++ == POINT_MAX_RECORDS) {
+			/* so the parent replaying the journal drops it too */
+			journal_write(p, rec);
 			drop(p, "too many records: the rest were dropped");
+		}
 		json_object_unref(rec);
 		return false;
 	}

@@ -19,9 +19,12 @@ struct transcript {
 
 struct transcript *transcript_open(const char *path, char *err)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+	int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC |
 		      O_NOFOLLOW, 0644);
 	struct transcript *t;
+	char buf[8192];
+	ssize_t n;
+	off_t off = 0;
 
 	if (fd < 0) {
 		err_set(err, "cannot open transcript '%s': %s", path,
@@ -32,6 +35,12 @@ struct transcript *transcript_open(const char *path, char *err)
 	t->path = g_strdup(path);
 	t->fd = fd;
 	t->t0 = mono_ms();
+	/* appending: the lines already there come before ours */
+	while ((n = pread(fd, buf, sizeof(buf), off)) > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			t->lines += buf[i] == '\n';
+		off += n;
+	}
 	return t;
 }
 
