@@ -73,7 +73,8 @@ static GByteArray *bzimage(unsigned setup_sects, guint32 syssize, size_t len)
 	GByteArray *b = g_byte_array_sized_new((guint)len);
 
 	g_byte_array_set_size(b, (guint)len);
-	memset(b->data, 0, len);
+	if (len)
+		memset(b->data, 0, len);
 	if (len < 0x210)
 		return b;
 	b->data[0x1f1] = (guint8)setup_sects;
