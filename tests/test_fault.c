@@ -1,0 +1,494 @@
+/*
+ * test_fault.c - negative-control faults (harness/fault.c): what --inject
+ * accepts, the nftables text each fault puts on the taps (egress: before
+ * the capture, toward the guest; ingress: after the capture, from it), and
+ * the "faults" section of a point.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fault.h"
+#include "util.h"
+#include "known_bug.h"
+
+/* ---- parsing ---------------------------------------------------------- */
+
+static struct fault parse_ok(const char *s)
+{
+	struct fault f = { 0 };
+	char err[ERRLEN] = "";
+
+	if (fault_parse(s, &f, err) != 0)
+		fail_msg("'%s' refused: %s", s, err);
+	return f;
+}
+
+static void parse_bad(const char *s, const char *msg)
+{
+	struct fault f = { 0 };
+	char err[ERRLEN] = "";
+
+	if (fault_parse(s, &f, err) != -1)
+		fail_msg("'%s' accepted", s);
+	if (!strstr(err, msg))
+		fail_msg("'%s': error '%s' lacks '%s'", s, err, msg);
+}
+
+static void test_parse_each(void **state)
+{
+	struct fault f;
+
+	(void)state;
+	f = parse_ok("drop=30");
+	assert_int_equal(f.drop_pct, 30);
+	assert_true(fault_on_taps(&f));
+	f = parse_ok("drop=30%");
+	assert_int_equal(f.drop_pct, 30);
+	assert_int_equal(parse_ok("drop=1").drop_pct, 1);
+	assert_int_equal(parse_ok("drop=100").drop_pct, 100);
+	assert_true(parse_ok("drop-frag").drop_frag);
+	assert_int_equal(parse_ok("drop-over=1400").drop_over, 1400);
+	assert_int_equal(parse_ok("drop-over=68").drop_over, 68);
+	assert_int_equal(parse_ok("drop-over=65535").drop_over, 65535);
+	f = parse_ok("vlan-rewrite=10:20");
+	assert_int_equal(f.vlan_from, 10);
+	assert_int_equal(f.vlan_to, 20);
+	f = parse_ok("vlan-rewrite=4094:1");
+	assert_int_equal(f.vlan_from, 4094);
+	assert_int_equal(f.vlan_to, 1);
+	assert_true(parse_ok("corrupt-tcp").corrupt_tcp);
+	assert_true(parse_ok("drop-mcast").drop_mcast);
+	assert_int_equal(parse_ok("drop-udp=20").drop_udp, 20);
+	assert_int_equal(parse_ok("drop-udp=5%").drop_udp, 5);
+	assert_true(parse_ok("drop-tftp").drop_tftp);
+	f = parse_ok("s4-fresh-boot");
+	assert_true(f.s4_fresh_boot);
+	assert_false(fault_on_taps(&f));	/* the suspend case acts on it */
+	f = parse_ok("hang=ping");
+	assert_string_equal(f.hang, "ping");
+	assert_false(fault_on_taps(&f));	/* a control for the runner */
+	f = parse_ok("hang=abcdefghijklmnopqrstuvwxyz01234");	/* 31 bytes */
+	assert_int_equal(strlen(f.hang), 31);
+	/* an empty option is no fault at all */
+	f = parse_ok("");
+	assert_false(fault_on_taps(&f));
+	assert_false(f.s4_fresh_boot);
+	assert_string_equal(f.hang, "");
+}
+
+static void test_parse_several(void **state)
+{
+	struct fault f;
+	char err[ERRLEN];
+
+	(void)state;
+	f = parse_ok("drop=5, drop-frag ,vlan-rewrite=100:200");
+	assert_int_equal(f.drop_pct, 5);
+	assert_true(f.drop_frag);
+	assert_int_equal(f.vlan_from, 100);
+	assert_int_equal(f.vlan_to, 200);
+	assert_false(f.corrupt_tcp);
+	/* added to what is there */
+	assert_int_equal(fault_parse("drop-tftp", &f, err), 0);
+	assert_true(f.drop_tftp);
+	assert_int_equal(f.drop_pct, 5);
+	/* a later value of the same fault wins */
+	assert_int_equal(fault_parse("drop=7", &f, err), 0);
+	assert_int_equal(f.drop_pct, 7);
+}
+
+static void test_parse_bad(void **state)
+{
+	(void)state;
+	parse_bad("drop=0", "bad fault 'drop=0' (drop=1..100)");
+	parse_bad("drop=101", "bad fault 'drop=101'");
+	parse_bad("drop=", "bad fault 'drop='");
+	parse_bad("drop=-5", "bad fault 'drop=-5'");
+	parse_bad("drop=5x", "bad fault 'drop=5x'");
+	parse_bad("drop=5%%", "bad fault");
+	parse_bad("drop= 5", "bad fault");
+	parse_bad("drop=99999999999999999999", "bad fault");
+	parse_bad("drop-udp=0", "bad fault 'drop-udp=0' (drop-udp=1..100)");
+	parse_bad("drop-udp=101", "bad fault");
+	parse_bad("drop-over=67", "bad fault 'drop-over=67' "
+		  "(drop-over=68..65535)");
+	parse_bad("drop-over=65536", "bad fault");
+	parse_bad("drop-over=1500%", "bad fault");
+	parse_bad("vlan-rewrite=10:10", "bad fault 'vlan-rewrite=10:10'");
+	parse_bad("vlan-rewrite=10", "bad fault 'vlan-rewrite=10' "
+		  "(vlan-rewrite=FROM:TO, ids 1..4094)");
+	parse_bad("vlan-rewrite=0:5", "bad fault");
+	parse_bad("vlan-rewrite=5:4095", "bad fault");
+	parse_bad("vlan-rewrite=1:2:3", "bad fault");
+	parse_bad("vlan-rewrite=a:b", "bad fault");
+	parse_bad("vlan-rewrite=:5", "bad fault");
+	parse_bad("vlan-rewrite=", "bad fault");
+	parse_bad("flap", "unknown fault 'flap' (known: drop=PCT");
+	parse_bad("DROP=5", "unknown fault 'DROP=5'");
+	parse_bad("drop-frag=1", "unknown fault");
+	parse_bad("hang=", "unknown fault 'hang='");
+	parse_bad("hang=abcdefghijklmnopqrstuvwxyz012345", "unknown fault");
+	parse_bad("drop=5,", "unknown fault ''");
+	parse_bad(",", "unknown fault ''");
+	/* one bad fault among good ones refuses the whole option */
+	parse_bad("drop-frag,drop=0", "bad fault 'drop=0'");
+	parse_bad("drop-frag,flap,drop-mcast", "unknown fault 'flap'");
+}
+
+/*
+ * BUG (harness/fault.c, fault_parse()): a refused value is still stored, as
+ * -1 (f->drop_pct = -1 for "drop=0"), against util.h's "outputs are left
+ * untouched on failure"; fault_on_taps() then says yes and fault_rules()
+ * writes "numgen random mod 100 < -1".  main.c exits on the error, so it
+ * does not reach a lab today.
+ */
+static void test_parse_bad_untouched(void **state)
+{
+	const char *bad[] = {
+		"drop=0", "drop-udp=101", "drop-over=67", "vlan-rewrite=10:10",
+	};
+	char err[ERRLEN];
+
+	(void)state;
+	KNOWN_BUG("fault.c fault_parse(): a refused value is stored as -1 in "
+		  "the fault");
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		struct fault f = { 0 };
+
+		assert_int_equal(fault_parse(bad[i], &f, err), -1);
+		if (fault_on_taps(&f))
+			fail_msg("'%s' refused, yet the fault is on the taps",
+				 bad[i]);
+	}
+}
+
+/* ---- nft rules ------------------------------------------------------------ */
+
+static const char *const taps[] = { "vnet0", "vnet7", NULL };
+
+/*
+ * The body of the chain that hooks hook of device tap (text between its
+ * "type filter" line and its closing brace), or NULL when there is none.
+ */
+static char *chain_body(const char *rules, const char *hook, const char *tap)
+{
+	char *hdr = g_strdup_printf("    type filter hook %s device \"%s\" "
+				    "priority 0;\n", hook, tap);
+	const char *s = strstr(rules, hdr), *e;
+
+	if (!s) {
+		g_free(hdr);
+		return NULL;
+	}
+	s += strlen(hdr);
+	g_free(hdr);
+	/* up to the line that closes the chain (an empty chain has none) */
+	for (e = s; !g_str_has_prefix(e, "  }\n"); e++) {
+		e = strchr(e, '\n');
+		assert_non_null(e);
+	}
+	return g_strndup(s, (gsize)(e - s));
+}
+
+static char *rules_for(const char *spec)
+{
+	struct fault f = parse_ok(spec);
+	char *r = fault_rules(&f, "nicq_fault", taps);
+
+	if (!r)
+		fail_msg("'%s': no rules", spec);
+	return r;
+}
+
+/* rule is in the hook chain of every tap, and not in the other hook's. */
+static void expect_rule(const char *spec, const char *hook,
+			const char *rule, bool both)
+{
+	char *r = rules_for(spec);
+	const char *other = !strcmp(hook, "egress") ? "ingress" : "egress";
+	char *line = g_strdup_printf("    %s\n", rule);
+
+	for (int i = 0; taps[i]; i++) {
+		char *body = chain_body(r, hook, taps[i]);
+		char *obody = chain_body(r, other, taps[i]);
+
+		if (!body || !strstr(body, line))
+			fail_msg("'%s': no '%s' on %s of %s in:\n%s", spec,
+				 rule, hook, taps[i], r);
+		if (both && (!obody || !strstr(obody, line)))
+			fail_msg("'%s': no '%s' on %s of %s in:\n%s", spec,
+				 rule, other, taps[i], r);
+		if (!both && obody && strstr(obody, line))
+			fail_msg("'%s': '%s' on %s of %s too:\n%s", spec,
+				 rule, other, taps[i], r);
+		g_free(body);
+		g_free(obody);
+	}
+	g_free(line);
+	g_free(r);
+}
+
+static void test_rules_none(void **state)
+{
+	struct fault f = { 0 };
+
+	(void)state;
+	assert_null(fault_rules(&f, "nicq_fault", taps));
+	f = parse_ok("hang=ping");
+	assert_null(fault_rules(&f, "nicq_fault", taps));
+	f = parse_ok("s4-fresh-boot");
+	assert_null(fault_rules(&f, "nicq_fault", taps));
+	f = parse_ok("s4-fresh-boot,hang=ping");
+	assert_false(fault_on_taps(&f));
+	assert_null(fault_rules(&f, "nicq_fault", taps));
+}
+
+static void test_rules_each(void **state)
+{
+	(void)state;
+	expect_rule("drop=30", "egress",
+		    "ip protocol icmp numgen random mod 100 < 30 drop", false);
+	expect_rule("drop-frag", "egress",
+		    "ip frag-off & 0x1fff != 0 drop", false);
+	expect_rule("drop-over=1400", "egress", "ip length > 1400 drop",
+		    false);
+	expect_rule("vlan-rewrite=10:20", "egress",
+		    "vlan id 10 vlan id set 20", false);
+	expect_rule("drop-mcast", "egress",
+		    "ether type 0x88b5 ether daddr & 01:00:00:00:00:00 == "
+		    "01:00:00:00:00:00 drop", false);
+	/* both ways: toward the guest before the capture, from it after */
+	expect_rule("corrupt-tcp", "egress",
+		    "meta l4proto tcp ip length > 1000 @ih,0,8 set 0x55", true);
+	expect_rule("drop-udp=20", "ingress",
+		    "ip protocol udp ip length > 256 numgen random mod 100 < "
+		    "20 drop", false);
+	expect_rule("drop-tftp", "ingress", "meta l4proto udp udp dport 69 drop",
+		    false);
+}
+
+/* The table is replaced whole, every chain is closed, one per tap and hook. */
+static void test_rules_shape(void **state)
+{
+	char *r = rules_for("drop=30,drop-tftp");
+	int open = 0, close = 0;
+	char *body;
+
+	(void)state;
+	assert_true(g_str_has_prefix(r, "table netdev nicq_fault\n"
+				     "delete table netdev nicq_fault\n"
+				     "table netdev nicq_fault {\n"));
+	assert_true(g_str_has_suffix(r, "  }\n}\n"));
+	for (const char *c = r; *c; c++) {
+		open += *c == '{';
+		close += *c == '}';
+	}
+	assert_int_equal(open, close);
+	assert_non_null(strstr(r, "  chain egress0 {\n"));
+	assert_non_null(strstr(r, "  chain ingress0 {\n"));
+	assert_non_null(strstr(r, "  chain egress1 {\n"));
+	assert_non_null(strstr(r, "  chain ingress1 {\n"));
+	assert_null(strstr(r, "chain egress2"));
+	/* the two faults land on their own hooks */
+	body = chain_body(r, "egress", "vnet7");
+	assert_non_null(strstr(body, "icmp"));
+	assert_null(strstr(body, "dport 69"));
+	g_free(body);
+	body = chain_body(r, "ingress", "vnet7");
+	assert_non_null(strstr(body, "dport 69"));
+	assert_null(strstr(body, "icmp"));
+	g_free(body);
+	g_free(r);
+
+	/* egress faults alone: no ingress chain at all */
+	r = rules_for("drop=30,drop-frag,drop-over=1400,vlan-rewrite=1:2,"
+		      "drop-mcast");
+	assert_null(strstr(r, "ingress"));
+	body = chain_body(r, "egress", "vnet0");
+	assert_non_null(strstr(body, "icmp"));
+	assert_non_null(strstr(body, "frag-off"));
+	assert_non_null(strstr(body, "ip length > 1400"));
+	assert_non_null(strstr(body, "vlan id 1 vlan id set 2"));
+	assert_non_null(strstr(body, "0x88b5"));
+	g_free(body);
+	g_free(r);
+
+	/* the table's name is the caller's */
+	{
+		struct fault f = parse_ok("drop-frag");
+		const char *one[] = { "tap-x", NULL };
+
+		r = fault_rules(&f, "nicq_p42", one);
+		assert_true(g_str_has_prefix(r, "table netdev nicq_p42\n"
+					     "delete table netdev nicq_p42\n"));
+		assert_non_null(strstr(r, "device \"tap-x\""));
+		g_free(r);
+	}
+}
+
+/*
+ * The text nft itself accepts: every fault, alone and all together, is
+ * checked with `nft -c -f` against two real taps in a private network
+ * namespace (the machine's own network is never touched).  Needs root and
+ * nft; skipped cleanly without them.
+ */
+static int nft_check_child(const char *dir)
+{
+	static const char *const specs[] = {
+		"drop=30", "drop-frag", "drop-over=1400", "vlan-rewrite=10:20",
+		"corrupt-tcp", "drop-mcast", "drop-udp=20", "drop-tftp",
+		"drop=30,drop-frag,drop-over=1400,vlan-rewrite=10:20,"
+		"corrupt-tcp,drop-mcast,drop-udp=20,drop-tftp",
+	};
+	const char *const two[] = { "vnet0", "vnet7", NULL };
+
+	if (unshare(CLONE_NEWNET) < 0)
+		return 77;
+	if (system("ip tuntap add vnet0 mode tap && "
+		   "ip tuntap add vnet7 mode tap") != 0)
+		return 77;
+	for (size_t i = 0; i < G_N_ELEMENTS(specs); i++) {
+		struct fault f = { 0 };
+		char err[ERRLEN], *r, *path, *cmd;
+		int st;
+
+		if (fault_parse(specs[i], &f, err) < 0)
+			return 2;
+		r = fault_rules(&f, "nicq_fault", two);
+		path = g_strdup_printf("%s/rules-%zu.nft", dir, i);
+		if (file_write(path, r, strlen(r), err) < 0)
+			return 3;
+		cmd = g_strdup_printf("nft -c -f '%s'", path);
+		st = system(cmd);
+		if (st != 0) {
+			fprintf(stderr, "nft refuses the rules of '%s':\n%s",
+				specs[i], r);
+			return 1;
+		}
+		g_free(cmd);
+		g_free(path);
+		g_free(r);
+	}
+	return 0;
+}
+
+static void test_rules_nft_accepts(void **state)
+{
+	char *dir, *nft = g_find_program_in_path("nft");
+	char *ip = g_find_program_in_path("ip");
+	pid_t pid;
+	int st = 0;
+
+	(void)state;
+	if (geteuid() != 0 || !nft || !ip) {
+		g_free(nft);
+		g_free(ip);
+		print_message("needs root, nft and ip\n");
+		skip();
+	}
+	g_free(nft);
+	g_free(ip);
+	dir = g_dir_make_tmp("nicq-fault-XXXXXX", NULL);
+	assert_non_null(dir);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(nft_check_child(dir));
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_int_equal(rm_rf(dir, NULL), 0);
+	g_free(dir);
+	assert_true(WIFEXITED(st));
+	if (WEXITSTATUS(st) == 77) {
+		print_message("no private network namespace with taps here\n");
+		skip();
+	}
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+/* ---- the point's "faults" section ------------------------------------------ */
+
+static void test_describe(void **state)
+{
+	struct fault f = parse_ok("drop=30,drop-frag,drop-over=1400,"
+				  "vlan-rewrite=10:20,corrupt-tcp,drop-mcast,"
+				  "drop-udp=20,drop-tftp,hang=ping,"
+				  "s4-fresh-boot");
+	const char *names[] = {
+		"drop", "drop-frag", "drop-over", "vlan-rewrite",
+		"corrupt-tcp", "drop-mcast", "drop-udp", "drop-tftp", "hang",
+		"s4-fresh-boot",
+	};
+	JsonArray *a = json_array_new();
+
+	(void)state;
+	fault_describe(&f, a);
+	assert_int_equal(json_array_get_length(a), G_N_ELEMENTS(names));
+	for (guint i = 0; i < json_array_get_length(a); i++) {
+		JsonObject *o = json_array_get_object_element(a, i);
+		const char *d = json_object_get_string_member(o, "detail");
+
+		assert_int_equal(json_object_get_size(o), 2);
+		assert_string_equal(json_object_get_string_member(o, "fault"),
+				    names[i]);
+		assert_non_null(d);
+		assert_true(*d);
+	}
+	/* the numbers are in the details */
+	assert_non_null(strstr(json_object_get_string_member(
+		json_array_get_object_element(a, 0), "detail"), "30%"));
+	assert_non_null(strstr(json_object_get_string_member(
+		json_array_get_object_element(a, 2), "detail"), "1400"));
+	assert_non_null(strstr(json_object_get_string_member(
+		json_array_get_object_element(a, 3), "detail"),
+		"VLAN id 10 rewritten to 20"));
+	assert_non_null(strstr(json_object_get_string_member(
+		json_array_get_object_element(a, 6), "detail"), "20%"));
+	assert_non_null(strstr(json_object_get_string_member(
+		json_array_get_object_element(a, 8), "detail"), "ping"));
+	json_array_unref(a);
+
+	/* one fault, one object; adds to what is there; none, nothing */
+	a = json_array_new();
+	f = parse_ok("drop-tftp");
+	fault_describe(&f, a);
+	assert_int_equal(json_array_get_length(a), 1);
+	f = parse_ok("drop=5");
+	fault_describe(&f, a);
+	assert_int_equal(json_array_get_length(a), 2);
+	assert_string_equal(json_object_get_string_member(
+		json_array_get_object_element(a, 1), "fault"), "drop");
+	memset(&f, 0, sizeof(f));
+	fault_describe(&f, a);
+	assert_int_equal(json_array_get_length(a), 2);
+	json_array_unref(a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_each),
+		cmocka_unit_test(test_parse_several),
+		cmocka_unit_test(test_parse_bad),
+		cmocka_unit_test(test_parse_bad_untouched),
+		cmocka_unit_test(test_rules_none),
+		cmocka_unit_test(test_rules_each),
+		cmocka_unit_test(test_rules_shape),
+		cmocka_unit_test(test_rules_nft_accepts),
+		cmocka_unit_test(test_describe),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
