@@ -21,7 +21,6 @@
 
 #include "fault.h"
 #include "util.h"
-#include "known_bug.h"
 
 /* ---- parsing ---------------------------------------------------------- */
 
@@ -162,8 +161,6 @@ static void test_parse_bad_untouched(void **state)
 	char err[ERRLEN];
 
 	(void)state;
-	KNOWN_BUG("fault.c fault_parse(): a refused value is stored as -1 in "
-		  "the fault");
 	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
 		struct fault f = { 0 };
 

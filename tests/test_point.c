@@ -25,7 +25,6 @@
 #include "point.h"
 #include "tap.h"
 #include "util.h"
-#include "known_bug.h"
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -1038,8 +1037,6 @@ static void test_journal_invalid_utf8(void **state)
 	char *t;
 
 	(void)state;
-	KNOWN_BUG("point.c: a string with invalid UTF-8 makes its journal "
-		  "line unreadable, losing it and every later record");
 	a = point_new();
 	b = point_new();
 	dir = tmpdir();
@@ -1154,8 +1151,6 @@ static void test_max_str_exact_cut(void **state)
 	size_t kept, cut;
 
 	(void)state;
-	KNOWN_BUG("point.c bounded(): a string over POINT_MAX_STR keeps one "
-		  "character less than the bound allows");
 	p = point_new();
 	big = g_strnfill(POINT_MAX_STR + 1, 'a');
 	point_observe(p, NULL, big, VAL_NONE_, NULL, NULL);
@@ -1211,9 +1206,6 @@ static void test_max_records_replayed(void **state)
 	char err[ERRLEN];
 
 	(void)state;
-	KNOWN_BUG("point.c point_add(): records over POINT_MAX_RECORDS are "
-		  "dropped without a trace in the journal, so the parent's "
-		  "verdict can be a pass");
 	a = point_new();
 	b = point_new();
 	dir = tmpdir();

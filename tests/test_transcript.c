@@ -19,7 +19,6 @@
 
 #include "transcript.h"
 #include "util.h"
-#include "known_bug.h"
 
 static char *dir;
 
@@ -271,8 +270,6 @@ static void test_append_lines(void **state)
 	unsigned l1, l2;
 
 	(void)state;
-	KNOWN_BUG("transcript.c: reopening an existing transcript counts its "
-		  "lines from 0, so cited lines are off");
 	path = g_build_filename(dir, "transcript.txt", NULL);
 	t = transcript_open(path, err);
 	r = rec("first", "1\n2\n3\n", "");
