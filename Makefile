@@ -138,6 +138,10 @@ $(BUILD)/bench_echo: bench/bench_echo.c $(BUILD)/libnicq.a $(TESTLIB) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libnicq.a $(TESTLIB) $(LDLIBS)
 
+$(BUILD)/bench_klog: bench/bench_klog.c $(BUILD)/libnicq.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libnicq.a $(LDLIBS)
+
 $(BUILD)/tests/fixgen_vlan: tests/fixgen_vlan.c $(TESTLIB) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(TESTLIB) $(LDLIBS)

@@ -143,8 +143,16 @@ static void hit_free(gpointer p)
 /*
  * Match one line (NUL-terminated, no line end).  Returns the rule index and
  * sets *msg to where the message starts, or returns -1.
+ *
+ * The line is cut into messages at its time stamps, and each rule is
+ * matched against each message alone (its own start and length), so the
+ * work is rules x line length however many stamps a line holds: a guest
+ * that prints megabytes without a newline cannot make this quadratic.
+ * Rules keep their priority: the first rule that matches any message wins,
+ * at its first message.
  */
-static int scan_line(const struct scanner *s, const char *line, size_t *msg)
+static int scan_line(const struct scanner *s, const char *line, size_t len,
+		     size_t *msg)
 {
 	GArray *starts = g_array_new(FALSE, FALSE, sizeof(size_t));
 	GMatchInfo *mi = NULL;
@@ -153,7 +161,8 @@ static int scan_line(const struct scanner *s, const char *line, size_t *msg)
 	guint j;
 
 	g_array_append_val(starts, first);
-	g_regex_match(s->stamp, line + first, 0, &mi);
+	g_regex_match_full(s->stamp, line + first, (gssize)(len - first), 0, 0,
+			   &mi, NULL);
 	while (g_match_info_matches(mi)) {
 		int end;
 
@@ -169,8 +178,13 @@ static int scan_line(const struct scanner *s, const char *line, size_t *msg)
 	for (i = 0; i < N_RULES && found < 0; i++) {
 		for (j = 0; j < starts->len; j++) {
 			size_t at = g_array_index(starts, size_t, j);
+			size_t end = j + 1 < starts->len ?
+				     g_array_index(starts, size_t, j + 1) : len;
 
-			if (g_regex_match(s->rule[i], line + at, 0, NULL)) {
+			if (end > at &&
+			    g_regex_match_full(s->rule[i], line + at,
+					       (gssize)(end - at), 0, 0, NULL,
+					       NULL)) {
 				found = (int)i;
 				*msg = at;
 				break;
@@ -208,7 +222,7 @@ int klog_scan(const char *text, size_t len, GPtrArray **hits, char *err)
 		for (k = 0; k < line->len; k++)
 			if (line->str[k] == '\0')
 				line->str[k] = ' ';
-		r = scan_line(&s, line->str, &msg);
+		r = scan_line(&s, line->str, line->len, &msg);
 		if (r >= 0) {
 			struct klog_hit *h = g_new0(struct klog_hit, 1);
 
