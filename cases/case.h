@@ -245,6 +245,9 @@ void observe_num(struct case_ctx *ctx, const char *name, double v,
 		 const char *unit);
 void observe_str(struct case_ctx *ctx, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Any of those with its unit and evidence (a file, "transcript.txt:N"). */
+void observe(struct case_ctx *ctx, const char *name, struct val v,
+	     const char *unit, const char *evidence);
 
 /*
  * A step that could not be done (a command that would not start, a file
@@ -295,9 +298,9 @@ const struct pval *case_params(const struct case_ctx *ctx,
 			       const struct param *par);
 
 /*
- * Run argv on the host side (inside the lab namespace), with transcript.
- * Returns -1 (and records an error) only when it could not be started.
- * *line, if not NULL, gets the transcript line of the entry (evidence).
+ * Run argv on the host side (inside the lab namespace), with transcript
+ * (case_last_cmd() then cites its entry).  Returns -1 (and records an
+ * error) only when it could not be started.
  */
 int case_host_run(struct case_ctx *ctx, char *const argv[], int timeout_ms,
 		  struct proc_result *res);
@@ -387,6 +390,9 @@ unsigned case_ping_judged(struct case_ctx *ctx,
 /*
  * After the captures are stopped: judge that nic's capture holds count
  * requests of ident and a reply to each (the two expectations above).
+ * The names do not carry the tap's name, which changes from run to run
+ * (it is in the evidence): a case judging several NICs says which in
+ * label.
  */
 unsigned case_ping_judge(struct case_ctx *ctx,
 			 const struct nic_under_test *nic, uint16_t ident,

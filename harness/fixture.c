@@ -181,7 +181,8 @@ static void capture_end(struct case_ctx *ctx, struct nic_under_test *n,
 				   (gint64)st.kernel_dropped);
 	point_section(ctx->point, "capture", o);
 	/* a capture that lost frames cannot vouch for what got through */
-	case_scope(ctx, "capture %s", n->tap);
+	case_scope(ctx, "capture of %s NIC %d", model_name(n->model),
+		   (int)(n - ctx->nics));
 	expect_eq(ctx, "frames dropped by the capture", 0,
 		  (long long)st.kernel_dropped, rel(ctx, n->pcap));
 	case_scope(ctx, NULL);

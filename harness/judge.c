@@ -69,6 +69,12 @@ void observe_num(struct case_ctx *ctx, const char *name, double v,
 	point_observe(ctx->point, ctx->scope, name, VAL_D(v), unit, NULL);
 }
 
+void observe(struct case_ctx *ctx, const char *name, struct val v,
+	     const char *unit, const char *evidence)
+{
+	point_observe(ctx->point, ctx->scope, name, v, unit, evidence);
+}
+
 void observe_str(struct case_ctx *ctx, const char *name, const char *fmt, ...)
 {
 	va_list ap;

@@ -261,6 +261,7 @@ static JsonNode *val_node(struct val v)
 static char *node_text(JsonNode *n)
 {
 	char buf[G_ASCII_DTOSTR_BUF_SIZE];
+	double d;
 
 	if (!n || JSON_NODE_TYPE(n) != JSON_NODE_VALUE)
 		return g_strdup("nothing");
@@ -268,8 +269,11 @@ static char *node_text(JsonNode *n)
 	case G_TYPE_INT64:
 		return g_strdup_printf("%lld", (long long)json_node_get_int(n));
 	case G_TYPE_DOUBLE:
-		return g_strdup(g_ascii_formatd(buf, sizeof(buf), "%.6g",
-						json_node_get_double(n)));
+		d = json_node_get_double(n);
+		/* byte counts and rates read whole, not as 3.27393e+06 */
+		if (d == floor(d) && fabs(d) < 1e15)
+			return g_strdup_printf("%.0f", d);
+		return g_strdup(g_ascii_formatd(buf, sizeof(buf), "%.6g", d));
 	case G_TYPE_BOOLEAN:
 		return g_strdup(json_node_get_boolean(n) ? "true" : "false");
 	case G_TYPE_STRING:
