@@ -31,7 +31,7 @@ const struct case_desc *const case_table[] = {
 	/* PENDING &case_suspend, */		/* 10 */
 	&case_stress,		/* 11 */
 	/* PENDING &case_multinic, */		/* 12 */
-	/* PENDING &case_bonding, */		/* 13 */
+	&case_bonding,		/* 13 */
 	NULL
 };
 
