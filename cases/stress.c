@@ -470,19 +470,19 @@ out:
 }
 
 /*
- * Measured under TCG (quick: 3 s runs, 1 s knee steps): each iperf3 run
- * takes its seconds plus about 6 s (the server's idle check, the start),
- * each knee step the same plus about 4 s.  Three times that, every knee
- * search at its longest.
+ * Measured under TCG (quick: 3 s runs, 1 s knee steps; 32 s on virtio,
+ * 46 s on e1000): each iperf3 run takes its seconds plus about 2 s, each
+ * knee step its seconds plus about 1 s, the server's start and the ping
+ * after about 6 s.  Three times that, every knee search at its longest.
  */
 static int stress_deadline(const struct profile *p)
 {
-	int runs = 4 * (prof_int(p, &p_stress_seconds) + 10);
+	int runs = 4 * (prof_int(p, &p_stress_seconds) + 3);
 	int knee = (int)G_N_ELEMENTS(knee_sizes) * KNEE_MAX_STEPS *
-		   (prof_int(p, &p_knee_seconds) + 6);
+		   (prof_int(p, &p_knee_seconds) + 2);
 
 	return 3 * (runs + knee + prof_int(p, &param_after_count) / 10 +
-		    20);
+		    10);
 }
 
 static const struct param *const stress_params[] = {
@@ -504,8 +504,7 @@ const struct case_desc case_stress = {
 	.deadline_s = stress_deadline,
 	.controls = {
 		{ "drop-udp=20", "virtio",
-		  "udp guest->host: payload bytes on the tap, within 1 % + "
-		  "16 datagrams of what the host's iperf3 received*" },
+		  "udp guest->host: payload bytes on the tap, within *" },
 	},
 	.run = stress_case,
 };
