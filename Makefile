@@ -33,7 +33,7 @@ LDFLAGS  += $(SANFLAGS)
 
 # cases still to be moved to the expectation API (cases/case.h)
 PENDING  := transfer jumbo promisc pxe vlan multicast offload reload suspend \
-            stress multinic bonding
+            multinic
 LIB_SRCS := $(filter-out harness/main.c,$(wildcard harness/*.c)) \
             $(filter-out $(PENDING:%=cases/%.c),$(wildcard cases/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)

@@ -23,7 +23,7 @@
  *      up, in another order), which QEMU shows the guest as carrier loss;
  *   3. meanwhile the host pings the bond's VLAN address: the profile's
  *      bond_count pings 0.1 s apart (the plan's 1000), then a flood for
- *      flood_seconds; loss during the flapping is reported, not judged;
+ *      flood_seconds; loss during the flapping is observed, not judged;
  *   4. the flapping stops with every link up, the bond settles (all slaves
  *      up again), and after_count final pings (the plan's 100) must all be
  *      answered.
@@ -53,15 +53,17 @@
  */
 #include "case.h"
 #include "spread.h"
+#include "transcript.h"
 #include "util.h"
 #include "vlanhost.h"
 
 #include <glib.h>
 #include <pthread.h>
+#include <math.h>
 #include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
+#include <stdarg.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define NSLAVES 4
@@ -70,6 +72,11 @@
 #define GUEST_VIP "198.18.20.10"
 #define HOST_DOWN_MS 400
 #define HOST_UP_MS 600
+
+static const struct param p_bond_count = {
+	"bond_count", PARAM_INT, "50", "1000", 1, 1000000,
+	"echo requests (0.1 s apart) to the bond while its links flap",
+};
 
 /* ---- host-side link flapping through libvirt (a thread) ------------- */
 
@@ -83,6 +90,7 @@ struct flapper {
 	GString *log;		/* one line per change, under lock */
 	int downs, errors;
 	int64_t t0;
+	struct timespec wall0;
 };
 
 /* Wait ms or until stopped; with the lock held.  True when stopped. */
@@ -152,6 +160,7 @@ static void flap_start(struct flapper *f, struct case_ctx *ctx)
 	g_cond_init(&f->cond);
 	f->log = g_string_new(NULL);
 	f->t0 = mono_ms();
+	clock_gettime(CLOCK_REALTIME, &f->wall0);
 	f->thread = g_thread_new("nicq-flap", flap_loop, f);
 }
 
@@ -175,18 +184,18 @@ struct phase {
 	const char *mode;	/* "active-backup", "balance-rr" */
 	bool active_backup;
 	bool ran;		/* the bond came up and the pings ran */
-	uint16_t id_flap, id_flood, id_final;
-	int sent_flap, sent_flood, sent_final;	/* by ping's count */
-	int guest_flaps, host_flaps, host_errors, kernel_failovers;
+	struct ping_summary flap, flood, final;
+	long long guest_flaps;	/* -1: unknown */
+	int host_flaps, kernel_failovers;
 	GPtrArray *actives;	/* distinct active slaves seen, char * */
-	bool settled;
+	const char *actives_ev;	/* where they were read */
 };
 
 static void note_active(struct phase *ph, const char *name)
 {
 	guint i;
 
-	if (!*name || !strcmp(name, "None"))
+	if (!name || !*name || !strcmp(name, "None"))
 		return;
 	for (i = 0; i < ph->actives->len; i++)
 		if (!strcmp(ph->actives->pdata[i], name))
@@ -194,29 +203,29 @@ static void note_active(struct phase *ph, const char *name)
 	g_ptr_array_add(ph->actives, g_strdup(name));
 }
 
-/* Every "key<name>" in text (name up to white space) goes to actives. */
+/* The value of key on every line of text that has it goes to actives. */
 static void scan_actives(struct phase *ph, const char *text, const char *key)
 {
-	const char *p = text;
+	char **lines = g_strsplit(text ? text : "", "\n", -1);
 
-	while (p && (p = strstr(p, key))) {
-		char *name;
+	for (char **l = lines; *l; l++) {
+		char *name = kv_get(*l, key);
 
-		p += strlen(key);
-		name = g_strndup(p, strcspn(p, " \r\n"));
 		note_active(ph, name);
 		g_free(name);
 	}
+	g_strfreev(lines);
 }
 
-static int count_str(const char *text, const char *s)
+/* Lines of text that start with prefix. */
+static int count_lines(const char *text, const char *prefix)
 {
+	char **lines = g_strsplit(text ? text : "", "\n", -1);
 	int n = 0;
 
-	while (text && (text = strstr(text, s))) {
-		n++;
-		text++;
-	}
+	for (char **l = lines; *l; l++)
+		n += g_str_has_prefix(*l, prefix);
+	g_strfreev(lines);
 	return n;
 }
 
@@ -231,17 +240,20 @@ static size_t console_len(struct case_ctx *ctx)
 	return len;
 }
 
+/* Occurrences of s in the console log after its first off bytes. */
 static int console_count_since(struct case_ctx *ctx, size_t off,
 			       const char *s)
 {
 	char *text;
+	const char *p;
 	size_t len;
 	int n = 0;
 
 	if (file_read(ctx->guests[0].console, &text, &len, NULL) < 0)
 		return -1;
-	if (off <= len)
-		n = count_str(text + off, s);
+	for (p = off <= len ? text + off : NULL; p && (p = strstr(p, s));
+	     p++)
+		n++;
 	g_free(text);
 	return n;
 }
@@ -260,8 +272,13 @@ static char *slave_list(struct case_ctx *ctx)
 	return g_string_free(s, FALSE);
 }
 
-/* Wait (bounded) until the bond and all slaves show MII up. */
-static bool bond_settle(struct case_ctx *ctx, struct phase *ph)
+/*
+ * Wait (bounded) until the bond and all its slaves show MII up, then judge
+ * that they do: "<when>: interfaces with MII Status up".  False when not
+ * (or when the command could not run: an error is then recorded).
+ */
+static bool bond_settle(struct case_ctx *ctx, struct phase *ph,
+			const char *when)
 {
 	struct proc_result r;
 	bool ok = false;
@@ -270,57 +287,56 @@ static bool bond_settle(struct case_ctx *ctx, struct phase *ph)
 			   "[ $(grep -c '^MII Status: up' "
 			   "/proc/net/bonding/bond0) -ge 5 ] && break; "
 			   "usleep 100000; i=$((i + 1)); done; "
-			   "cat /proc/net/bonding/bond0", 40000, &r) == 0 &&
-	    r.status == 0) {
-		ok = count_str(r.out, "MII Status: up") >= 1 + NSLAVES;
+			   "cat /proc/net/bonding/bond0", 40000, &r) == 0) {
+		ok = expect_eq(ctx, case_fmt(ctx, "%s: interfaces with MII "
+					     "Status up in /proc/net/bonding/"
+					     "bond0 (the bond and its %d "
+					     "slaves)", when, NSLAVES),
+			       1 + NSLAVES,
+			       count_lines(r.out, "MII Status: up"),
+			       case_last_cmd(ctx));
 		scan_actives(ph, r.out, "Currently Active Slave: ");
 	}
 	proc_result_clear(&r);
 	return ok;
 }
 
-/* Ping the bond's VLAN address; returns how many requests ping says it
- * sent (-1: unknown), which the capture-judged replies are set against. */
-static int host_ping(struct case_ctx *ctx, uint16_t id, int count,
-		     bool flood)
+/* The host-side link changes, as one transcript entry; its line. */
+static const char *flap_transcript(struct case_ctx *ctx,
+				   const struct flapper *f)
 {
-	const struct profile *p = ctx->prof;
-	char ids[16], cnt[16], secs[16];
-	char *argv_c[] = { "ping", "-n", "-q", "-e", ids, "-c", cnt, "-i",
-			   "0.1", "-W", "1", GUEST_VIP, NULL };
-	char *argv_f[] = { "ping", "-n", "-q", "-f", "-e", ids, "-w", secs,
-			   GUEST_VIP, NULL };
-	struct proc_result r;
-	int sent = -1;
+	struct transcript_rec tr = { 0 };
+	char *outcome = g_strdup_printf("%d down/up cycles, %d changes "
+					"refused", f->downs, f->errors);
+	unsigned line;
 
-	snprintf(ids, sizeof(ids), "%u", id);
-	snprintf(cnt, sizeof(cnt), "%d", count);
-	snprintf(secs, sizeof(secs), "%d", p->flood_seconds);
-	if (case_host_run(ctx, flood ? argv_f : argv_c,
-			  flood ? (p->flood_seconds + 30) * 1000 :
-			  count * 100 + 30000, &r) == 0) {
-		const char *t = strstr(r.out, " packets transmitted");
-
-		if (t) {
-			while (t > r.out && g_ascii_isdigit(t[-1]))
-				t--;
-			sent = atoi(t);
-		}
-		proc_result_clear(&r);
-	}
-	return sent;
+	tr.where = "host (libvirt)";
+	tr.background = true;
+	tr.cmd = "link state of the bond's NICs down and up in turn "
+		 "(virDomainUpdateDeviceFlags, live)";
+	tr.wall_start = f->wall0;
+	tr.mono_start = f->t0;
+	tr.outcome = outcome;
+	tr.elapsed_ms = mono_ms() - f->t0;
+	tr.out = f->log->str;
+	tr.out_len = f->log->len;
+	line = transcript_add(ctx->transcript, &tr);
+	g_free(outcome);
+	return case_fmt(ctx, "transcript.txt:%u", line);
 }
 
-static void run_phase(struct case_ctx *ctx, struct phase *ph)
+static void run_phase(struct case_ctx *ctx, struct phase *ph, uint16_t id0)
 {
-	const struct profile *p = ctx->prof;
 	char *slaves = slave_list(ctx), *cmd, err[ERRLEN];
 	struct sshc_job *job = NULL;
 	struct flapper fl = { 0 };
 	struct proc_result r;
+	struct ping_spec ps = { .dst = GUEST_VIP, .interval = 0.1,
+				.size = 56, .reply_wait_s = 1 };
 	size_t con0;
 	int k;
 
+	case_phase(ctx, "%s: bond up", ph->mode);
 	cmd = g_strdup_printf(
 		"ip link del bond0 2>/dev/null; "
 		"ip link add bond0 type bond mode %s miimon 100 && "
@@ -330,20 +346,20 @@ static void run_phase(struct case_ctx *ctx, struct phase *ph)
 		"ip link add link bond0 name bond0.%d type vlan id %d && "
 		"ip addr add %s/24 dev bond0.%d && ip link set bond0.%d up",
 		ph->mode, slaves, VID, VID, GUEST_VIP, VID, VID);
-	if (case_guest_run(ctx, cmd, 30000, &r) < 0 || r.status != 0) {
-		case_fail(ctx, "%s: cannot set up the bond: %s", ph->mode,
-			  r.errout ? g_strstrip(r.errout) : "ssh failed");
+	if (case_guest_run(ctx, cmd, 30000, &r) < 0)
+		goto out;
+	if (r.status != 0) {
+		case_error(ctx, "cannot set up the bond: exit %d, %s (%s)",
+			   r.status, g_strstrip(r.errout), case_last_cmd(ctx));
 		proc_result_clear(&r);
 		goto out;
 	}
 	proc_result_clear(&r);
-	if (!bond_settle(ctx, ph)) {
-		case_fail(ctx, "%s: the bond's slaves did not all come up",
-			  ph->mode);
+	if (!bond_settle(ctx, ph, "after setup"))
 		goto out;
-	}
 	con0 = console_len(ctx);
 
+	case_phase(ctx, "%s: flapping", ph->mode);
 	g_free(cmd);
 	cmd = g_strdup_printf(
 		"rm -f /tmp/nicq-stop; n=0; "
@@ -358,25 +374,32 @@ static void run_phase(struct case_ctx *ctx, struct phase *ph)
 		"done; done; for s in %s; do ip link set $s up; done; "
 		"echo flaps=$n", slaves, slaves);
 	if (sshc_start(ctx->ssh, cmd, 10000, &job, err) < 0)
-		case_fail(ctx, "%s: cannot start the guest's flapping: %s",
-			  ph->mode, err);
+		case_error(ctx, "cannot start the guest's flapping: %s", err);
 	flap_start(&fl, ctx);
 
-	ph->sent_flap = host_ping(ctx, ph->id_flap, p->bond_count, false);
-	ph->sent_flood = host_ping(ctx, ph->id_flood, 0, true);
+	ps.count = case_param(ctx, &p_bond_count);
+	ps.ident = id0;
+	case_host_ping(ctx, &ps, &ph->flap);
+	ps.count = 0;
+	ps.flood_s = case_param(ctx, &param_flood_seconds);
+	ps.ident = (uint16_t)(id0 + 1);
+	case_host_ping(ctx, &ps, &ph->flood);
 
 	flap_stop(&fl);
 	if (case_guest_run(ctx, "touch /tmp/nicq-stop", 10000, &r) == 0)
 		proc_result_clear(&r);
 	if (job) {
-		if (sshc_job_wait(job, 30000, &r, err) == 0) {
-			const char *t = strstr(r.out, "flaps=");
-
-			ph->guest_flaps = t ? atoi(t + 6) : -1;
-			scan_actives(ph, r.out, "active=");
+		if (sshc_job_wait(job, 30000, &r, err) < 0) {
+			case_error(ctx, "the guest's flapping loop: %s", err);
+		} else if (r.timed_out) {
+			case_error(ctx, "the guest's flapping loop did not "
+				   "stop within 30 s (%s)", case_last_cmd(ctx));
 		} else {
-			case_fail(ctx, "%s: the guest's flapping loop: %s",
-				  ph->mode, err);
+			if (kv_get_int(r.out, "flaps=", 0, G_MAXINT,
+				       &ph->guest_flaps) < 0)
+				ph->guest_flaps = -1;
+			scan_actives(ph, r.out, "active=");
+			ph->actives_ev = case_last_cmd(ctx);
 		}
 		proc_result_clear(&r);
 		sshc_job_free(job);
@@ -385,18 +408,23 @@ static void run_phase(struct case_ctx *ctx, struct phase *ph)
 	for (k = 0; k < NSLAVES; k++)
 		if (guest_set_link(ctx->guest, ctx->nics[k].mac, true,
 				   err) < 0)
-			case_fail(ctx, "%s", err);
+			case_error(ctx, "%s", err);
 	ph->host_flaps = fl.downs;
-	ph->host_errors = fl.errors;
-	file_appendf(ctx->transcript, NULL, "### %s: host-side link "
-		     "changes through libvirt\n%s\n", ph->mode, fl.log->str);
+	{
+		const char *ev = flap_transcript(ctx, &fl);
+
+		if (fl.errors)
+			case_error(ctx, "libvirt refused %d of the host-side "
+				   "link changes (%s)", fl.errors, ev);
+	}
 	g_string_free(fl.log, TRUE);
 
-	ph->settled = bond_settle(ctx, ph);
-	if (!ph->settled)
-		case_fail(ctx, "%s: the bond's slaves were not all up again "
-			  "after the flapping", ph->mode);
-	ph->sent_final = host_ping(ctx, ph->id_final, p->after_count, false);
+	case_phase(ctx, "%s: final pings", ph->mode);
+	bond_settle(ctx, ph, "after the flapping");
+	ps.count = case_param(ctx, &param_after_count);
+	ps.flood_s = 0;
+	ps.ident = (uint16_t)(id0 + 2);
+	case_host_ping(ctx, &ps, &ph->final);
 	ph->kernel_failovers = console_count_since(ctx, con0,
 						   "the new active one");
 	ph->ran = true;
@@ -409,213 +437,273 @@ out:
 
 /* ---- judging ------------------------------------------------------------ */
 
-static bool spread(struct case_ctx *ctx, uint16_t id, struct spread_report *rep)
+/* The four taps' captures of one ping; false when unreadable (error). */
+static bool spread(struct case_ctx *ctx, const char *what, uint16_t id,
+		   struct spread_report *rep)
 {
 	const char *paths[NSLAVES];
 	char err[ERRLEN];
 	int k;
 
+	memset(rep, 0, sizeof(*rep));
 	for (k = 0; k < NSLAVES; k++)
 		paths[k] = ctx->nics[k].pcap;
 	if (spread_analyze(paths, NSLAVES, HOST_VIP, GUEST_VIP, id, rep,
 			   err) < 0) {
-		case_fail(ctx, "%s", err);
+		case_error(ctx, "%s: %s", what, err);
 		return false;
 	}
 	return true;
 }
 
-/*
- * Loss is set against what ping sent (a request dropped before any tap
- * is lost too); without ping's count, against the requests on the taps.
- */
-static void diag_loss(struct case_ctx *ctx, const char *key, int sent,
-		      const struct spread_report *s)
+/* "capture-a.pcap, ..., capture-d.pcap (ICMP id N)" */
+static const char *taps_evidence(struct case_ctx *ctx, const char *ids)
 {
-	unsigned base = sent >= 0 ? (unsigned)sent : s->requests;
+	GString *s = g_string_new(NULL);
+	const char *ev;
+	int k;
 
-	diag_str(ctx->diag, key, "%d sent, %u requests on the taps, %u "
-		 "replies, loss %.1f%%%s", sent, s->requests, s->replies,
-		 base ? 100.0 * (base - (s->replies < base ? s->replies :
-					 base)) / base : 0.0,
-		 s->dup_frames ? " (copies on several taps counted once)" :
-		 "");
+	for (k = 0; k < NSLAVES; k++) {
+		const char *b = strrchr(ctx->nics[k].pcap, '/');
+
+		g_string_append_printf(s, "%s%s", k ? ", " : "",
+				       b ? b + 1 : ctx->nics[k].pcap);
+	}
+	ev = case_fmt(ctx, "%s (ICMP %s)", s->str, ids);
+	g_string_free(s, TRUE);
+	return ev;
+}
+
+/*
+ * Loss while flapping, observed: set against what ping sent (a request
+ * dropped before any tap is lost too); without ping's count, against the
+ * requests on the taps.
+ */
+static void observe_loss(struct case_ctx *ctx, const char *what,
+			 const struct ping_summary *sum,
+			 const struct spread_report *s)
+{
+	unsigned base = sum->sent >= 0 ? (unsigned)sum->sent : s->requests;
+	unsigned got = s->replies < base ? s->replies : base;
+
+	observe_int(ctx, case_fmt(ctx, "%s: echo requests ping sent", what),
+		    sum->sent, NULL);
+	observe_int(ctx, case_fmt(ctx, "%s: echo requests on the taps", what),
+		    s->requests, NULL);
+	observe_int(ctx, case_fmt(ctx, "%s: echo replies on the taps", what),
+		    s->replies, NULL);
+	observe_num(ctx, case_fmt(ctx, "%s: loss", what),
+		    base ? round(1000.0 * (base - got) / base) / 10 : 0, "%");
+	if (s->dup_frames)
+		observe_int(ctx, case_fmt(ctx, "%s: copies on several taps "
+					  "(counted once)", what),
+			    s->dup_frames, NULL);
 }
 
 static void judge_phase(struct case_ctx *ctx, struct phase *ph)
 {
-	const struct profile *p = ctx->prof;
+	int after = case_param(ctx, &param_after_count);
 	struct spread_report s_flap, s_flood, s_final;
-	unsigned sole[NSLAVES] = { 0 }, moves = 0;
+	unsigned sole;
 	int k, taps = 0;
-	guint i;
+	GString *seen;
 
-	diag_map(ctx->diag, ph->mode);
-	diag_int(ctx->diag, "guest_slave_flaps", ph->guest_flaps);
-	diag_str(ctx->diag, "host_link_flaps", "%d through libvirt%s",
-		 ph->host_flaps, ph->host_errors ? ", some failed" : "");
-	if (ph->host_errors)
-		case_fail(ctx, "%s: %d host-side link changes failed (see the "
-			  "transcript)", ph->mode, ph->host_errors);
+	case_scope(ctx, "%s", ph->mode);
+	if (ph->guest_flaps >= 0)
+		observe_int(ctx, "slave down/up cycles by the guest",
+			    ph->guest_flaps, NULL);
+	observe_int(ctx, "link down/up cycles through libvirt",
+		    ph->host_flaps, NULL);
 	if (ph->active_backup) {
-		diag_list(ctx->diag, "active_slaves_seen");
-		for (i = 0; i < ph->actives->len; i++)
-			diag_str(ctx->diag, NULL, "%s",
-				 (char *)ph->actives->pdata[i]);
-		diag_end(ctx->diag);
-		diag_int(ctx->diag, "kernel_failovers", ph->kernel_failovers);
+		seen = g_string_new(NULL);
+		for (guint i = 0; i < ph->actives->len; i++)
+			g_string_append_printf(seen, "%s%s", i ? ", " : "",
+					       (char *)ph->actives->pdata[i]);
+		observe_str(ctx, "active slaves seen", "%s",
+			    seen->len ? seen->str : "none");
+		g_string_free(seen, TRUE);
+		if (ph->ran)
+			observe_int(ctx, "failovers in the kernel log (\"the "
+				    "new active one\")", ph->kernel_failovers,
+				    NULL);
 	}
-	if (!ph->ran) {
-		diag_end(ctx->diag);
-		return;
-	}
-	if (spread(ctx, ph->id_flap, &s_flap))
-		diag_loss(ctx, "pings_while_flapping", ph->sent_flap,
-			  &s_flap);
-	else
-		memset(&s_flap, 0, sizeof(s_flap));
-	if (spread(ctx, ph->id_flood, &s_flood))
-		diag_loss(ctx, "flood_while_flapping", ph->sent_flood,
-			  &s_flood);
-	else
-		memset(&s_flood, 0, sizeof(s_flood));
-	if (spread(ctx, ph->id_final, &s_final))
-		diag_loss(ctx, "final_pings", ph->sent_final,
-			  &s_final);
-	else
-		memset(&s_final, 0, sizeof(s_final));
-	if (s_final.requests != (unsigned)p->after_count ||
-	    s_final.replies != (unsigned)p->after_count)
-		case_fail(ctx, "%s: final pings after the flapping: %u of %d "
-			  "requests reached the taps, %u replies", ph->mode,
-			  s_final.requests, p->after_count, s_final.replies);
+	if (!ph->ran)
+		goto out;
+	if (spread(ctx, "pings while flapping", ph->flap.ident, &s_flap))
+		observe_loss(ctx, "pings while flapping", &ph->flap, &s_flap);
+	if (spread(ctx, "flood while flapping", ph->flood.ident, &s_flood))
+		observe_loss(ctx, "flood while flapping", &ph->flood,
+			     &s_flood);
+	if (spread(ctx, "final pings", ph->final.ident, &s_final)) {
+		const char *ev = taps_evidence(ctx,
+			case_fmt(ctx, "id %u", ph->final.ident));
 
-	diag_list(ctx->diag, "replies_left_on");
-	for (k = 0; k < NSLAVES; k++) {
-		sole[k] = s_flap.per[k].sole_replies +
-			  s_flood.per[k].sole_replies +
-			  s_final.per[k].sole_replies;
-		if (sole[k])
-			taps++;
-		diag_str(ctx->diag, NULL, "%s: %u (final pings: %u)",
-			 ctx->nics[k].tap, sole[k],
-			 s_final.per[k].sole_replies);
+		expect_eq(ctx, "final pings: echo requests on the taps",
+			  after, s_final.requests, ev);
+		expect_eq(ctx, "final pings: echo replies on the taps",
+			  after, s_final.replies, ev);
 	}
-	diag_end(ctx->diag);
-	moves = s_flap.moves + s_flood.moves + s_final.moves;
-	diag_int(ctx->diag, "reply_tap_changes", moves);
-	if (taps < 2)
-		case_fail(ctx, "%s: the replies left on %d tap%s only: the "
-			  "traffic never moved between the bond's NICs",
-			  ph->mode, taps, taps == 1 ? "" : "s");
-	if (ph->active_backup && ph->actives->len < 2)
-		case_fail(ctx, "%s: the active slave never changed (%u seen "
-			  "in /proc/net/bonding/bond0)", ph->mode,
-			  ph->actives->len);
-	if (!ph->active_backup && s_final.taps_with_replies < 2)
-		case_fail(ctx, "%s: the final replies left on %u tap%s, not "
-			  "spread over the slaves", ph->mode,
-			  s_final.taps_with_replies,
-			  s_final.taps_with_replies == 1 ? "" : "s");
-	diag_end(ctx->diag);
+
+	for (k = 0; k < NSLAVES; k++) {
+		sole = s_flap.per[k].sole_replies +
+		       s_flood.per[k].sole_replies +
+		       s_final.per[k].sole_replies;
+		taps += sole > 0;
+		observe_int(ctx, case_fmt(ctx, "replies that left on %s (all "
+					  "pings)", ctx->nics[k].tap),
+			    sole, NULL);
+		observe_int(ctx, case_fmt(ctx, "final pings: replies that "
+					  "left on %s", ctx->nics[k].tap),
+			    s_final.per[k].sole_replies, NULL);
+	}
+	observe_int(ctx, "changes of the tap the replies left on",
+		    s_flap.moves + s_flood.moves + s_final.moves, NULL);
+	expect_cmp(ctx, "taps the replies left on (all pings)", CMP_GE, 2,
+		   taps, taps_evidence(ctx, case_fmt(ctx, "ids %u, %u, %u",
+						      ph->flap.ident,
+						      ph->flood.ident,
+						      ph->final.ident)));
+	if (ph->active_backup)
+		expect_cmp(ctx, "distinct active slaves seen in "
+			   "/proc/net/bonding/bond0", CMP_GE, 2,
+			   ph->actives->len, ph->actives_ev);
+	else
+		expect_cmp(ctx, "taps the final replies left on", CMP_GE, 2,
+			   s_final.taps_with_replies,
+			   taps_evidence(ctx, case_fmt(ctx, "id %u",
+						       ph->final.ident)));
+out:
+	case_scope(ctx, NULL);
 }
 
 /* ---- the case ----------------------------------------------------------- */
 
-static enum verdict bonding_run(struct case_ctx *ctx)
+/* ip ... on the host; -1 (error recorded) unless it exits 0. */
+static int host_ip(struct case_ctx *ctx, GStrvBuilder *b)
 {
-	const struct profile *p = ctx->prof;
+	GStrv argv = g_strv_builder_end(b);
+	struct proc_result r;
+	int rc;
+
+	g_strv_builder_unref(b);
+	rc = case_host_run(ctx, argv, 10000, &r);
+	if (rc == 0 && r.status != 0) {
+		case_error(ctx, "cannot set up the host's end of VLAN %d: "
+			   "exit %d, %s (%s)", VID, r.status,
+			   g_strstrip(r.errout), case_last_cmd(ctx));
+		rc = -1;
+	}
+	proc_result_clear(&r);
+	g_strfreev(argv);
+	return rc;
+}
+
+static GStrvBuilder *ip_cmd(const char *first, ...) G_GNUC_NULL_TERMINATED;
+
+static GStrvBuilder *ip_cmd(const char *first, ...)
+{
+	GStrvBuilder *b = g_strv_builder_new();
+	va_list ap;
+
+	g_strv_builder_add(b, "ip");
+	va_start(ap, first);
+	for (const char *a = first; a; a = va_arg(ap, const char *))
+		g_strv_builder_add(b, a);
+	va_end(ap);
+	return b;
+}
+
+static void bonding_case(struct case_ctx *ctx)
+{
 	struct phase phases[2] = {
 		{ .mode = "active-backup", .active_backup = true },
 		{ .mode = "balance-rr" },
 	};
-	char host_tap[16], port_tap[16], cidr[32], err[ERRLEN];
+	char *host_tap, *port_tap, err[ERRLEN];
+	const char *bridge = ctx->nics[0].bridge;
 	struct vlanhost *vh = NULL;
 	struct vlanhost_stats vs = { 0 };
-	struct proc_result r;
 	uint16_t base = (uint16_t)g_random_int_range(1, 0xff00);
 	int hfd, pfd, i;
 
-	diag_map(ctx->diag, "expected");
-	diag_str(ctx->diag, "control", "SSH over the management NIC (%s), "
-		 "which is never taken down", nic_model_libvirt(ctx->nics[NSLAVES].model));
-	diag_str(ctx->diag, "setup", "bond0 over the %d %s NICs, VLAN %d on "
-		 "top (%s), host end %s", NSLAVES,
-		 nic_model_libvirt(ctx->cell->model), VID, GUEST_VIP, HOST_VIP);
-	diag_str(ctx->diag, "flapping", "guest downs/ups its slaves, nicq "
-		 "sets their links down/up through libvirt, during %d pings "
-		 "and a %d s flood; loss then is measured, not judged",
-		 p->bond_count, p->flood_seconds);
-	diag_str(ctx->diag, "active-backup", "0 loss on the final %d pings; "
-		 "the active slave changes; replies leave on at least two "
-		 "taps", p->after_count);
-	diag_str(ctx->diag, "balance-rr", "0 loss on the final %d pings; "
-		 "the final replies leave on at least two taps (each slave "
-		 "in turn)", p->after_count);
-	diag_end(ctx->diag);
+	observe_str(ctx, "management NIC (SSH; never taken down)", "%s",
+		    model_name(ctx->nics[NSLAVES].model));
 
 	/* the host's end of VLAN 20 (harness/vlanhost.h) */
-	snprintf(host_tap, sizeof(host_tap), "nq%.6svh", ctx->lab->id);
-	snprintf(port_tap, sizeof(port_tap), "nq%.6svb", ctx->lab->id);
+	case_phase(ctx, "host end of VLAN %d", VID);
+	host_tap = g_strdup_printf("nq%.6svh", ctx->lab->id);
+	port_tap = g_strdup_printf("nq%.6svb", ctx->lab->id);
 	hfd = vlanhost_tap(host_tap, err);
 	pfd = hfd < 0 ? -1 : vlanhost_tap(port_tap, err);
 	if (hfd < 0 || pfd < 0 || vlanhost_start(hfd, pfd, VID, &vh, err) < 0) {
 		if (hfd >= 0 && pfd < 0)
 			close(hfd);
-		case_fail(ctx, "cannot make the host's end of VLAN %d: %s",
-			  VID, err);
-		return V_FAIL;
+		case_error(ctx, "cannot make the host's end of VLAN %d: %s",
+			   VID, err);
+		goto out;
 	}
-	snprintf(cidr, sizeof(cidr), "%s/24", HOST_VIP);
-	{
-		char *cmds[][8] = {
-			{ "ip", "link", "set", port_tap, "master",
-			  ctx->nics[0].bridge, NULL },
-			{ "ip", "link", "set", port_tap, "up", NULL },
-			{ "ip", "addr", "add", cidr, "dev", host_tap, NULL },
-			{ "ip", "link", "set", host_tap, "up", NULL },
-		};
+	if (host_ip(ctx, ip_cmd("link", "set", port_tap, "master", bridge,
+				NULL)) < 0 ||
+	    host_ip(ctx, ip_cmd("link", "set", port_tap, "up", NULL)) < 0 ||
+	    host_ip(ctx, ip_cmd("addr", "add", HOST_VIP "/24", "dev",
+				host_tap, NULL)) < 0 ||
+	    host_ip(ctx, ip_cmd("link", "set", host_tap, "up", NULL)) < 0)
+		goto out;
 
-		for (i = 0; i < (int)G_N_ELEMENTS(cmds); i++) {
-			if (case_host_run(ctx, cmds[i], 10000, &r) < 0 ||
-			    r.status != 0) {
-				case_fail(ctx, "cannot set up the host's end "
-					  "of VLAN %d: %s", VID, r.errout ?
-					  g_strstrip(r.errout) : "");
-				proc_result_clear(&r);
-				goto out;
-			}
-			proc_result_clear(&r);
-		}
-	}
-
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 2 && !interrupted(); i++) {
 		phases[i].actives = g_ptr_array_new_with_free_func(g_free);
-		phases[i].id_flap = (uint16_t)(base + 3 * i);
-		phases[i].id_flood = (uint16_t)(base + 3 * i + 1);
-		phases[i].id_final = (uint16_t)(base + 3 * i + 2);
-		run_phase(ctx, &phases[i]);
+		phases[i].guest_flaps = -1;
+		case_scope(ctx, "%s", phases[i].mode);
+		run_phase(ctx, &phases[i], (uint16_t)(base + 3 * i));
+		case_scope(ctx, NULL);
 	}
 	vlanhost_get_stats(vh, &vs);
 	case_captures_stop(ctx);
+	if (interrupted())
+		goto out;
 
-	diag_map(ctx->diag, "measured");
-	diag_str(ctx->diag, "host_vlan_relay", "%llu frames tagged, %llu "
-		 "untagged, %llu of other VLANs or untagged dropped, %llu "
-		 "errors", (unsigned long long)vs.tagged,
-		 (unsigned long long)vs.untagged,
-		 (unsigned long long)vs.dropped,
-		 (unsigned long long)vs.errors);
-	for (i = 0; i < 2; i++)
-		judge_phase(ctx, &phases[i]);
-	diag_end(ctx->diag);
-out:
-	vlanhost_free(vh);	/* the taps vanish with their descriptors */
+	case_phase(ctx, "judge");
+	observe_int(ctx, "VLAN relay: frames tagged toward the bridge",
+		    (long long)vs.tagged, NULL);
+	observe_int(ctx, "VLAN relay: frames untagged toward the host",
+		    (long long)vs.untagged, NULL);
+	observe_int(ctx, "VLAN relay: frames of other VLANs or untagged, "
+		    "dropped", (long long)vs.dropped, NULL);
+	observe_int(ctx, "VLAN relay: read or write errors",
+		    (long long)vs.errors, NULL);
 	for (i = 0; i < 2; i++)
 		if (phases[i].actives)
+			judge_phase(ctx, &phases[i]);
+out:
+	vlanhost_free(vh);	/* the taps vanish with their descriptors */
+	for (i = 0; i < 2; i++) {
+		if (phases[i].actives)
 			g_ptr_array_free(phases[i].actives, TRUE);
-	return ctx->why->len ? V_FAIL : V_PASS;
+		ping_summary_clear(&phases[i].flap);
+		ping_summary_clear(&phases[i].flood);
+		ping_summary_clear(&phases[i].final);
+	}
+	g_free(host_tap);
+	g_free(port_tap);
 }
+
+/*
+ * Measured under TCG (quick: 46 s on virtio): each phase takes its pings
+ * (bond_count x 0.1 s, the flood, after_count x 0.1 s) plus about 15 s of
+ * setup, settling and teardown.  Three times that.
+ */
+static int bonding_deadline(const struct profile *p)
+{
+	int pings = (prof_int(p, &p_bond_count) +
+		     prof_int(p, &param_after_count)) / 10 +
+		    prof_int(p, &param_flood_seconds);
+
+	return 3 * 2 * (pings + 15);
+}
+
+static const struct param *const bonding_params[] = {
+	&p_bond_count, &param_flood_seconds, &param_after_count, NULL,
+};
 
 static const struct topology bonding_topo = {
 	.n_segments = 2,
@@ -635,8 +723,15 @@ const struct case_desc case_bonding = {
 		   "balance-rr) with VLAN 20 on top, pinged while their links "
 		   "fail from the guest and through libvirt; 0 loss after, the "
 		   "active slave and the taps change",
-	.plan = "Fedora vhost-net test plan, case 13 (bonding)",
+	.plan_case = 13,
+	.plan = "bonding",
 	.capture_snaplen = 96,
 	.topo = &bonding_topo,
-	.run = bonding_run,
+	.params = bonding_params,
+	.deadline_s = bonding_deadline,
+	.controls = {
+		{ "drop=50", "virtio",
+		  "*: final pings: echo requests on the taps" },
+	},
+	.run = bonding_case,
 };

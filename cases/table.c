@@ -29,9 +29,9 @@ const struct case_desc *const case_table[] = {
 	/* PENDING &case_offload, */		/* 8 */
 	/* PENDING &case_reload, */		/* 9 */
 	/* PENDING &case_suspend, */		/* 10 */
-	/* PENDING &case_stress, */		/* 11 */
+	&case_stress,		/* 11 */
 	/* PENDING &case_multinic, */		/* 12 */
-	/* PENDING &case_bonding, */		/* 13 */
+	&case_bonding,		/* 13 */
 	NULL
 };
 
