@@ -109,6 +109,7 @@ struct nic_under_test {
 	char bridge[16];
 	char *ifname;		/* in the guest */
 	char *pcap;		/* current capture file (absolute) */
+	char *label;		/* its label (case_capture_rotate), or NULL */
 	struct capture *cap;
 	char *rom;		/* network boot (topology pxe): the option ROM
 				 * QEMU loads for the model by default, as
@@ -330,6 +331,16 @@ void case_captures_stop(struct case_ctx *ctx);
  * guest's taps were re-created.  -1 (error recorded) if one cannot start.
  */
 int case_capture_rotate(struct case_ctx *ctx, const char *label);
+
+/*
+ * Scan a kernel log (text, len bytes; file names it in the point's folder)
+ * for panics, oopses, BUGs, WARNINGs and call traces: each finding goes
+ * to the point's kernel_log, and "kernel log: <what>: ..." == 0 is an
+ * expectation.  The runner does this for every guest's dmesg and console;
+ * a case calls it for a log it keeps itself (a console before a restart).
+ */
+void case_klog_check(struct case_ctx *ctx, const char *what,
+		     const char *file, const char *text, size_t len);
 
 /* ---- shared helpers ------------------------------------------------------ */
 

@@ -157,11 +157,10 @@ static void record_artifact(struct case_ctx *ctx, const char *kind,
 }
 
 /* Stop one NIC's capture and record it (a no-op when none runs). */
-static void capture_end(struct case_ctx *ctx, struct nic_under_test *n,
-			const char *label)
+static void capture_end(struct case_ctx *ctx, struct nic_under_test *n)
 {
 	struct capture_stats st = { 0 };
-	char err[ERRLEN];
+	char err[ERRLEN], *scope;
 	JsonObject *o;
 
 	if (!n->cap)
@@ -173,25 +172,29 @@ static void capture_end(struct case_ctx *ctx, struct nic_under_test *n,
 	json_object_set_string_member(o, "interface", n->tap);
 	json_object_set_string_member(o, "model", model_name(n->model));
 	json_object_set_string_member(o, "pcap", rel(ctx, n->pcap));
-	if (label)
-		json_object_set_string_member(o, "label", label);
+	if (n->label)
+		json_object_set_string_member(o, "label", n->label);
 	json_object_set_int_member(o, "snaplen", ctx->desc->capture_snaplen);
 	json_object_set_int_member(o, "frames", (gint64)st.frames);
 	json_object_set_int_member(o, "kernel_dropped",
 				   (gint64)st.kernel_dropped);
 	point_section(ctx->point, "capture", o);
 	/* a capture that lost frames cannot vouch for what got through */
-	case_scope(ctx, "capture of %s NIC %d", model_name(n->model),
-		   (int)(n - ctx->nics));
+	scope = ctx->scope;
+	ctx->scope = NULL;
+	case_scope(ctx, "capture of %s NIC %d%s%s%s", model_name(n->model),
+		   (int)(n - ctx->nics), n->label ? " (" : "",
+		   n->label ? n->label : "", n->label ? ")" : "");
 	expect_eq(ctx, "frames dropped by the capture", 0,
 		  (long long)st.kernel_dropped, rel(ctx, n->pcap));
-	case_scope(ctx, NULL);
+	g_free(ctx->scope);
+	ctx->scope = scope;	/* the case's own, as it was */
 }
 
 void case_captures_stop(struct case_ctx *ctx)
 {
 	for (int i = 0; i < ctx->n_nics; i++)
-		capture_end(ctx, &ctx->nics[i], NULL);
+		capture_end(ctx, &ctx->nics[i]);
 }
 
 static int capture_begin(struct case_ctx *ctx, struct nic_under_test *nt,
@@ -200,6 +203,8 @@ static int capture_begin(struct case_ctx *ctx, struct nic_under_test *nt,
 	if (nt->mgmt || nt->cap)
 		return 0;
 	g_free(nt->pcap);
+	g_free(nt->label);
+	nt->label = g_strdup(label);
 	if (label)
 		nt->pcap = g_strdup_printf("%s/capture-%s-%s.pcap", ctx->dir,
 					   nt->tap, label);
@@ -672,11 +677,11 @@ static int fault_on(const struct run_env *env, struct case_ctx *ctx,
 
 /* ---- kernel logs ----------------------------------------------------------- */
 
-static void klog_check(struct case_ctx *ctx, const char *what,
-		       const char *file, const char *text, size_t len)
+void case_klog_check(struct case_ctx *ctx, const char *what,
+		     const char *file, const char *text, size_t len)
 {
 	GPtrArray *hits = NULL;
-	char err[ERRLEN];
+	char err[ERRLEN], *scope;
 
 	if (klog_scan(text, len, &hits, err) < 0) {
 		case_error(ctx, "cannot scan %s: %s", what, err);
@@ -692,13 +697,15 @@ static void klog_check(struct case_ctx *ctx, const char *what,
 		json_object_set_string_member(o, "text", h->text);
 		point_section(ctx->point, "klog", o);
 	}
-	case_scope(ctx, "kernel log");
+	scope = ctx->scope;
+	ctx->scope = g_strdup("kernel log");
 	expect_eq(ctx, case_fmt(ctx, "%s: panics, oopses, BUGs, WARNINGs, "
 				"call traces", what), 0, hits->len,
 		  hits->len ? case_fmt(ctx, "%s:%u", file,
 				       ((struct klog_hit *)hits->pdata[0])->line)
 			    : file);
-	case_scope(ctx, NULL);
+	g_free(ctx->scope);
+	ctx->scope = scope;
 	klog_hits_free(hits);
 }
 
@@ -719,7 +726,7 @@ static void dmesg_check(struct case_ctx *ctx, int gi)
 		     err) == 0 && r.status == 0) {
 		file_write(path, r.out, strlen(r.out), NULL);
 		record_artifact(ctx, "dmesg", path);
-		klog_check(ctx, what, file, r.out, strlen(r.out));
+		case_klog_check(ctx, what, file, r.out, strlen(r.out));
 	} else {
 		case_error(ctx, "cannot read guest %d's kernel log: %s", gi,
 			   err[0] ? err : "dmesg failed");
@@ -840,8 +847,9 @@ teardown:
 
 			record_artifact(&ctx, "console", cg->console);
 			if (!interrupted())
-				klog_check(&ctx, what, rel(&ctx, cg->console),
-					   text, len);
+				case_klog_check(&ctx, what,
+						rel(&ctx, cg->console), text,
+						len);
 			g_free(text);
 		}
 	}
@@ -866,6 +874,7 @@ teardown:
 			record_artifact(&ctx, "pcap", ctx.nics[i].pcap);
 		g_free(ctx.nics[i].ifname);
 		g_free(ctx.nics[i].pcap);
+		g_free(ctx.nics[i].label);
 		g_free(ctx.nics[i].rom);
 	}
 	for (gi = 0; gi < ctx.n_guests; gi++)
