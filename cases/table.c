@@ -23,7 +23,7 @@ const struct case_desc *const case_table[] = {
 	&case_ping,		/* 2 */
 	/* PENDING &case_jumbo, */		/* 3 */
 	/* PENDING &case_promisc, */		/* 4 */
-	/* PENDING &case_pxe, */		/* 5 */
+	&case_pxe,		/* 5 */
 	/* PENDING &case_vlan, */		/* 6 */
 	/* PENDING &case_multicast, */	/* 7 */
 	/* PENDING &case_offload, */		/* 8 */
