@@ -28,7 +28,7 @@ const struct case_desc *const case_table[] = {
 	/* PENDING &case_multicast, */	/* 7 */
 	/* PENDING &case_offload, */		/* 8 */
 	&case_reload,		/* 9 */
-	/* PENDING &case_suspend, */		/* 10 */
+	&case_suspend,		/* 10 */
 	/* PENDING &case_stress, */		/* 11 */
 	/* PENDING &case_multinic, */		/* 12 */
 	/* PENDING &case_bonding, */		/* 13 */
