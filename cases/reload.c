@@ -318,15 +318,15 @@ out:
 }
 
 /*
- * About 3x a quick run under TCG (35 s idle, 48 s on a loaded host): the
- * throttled download lasts about 2 x ROUND_S per round, a round itself
- * took up to 8 s on a loaded host, hashing grows with the size, the ping
- * takes 0.1 s a request.
+ * About 3x a quick run under TCG (35 s on an idle host; 80 s with the
+ * load at 8 on 2 cores, when a round took 15 s): a round of the loop and
+ * its share of the throttled download, hashing grows with the size, the
+ * ping takes 0.1 s a request.
  */
 static int reload_deadline(const struct profile *p)
 {
-	return 60 + prof_int(p, &p_loops) * 4 * ROUND_S * 2 +
-	       prof_int(p, &p_mib) / 4 + prof_int(p, &param_after_count);
+	return 60 + prof_int(p, &p_loops) * 24 + prof_int(p, &p_mib) / 4 +
+	       prof_int(p, &param_after_count);
 }
 
 static const struct param *const reload_params[] = {
