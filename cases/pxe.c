@@ -3,8 +3,8 @@
  *
  * The guest's domain has no kernel and no disk: it boots from the NIC
  * under test, through the iPXE option ROM QEMU loads for the model by
- * default (efi-<model>.rom; which file, from QEMU's firmware path, is in
- * the YAML).  The segment's libvirt network serves DHCP and TFTP (its
+ * default (efi-<model>.rom; which file, from QEMU's firmware path, is an
+ * observation).  The segment's libvirt network serves DHCP and TFTP (its
  * dnsmasq); the DHCP boot file is an iPXE script that fetches nicq's own
  * guest kernel and initramfs over TFTP and boots them with the usual
  * command line plus nicq.boot=pxe (harness/pxe.h).  The harness starts the
@@ -25,13 +25,21 @@
  *    mode, and each transfer complete with exactly the file's size and no
  *    TFTP error;
  * and from the guest: its kernel command line carries nicq.boot=pxe (only
- * the script gave it that), and the console shows the iPXE banner.
+ * the script gave it that), its domain has no <kernel>, and the console
+ * shows the iPXE banner.  Each is an expectation, scoped "dhcp",
+ * "tftp <file>" and "guest"; counts and timings are observations.
+ *
+ * When the guest never comes up, the runner calls boot_failed() instead
+ * of run(): the same capture expectations then say where the boot stopped
+ * (the drop-tftp control: the script's read request is on the wire and no
+ * byte of it comes back).
  */
 #include "case.h"
 #include "netboot.h"
 #include "pxe.h"
 #include "util.h"
 
+#include <errno.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
@@ -47,8 +55,8 @@ static const struct topology topo_pxe = {
 };
 
 static const char *const dhcp_names[NETBOOT_DHCP_TYPES] = {
-	"untyped", "discover", "offer", "request", "decline", "ack", "nak",
-	"release", "inform",
+	"untyped", "DHCPDISCOVER", "DHCPOFFER", "DHCPREQUEST", "DHCPDECLINE",
+	"DHCPACK", "DHCPNAK", "DHCPRELEASE", "DHCPINFORM",
 };
 
 /* The iPXE banner line from the console, g_free(); NULL if absent. */
@@ -81,163 +89,186 @@ static char *ipxe_banner(const char *console)
 	return line;
 }
 
-static long long file_size(const char *path)
+/* The capture's file name, for evidence. */
+static const char *pcap_name(const struct nic_under_test *nic)
 {
-	GStatBuf st;
+	const char *s = strrchr(nic->pcap, '/');
 
-	return g_stat(path, &st) == 0 ? (long long)st.st_size : -1;
+	return s ? s + 1 : nic->pcap;
 }
 
 static void judge_file(struct case_ctx *ctx, const struct netboot_report *r,
-		       const char *name, const char *path,
-		       const char *leased)
+		       const char *name, const char *leased)
 {
 	const struct nic_under_test *nic = ctx->nic;
 	const struct netboot_tftp *t = netboot_tftp_file(r, name);
-	long long want = file_size(path);
-	char timing[96];
-	double ms;
+	char *path = g_build_filename(ctx->tftp_dir, name, NULL);
+	const char *ev = pcap_name(nic);
+	GStatBuf sb;
+	char *mode;
 
-	if (!t) {
-		diag_str(ctx->diag, name, "no read request on %s", nic->tap);
-		case_fail(ctx, "no TFTP read request for %s on %s", name,
-			  nic->tap);
-		return;
+	case_scope(ctx, "tftp %s", name);
+	expect_cmp(ctx, "read requests from the guest", CMP_GE, 1,
+		   t ? t->requests : 0, ev);
+	if (!t)
+		goto out;
+	if (g_stat(path, &sb) < 0) {
+		case_error(ctx, "cannot read the size of %s: %s", path,
+			   g_strerror(errno));
+		goto out;
 	}
-	ms = (double)(t->last_us - t->first_us) / 1000.0;
-	if (t->server_port)
-		g_snprintf(timing, sizeof(timing), "; %.0f ms from the request "
-			   "to the last answer (%.1f MB/s)", ms, ms > 0 ?
-			   (double)t->bytes / ms / 1000.0 : 0.0);
-	else
-		g_snprintf(timing, sizeof(timing), "; never answered");
-	diag_str(ctx->diag, name, "RRQ %s:%u -> %s (%u sent) mode %s, "
-		 "blksize %u; %u blocks, %llu of %lld bytes%s, %u "
-		 "retransmitted, %u out of order%s%s%s",
-		 t->client, t->client_port, t->server, t->requests, t->mode,
-		 t->blksize, t->blocks, (unsigned long long)t->bytes, want,
-		 t->complete ? ", complete" : ", incomplete", t->duplicates,
-		 t->gaps, timing, t->error_code >= 0 ? "; TFTP error: " : "",
-		 t->error_code >= 0 ? t->error_msg : "");
-	if (strcmp(t->server, nic->host_ip))
-		case_fail(ctx, "TFTP request for %s went to %s, not the host "
-			  "%s", name, t->server, nic->host_ip);
-	if (leased[0] && strcmp(t->client, leased))
-		case_fail(ctx, "TFTP request for %s came from %s, not the "
-			  "leased %s", name, t->client, leased);
-	if (g_ascii_strcasecmp(t->mode, "octet"))
-		case_fail(ctx, "TFTP request for %s in mode %s, not octet",
-			  name, t->mode);
-	if (t->error_code >= 0)
-		case_fail(ctx, "TFTP transfer of %s ended in error %d: %s",
-			  name, t->error_code, t->error_msg);
-	if (!t->complete || want < 0 || t->bytes != (unsigned long long)want)
-		case_fail(ctx, "TFTP transfer of %s: %llu of %lld bytes%s on "
-			  "%s", name, (unsigned long long)t->bytes, want,
-			  t->complete ? "" : ", last block never seen",
-			  nic->tap);
+	observe_str(ctx, "read request", "%s:%u -> %s:69", t->client,
+		    t->client_port, t->server);
+	observe_int(ctx, "block size", t->blksize, "bytes");
+	observe_int(ctx, "blocks", t->blocks, NULL);
+	observe_int(ctx, "retransmitted blocks", t->duplicates, NULL);
+	observe_int(ctx, "out-of-order blocks", t->gaps, NULL);
+	if (t->server_port && t->last_us >= t->first_us) {
+		double ms = (double)(t->last_us - t->first_us) / 1000.0;
+
+		observe_num(ctx, "request to last answer", ms, "ms");
+		if (ms > 0)
+			observe_num(ctx, "rate", (double)t->bytes / ms / 1000.0,
+				    "MB/s");
+	}
+	expect_str(ctx, "server the request went to (the host)",
+		   nic->host_ip, t->server, ev);
+	if (leased[0])
+		expect_str(ctx, "client address (the leased one)", leased,
+			   t->client, ev);
+	mode = g_ascii_strdown(t->mode, -1);
+	expect_str(ctx, "transfer mode", "octet", mode, ev);
+	g_free(mode);
+	expect_str(ctx, "TFTP ERROR packet", "none", t->error_code < 0 ?
+		   "none" : case_fmt(ctx, "error %d: %s", t->error_code,
+				     t->error_msg ? t->error_msg : ""), ev);
+	expect_eq(ctx, "bytes transferred (the file's size)",
+		  (long long)sb.st_size, (long long)t->bytes, ev);
+	expect_true(ctx, "transfer complete", t->complete,
+		    "the last block, shorter than the block size, seen",
+		    t->complete ? "seen" : "never seen", ev);
+out:
+	g_free(path);
 }
 
-/* DHCP and TFTP from the capture on the tap, against what was served. */
+/*
+ * DHCP and TFTP from the capture on the tap, against what was served.
+ * The captures are stopped.
+ */
 static void judge_capture(struct case_ctx *ctx)
 {
 	struct nic_under_test *nic = ctx->nic;
 	struct netboot_report *r = NULL;
-	char err[ERRLEN] = "", *script;
 	const struct netboot_dhcp *d;
+	char err[ERRLEN] = "";
+	/* the exchange a network boot needs; other types are observed */
+	static const int needed[] = { 1, 2, 3, 5 };
+	const char *ev;
 	int i;
 
-	if (!nic->pcap || netboot_analyze(nic->pcap, nic->mac, &r, err) < 0) {
-		case_fail(ctx, "%s", nic->pcap ? err : "no capture");
+	if (!nic->pcap) {
+		case_error(ctx, "no capture of the boot on %s", nic->tap);
 		return;
 	}
+	if (netboot_analyze(nic->pcap, nic->mac, &r, err) < 0) {
+		case_error(ctx, "%s", err);
+		return;
+	}
+	ev = pcap_name(nic);
 	d = &r->dhcp;
-	diag_map(ctx->diag, "expected");
-	diag_str(ctx->diag, "dhcp", "discover, offer, request, ack for %s; "
-		 "next server %s, boot file %s", nic->mac, nic->host_ip,
-		 PXE_BOOT_FILE);
-	diag_str(ctx->diag, "tftp", "read requests for %s, %s, %s from the "
-		 "leased address, octet mode, each file whole", PXE_BOOT_FILE,
-		 PXE_KERNEL, PXE_INITRD);
-	diag_end(ctx->diag);
-	diag_map(ctx->diag, "measured");
-	diag_map(ctx->diag, "dhcp");
+	observe_int(ctx, case_fmt(ctx, "frames in %s", ev), r->frames, NULL);
+	case_scope(ctx, "dhcp");
 	for (i = 0; i < NETBOOT_DHCP_TYPES; i++)
-		if (d->by_type[i])
-			diag_int(ctx->diag, dhcp_names[i], d->by_type[i]);
-	diag_str(ctx->diag, "leased", "%s", d->yiaddr);
-	diag_str(ctx->diag, "next_server", "%s", d->siaddr);
-	diag_str(ctx->diag, "boot_file", "%s", d->bootfile);
-	diag_end(ctx->diag);
-	if (!d->by_type[1] || !d->by_type[2] || !d->by_type[3] ||
-	    !d->by_type[5])
-		case_fail(ctx, "DHCP exchange of %s incomplete on %s: %u "
-			  "discover, %u offer, %u request, %u ack", nic->mac,
-			  nic->tap, d->by_type[1], d->by_type[2],
-			  d->by_type[3], d->by_type[5]);
-	else if (strcmp(d->siaddr, nic->host_ip) ||
-		 strcmp(d->bootfile, PXE_BOOT_FILE))
-		case_fail(ctx, "DHCP ack names next server %s and boot file "
-			  "'%s', expected %s and %s", d->siaddr, d->bootfile,
-			  nic->host_ip, PXE_BOOT_FILE);
-	diag_map(ctx->diag, "tftp");
-	script = g_build_filename(ctx->tftp_dir, PXE_BOOT_FILE, NULL);
-	judge_file(ctx, r, PXE_BOOT_FILE, script, d->yiaddr);
-	g_free(script);
-	script = g_build_filename(ctx->tftp_dir, PXE_KERNEL, NULL);
-	judge_file(ctx, r, PXE_KERNEL, script, d->yiaddr);
-	g_free(script);
-	script = g_build_filename(ctx->tftp_dir, PXE_INITRD, NULL);
-	judge_file(ctx, r, PXE_INITRD, script, d->yiaddr);
-	g_free(script);
-	diag_end(ctx->diag);
-	diag_end(ctx->diag);
+		if (d->by_type[i] && i != 1 && i != 2 && i != 3 && i != 5)
+			observe_int(ctx, case_fmt(ctx, "%s messages",
+						  dhcp_names[i]),
+				    d->by_type[i], NULL);
+	observe_str(ctx, "address leased", "%s", d->yiaddr);
+	for (i = 0; i < (int)G_N_ELEMENTS(needed); i++)
+		expect_cmp(ctx, case_fmt(ctx, "%s messages for %s",
+					 dhcp_names[needed[i]], nic->mac),
+			   CMP_GE, 1, d->by_type[needed[i]], ev);
+	if (d->by_type[5]) {
+		expect_str(ctx, "next server in the DHCPACK", nic->host_ip,
+			   d->siaddr, ev);
+		expect_str(ctx, "boot file in the DHCPACK", PXE_BOOT_FILE,
+			   d->bootfile, ev);
+	}
+	judge_file(ctx, r, PXE_BOOT_FILE, d->yiaddr);
+	judge_file(ctx, r, PXE_KERNEL, d->yiaddr);
+	judge_file(ctx, r, PXE_INITRD, d->yiaddr);
+	case_scope(ctx, NULL);
 	netboot_report_free(r);
 }
 
-static enum verdict run(struct case_ctx *ctx)
+static void observe_rom(struct case_ctx *ctx)
 {
-	struct nic_under_test *nic = ctx->nic;
+	case_scope(ctx, "guest");
+	observe_str(ctx, "option ROM", "%s (QEMU's default for %s)",
+		    ctx->nic->rom, model_name(ctx->nic->model));
+	case_scope(ctx, NULL);
+}
+
+/* "<kernel>" elements in the domain XML nicq defined. */
+static int kernel_elements(const char *xml)
+{
+	int n = 0;
+
+	for (const char *p = xml; (p = strstr(p, "<kernel>")); p++)
+		n++;
+	return n;
+}
+
+static void run(struct case_ctx *ctx)
+{
+	const char *name = ctx->guest->name, *sfx = g_strrstr(name, "-p");
 	struct proc_result res;
 	char *banner;
 
-	diag_str(ctx->diag, "control", "serial console for the boot (BIOS, "
-		 "iPXE, kernel, readiness marker); then SSH over the NIC "
-		 "under test, which the booted kernel keeps up");
-	diag_str(ctx->diag, "rom", "%s (QEMU's default for %s)", nic->rom,
-		 nic_model_libvirt(nic->model));
-
+	observe_rom(ctx);
+	case_scope(ctx, "guest");
 	/* the guest's own view: which command line its kernel got */
 	if (case_guest_run(ctx, "cat /proc/cmdline", 10000, &res) == 0) {
-		g_strstrip(res.out);
-		diag_str(ctx->diag, "guest_cmdline_has_pxe_mark", "%s",
-			 strstr(res.out, " nicq.boot=pxe") ? "yes" : "no");
-		if (res.status != 0 || !strstr(res.out, " nicq.boot=pxe"))
-			case_fail(ctx, "the guest's kernel command line lacks "
-				  "nicq.boot=pxe: it did not come from the "
-				  "iPXE script");
-		proc_result_clear(&res);
+		if (res.status != 0) {
+			case_error(ctx, "cannot read /proc/cmdline: exit %d "
+				   "(%s)", res.status, case_last_cmd(ctx));
+		} else {
+			char *mark = kv_get(res.out, "nicq.boot=");
+
+			/* only the iPXE script adds it */
+			expect_str(ctx, "nicq.boot= on the kernel command "
+				   "line (from the iPXE script)", "pxe", mark,
+				   case_last_cmd(ctx));
+			g_free(mark);
+		}
 	}
-	if (strstr(ctx->guest->xml, "<kernel>"))
-		case_fail(ctx, "the domain has a kernel: not a network boot");
+	proc_result_clear(&res);
+	expect_eq(ctx, "<kernel> elements in the domain XML", 0,
+		  kernel_elements(ctx->guest->xml),
+		  sfx ? case_fmt(ctx, "domain-%s.xml", sfx + 1) : NULL);
 	banner = ipxe_banner(ctx->guests[0].console);
-	diag_str(ctx->diag, "firmware", "%s", banner ? g_strstrip(banner) :
-		 "no iPXE banner on the console");
-	if (!banner)
-		case_fail(ctx, "no iPXE banner on the serial console");
+	expect_true(ctx, "iPXE banner on the serial console", banner != NULL,
+		    "a line with 'Open Source Network Boot Firmware'",
+		    banner ? g_strstrip(banner) : "none", "console.log");
 	g_free(banner);
+	case_scope(ctx, NULL);
 
 	case_captures_stop(ctx);
 	judge_capture(ctx);
-	return V_PASS;
 }
 
 /* The boot failed: what the capture shows says where it stopped. */
 static void boot_failed(struct case_ctx *ctx)
 {
-	diag_str(ctx->diag, "rom", "%s (QEMU's default for %s)", ctx->nic->rom,
-		 nic_model_libvirt(ctx->nic->model));
+	observe_rom(ctx);
 	judge_capture(ctx);
+}
+
+/* The case after the boot: a command, a banner and the analyzer. */
+static int pxe_deadline(const struct profile *p)
+{
+	(void)p;
+	return 60;
 }
 
 const struct case_desc case_pxe = {
@@ -245,9 +276,15 @@ const struct case_desc case_pxe = {
 	.summary = "boot from the NIC: iPXE ROM, DHCP and TFTP from the "
 		   "segment, nicq's kernel and initramfs up to the readiness "
 		   "marker",
-	.plan = "case 5",
+	.plan_case = 5,
+	.plan = "PXE boot",
 	.capture_snaplen = 640,	/* DHCP options; TFTP counts need 4 bytes */
 	.topo = &topo_pxe,
+	.deadline_s = pxe_deadline,
+	.controls = {
+		{ "drop-tftp", "e1000",
+		  "tftp nicq.ipxe: bytes transferred (the file's size)" },
+	},
 	.run = run,
 	.boot_failed = boot_failed,
 };

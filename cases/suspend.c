@@ -30,14 +30,23 @@
  * NICQ-RESUMED on the console.  A fresh boot instead prints
  * NICQ-FRESH-BOOT and NICQ-READY with a new host key.  After the resume:
  * the same evidence, driver and ping checks as after S3, with a new
- * capture (the tap was re-created with the domain).
+ * capture (capture-<tap>-s4.pcap: the tap was re-created with the
+ * domain).  If the guest kernel offers no S4, that is an observation and
+ * S3 alone decides.
+ *
+ * Every check above is an expectation, scoped "before suspending", "s3"
+ * or "s4"; durations, the hibernation modes the kernel offers and the
+ * swap signature after the resume are observations.  The console of the
+ * first boot, saved before the restart (console-before-s4.log), is
+ * scanned for kernel trouble here, since the runner scans only the
+ * console of the last boot.
  *
  * Negative controls: --inject s4-fresh-boot wipes the swap header before
  * the restart, so the guest boots fresh and the token, sleeper and boot_id
- * are gone; drop=PCT loses the pings after S3.
+ * are gone; drop=100 loses the pings after S3 (and after S4).
  */
 #include "case.h"
-#include "capture.h"
+#include "fixture.h"
 #include "klog.h"
 #include "resume.h"
 #include "util.h"
@@ -51,47 +60,95 @@
 
 #define DISK_MIB 384		/* >= guest RAM: any image fits */
 #define PING_SIZE 56
+#define HIBERNATE_S 180		/* writing the image, at most */
+#define SAVED_CONSOLE "console-before-s4.log"
 
-/* Read the evidence over ctx->ssh; -1 if the guest did not answer. */
+/* The driver the NIC under test binds in the guest. */
+static const char *driver_of(const struct case_ctx *ctx)
+{
+	return model_info(ctx->nic->model)->driver;
+}
+
+/*
+ * case_ping_judged(), keeping the case's scope: stopping the captures
+ * (which records the runner's capture expectation) clears ctx->scope, so
+ * the ping's expectations would lose it.
+ */
+static void ping_judged_scoped(struct case_ctx *ctx,
+			       const struct nic_under_test *nic, int count,
+			       const char *label)
+{
+	struct ping_spec ps = { .dst = nic->ip, .count = count,
+				.size = PING_SIZE };
+	struct ping_summary sum;
+	char *scope = g_strdup(ctx->scope);
+
+	if (case_host_ping(ctx, &ps, &sum) == 0) {
+		case_captures_stop(ctx);
+		if (scope)
+			case_scope(ctx, "%s", scope);
+		case_ping_judge(ctx, nic, sum.ident, count, label);
+	}
+	if (scope)
+		case_scope(ctx, "%s", scope);
+	ping_summary_clear(&sum);
+	g_free(scope);
+}
+
+/*
+ * Read the evidence over ctx->ssh into e; -1 (error recorded) if the guest
+ * did not answer or the command failed.  *ev gets its transcript line.
+ */
 static int evidence_read(struct case_ctx *ctx, long sleeper_pid,
-			 struct resume_evidence *e)
+			 struct resume_evidence *e, const char **ev)
 {
 	char *cmd = resume_evidence_cmd(ctx->nic->ifname, sleeper_pid);
 	struct proc_result r;
 	int rc = -1;
 
-	if (case_guest_run(ctx, cmd, 20000, &r) == 0 && r.status == 0) {
-		resume_evidence_parse(r.out, e);
-		rc = 0;
+	if (case_guest_run(ctx, cmd, 20000, &r) == 0) {
+		*ev = case_last_cmd(ctx);
+		if (r.status == 0) {
+			resume_evidence_parse(r.out, e);
+			rc = 0;
+		} else {
+			case_error(ctx, "cannot read the resume evidence in "
+				   "the guest: exit %d (%s)", r.status, *ev);
+		}
 	}
 	proc_result_clear(&r);
 	g_free(cmd);
 	return rc;
 }
 
-/* Record now, and fail on each difference from before (resume_judge). */
-static void evidence_judge(struct case_ctx *ctx, const char *phase,
-			   const struct resume_evidence *before,
-			   const struct resume_evidence *now)
+/* What is measured but not compared. */
+static void evidence_observe(struct case_ctx *ctx,
+			     const struct resume_evidence *now)
 {
-	GPtrArray *problems = g_ptr_array_new_with_free_func(g_free);
-	guint i;
+	observe_str(ctx, "operstate of the NIC", "%s",
+		    now->operstate ? now->operstate : "?");
+	observe_str(ctx, "guest uptime (s)", "%s",
+		    now->uptime ? now->uptime : "?");
+}
 
-	diag_str(ctx->diag, "token", "%s", now->token ? now->token : "(gone)");
-	diag_str(ctx->diag, "boot_id", "%s",
-		 now->boot_id ? now->boot_id : "?");
-	diag_str(ctx->diag, "sleeper", "%s",
-		 now->sleeper ? now->sleeper : "(gone)");
-	diag_str(ctx->diag, "driver", "%s", now->driver ? now->driver :
-		 "(none)");
-	diag_str(ctx->diag, "operstate", "%s", now->operstate ?
-		 now->operstate : "?");
-	diag_str(ctx->diag, "uptime_s", "%s", now->uptime ? now->uptime : "?");
-	resume_judge(phase, before, now, resume_driver_of(ctx->nic->model),
-		     problems);
-	for (i = 0; i < problems->len; i++)
-		case_fail(ctx, "%s", (const char *)problems->pdata[i]);
-	g_ptr_array_free(problems, TRUE);
+/*
+ * After a resume: this boot's evidence unchanged (a fresh boot has no
+ * token and no sleeper, and a new boot_id), the NIC still bound to its
+ * driver.
+ */
+static void evidence_judge(struct case_ctx *ctx,
+			   const struct resume_evidence *before,
+			   const struct resume_evidence *now, const char *ev)
+{
+	expect_str(ctx, "token in /tmp (tmpfs: kept only in memory)",
+		   before->token, now->token, ev);
+	expect_str(ctx, "kernel boot_id (changes on a new boot)",
+		   before->boot_id, now->boot_id, ev);
+	expect_str(ctx, "sleeping process, still running",
+		   before->sleeper, now->sleeper, ev);
+	expect_str(ctx, "driver of the NIC under test (ethtool -i)",
+		   driver_of(ctx), now->driver, ev);
+	evidence_observe(ctx, now);
 }
 
 /* The management NIC, which carries SSH. */
@@ -105,165 +162,178 @@ static const struct nic_under_test *mgmt_nic(const struct case_ctx *ctx)
 	return NULL;
 }
 
-/* Scan a saved console log for kernel trouble, like run.c does. */
-static void console_check(struct case_ctx *ctx, const char *path,
-			  const char *what)
+/*
+ * The kernel log of the first boot, kept from its console before the
+ * restart: the runner scans only the console of the last boot.
+ */
+static void console_check(struct case_ctx *ctx, const char *path)
 {
 	GPtrArray *hits = NULL;
 	char err[ERRLEN];
+	const char *ev = SAVED_CONSOLE;
 
 	if (klog_scan_file(path, &hits, err) < 0) {
-		case_fail(ctx, "cannot scan %s: %s", path, err);
+		case_error(ctx, "cannot scan %s: %s", SAVED_CONSOLE, err);
 		return;
 	}
-	diag_int(ctx->diag, what, hits->len);
-	if (hits->len) {
-		const struct klog_hit *h = hits->pdata[0];
+	for (guint i = 0; i < hits->len && i < 5; i++) {
+		const struct klog_hit *h = hits->pdata[i];
 
-		case_fail(ctx, "%s shows %u kernel problem%s, first: line %u: "
-			  "%s", path, hits->len, hits->len == 1 ? "" : "s",
-			  h->line, h->text);
+		observe_str(ctx, case_fmt(ctx, "kernel trouble at %s:%u",
+					  SAVED_CONSOLE, h->line),
+			    "%s: %s", h->kind, h->text);
 	}
+	if (hits->len)
+		ev = case_fmt(ctx, "%s:%u", SAVED_CONSOLE,
+			      ((struct klog_hit *)hits->pdata[0])->line);
+	/* next to the runner's own "kernel log: console: ..." */
+	case_scope(ctx, "kernel log");
+	expect_eq(ctx, "console before hibernating: panics, oopses, BUGs, "
+		  "WARNINGs, call traces", 0, hits->len, ev);
+	case_scope(ctx, "s4");
 	klog_hits_free(hits);
 }
 
-/* Start a new capture on the NIC under test's (re-created) tap. */
-static int capture_again(struct case_ctx *ctx, const char *suffix)
+/*
+ * Wait for a background write to /sys/power/state (what) and judge that
+ * it returned 0 after the guest came back.
+ */
+static void job_judge(struct case_ctx *ctx, struct sshc_job *job,
+		      int timeout_ms, const char *what)
 {
-	struct nic_under_test *n = ctx->nic;
-	char err[ERRLEN];
-	char *path = g_strdup_printf("%s/capture-%s-%s.pcap", ctx->dir, n->tap,
-				     suffix);
-
-	if (capture_start(n->tap, path, ctx->desc->capture_snaplen, &n->cap,
-			  err) < 0) {
-		case_fail(ctx, "%s", err);
-		g_free(path);
-		return -1;
-	}
-	g_free(n->pcap);
-	n->pcap = path;	/* transferred; run.c lists and frees it */
-	return 0;
-}
-
-/* Wait for a background job, record its status; true if it printed want. */
-static bool job_done(struct case_ctx *ctx, struct sshc_job *job,
-		     int timeout_ms, const char *key, const char *want)
-{
+	const char *name = case_fmt(ctx, "exit status of writing '%s' to "
+				    "/sys/power/state", what);
 	struct proc_result r;
 	char err[ERRLEN] = "";
-	bool ok = false;
 
-	if (sshc_job_wait(job, timeout_ms, &r, err) < 0) {
-		diag_str(ctx->diag, key, "no answer: %s", err);
-	} else {
-		ok = r.status == 0 && strstr(r.out, want);
-		diag_str(ctx->diag, key, "exit %d%s%s", r.status,
-			 r.errout && r.errout[0] ? ": " : "",
-			 r.errout ? g_strstrip(r.errout) : "");
-	}
+	if (sshc_job_wait(job, timeout_ms, &r, err) < 0)
+		expect_true(ctx, name, false, "0, after the guest came back",
+			    case_fmt(ctx, "no answer: %s", err), NULL);
+	else
+		expect_eq(ctx, name, 0, r.status, case_last_cmd(ctx));
 	proc_result_clear(&r);
-	return ok;
 }
 
-static void s3(struct case_ctx *ctx, const struct resume_evidence *before,
+/* The domain's state now, by name; NULL (error recorded) if unknown. */
+static const char *state_now(struct case_ctx *ctx)
+{
+	char err[ERRLEN] = "";
+	int st = guest_state(ctx->guest, err);
+
+	if (st < 0) {
+		case_error(ctx, "%s", err);
+		return NULL;
+	}
+	return guest_state_name(st);
+}
+
+/*
+ * S3, then the checks.  Returns whether the guest answered afterwards
+ * (S4 makes sense only then).
+ */
+static bool s3(struct case_ctx *ctx, const struct resume_evidence *before,
 	       long sleeper_pid)
 {
 	struct sshc_job *job = NULL;
 	struct resume_evidence now = { 0 };
 	char err[ERRLEN] = "";
+	const char *ev = NULL, *st;
+	bool up = false;
 	int64_t t0;
-	int count = ctx->prof->after_count;
-	uint16_t id;
 
-	diag_map(ctx->diag, "s3");
+	case_phase(ctx, "s3");
+	case_scope(ctx, "s3");
 	/* the write returns only after the wake-up */
 	if (sshc_start(ctx->ssh, "sleep 1; echo mem > /sys/power/state && "
 		       "echo woke", 10000, &job, err) < 0) {
-		case_fail(ctx, "S3: %s", err);
+		case_error(ctx, "cannot start the suspend: %s", err);
 		goto out;
 	}
 	t0 = mono_ms();
-	if (guest_wait_state(ctx->guest, VIR_DOMAIN_PMSUSPENDED, 30000,
-			     err) < 0) {
-		case_fail(ctx, "S3: %s", err);
+	guest_wait_state(ctx->guest, VIR_DOMAIN_PMSUSPENDED, 30000, err);
+	if (!(st = state_now(ctx)) ||
+	    !expect_str(ctx, "domain state after writing 'mem' (libvirt)",
+			guest_state_name(VIR_DOMAIN_PMSUSPENDED), st, NULL))
 		goto out;
-	}
-	diag_str(ctx->diag, "state", "%s",
-		 guest_state_name(VIR_DOMAIN_PMSUSPENDED));
-	diag_int(ctx->diag, "suspend_ms", mono_ms() - t0);
+	observe_int(ctx, "time to pmsuspended", mono_ms() - t0, "ms");
 	t0 = mono_ms();
-	if (guest_pm_wakeup(ctx->guest, err) < 0 ||
-	    guest_wait_state(ctx->guest, VIR_DOMAIN_RUNNING, 30000, err) < 0) {
-		case_fail(ctx, "S3: %s", err);
+	if (guest_pm_wakeup(ctx->guest, err) < 0) {
+		case_error(ctx, "cannot wake the guest: %s", err);
 		goto out;
 	}
-	diag_int(ctx->diag, "wakeup_ms", mono_ms() - t0);
-	if (!job_done(ctx, job, 30000, "mem_write", "woke"))
-		case_fail(ctx, "S3: writing 'mem' to /sys/power/state did not "
-			  "return 0 after the wake-up");
-	diag_int(ctx->diag, "resumed_ms", mono_ms() - t0);
-	if (evidence_read(ctx, sleeper_pid, &now) < 0)
-		case_fail(ctx, "S3: the guest does not answer after the "
-			  "wake-up");
-	else
-		evidence_judge(ctx, "after S3", before, &now);
-	id = case_ping_host(ctx, ctx->nic, count, PING_SIZE);
-	case_captures_stop(ctx);
-	case_ping_judge(ctx, ctx->nic, id, count, "ping_after_s3");
-	diag_str(ctx->diag, "capture_file", "%s", ctx->nic->pcap);
+	guest_wait_state(ctx->guest, VIR_DOMAIN_RUNNING, 30000, err);
+	if (!(st = state_now(ctx)) ||
+	    !expect_str(ctx, "domain state after the wake-up (libvirt)",
+			guest_state_name(VIR_DOMAIN_RUNNING), st, NULL))
+		goto out;
+	observe_int(ctx, "time to running after the wake-up", mono_ms() - t0,
+		    "ms");
+	job_judge(ctx, job, 30000, "mem");
+	observe_int(ctx, "time to the write's return after the wake-up",
+		    mono_ms() - t0, "ms");
+	if (evidence_read(ctx, sleeper_pid, &now, &ev) < 0)
+		goto out;
+	up = true;
+	evidence_judge(ctx, before, &now, ev);
+	/* stops the captures; the ping is judged from the tap */
+	ping_judged_scoped(ctx, ctx->nic,
+			   case_param(ctx, &param_after_count), "ping");
 out:
 	case_captures_stop(ctx);
 	sshc_job_free(job);
 	resume_evidence_clear(&now);
-	diag_end(ctx->diag);
+	case_scope(ctx, NULL);
+	return up;
 }
 
 /*
  * Can this guest hibernate at all?  NULL if so, else why not (g_free()).
- * Prepares the swap on the way.
+ * Prepares the swap on the way (-1 through *failed: error recorded).
  */
-static char *s4_prepare(struct case_ctx *ctx)
+static char *s4_prepare(struct case_ctx *ctx, bool *failed)
 {
 	struct proc_result r;
-	char *why = NULL, *state = NULL, *modes = NULL;
+	char *why = NULL, *state = NULL, *modes = NULL, *res;
 
+	*failed = false;
 	if (!ctx->guests[0].disk)
 		return g_strdup("the guest has no disk to hibernate to");
-	if (case_guest_run(ctx, "echo state=$(cat /sys/power/state); "
-			   "echo disk=$(cat /sys/power/disk); "
+	/* one word each (kv_get reads up to a blank): "freeze,mem,disk" */
+	if (case_guest_run(ctx, "echo state=$(sed 's/ *$//; s/ /,/g' "
+			   "/sys/power/state); "
+			   "echo disk=$(sed 's/ *$//; s/ /,/g' /sys/power/disk); "
 			   "echo resume=$(cat /sys/power/resume)", 15000,
 			   &r) < 0) {
-		proc_result_clear(&r);
-		return g_strdup("the guest does not answer");
+		*failed = true;
+		return NULL;
 	}
-	state = resume_kv(r.out, "state");
-	modes = resume_kv(r.out, "disk");
-	diag_str(ctx->diag, "sys_power_state", "%s", state ? state : "");
-	diag_str(ctx->diag, "sys_power_disk", "%s", modes ? modes : "");
-	{
-		char *res = resume_kv(r.out, "resume");
-
-		diag_str(ctx->diag, "sys_power_resume", "%s", res ? res : "");
-		g_free(res);
-	}
+	state = kv_get(r.out, "state=");
+	modes = kv_get(r.out, "disk=");
+	res = kv_get(r.out, "resume=");
+	observe_str(ctx, "/sys/power/state", "%s", state ? state : "");
+	observe_str(ctx, "/sys/power/disk", "%s", modes ? modes : "");
+	observe_str(ctx, "/sys/power/resume", "%s", res ? res : "");
+	g_free(res);
 	proc_result_clear(&r);
 	if (!state || !strstr(state, "disk"))
 		why = g_strdup_printf("the guest kernel offers no hibernation "
 				      "(/sys/power/state: %s)",
-				      state ? state : "empty");
+				      state && *state ? state : "empty");
 	else if (!modes || !strstr(modes, "shutdown"))
 		why = g_strdup_printf("the guest kernel has no 'shutdown' "
 				      "hibernation mode (/sys/power/disk: %s)",
-				      modes ? modes : "empty");
+				      modes && *modes ? modes : "empty");
 	g_free(state);
 	g_free(modes);
 	if (why)
 		return why;
 	if (case_guest_run(ctx, "mkswap /dev/vda && swapon /dev/vda && "
-			   "cat /proc/swaps", 30000, &r) < 0 || r.status) {
-		case_fail(ctx, "S4: cannot make /dev/vda swap: %s",
-			  r.errout ? g_strstrip(r.errout) : "no answer");
+			   "cat /proc/swaps", 30000, &r) < 0) {
+		*failed = true;
+	} else if (r.status) {
+		case_error(ctx, "cannot make /dev/vda swap: exit %d: %s (%s)",
+			   r.status, g_strstrip(r.errout), case_last_cmd(ctx));
+		*failed = true;
 	}
 	proc_result_clear(&r);
 	return NULL;
@@ -281,216 +351,239 @@ static int s4_reconnect(struct case_ctx *ctx)
 	alive = sshc_run(ctx->ssh, "true", NULL, 0, 15000, &r, err) == 0 &&
 		r.status == 0;
 	proc_result_clear(&r);
-	diag_bool(ctx->diag, "ssh_session_survived", alive);
+	observe_str(ctx, "SSH session of the first boot", "%s",
+		    alive ? "survived" : "gone, logged in again");
 	if (alive)
 		return 0;
 	if (!m || sshc_connect(m->ip, 22, ctx->guest->hostkey, ctx->ident,
 			       30000, &s, err) < 0) {
-		case_fail(ctx, "S4: cannot log in again: %s",
-			  m ? err : "no management NIC");
+		case_error(ctx, "cannot log in again after the restart: %s",
+			   m ? err : "no management NIC");
 		return -1;
 	}
 	sshc_set_transcript(s, ctx->transcript);
 	sshc_free(ctx->guests[0].ssh);
-	ctx->guests[0].ssh = ctx->ssh = s;	/* run.c frees it */
+	ctx->guests[0].ssh = ctx->ssh = s;	/* the runner frees it */
 	return 0;
+}
+
+/* Poll until the domain is off, the guest says the write failed, or
+ * HIBERNATE_S passed.  The state's name, or NULL (error recorded). */
+static const char *s4_wait_off(struct case_ctx *ctx)
+{
+	int64_t deadline = mono_ms() + HIBERNATE_S * 1000;
+	char err[ERRLEN] = "";
+
+	for (;;) {
+		char *text = NULL;
+		bool failed = false;
+		int st = guest_state(ctx->guest, err);
+
+		if (st < 0) {
+			case_error(ctx, "%s", err);
+			return NULL;
+		}
+		if (st == VIR_DOMAIN_SHUTOFF)
+			return guest_state_name(st);
+		if (file_read(ctx->guests[0].console, &text, NULL, NULL) == 0)
+			failed = strstr(text, "NICQ-S4-FAILED") != NULL;
+		g_free(text);
+		if (failed) {
+			observe_str(ctx, "the guest's console says",
+				    "NICQ-S4-FAILED: writing 'disk' to "
+				    "/sys/power/state failed");
+			return guest_state_name(st);
+		}
+		if (interrupted() || deadline_left(deadline) == 0)
+			return guest_state_name(st);
+		g_usleep(200000);
+	}
 }
 
 static void s4(struct case_ctx *ctx, const struct resume_evidence *before,
 	       long sleeper_pid)
 {
-	const char *disk = ctx->guests[0].disk;
+	const char *disk = ctx->guests[0].disk, *st, *ev = NULL, *how;
 	struct sshc_job *job = NULL;
 	struct resume_evidence now = { 0 };
 	char err[ERRLEN] = "", *why, *saved = NULL, sig[11] = "";
-	int64_t t0, deadline;
-	int count = ctx->prof->after_count, st, rc;
-	uint16_t id;
+	const char *sig_ev = case_fmt(ctx, "disk.raw (bytes %d..%d: the swap "
+				      "header's signature)",
+				      SWSUSP_SIG_OFFSET,
+				      SWSUSP_SIG_OFFSET + 9);
+	bool failed;
+	int64_t t0;
+	int rc;
 
-	diag_map(ctx->diag, "s4");
-	why = s4_prepare(ctx);
+	case_phase(ctx, "s4");
+	case_scope(ctx, "s4");
+	why = s4_prepare(ctx, &failed);
 	if (why) {
 		/* an observation: S3 still gives the verdict */
-		diag_str(ctx->diag, "not_possible", "%s", why);
+		observe_str(ctx, "hibernation not possible", "%s", why);
 		g_free(why);
 		goto out;
 	}
-	if (ctx->why->len)
+	if (failed)
 		goto out;
 	if (sshc_start(ctx->ssh, "sleep 1; echo shutdown > /sys/power/disk "
 		       "&& echo disk > /sys/power/state && echo NICQ-RESUMED "
 		       ">/dev/ttyS0 && echo resumed || echo NICQ-S4-FAILED "
 		       ">/dev/ttyS0", 10000, &job, err) < 0) {
-		case_fail(ctx, "S4: %s", err);
+		case_error(ctx, "cannot start the hibernation: %s", err);
 		goto out;
 	}
 	/* the guest writes its image and powers off */
 	t0 = mono_ms();
-	deadline = t0 + 180000;
-	for (;;) {
-		char *text = NULL;
-
-		st = guest_state(ctx->guest, err);
-		if (st < 0 || st == VIR_DOMAIN_SHUTOFF)
-			break;
-		if (file_read(ctx->guests[0].console, &text, NULL, NULL) == 0 &&
-		    strstr(text, "NICQ-S4-FAILED")) {
-			g_free(text);
-			case_fail(ctx, "S4: writing 'disk' to /sys/power/state "
-				  "failed in the guest (see the console)");
-			goto out;
-		}
-		g_free(text);
-		if (interrupted() || deadline_left(deadline) == 0) {
-			case_fail(ctx, "S4: the guest did not power off within "
-				  "180 s (still %s)", guest_state_name(st));
-			goto out;
-		}
-		usleep(200000);
-	}
-	if (st < 0) {
-		case_fail(ctx, "S4: %s", err);
+	if (!(st = s4_wait_off(ctx)))
 		goto out;
-	}
-	diag_int(ctx->diag, "hibernate_ms", mono_ms() - t0);
-	diag_str(ctx->diag, "state", "%s", guest_state_name(st));
+	if (!expect_str(ctx, case_fmt(ctx, "domain state within %d s of "
+				      "writing 'disk' (libvirt)",
+				      HIBERNATE_S),
+			guest_state_name(VIR_DOMAIN_SHUTOFF), st, "console.log"))
+		goto out;
+	observe_int(ctx, "time to power-off (image written)", mono_ms() - t0,
+		    "ms");
 	if (swsusp_signature(disk, sig, err) < 0) {
-		case_fail(ctx, "S4: %s", err);
+		case_error(ctx, "%s", err);
 		goto out;
 	}
-	diag_str(ctx->diag, "swap_signature", "%s", sig);
-	if (strcmp(sig, SWSUSP_HIBERNATED))
-		case_fail(ctx, "S4: the swap holds no hibernation image "
-			  "(signature '%s', expected %s)", sig,
-			  SWSUSP_HIBERNATED);
-	saved = g_strdup_printf("%s/console-before-s4.log", ctx->dir);
+	expect_str(ctx, "swap signature after hibernating (an image)",
+		   SWSUSP_HIBERNATED, sig, sig_ev);
+	saved = g_build_filename(ctx->dir, SAVED_CONSOLE, NULL);
 	if (rename(ctx->guests[0].console, saved) < 0)
-		case_fail(ctx, "cannot keep the console log: %s",
-			  strerror(errno));
+		case_error(ctx, "cannot keep the console log as %s: %s",
+			   SAVED_CONSOLE, strerror(errno));
 	else
-		console_check(ctx, saved, "console_before_s4_problems");
+		console_check(ctx, saved);
 	if (ctx->fault->s4_fresh_boot) {
 		if (swsusp_wipe(disk, err) < 0) {
-			case_fail(ctx, "%s", err);
+			case_error(ctx, "%s", err);
 			goto out;
 		}
-		diag_str(ctx->diag, "injected_fault", "s4-fresh-boot: the swap "
-			 "header page of %s zeroed before the restart", disk);
+		observe_str(ctx, "injected fault", "s4-fresh-boot: the swap "
+			    "header page of disk.raw zeroed before the "
+			    "restart");
 	}
 
 	/* start it again; it must resume, not boot */
+	case_phase(ctx, "s4 restart");
 	t0 = mono_ms();
 	if (guest_restart(ctx->guest, err) < 0) {
-		case_fail(ctx, "S4: %s", err);
+		case_error(ctx, "%s", err);
 		goto out;
 	}
-	capture_again(ctx, "after-s4");
+	if (case_capture_rotate(ctx, "s4") < 0)
+		goto out;
 	rc = guest_wait_resume(ctx->guest, "NICQ-RESUMED",
-			       ctx->prof->boot_timeout_s * 1000, err);
-	if (rc < 0) {
-		case_fail(ctx, "S4: %s", err);
+			       case_param(ctx, &param_boot_timeout) * 1000,
+			       err);
+	how = rc > 0 ? "resumed its image (NICQ-RESUMED on the console)" :
+	      rc == 0 ? "booted afresh (NICQ-READY on the console)" :
+	      case_fmt(ctx, "neither: %s", err);
+	expect_str(ctx, "how the guest came back after the restart",
+		   "resumed its image (NICQ-RESUMED on the console)", how,
+		   "console.log");
+	if (rc < 0)
 		goto out;
-	}
-	diag_int(ctx->diag, "restart_to_resumed_ms", mono_ms() - t0);
-	diag_str(ctx->diag, "came_back_by", "%s", rc ? "resume (NICQ-RESUMED "
-		 "on the console)" : "a fresh boot (NICQ-READY on the "
-		 "console)");
-	if (!rc)
-		case_fail(ctx, "S4: the guest booted afresh instead of "
-			  "resuming its image");
-	if (rc && !job_done(ctx, job, 30000, "disk_write", "resumed"))
-		case_fail(ctx, "S4: writing 'disk' to /sys/power/state did not "
-			  "return 0 after the resume");
+	observe_int(ctx, rc ? "time from the restart to the resume" :
+		    "time from the restart to the fresh boot", mono_ms() - t0,
+		    "ms");
+	if (rc)
+		job_judge(ctx, job, 30000, "disk");
 	if (s4_reconnect(ctx) < 0)
 		goto out;
-	if (evidence_read(ctx, sleeper_pid, &now) < 0)
-		case_fail(ctx, "S4: the guest does not answer after the "
-			  "restart");
-	else
-		evidence_judge(ctx, "after S4", before, &now);
+	if (evidence_read(ctx, sleeper_pid, &now, &ev) == 0)
+		evidence_judge(ctx, before, &now, ev);
 	/* a resuming kernel puts the swap's own signature back */
 	if (swsusp_signature(disk, sig, err) == 0)
-		diag_str(ctx->diag, "swap_signature_after", "%s", sig);
-	id = case_ping_host(ctx, ctx->nic, count, PING_SIZE);
-	case_captures_stop(ctx);
-	case_ping_judge(ctx, ctx->nic, id, count, "ping_after_s4");
-	diag_str(ctx->diag, "capture_file", "%s", ctx->nic->pcap);
+		observe_str(ctx, "swap signature after the restart", "%s",
+			    sig);
+	ping_judged_scoped(ctx, ctx->nic,
+			   case_param(ctx, &param_after_count), "ping");
 out:
 	sshc_job_free(job);
 	resume_evidence_clear(&now);
 	g_free(saved);
-	diag_end(ctx->diag);
+	case_scope(ctx, NULL);
 }
 
-static enum verdict suspend_run(struct case_ctx *ctx)
+static void suspend_run(struct case_ctx *ctx)
 {
 	struct resume_evidence before = { 0 };
 	struct proc_result r;
+	const char *ev = NULL;
 	char *token, *cmd;
-	long sleeper_pid = -1;
+	long long sleeper_pid = -1;
 	unsigned secs = 1000000u + (unsigned)g_random_int_range(0, 8999999);
 
 	token = g_strdup_printf("%08x%08x%08x%08x", g_random_int(),
 				g_random_int(), g_random_int(),
 				g_random_int());
-	diag_map(ctx->diag, "expected");
-	diag_str(ctx->diag, "control", "SSH over the management NIC (%s); "
-		 "the NIC under test is only suspended and pinged",
-		 mgmt_nic(ctx) ? nic_model_libvirt(mgmt_nic(ctx)->model) :
-		 "?");
-	diag_str(ctx->diag, "driver", "%s", resume_driver_of(ctx->nic->model));
-	diag_str(ctx->diag, "s3", "domain pmsuspended, woken through libvirt; "
-		 "token, sleeper and boot_id kept; %d pings, 0 lost",
-		 ctx->prof->after_count);
-	diag_str(ctx->diag, "s4", "image written to the swap (S1SUSPEND), "
-		 "domain off, started again, resumed (not booted): token, "
-		 "sleeper and boot_id kept; %d pings, 0 lost",
-		 ctx->prof->after_count);
-	diag_end(ctx->diag);
 
 	/* what this boot keeps in memory */
+	case_phase(ctx, "before suspending");
+	case_scope(ctx, "before suspending");
 	cmd = g_strdup_printf("echo %s > /tmp/nicq-token && "
 			      "{ setsid sleep %u </dev/null >/dev/null 2>&1 & "
 			      "echo pid=$!; }", token, secs);
-	if (case_guest_run(ctx, cmd, 15000, &r) == 0 && r.status == 0) {
-		char *p = resume_kv(r.out, "pid");
-
-		sleeper_pid = p ? strtol(p, NULL, 10) : -1;
-		g_free(p);
-	}
+	if (case_guest_run(ctx, cmd, 15000, &r) == 0 &&
+	    (r.status != 0 ||
+	     kv_get_int(r.out, "pid=", 1, 1 << 22, &sleeper_pid) < 0))
+		case_error(ctx, "cannot leave the token and the sleeping "
+			   "process in the guest (%s)", case_last_cmd(ctx));
 	proc_result_clear(&r);
 	g_free(cmd);
-	diag_map(ctx->diag, "before");
-	if (sleeper_pid <= 0 || evidence_read(ctx, sleeper_pid, &before) < 0 ||
-	    g_strcmp0(before.token, token)) {
-		case_fail(ctx, "cannot leave the token in the guest");
-	} else {
-		char *want = g_strdup_printf("sleep %u", secs);
-
-		evidence_judge(ctx, "before suspending", &before, &before);
-		if (g_strcmp0(before.sleeper, want))
-			case_fail(ctx, "the sleeping process shows '%s', "
-				  "expected '%s'", before.sleeper ?
-				  before.sleeper : "", want);
-		g_free(want);
+	if (sleeper_pid > 0 &&
+	    evidence_read(ctx, (long)sleeper_pid, &before, &ev) == 0) {
+		expect_str(ctx, "token in /tmp", token, before.token, ev);
+		expect_str(ctx, "sleeping process",
+			   case_fmt(ctx, "sleep %u", secs), before.sleeper,
+			   ev);
+		expect_str(ctx, "driver of the NIC under test (ethtool -i)",
+			   driver_of(ctx), before.driver, ev);
+		observe_str(ctx, "kernel boot_id", "%s",
+			    before.boot_id ? before.boot_id : "?");
+		evidence_observe(ctx, &before);
 	}
-	diag_end(ctx->diag);
-	if (!ctx->why->len)
-		s3(ctx, &before, sleeper_pid);
-	if (!ctx->why->len)
-		s4(ctx, &before, sleeper_pid);
+	case_scope(ctx, NULL);
+	if (!case_failed(ctx) && s3(ctx, &before, (long)sleeper_pid))
+		s4(ctx, &before, (long)sleeper_pid);
 	resume_evidence_clear(&before);
 	g_free(token);
-	return ctx->why->len ? V_FAIL : V_PASS;
 }
+
+/*
+ * A quick run took 86 s under TCG, 50 s of it the restart.  The bound
+ * keeps the case's own waits inside it, so they report rather than the
+ * deadline: S3's (3 x 30 s), S4's hibernation (HIBERNATE_S), the restart
+ * (the boot time-out), logging in again, and the pings.
+ */
+static int suspend_deadline(const struct profile *p)
+{
+	return 240 + HIBERNATE_S + prof_int(p, &param_boot_timeout) +
+	       2 * prof_int(p, &param_after_count);
+}
+
+static const struct param *const suspend_params[] = {
+	&param_after_count, &param_boot_timeout, NULL,
+};
 
 const struct case_desc case_suspend = {
 	.name = "suspend",
 	.summary = "S3 (pmsuspended, woken through libvirt) and S4 (image to "
 		   "a swap disk, power off, restart, resume): the guest keeps "
 		   "its memory, the NIC keeps its driver and answers pings",
-	.plan = "Fedora vhost-net test plan, case 10 (suspend/resume)",
+	.plan_case = 10,
+	.plan = "suspend/resume",
 	.topo = &topo_with_mgmt,
 	.disk_mib = DISK_MIB,
+	.params = suspend_params,
+	.deadline_s = suspend_deadline,
+	.controls = {
+		{ "s4-fresh-boot", "rtl8139",
+		  "s4: how the guest came back after the restart" },
+		{ "drop=100", "virtio", "s3: ping: echo replies on *" },
+	},
 	.run = suspend_run,
 };

@@ -23,12 +23,12 @@ const struct case_desc *const case_table[] = {
 	&case_ping,		/* 2 */
 	/* PENDING &case_jumbo, */		/* 3 */
 	/* PENDING &case_promisc, */		/* 4 */
-	/* PENDING &case_pxe, */		/* 5 */
+	&case_pxe,		/* 5 */
 	/* PENDING &case_vlan, */		/* 6 */
 	/* PENDING &case_multicast, */	/* 7 */
 	/* PENDING &case_offload, */		/* 8 */
-	/* PENDING &case_reload, */		/* 9 */
-	/* PENDING &case_suspend, */		/* 10 */
+	&case_reload,		/* 9 */
+	&case_suspend,		/* 10 */
 	&case_stress,		/* 11 */
 	/* PENDING &case_multinic, */		/* 12 */
 	&case_bonding,		/* 13 */

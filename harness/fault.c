@@ -107,9 +107,22 @@ bool fault_on_taps(const struct fault *f)
 	       f->corrupt_tcp || f->drop_mcast || f->drop_udp || f->drop_tftp;
 }
 
+/*
+ * The match for a share of pct percent, or nothing for all of it: nft
+ * takes "numgen random mod 100" as a value of 0..99 and refuses "< 100".
+ */
+static const char *share(int pct, char buf[48])
+{
+	if (pct >= 100)
+		return "";
+	snprintf(buf, 48, "numgen random mod 100 < %d ", pct);
+	return buf;
+}
+
 char *fault_rules(const struct fault *f, const char *table,
 		  const char *const *taps)
 {
+	char pct[48];
 	GString *r;
 	int i;
 
@@ -129,9 +142,8 @@ char *fault_rules(const struct fault *f, const char *table,
 			"    type filter hook egress device \"%s\" priority 0;\n",
 			i, taps[i]);
 		if (f->drop_pct)
-			g_string_append_printf(r, "    ip protocol icmp numgen "
-					       "random mod 100 < %d drop\n",
-					       f->drop_pct);
+			g_string_append_printf(r, "    ip protocol icmp %sdrop\n",
+					       share(f->drop_pct, pct));
 		if (f->drop_frag)
 			g_string_append(r, "    ip frag-off & 0x1fff != 0 "
 					"drop\n");
@@ -173,8 +185,8 @@ char *fault_rules(const struct fault *f, const char *table,
 		 */
 		if (f->drop_udp)
 			g_string_append_printf(r, "    ip protocol udp ip length "
-					       "> 256 numgen random mod 100 < "
-					       "%d drop\n", f->drop_udp);
+					       "> 256 %sdrop\n",
+					       share(f->drop_udp, pct));
 		g_string_append(r, "  }\n");
 	}
 	g_string_append(r, "}\n");

@@ -7,13 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-const char *resume_driver_of(enum nic_model m)
-{
-	const struct model_info *mi = model_info(m);
-
-	return mi ? mi->driver : NULL;
-}
-
 char *resume_evidence_cmd(const char *ifname, long sleeper_pid)
 {
 	char *ifq = shq(ifname), *cmd;
@@ -71,41 +64,6 @@ void resume_evidence_clear(struct resume_evidence *e)
 	g_free(e->operstate);
 	g_free(e->uptime);
 	memset(e, 0, sizeof(*e));
-}
-
-static int add(GPtrArray *problems, const char *phase, char *msg)
-{
-	g_ptr_array_add(problems, g_strdup_printf("%s: %s", phase, msg));
-	g_free(msg);
-	return 1;
-}
-
-int resume_judge(const char *phase, const struct resume_evidence *before,
-		 const struct resume_evidence *now, const char *want_driver,
-		 GPtrArray *problems)
-{
-	int n = 0;
-
-	if (!before->token || g_strcmp0(now->token, before->token))
-		n += add(problems, phase, g_strdup_printf(
-			"the token in /tmp is %s (not a resume)",
-			now->token ? "different" : "gone"));
-	if (!before->boot_id || g_strcmp0(now->boot_id, before->boot_id))
-		n += add(problems, phase, g_strdup_printf(
-			"boot_id changed from %s to %s (the guest booted "
-			"again)", before->boot_id ? before->boot_id : "?",
-			now->boot_id ? now->boot_id : "?"));
-	if (!before->sleeper || g_strcmp0(now->sleeper, before->sleeper))
-		n += add(problems, phase, g_strdup_printf(
-			"the sleeping process '%s' is %s",
-			before->sleeper ? before->sleeper : "?",
-			now->sleeper ? "a different one" : "gone"));
-	if (!want_driver || g_strcmp0(now->driver, want_driver))
-		n += add(problems, phase, g_strdup_printf(
-			"the NIC's driver is '%s', expected %s",
-			now->driver ? now->driver : "", want_driver ?
-			want_driver : "(unknown model)"));
-	return n;
 }
 
 int swsusp_signature(const char *path, char sig[11], char *err)

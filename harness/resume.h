@@ -10,8 +10,8 @@
  * operstate and the uptime.
  *
  * Calling sequence: run resume_evidence_cmd() in the guest, feed its
- * stdout to resume_evidence_parse(), and compare two readings with
- * resume_judge().
+ * stdout to resume_evidence_parse(), and compare two readings (the case
+ * states each comparison as an expectation).
  *
  * S4 also leaves a mark on the swap device: the kernel replaces the swap
  * header's signature (the last 10 bytes of its first 4 KiB page,
@@ -38,31 +38,22 @@ struct resume_evidence {
 	char *uptime;		/* seconds, as /proc/uptime says */
 };
 
-/* The driver each model's NIC binds in the guest (8139cp, e1000, virtio_net). */
-const char *resume_driver_of(enum nic_model m);
-
 /*
  * The guest shell command that prints the evidence as key=value lines, for
  * interface ifname (quoted in the command) and sleeper_pid; g_free().
  */
 char *resume_evidence_cmd(const char *ifname, long sleeper_pid);
 
-/* The value of a "key=value" line of out (CR/LF ends it); NULL if absent
- * or empty.  g_free(). */
+/*
+ * The value of a "key=value" line of out (CR/LF ends it); NULL if absent
+ * or empty.  g_free().  Unlike kv_get() the value is the rest of the line,
+ * blanks included: the sleeper's command line has them.
+ */
 char *resume_kv(const char *out, const char *key);
 
 /* Fill e from the command's output; absent keys stay NULL. */
 void resume_evidence_parse(const char *out, struct resume_evidence *e);
 void resume_evidence_clear(struct resume_evidence *e);	/* NULL is fine */
-
-/*
- * Compare now with before (taken before suspending) and the driver with
- * want_driver.  Each difference adds a message (g_free()able string,
- * prefixed with phase) to problems.  Returns the number added.
- */
-int resume_judge(const char *phase, const struct resume_evidence *before,
-		 const struct resume_evidence *now, const char *want_driver,
-		 GPtrArray *problems);
 
 /*
  * The swap signature of the raw disk file path: its 10 bytes at

@@ -1,4 +1,4 @@
-/* test_resume.c - the suspend case's checker: evidence, judge, swap header. */
+/* test_resume.c - the suspend case's checker: evidence, swap header. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -71,105 +71,6 @@ static void test_parse(void **state)
 	assert_string_equal(e.boot_id, "x");
 	assert_null(e.uptime);
 	resume_evidence_clear(&e);
-}
-
-static int judge(const char *now_out, const char *driver, GPtrArray **out)
-{
-	struct resume_evidence before = { 0 }, now = { 0 };
-	int n;
-
-	*out = g_ptr_array_new_with_free_func(g_free);
-	resume_evidence_parse(good, &before);
-	resume_evidence_parse(now_out, &now);
-	n = resume_judge("after S4", &before, &now, driver, *out);
-	resume_evidence_clear(&before);
-	resume_evidence_clear(&now);
-	assert_int_equal(n, (int)(*out)->len);
-	return n;
-}
-
-static bool has(GPtrArray *p, const char *needle)
-{
-	guint i;
-
-	for (i = 0; i < p->len; i++)
-		if (strstr(p->pdata[i], needle))
-			return true;
-	return false;
-}
-
-static void test_judge(void **state)
-{
-	GPtrArray *p;
-	char *s;
-
-	(void)state;
-	/* the same memory, uptime and operstate may differ: resumed */
-	s = g_strdup(good);
-	memcpy(strstr(s, "uptime=") + 7, "99.99", 5);
-	assert_int_equal(judge(s, "virtio_net", &p), 0);
-	g_ptr_array_free(p, TRUE);
-	g_free(s);
-
-	/* a fresh boot: everything but the driver is gone or new */
-	assert_int_equal(judge("token=\nboot_id=aaaa\nsleeper=\n"
-			       "driver=virtio_net\n", "virtio_net", &p), 3);
-	assert_true(has(p, "after S4: the token in /tmp is gone"));
-	assert_true(has(p, "boot_id changed from 851e07d1"));
-	assert_true(has(p, "to aaaa"));
-	assert_true(has(p, "'sleep 9261578' is gone"));
-	g_ptr_array_free(p, TRUE);
-
-	/* each part on its own */
-	s = g_strdup(good);
-	s[6] = 'X';
-	assert_int_equal(judge(s, "virtio_net", &p), 1);
-	assert_true(has(p, "token in /tmp is different"));
-	g_ptr_array_free(p, TRUE);
-	g_free(s);
-	s = g_strdup(good);
-	strstr(s, "sleep 926")[6] = '8';
-	assert_int_equal(judge(s, "virtio_net", &p), 1);
-	assert_true(has(p, "is a different one"));
-	g_ptr_array_free(p, TRUE);
-	g_free(s);
-
-	/* the driver: unbound, another one, or a model nicq does not know */
-	s = g_strdup(good);
-	memcpy(strstr(s, "driver=") + 7, "\n\n\n\n\n\n\n\n\n\n", 10);
-	assert_int_equal(judge(s, "virtio_net", &p), 1);
-	assert_true(has(p, "driver is '', expected virtio_net"));
-	g_ptr_array_free(p, TRUE);
-	g_free(s);
-	assert_int_equal(judge(good, "8139cp", &p), 1);
-	assert_true(has(p, "driver is 'virtio_net', expected 8139cp"));
-	g_ptr_array_free(p, TRUE);
-	assert_int_equal(judge(good, NULL, &p), 1);
-	g_ptr_array_free(p, TRUE);
-}
-
-static void test_incomplete_before(void **state)
-{
-	struct resume_evidence before = { 0 }, now = { 0 };
-	GPtrArray *p = g_ptr_array_new_with_free_func(g_free);
-
-	(void)state;
-	/* nothing was kept before: nothing can prove a resume */
-	resume_evidence_parse("driver=e1000\n", &before);
-	resume_evidence_parse("driver=e1000\n", &now);
-	assert_int_equal(resume_judge("x", &before, &now, "e1000", p), 3);
-	resume_evidence_clear(&before);
-	resume_evidence_clear(&now);
-	g_ptr_array_free(p, TRUE);
-}
-
-static void test_drivers(void **state)
-{
-	(void)state;
-	assert_string_equal(resume_driver_of(NIC_RTL8139), "8139cp");
-	assert_string_equal(resume_driver_of(NIC_E1000), "e1000");
-	assert_string_equal(resume_driver_of(NIC_VIRTIO), "virtio_net");
-	assert_null(resume_driver_of(NIC_MODEL_COUNT));
 }
 
 static void test_cmd_quotes(void **state)
@@ -278,9 +179,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kv),
 		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_judge),
-		cmocka_unit_test(test_incomplete_before),
-		cmocka_unit_test(test_drivers),
 		cmocka_unit_test(test_cmd_quotes),
 		cmocka_unit_test(test_swsusp),
 		cmocka_unit_test(test_state_names),
