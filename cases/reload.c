@@ -105,32 +105,6 @@ static const char *base(const char *path)
 }
 
 /*
- * case_ping_judged(), keeping the case's scope: stopping the captures
- * (which records the runner's capture expectation) clears ctx->scope, so
- * the ping's expectations would lose it.
- */
-static void ping_judged_scoped(struct case_ctx *ctx,
-			       const struct nic_under_test *nic, int count,
-			       const char *label)
-{
-	struct ping_spec ps = { .dst = nic->ip, .count = count,
-				.size = PING_SIZE };
-	struct ping_summary sum;
-	char *scope = g_strdup(ctx->scope);
-
-	if (case_host_ping(ctx, &ps, &sum) == 0) {
-		case_captures_stop(ctx);
-		if (scope)
-			case_scope(ctx, "%s", scope);
-		case_ping_judge(ctx, nic, sum.ident, count, label);
-	}
-	if (scope)
-		case_scope(ctx, "%s", scope);
-	ping_summary_clear(&sum);
-	g_free(scope);
-}
-
-/*
  * The reload loop's output: one "round N dev=D ifindex=I" line per round
  * that brought the interface back, "round N: ... failed" for a failed
  * modprobe.  Judges the rounds, the failures and the distinct ifindexes.
@@ -297,8 +271,8 @@ static void reload_run(struct case_ctx *ctx)
 	g_free(cmd);
 
 	/* stops the captures, then judges the ping from the tap */
-	ping_judged_scoped(ctx, nic, case_param(ctx, &param_after_count),
-			   "ping");
+	case_ping_judged(ctx, nic, case_param(ctx, &param_after_count),
+			 PING_SIZE, "ping");
 	if (flow_count(nic->pcap, nic->host_ip, nic->ip, 6, &fc, err) < 0)
 		case_error(ctx, "%s", err);
 	else

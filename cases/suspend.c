@@ -47,7 +47,6 @@
  */
 #include "case.h"
 #include "fixture.h"
-#include "klog.h"
 #include "resume.h"
 #include "util.h"
 
@@ -67,32 +66,6 @@
 static const char *driver_of(const struct case_ctx *ctx)
 {
 	return model_info(ctx->nic->model)->driver;
-}
-
-/*
- * case_ping_judged(), keeping the case's scope: stopping the captures
- * (which records the runner's capture expectation) clears ctx->scope, so
- * the ping's expectations would lose it.
- */
-static void ping_judged_scoped(struct case_ctx *ctx,
-			       const struct nic_under_test *nic, int count,
-			       const char *label)
-{
-	struct ping_spec ps = { .dst = nic->ip, .count = count,
-				.size = PING_SIZE };
-	struct ping_summary sum;
-	char *scope = g_strdup(ctx->scope);
-
-	if (case_host_ping(ctx, &ps, &sum) == 0) {
-		case_captures_stop(ctx);
-		if (scope)
-			case_scope(ctx, "%s", scope);
-		case_ping_judge(ctx, nic, sum.ident, count, label);
-	}
-	if (scope)
-		case_scope(ctx, "%s", scope);
-	ping_summary_clear(&sum);
-	g_free(scope);
 }
 
 /*
@@ -168,30 +141,16 @@ static const struct nic_under_test *mgmt_nic(const struct case_ctx *ctx)
  */
 static void console_check(struct case_ctx *ctx, const char *path)
 {
-	GPtrArray *hits = NULL;
-	char err[ERRLEN];
-	const char *ev = SAVED_CONSOLE;
+	char *text = NULL, err[ERRLEN];
+	size_t len = 0;
 
-	if (klog_scan_file(path, &hits, err) < 0) {
-		case_error(ctx, "cannot scan %s: %s", SAVED_CONSOLE, err);
+	if (file_read(path, &text, &len, err) < 0) {
+		case_error(ctx, "cannot read %s: %s", SAVED_CONSOLE, err);
 		return;
 	}
-	for (guint i = 0; i < hits->len && i < 5; i++) {
-		const struct klog_hit *h = hits->pdata[i];
-
-		observe_str(ctx, case_fmt(ctx, "kernel trouble at %s:%u",
-					  SAVED_CONSOLE, h->line),
-			    "%s: %s", h->kind, h->text);
-	}
-	if (hits->len)
-		ev = case_fmt(ctx, "%s:%u", SAVED_CONSOLE,
-			      ((struct klog_hit *)hits->pdata[0])->line);
-	/* next to the runner's own "kernel log: console: ..." */
-	case_scope(ctx, "kernel log");
-	expect_eq(ctx, "console before hibernating: panics, oopses, BUGs, "
-		  "WARNINGs, call traces", 0, hits->len, ev);
-	case_scope(ctx, "s4");
-	klog_hits_free(hits);
+	case_klog_check(ctx, "console before hibernating", SAVED_CONSOLE,
+			text, len);
+	g_free(text);
 }
 
 /*
@@ -276,8 +235,8 @@ static bool s3(struct case_ctx *ctx, const struct resume_evidence *before,
 	up = true;
 	evidence_judge(ctx, before, &now, ev);
 	/* stops the captures; the ping is judged from the tap */
-	ping_judged_scoped(ctx, ctx->nic,
-			   case_param(ctx, &param_after_count), "ping");
+	case_ping_judged(ctx, ctx->nic, case_param(ctx, &param_after_count),
+			 PING_SIZE, "ping");
 out:
 	case_captures_stop(ctx);
 	sshc_job_free(job);
@@ -499,8 +458,8 @@ static void s4(struct case_ctx *ctx, const struct resume_evidence *before,
 	if (swsusp_signature(disk, sig, err) == 0)
 		observe_str(ctx, "swap signature after the restart", "%s",
 			    sig);
-	ping_judged_scoped(ctx, ctx->nic,
-			   case_param(ctx, &param_after_count), "ping");
+	case_ping_judged(ctx, ctx->nic, case_param(ctx, &param_after_count),
+			 PING_SIZE, "ping");
 out:
 	sshc_job_free(job);
 	resume_evidence_clear(&now);
