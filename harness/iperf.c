@@ -35,18 +35,53 @@ static JsonObject *obj(JsonObject *o, const char *key)
 	return n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
 }
 
-static void sum_read(JsonObject *o, struct iperf_sum *s)
+/*
+ * A member as a number in lo..hi (def when absent); -1 with err when it is
+ * not a finite number in range: iperf3's output is the guest's to write,
+ * and an absurd value must be a message, never an undefined cast.
+ */
+static int num_in(JsonObject *o, const char *what, const char *key,
+		  double lo, double hi, double def, double *out, char *err)
 {
-	double b = num(o, "bytes", 0), p = num(o, "packets", 0),
-	       l = num(o, "lost_packets", 0);
+	JsonNode *n = json_object_get_member(o, key);
+	double v = num(o, key, NAN);
 
-	s->seconds = num(o, "seconds", 0);
-	s->bytes = b > 0 ? (uint64_t)b : 0;
-	s->bits_per_second = num(o, "bits_per_second", 0);
-	s->retransmits = (long long)num(o, "retransmits", -1);
-	s->packets = p > 0 ? (uint64_t)p : 0;
-	s->lost_packets = l > 0 ? (uint64_t)l : 0;
-	s->lost_percent = num(o, "lost_percent", 0);
+	if (!n) {
+		*out = def;
+		return 0;
+	}
+	if (!isfinite(v) || v < lo || v > hi) {
+		err_set(err, "iperf3 output has %s.%s out of range (%g..%g)",
+			what, key, lo, hi);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* 2^53: every integer below it is exact in a double */
+#define EXACT 9007199254740992.0
+
+static int sum_read(JsonObject *o, const char *what, struct iperf_sum *s,
+		    char *err)
+{
+	double b, p, l, r;
+
+	if (num_in(o, what, "seconds", 0, 1e7, 0, &s->seconds, err) < 0 ||
+	    num_in(o, what, "bytes", 0, EXACT, 0, &b, err) < 0 ||
+	    num_in(o, what, "bits_per_second", 0, 1e15, 0,
+		   &s->bits_per_second, err) < 0 ||
+	    num_in(o, what, "retransmits", -1, EXACT, -1, &r, err) < 0 ||
+	    num_in(o, what, "packets", 0, EXACT, 0, &p, err) < 0 ||
+	    num_in(o, what, "lost_packets", 0, EXACT, 0, &l, err) < 0 ||
+	    num_in(o, what, "lost_percent", 0, 100, 0, &s->lost_percent,
+		   err) < 0)
+		return -1;
+	s->bytes = (uint64_t)b;
+	s->retransmits = (long long)r;
+	s->packets = (uint64_t)p;
+	s->lost_packets = (uint64_t)l;
+	return 0;
 }
 
 int iperf_parse(const char *json, size_t len, struct iperf_result *out,
@@ -58,6 +93,8 @@ int iperf_parse(const char *json, size_t len, struct iperf_result *out,
 	JsonObject *top, *end, *ts, *sent, *recv;
 	struct iperf_result r = { 0 };
 	const char *proto;
+	JsonNode *pn;
+	double bs;
 	int rc = -1;
 
 	if (!json_parser_load_from_data(p, json, (gssize)len, &gerr)) {
@@ -89,18 +126,23 @@ int iperf_parse(const char *json, size_t len, struct iperf_result *out,
 			"end.sum_received");
 		goto out;
 	}
-	proto = json_object_get_string_member_with_default(ts, "protocol",
-							   "");
-	if (strcmp(proto, "TCP") && strcmp(proto, "UDP")) {
-		err_set(err, "iperf3 output has protocol '%s', not TCP or UDP",
-			proto);
+	pn = json_object_get_member(ts, "protocol");
+	proto = pn && JSON_NODE_HOLDS_VALUE(pn) &&
+		json_node_get_value_type(pn) == G_TYPE_STRING ?
+		json_node_get_string(pn) : NULL;
+	if (!proto || (strcmp(proto, "TCP") && strcmp(proto, "UDP"))) {
+		err_set(err, "iperf3 output has protocol '%.40s', not TCP or "
+			"UDP", proto ? proto : "(not a string)");
 		goto out;
 	}
 	r.udp = !strcmp(proto, "UDP");
 	r.reverse = num(ts, "reverse", 0) != 0;
-	r.blksize = (int)num(ts, "blksize", 0);
-	sum_read(sent, &r.sent);
-	sum_read(recv, &r.received);
+	if (num_in(ts, "start.test_start", "blksize", 0, 1 << 24, 0, &bs,
+		   err) < 0 ||
+	    sum_read(sent, "end.sum_sent", &r.sent, err) < 0 ||
+	    sum_read(recv, "end.sum_received", &r.received, err) < 0)
+		goto out;
+	r.blksize = (int)bs;
 	*out = r;
 	rc = 0;
 out:
