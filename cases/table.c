@@ -21,7 +21,7 @@ extern const struct case_desc case_pxe;
 const struct case_desc *const case_table[] = {
 	/* PENDING &case_transfer, */		/* plan case 1 */
 	&case_ping,		/* 2 */
-	/* PENDING &case_jumbo, */		/* 3 */
+	&case_jumbo,		/* 3 */
 	/* PENDING &case_promisc, */		/* 4 */
 	&case_pxe,		/* 5 */
 	/* PENDING &case_vlan, */		/* 6 */
