@@ -24,7 +24,7 @@ const struct case_desc *const case_table[] = {
 	&case_jumbo,		/* 3 */
 	/* PENDING &case_promisc, */		/* 4 */
 	&case_pxe,		/* 5 */
-	/* PENDING &case_vlan, */		/* 6 */
+	&case_vlan,		/* 6 */
 	/* PENDING &case_multicast, */	/* 7 */
 	/* PENDING &case_offload, */		/* 8 */
 	&case_reload,		/* 9 */
