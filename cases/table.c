@@ -25,7 +25,7 @@ const struct case_desc *const case_table[] = {
 	/* PENDING &case_promisc, */		/* 4 */
 	&case_pxe,		/* 5 */
 	&case_vlan,		/* 6 */
-	/* PENDING &case_multicast, */	/* 7 */
+	&case_multicast,	/* 7 */
 	/* PENDING &case_offload, */		/* 8 */
 	&case_reload,		/* 9 */
 	&case_suspend,		/* 10 */
