@@ -30,7 +30,7 @@ const struct case_desc *const case_table[] = {
 	&case_reload,		/* 9 */
 	&case_suspend,		/* 10 */
 	&case_stress,		/* 11 */
-	/* PENDING &case_multinic, */		/* 12 */
+	&case_multinic,		/* 12 */
 	&case_bonding,		/* 13 */
 	NULL
 };
