@@ -139,6 +139,7 @@ static void jumbo_run(struct case_ctx *ctx)
 	const struct echo_flow *f;
 	struct sshc_job *job = NULL;
 	char *refusal = NULL, *cmd, *q;
+	const char *ev;
 	struct proc_result r;
 	long long toggles = -1;
 	char err[ERRLEN];
@@ -169,7 +170,8 @@ static void jumbo_run(struct case_ctx *ctx)
 		   takes_jumbo ? "accepted" : "refused",
 		   st == 0 ? "accepted" : "refused", case_last_cmd(ctx));
 	if (st != 0 && refusal && *refusal)
-		observe_str(ctx, "refusal", "%s", refusal);
+		observe(ctx, "refusal", VAL_S(refusal), NULL,
+			case_last_cmd(ctx));
 	if (mtu != SEGMENT_MTU) {
 		st = guest_set_mtu(ctx, mtu, NULL);
 		if (st < 0)
@@ -245,12 +247,13 @@ static void jumbo_run(struct case_ctx *ctx)
 	/* loss while the link resets is expected: recorded, not judged */
 	case_scope(ctx, "flood while toggling");
 	f = echo_report_flow(rep, s_flood.ident);
-	observe_int(ctx, "echo requests on the wire", f ? f->requests : 0,
-		    NULL);
-	observe_int(ctx, "echo replies on the wire", f ? f->replies : 0,
-		    NULL);
-	observe_int(ctx, "ping's own count of replies", s_flood.received,
-		    NULL);
+	ev = case_fmt(ctx, "%s (ICMP id %u)", pcap_name(ctx), s_flood.ident);
+	observe(ctx, "echo requests on the wire", VAL_I(f ? f->requests : 0),
+		NULL, ev);
+	observe(ctx, "echo replies on the wire", VAL_I(f ? f->replies : 0),
+		NULL, ev);
+	observe(ctx, "ping's own count of replies", VAL_I(s_flood.received),
+		NULL, s_flood.evidence);
 
 	case_scope(ctx, "after toggling size %d", mtu - IP_ICMP_HDR);
 	judge_ping(ctx, rep, &s_after, count, mtu, false);

@@ -87,7 +87,7 @@ static void judge_nic(struct case_ctx *ctx, int i, uint16_t base,
 {
 	const struct nic_under_test *nic = &ctx->nics[i];
 	const char *model = model_name(nic->model);
-	const char *pcap = strrchr(nic->pcap, '/') + 1;
+	const char *pcap = strrchr(nic->pcap, '/') + 1, *ev;
 	int count = case_param(ctx, &param_after_count);
 	struct echo_report *rep = NULL;
 	const struct echo_flow *f;
@@ -100,23 +100,24 @@ static void judge_nic(struct case_ctx *ctx, int i, uint16_t base,
 	}
 	case_scope(ctx, "%s flood size %d", model, largest(ctx, i));
 	f = echo_report_flow(rep, ident(base, 0, i));
+	ev = case_fmt(ctx, "%s (ICMP id %u); %s", pcap, ident(base, 0, i),
+		      evidence[0]);
 	expect_cmp(ctx, "echo requests on the wire", CMP_GE, 1,
-		   f ? f->requests : 0,
-		   case_fmt(ctx, "%s (ICMP id %u); %s", pcap,
-			    ident(base, 0, i), evidence[0]));
-	observe_int(ctx, "echo replies on the wire", f ? f->replies : 0, NULL);
+		   f ? f->requests : 0, ev);
+	observe(ctx, "echo replies on the wire", VAL_I(f ? f->replies : 0),
+		NULL, ev);
 	for (k = 0; k < N_AFTER; k++) {
 		uint16_t id = ident(base, k + 1, i);
 
 		case_scope(ctx, "%s size %d after the flood", model,
 			   after_size(ctx, i, k));
 		f = echo_report_flow(rep, id);
-		observe_int(ctx, "echo requests on the wire",
-			    f ? f->requests : 0, NULL);
+		ev = case_fmt(ctx, "%s (ICMP id %u); %s", pcap, id,
+			      evidence[k + 1]);
+		observe(ctx, "echo requests on the wire",
+			VAL_I(f ? f->requests : 0), NULL, ev);
 		expect_eq(ctx, "echo replies on the wire", count,
-			  f ? f->replies : 0,
-			  case_fmt(ctx, "%s (ICMP id %u); %s", pcap, id,
-				   evidence[k + 1]));
+			  f ? f->replies : 0, ev);
 	}
 	echo_report_free(rep);
 

@@ -125,12 +125,13 @@ static void judge(struct case_ctx *ctx, int tap, const char *a,
 		const char *under = c->vid < 0 ? "untagged" :
 				    case_fmt(ctx, "VID %d", c->vid);
 
-		observe_str(ctx, case_fmt(ctx, "tap %c: test frames %s", t,
-					  under),
-			    "%u frames: ARP %u requests %u replies, echo %u "
-			    "requests %u replies, %u other", c->frames,
-			    c->arp_requests, c->arp_replies, c->echo_requests,
-			    c->echo_replies, c->other);
+		observe(ctx, case_fmt(ctx, "tap %c: test frames %s", t, under),
+			VAL_S(case_fmt(ctx, "%u frames: ARP %u requests %u "
+				       "replies, echo %u requests %u replies, "
+				       "%u other", c->frames, c->arp_requests,
+				       c->arp_replies, c->echo_requests,
+				       c->echo_replies, c->other)),
+			NULL, pcap);
 		if (c->vid < 0)
 			untagged += c->frames;
 		else if (c->vid != want_vid)
