@@ -21,16 +21,16 @@ extern const struct case_desc case_pxe;
 const struct case_desc *const case_table[] = {
 	/* PENDING &case_transfer, */		/* plan case 1 */
 	&case_ping,		/* 2 */
-	/* PENDING &case_jumbo, */		/* 3 */
+	&case_jumbo,		/* 3 */
 	/* PENDING &case_promisc, */		/* 4 */
 	&case_pxe,		/* 5 */
-	/* PENDING &case_vlan, */		/* 6 */
-	/* PENDING &case_multicast, */	/* 7 */
+	&case_vlan,		/* 6 */
+	&case_multicast,	/* 7 */
 	/* PENDING &case_offload, */		/* 8 */
 	&case_reload,		/* 9 */
 	&case_suspend,		/* 10 */
 	&case_stress,		/* 11 */
-	/* PENDING &case_multinic, */		/* 12 */
+	&case_multinic,		/* 12 */
 	&case_bonding,		/* 13 */
 	NULL
 };
