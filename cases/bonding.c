@@ -464,10 +464,8 @@ static const char *taps_evidence(struct case_ctx *ctx, const char *ids)
 	int k;
 
 	for (k = 0; k < NSLAVES; k++) {
-		const char *b = strrchr(ctx->nics[k].pcap, '/');
-
 		g_string_append_printf(s, "%s%s", k ? ", " : "",
-				       b ? b + 1 : ctx->nics[k].pcap);
+				       case_rel(ctx, ctx->nics[k].pcap));
 	}
 	ev = case_fmt(ctx, "%s (ICMP %s)", s->str, ids);
 	g_string_free(s, TRUE);

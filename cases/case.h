@@ -316,6 +316,9 @@ int case_guest_run(struct case_ctx *ctx, const char *cmd, int timeout_ms,
 int case_guest_run_on(struct case_ctx *ctx, int i, const char *cmd,
 		      int timeout_ms, struct proc_result *res);
 
+/* path relative to the point's folder, as evidence cites files. */
+const char *case_rel(const struct case_ctx *ctx, const char *path);
+
 /* "transcript.txt:<line>" of the last command run (evidence). */
 const char *case_last_cmd(struct case_ctx *ctx);
 

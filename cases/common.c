@@ -148,14 +148,14 @@ bool case_wait_answer(struct case_ctx *ctx, const struct nic_under_test *nic,
 			break;
 		g_usleep(500000);
 	}
-	return expect_true(ctx, case_fmt(ctx, "%s (%s) answers a ping within "
-					 "%d s", nic->ip,
-					 model_name(nic->model), timeout_s),
+	return expect_true(ctx, case_fmt(ctx, "%s NIC %d answers a ping "
+					 "within %d s", model_name(nic->model),
+					 (int)(nic - ctx->nics), timeout_s),
 			   st == 0, "an echo reply",
 			   st == 0 ? case_fmt(ctx, "answered after %.1f s",
 					      (g_get_monotonic_time() - start) /
 					      1e6) : "no reply",
-			   case_last_cmd(ctx));
+			   case_fmt(ctx, "%s (%s)", case_last_cmd(ctx), nic->ip));
 }
 
 unsigned case_ping_judge(struct case_ctx *ctx,
@@ -176,8 +176,7 @@ unsigned case_ping_judge(struct case_ctx *ctx,
 	req = f ? f->requests : 0;
 	rep_n = f ? f->replies : 0;
 	echo_report_free(rep);
-	ev = case_fmt(ctx, "%s (ICMP id %u)", strrchr(nic->pcap, '/') ?
-		      strrchr(nic->pcap, '/') + 1 : nic->pcap, ident);
+	ev = case_fmt(ctx, "%s (ICMP id %u)", case_rel(ctx, nic->pcap), ident);
 	/* names stay the same from run to run; the tap is in the evidence */
 	expect_eq(ctx, case_fmt(ctx, "%s: echo requests on the tap", label),
 		  count, req, ev);

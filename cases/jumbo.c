@@ -95,9 +95,7 @@ static int df_ping(struct case_ctx *ctx, uint16_t ident, int size, int count,
 
 static const char *pcap_name(const struct case_ctx *ctx)
 {
-	const char *s = strrchr(ctx->nic->pcap, '/');
-
-	return s ? s + 1 : ctx->nic->pcap;
+	return case_rel(ctx, ctx->nic->pcap);
 }
 
 /* Judge a counted DF ping from the capture. */

@@ -87,7 +87,7 @@ static void judge_nic(struct case_ctx *ctx, int i, uint16_t base,
 {
 	const struct nic_under_test *nic = &ctx->nics[i];
 	const char *model = model_name(nic->model);
-	const char *pcap = strrchr(nic->pcap, '/') + 1, *ev;
+	const char *pcap = case_rel(ctx, nic->pcap), *ev;
 	int count = case_param(ctx, &param_after_count);
 	struct echo_report *rep = NULL;
 	const struct echo_flow *f;

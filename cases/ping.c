@@ -67,7 +67,7 @@ static void judge(struct case_ctx *ctx, const struct echo_report *rep,
 	const struct echo_flow *f = echo_report_flow(rep, s->sum.ident);
 	unsigned req = f ? f->requests : 0, rep_n = f ? f->replies : 0;
 	char *iv = fmt_interval(s->interval);
-	const char *pcap = strrchr(ctx->nic->pcap, '/') + 1;
+	const char *pcap = case_rel(ctx, ctx->nic->pcap);
 	const char *ev = case_fmt(ctx, "%s (ICMP id %u); %s", pcap,
 				  s->sum.ident, s->sum.evidence ?
 				  s->sum.evidence : "no ping ran");

@@ -89,21 +89,13 @@ static char *ipxe_banner(const char *console)
 	return line;
 }
 
-/* The capture's file name, for evidence. */
-static const char *pcap_name(const struct nic_under_test *nic)
-{
-	const char *s = strrchr(nic->pcap, '/');
-
-	return s ? s + 1 : nic->pcap;
-}
-
 static void judge_file(struct case_ctx *ctx, const struct netboot_report *r,
 		       const char *name, const char *leased)
 {
 	const struct nic_under_test *nic = ctx->nic;
 	const struct netboot_tftp *t = netboot_tftp_file(r, name);
 	char *path = g_build_filename(ctx->tftp_dir, name, NULL);
-	const char *ev = pcap_name(nic);
+	const char *ev = case_rel(ctx, nic->pcap);
 	GStatBuf sb;
 	char *mode;
 
@@ -174,7 +166,7 @@ static void judge_capture(struct case_ctx *ctx)
 		case_error(ctx, "%s", err);
 		return;
 	}
-	ev = pcap_name(nic);
+	ev = case_rel(ctx, nic->pcap);
 	d = &r->dhcp;
 	observe_int(ctx, case_fmt(ctx, "frames in %s", ev), r->frames, NULL);
 	case_scope(ctx, "dhcp");

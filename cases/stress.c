@@ -337,7 +337,7 @@ static void observe_run(struct case_ctx *ctx, const struct run *ru)
 static void judge_run(struct case_ctx *ctx, struct run *ru)
 {
 	struct nic_under_test *nic = ctx->nic;
-	const char *pcap = strrchr(nic->pcap, '/') + 1;
+	const char *pcap = case_rel(ctx, nic->pcap);
 	struct flow_count fc;
 	char err[ERRLEN];
 

@@ -108,7 +108,7 @@ static int ping_from_a(struct case_ctx *ctx, const char *addr, int count,
 static void judge(struct case_ctx *ctx, int tap, const char *a,
 		  const char *b, int want_vid, bool want_echo, int count)
 {
-	const char *pcap = strrchr(ctx->nics[tap].pcap, '/') + 1;
+	const char *pcap = case_rel(ctx, ctx->nics[tap].pcap);
 	char t = guest_name[tap];
 	struct vlan_report *rep = NULL;
 	const struct vlan_count *c;

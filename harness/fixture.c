@@ -136,8 +136,7 @@ const char *case_last_cmd(struct case_ctx *ctx)
 			transcript_last(ctx->transcript));
 }
 
-/* The path relative to the point's folder, for the records. */
-static const char *rel(const struct case_ctx *ctx, const char *path)
+const char *case_rel(const struct case_ctx *ctx, const char *path)
 {
 	size_t n = strlen(ctx->dir);
 
@@ -152,7 +151,7 @@ static void record_artifact(struct case_ctx *ctx, const char *kind,
 	JsonObject *o = json_object_new();
 
 	json_object_set_string_member(o, "kind", kind);
-	json_object_set_string_member(o, "path", rel(ctx, path));
+	json_object_set_string_member(o, "path", case_rel(ctx, path));
 	point_section(ctx->point, "artifact", o);
 }
 
@@ -171,7 +170,7 @@ static void capture_end(struct case_ctx *ctx, struct nic_under_test *n)
 	o = json_object_new();
 	json_object_set_string_member(o, "interface", n->tap);
 	json_object_set_string_member(o, "model", model_name(n->model));
-	json_object_set_string_member(o, "pcap", rel(ctx, n->pcap));
+	json_object_set_string_member(o, "pcap", case_rel(ctx, n->pcap));
 	if (n->label)
 		json_object_set_string_member(o, "label", n->label);
 	json_object_set_int_member(o, "snaplen", ctx->desc->capture_snaplen);
@@ -186,7 +185,7 @@ static void capture_end(struct case_ctx *ctx, struct nic_under_test *n)
 		   (int)(n - ctx->nics), n->label ? " (" : "",
 		   n->label ? n->label : "", n->label ? ")" : "");
 	expect_eq(ctx, "frames dropped by the capture", 0,
-		  (long long)st.kernel_dropped, rel(ctx, n->pcap));
+		  (long long)st.kernel_dropped, case_rel(ctx, n->pcap));
 	g_free(ctx->scope);
 	ctx->scope = scope;	/* the case's own, as it was */
 }
@@ -524,7 +523,7 @@ static int boot_guest(const struct run_env *env, struct case_ctx *ctx,
 			goto out;
 		spec.disk = cg->disk;
 		spec.pm_suspend_to_disk = true;
-		json_object_set_string_member(go, "disk", rel(ctx, cg->disk));
+		json_object_set_string_member(go, "disk", case_rel(ctx, cg->disk));
 	}
 	for (int i = 0; i < ctx->n_nics; i++) {
 		struct nic_under_test *nt = &ctx->nics[i];
@@ -848,7 +847,7 @@ teardown:
 			record_artifact(&ctx, "console", cg->console);
 			if (!interrupted())
 				case_klog_check(&ctx, what,
-						rel(&ctx, cg->console), text,
+						case_rel(&ctx, cg->console), text,
 						len);
 			g_free(text);
 		}
