@@ -24,7 +24,7 @@ const struct param param_guest_memory = {
 };
 const struct param param_deadline_scale = {
 	"deadline_scale", PARAM_INT, "100", "100", 1, 10000,
-	"percent applied to every point's deadline (slow hosts: more)",
+	"percent applied to every case's own deadline (slow hosts: more)",
 };
 
 /* Set-up and teardown besides the boots: segments, captures, dmesg. */
@@ -36,11 +36,13 @@ int fixture_deadline_s(const struct case_desc *cd, const struct profile *p)
 {
 	const struct topology *t = cd->topo;
 	int guests = t ? t->n_guests : 1;
-	long s = (long)guests * prof_int(p, &param_boot_timeout) +
-		 FIXED_ALLOWANCE_S +
-		 (cd->deadline_s ? cd->deadline_s(p) : DEFAULT_CASE_S);
+	long own = cd->deadline_s ? cd->deadline_s(p) : DEFAULT_CASE_S;
+	long s;
 
-	s = s * prof_int(p, &param_deadline_scale) / 100;
+	/* boot_timeout is a parameter of its own: only the case's is scaled */
+	own = own * prof_int(p, &param_deadline_scale) / 100;
+	s = (long)guests * prof_int(p, &param_boot_timeout) +
+	    FIXED_ALLOWANCE_S + own;
 	return s < 1 ? 1 : s > 7 * 86400 ? 7 * 86400 : (int)s;
 }
 

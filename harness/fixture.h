@@ -38,7 +38,7 @@ extern const struct param param_deadline_scale;
 /*
  * The whole deadline of a point of cd under p, in seconds: the guests'
  * boot time-outs, a fixed allowance for set-up and teardown, and the
- * case's own deadline, scaled by the profile's deadline_scale.
+ * case's own deadline scaled by the profile's deadline_scale.
  */
 int fixture_deadline_s(const struct case_desc *cd, const struct profile *p);
 

@@ -231,7 +231,7 @@ wait_for() {
 	done
 	return 1
 }
-printf '[profile]\ndeadline_scale = 20\n' > "$WORK/short.ini"
+printf '[profile]\ndeadline_scale = 5\nboot_timeout = 60\n' > "$WORK/short.ini"
 # a case that hangs: killed at its deadline, the matrix goes on
 bg hang run --model virtio --vhost off --case ping,multicast --inject hang=ping \
 	--config "$WORK/short.ini"
