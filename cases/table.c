@@ -19,14 +19,14 @@ extern const struct case_desc case_bonding;
 extern const struct case_desc case_pxe;
 
 const struct case_desc *const case_table[] = {
-	/* PENDING &case_transfer, */		/* plan case 1 */
+	&case_transfer,		/* plan case 1 */
 	&case_ping,		/* 2 */
 	&case_jumbo,		/* 3 */
-	/* PENDING &case_promisc, */		/* 4 */
+	&case_promisc,		/* 4 */
 	&case_pxe,		/* 5 */
 	&case_vlan,		/* 6 */
 	&case_multicast,	/* 7 */
-	/* PENDING &case_offload, */		/* 8 */
+	&case_offload,		/* 8 */
 	&case_reload,		/* 9 */
 	&case_suspend,		/* 10 */
 	&case_stress,		/* 11 */
