@@ -48,14 +48,6 @@ static const struct state states[] = {
 	{ "both-off", "off", "off", false },
 };
 
-/* A file's name (evidence), without the point's folder. */
-static const char *base_name(const char *path)
-{
-	const char *s = strrchr(path, '/');
-
-	return s ? s + 1 : path;
-}
-
 /*
  * Run cmd in the guest: its exit status, or -1 when it could not be run
  * (error recorded) or did not end in time (error recorded, saying what).
@@ -201,8 +193,8 @@ static bool run_state(struct case_ctx *ctx, const struct state *st,
 	raw = g_base64_decode(r.out ? r.out : "", &raw_len);
 	got = g_compute_checksum_for_data(G_CHECKSUM_SHA256, raw, raw_len);
 	if (rc == 0)
-		observe_num(ctx, "seconds to send the file", r.elapsed_ms /
-			    1000.0, "s");
+		observe(ctx, "seconds to send the file",
+			VAL_D(r.elapsed_ms / 1000.0), "s", ev);
 	if (rc == 0 && r.status != 0)
 		observe_str(ctx, "base64 in the guest", "%s",
 			    r.timed_out ? "timed out" : "failed");
@@ -233,14 +225,14 @@ static bool run_state(struct case_ctx *ctx, const struct state *st,
 				    err) < 0)
 			case_error(ctx, "%s", err);
 		else {
-			observe_int(ctx, "TCP frames guest -> host in the "
-				    "guest's capture", (long long)fc.frames,
-				    NULL);
+			observe(ctx, "TCP frames guest -> host in the "
+				"guest's capture", VAL_I((long long)fc.frames),
+				NULL, case_rel(ctx, gpcap));
 			expect_cmp(ctx, "largest TCP/IPv4 datagram guest -> "
 				   "host in the guest's capture",
 				   st->guest_big ? CMP_GT : CMP_LE, MTU,
 				   (long long)fc.max_ip_len,
-				   base_name(gpcap));
+				   case_rel(ctx, gpcap));
 		}
 	} else if (rc > 0) {
 		case_error(ctx, "cannot fetch the guest's capture (%s)",
@@ -301,7 +293,7 @@ static void offload_run(struct case_ctx *ctx)
 			   "the tap)" : "largest TCP/IPv4 datagram guest -> "
 			   "host on the tap (QEMU segments TSO frames itself)",
 			   virtio ? CMP_GT : CMP_LE, MTU,
-			   (long long)fc.max_ip_len, base_name(nic->pcap));
+			   (long long)fc.max_ip_len, case_rel(ctx, nic->pcap));
 	}
 	case_scope(ctx, NULL);
 out:

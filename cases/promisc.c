@@ -57,14 +57,6 @@ static const char e1000_defect[] =
 	"QEMU e1000 holds off receive for 1 s after every RCTL write "
 	"(flush_queue_timer), so promisc toggling every 10 ms starves receive";
 
-/* A file's name (evidence), without the point's folder. */
-static const char *base_name(const char *path)
-{
-	const char *s = strrchr(path, '/');
-
-	return s ? s + 1 : path;
-}
-
 /* "entered promiscuous mode" lines on guest 0's serial console; -1. */
 static int console_promisc_lines(struct case_ctx *ctx)
 {
@@ -190,9 +182,9 @@ static void promisc_run(struct case_ctx *ctx)
 		expect_str(ctx, "SHA-256 of what the guest received",
 			   xr.sha256, got, rx_ev);
 	else
-		observe_str(ctx, "SHA-256 of what the guest received (not "
-			    "compared: the host did not send everything)",
-			    "%s", got ? got : "none");
+		observe(ctx, "SHA-256 of what the guest received (not "
+			"compared: the host did not send everything)",
+			VAL_S(got), NULL, rx_ev);
 	if (flow_count(nic->pcap, nic->host_ip, nic->ip, 6, &fc, err) < 0)
 		case_error(ctx, "%s", err);
 	else
@@ -200,14 +192,14 @@ static void promisc_run(struct case_ctx *ctx)
 				    "least what the host sent", CMP_GE,
 				    (long long)xr.bytes,
 				    (long long)fc.l4_bytes,
-				    base_name(nic->pcap));
+				    case_rel(ctx, nic->pcap));
 
 	case_scope(ctx, "toggling");
 	loop_ok = expect_cmp(ctx, "promisc on/off cycles by the guest's loop",
 			     CMP_GE, 1, toggles, toggle_ev);
 	kernel_ok = expect_cmp(ctx, "kernel's \"entered promiscuous mode\" "
 			       "lines on the console", CMP_GE, 1, kernel_on,
-			       base_name(ctx->guests[0].console));
+			       case_rel(ctx, ctx->guests[0].console));
 	case_scope(ctx, NULL);
 	if (pinged)
 		replies = case_ping_judge(ctx, nic, ping.ident, after,

@@ -40,14 +40,6 @@ static const struct param p_transfer_mib = {
 	"MiB moved each way, at once, by the transfer case",
 };
 
-/* The capture's file name (evidence), without the point's folder. */
-static const char *pcap_name(const struct nic_under_test *nic)
-{
-	const char *s = strrchr(nic->pcap, '/');
-
-	return s ? s + 1 : nic->pcap;
-}
-
 /* What one direction moved, as the host's end saw it. */
 static void observe_xfer(struct case_ctx *ctx, const struct xfer_result *x)
 {
@@ -74,7 +66,7 @@ static void judge_tap(struct case_ctx *ctx, const char *src, const char *dst,
 	}
 	expect_cmp(ctx, "TCP payload bytes on the tap", CMP_GE,
 		   (long long)want, (long long)fc.l4_bytes,
-		   pcap_name(ctx->nic));
+		   case_rel(ctx, ctx->nic->pcap));
 }
 
 static void transfer_run(struct case_ctx *ctx)
