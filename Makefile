@@ -31,10 +31,8 @@ CFLAGS   += -std=gnu11 $(WARN) $(SANFLAGS) -Iharness -Icases $(PKG_CFLAGS) \
 LDLIBS   := $(PKG_LIBS) -lpthread -lm
 LDFLAGS  += $(SANFLAGS)
 
-# cases still to be moved to the expectation API (cases/case.h)
-PENDING  :=
 LIB_SRCS := $(filter-out harness/main.c,$(wildcard harness/*.c)) \
-            $(filter-out $(PENDING:%=cases/%.c),$(wildcard cases/*.c))
+            $(wildcard cases/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 TEST_SRCS := $(wildcard tests/test_*.c)
 TESTS    := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
