@@ -293,6 +293,13 @@ const char *case_fmt(struct case_ctx *ctx, const char *fmt, ...)
 
 /* ---- the fixture's services ------------------------------------------ */
 
+/*
+ * A case's own time limit (a transfer's, a wait's) for a slow host: ms
+ * stretched by the profile's deadline_scale when that is over 100 %
+ * (never shortened: a shorter limit would fail a NIC that is only slow).
+ */
+int case_scaled_ms(const struct case_ctx *ctx, int ms);
+
 /* The profile value of a parameter the case declared. */
 int case_param(const struct case_ctx *ctx, const struct param *par);
 const struct pval *case_params(const struct case_ctx *ctx,

@@ -81,7 +81,7 @@ static void promisc_run(struct case_ctx *ctx)
 	int after = case_param(ctx, &param_after_count);
 	uint64_t len = (uint64_t)mib << 20;
 	uint64_t seed = ((uint64_t)g_random_int() << 32) | g_random_int();
-	int timeout_ms = 60000 + mib * 2000;
+	int timeout_ms = case_scaled_ms(ctx, 60000 + mib * 2000);
 	char *ifq = shq(nic->ifname), *cmd, *got = NULL, err[ERRLEN];
 	struct ping_spec ps = { .dst = nic->ip, .count = after, .size = 56 };
 	struct ping_summary ping = { 0 };

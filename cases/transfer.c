@@ -77,7 +77,7 @@ static void transfer_run(struct case_ctx *ctx)
 	uint64_t len = (uint64_t)mib << 20;
 	uint64_t seed = ((uint64_t)g_random_int() << 32) | g_random_int();
 	/* TCG guests move 5-40 MB/s; allow 1 MB/s plus start-up */
-	int timeout_ms = 60000 + mib * 1000;
+	int timeout_ms = case_scaled_ms(ctx, 60000 + mib * 1000);
 	struct ping_spec ps = { .dst = nic->ip, .count = after, .size = 56 };
 	struct ping_summary ping = { 0 };
 	struct sshc_job *rx_job = NULL;

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -57,6 +58,14 @@ static const struct topology default_topo = {
 int case_param(const struct case_ctx *ctx, const struct param *par)
 {
 	return prof_int(ctx->prof, par);
+}
+
+int case_scaled_ms(const struct case_ctx *ctx, int ms)
+{
+	long scale = prof_int(ctx->prof, &param_deadline_scale);
+	long v = (long)ms * (scale > 100 ? scale : 100) / 100;
+
+	return v > INT_MAX ? INT_MAX : (int)v;
 }
 
 const struct pval *case_params(const struct case_ctx *ctx,
