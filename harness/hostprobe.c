@@ -3,9 +3,63 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <gio/gio.h>
 #include <glib.h>
 #include <string.h>
+
+const char *host_pick_accel(enum accel want, char **reason)
+{
+	bool vmx = false, pvm;
+	char *cpuinfo = NULL;
+	int fd;
+
+	if (want == ACCEL_TCG) {
+		*reason = g_strdup("TCG requested with --accel tcg");
+		return "tcg";
+	}
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		*reason = g_strdup_printf("/dev/kvm: %s", strerror(errno));
+		return want == ACCEL_KVM ? "kvm" : "tcg";
+	}
+	close(fd);
+	if (file_read("/proc/cpuinfo", &cpuinfo, NULL, NULL) == 0) {
+		vmx = strstr(cpuinfo, " vmx") || strstr(cpuinfo, " svm");
+		g_free(cpuinfo);
+	}
+	pvm = g_file_test("/sys/module/kvm_pvm", G_FILE_TEST_EXISTS);
+	if (want == ACCEL_KVM) {
+		*reason = g_strdup("KVM requested with --accel kvm");
+		return "kvm";
+	}
+	if (pvm) {
+		*reason = g_strdup("/dev/kvm is PVM (kvm_pvm): stock guest "
+				   "kernels hang in early boot on it");
+		return "tcg";
+	}
+	if (!vmx) {
+		*reason = g_strdup("CPU has no vmx/svm: /dev/kvm cannot run "
+				   "a stock guest");
+		return "tcg";
+	}
+	*reason = g_strdup("/dev/kvm usable with hardware virtualisation");
+	return "kvm";
+}
+
+bool host_probe_vhost(char **reason)
+{
+	int fd = open("/dev/vhost-net", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		*reason = g_strdup_printf("/dev/vhost-net: %s", strerror(errno));
+		return false;
+	}
+	close(fd);
+	*reason = NULL;
+	return true;
+}
 
 static const char *qemu_devices(void)
 {

@@ -8,6 +8,18 @@
 #include <stdbool.h>
 #include "model.h"
 
+enum accel { ACCEL_AUTO, ACCEL_TCG, ACCEL_KVM };
+
+/*
+ * Decide the accelerator: "kvm" only where a stock guest kernel can boot
+ * on this host's /dev/kvm (hardware virtualisation, not PVM), else "tcg";
+ * *reason (g_free()) says why.  ACCEL_TCG and ACCEL_KVM force the choice.
+ */
+const char *host_pick_accel(enum accel want, char **reason);
+
+/* Whether /dev/vhost-net is usable here; *reason (g_free()) says why not. */
+bool host_probe_vhost(char **reason);
+
 /* Whether the host's qemu-system-x86_64 has the model (probed once). */
 bool host_has_model(enum nic_model m);
 

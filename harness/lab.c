@@ -1,5 +1,6 @@
 /* lab.c - see lab.h. */
 #include "lab.h"
+#include "hostprobe.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -27,58 +28,6 @@ static void quiet_libvirt(void *data, virErrorPtr e)
 {
 	(void)data;
 	(void)e;
-}
-
-const char *lab_pick_accel(enum accel want, char **reason)
-{
-	bool vmx = false, pvm;
-	char *cpuinfo = NULL;
-	int fd;
-
-	if (want == ACCEL_TCG) {
-		*reason = g_strdup("TCG requested with --accel tcg");
-		return "tcg";
-	}
-	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		*reason = g_strdup_printf("/dev/kvm: %s", strerror(errno));
-		return want == ACCEL_KVM ? "kvm" : "tcg";
-	}
-	close(fd);
-	if (file_read("/proc/cpuinfo", &cpuinfo, NULL, NULL) == 0) {
-		vmx = strstr(cpuinfo, " vmx") || strstr(cpuinfo, " svm");
-		g_free(cpuinfo);
-	}
-	pvm = g_file_test("/sys/module/kvm_pvm", G_FILE_TEST_EXISTS);
-	if (want == ACCEL_KVM) {
-		*reason = g_strdup("KVM requested with --accel kvm");
-		return "kvm";
-	}
-	if (pvm) {
-		*reason = g_strdup("/dev/kvm is PVM (kvm_pvm): stock guest "
-				   "kernels hang in early boot on it");
-		return "tcg";
-	}
-	if (!vmx) {
-		*reason = g_strdup("CPU has no vmx/svm: /dev/kvm cannot run "
-				   "a stock guest");
-		return "tcg";
-	}
-	*reason = g_strdup("/dev/kvm usable with hardware virtualisation");
-	return "kvm";
-}
-
-bool lab_probe_vhost(char **reason)
-{
-	int fd = open("/dev/vhost-net", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0) {
-		*reason = g_strdup_printf("/dev/vhost-net: %s", strerror(errno));
-		return false;
-	}
-	close(fd);
-	*reason = NULL;
-	return true;
 }
 
 /* ---- leftovers and cleanup ------------------------------------------- */
@@ -821,9 +770,9 @@ int lab_open(const struct lab_opts *opts, struct lab **out, char *err)
 	lab->networks = g_ptr_array_new_with_free_func(g_free);
 	lab->domains = g_ptr_array_new_with_free_func(g_free);
 	lab->log_dir = g_strdup(opts->log_dir);
-	lab->accel_name = g_strdup(lab_pick_accel(opts->accel,
+	lab->accel_name = g_strdup(host_pick_accel(opts->accel,
 						  &lab->accel_reason));
-	lab->vhost_net = lab_probe_vhost(&lab->vhost_reason);
+	lab->vhost_net = host_probe_vhost(&lab->vhost_reason);
 	lab->private_lab = opts->uri == NULL;
 	if (lab->private_lab) {
 		if (open_private(lab, err) < 0)

@@ -25,11 +25,11 @@
 #include <libvirt/libvirt.h>
 #include <glib.h>
 #include "domxml.h"
+#include "hostprobe.h"
 #include "util.h"
 
 #define LAB_RUNDIR "/run/nicq"
 
-enum accel { ACCEL_AUTO, ACCEL_TCG, ACCEL_KVM };
 
 struct lab_opts {
 	const char *uri;	/* NULL: private lab */
@@ -57,11 +57,6 @@ struct lab {
 	char *log_dir;
 };
 
-/* Decide the accelerator for this host: returns "kvm" or "tcg" and why. */
-const char *lab_pick_accel(enum accel want, char **reason);
-
-/* Whether /dev/vhost-net is usable here; *reason says why not. */
-bool lab_probe_vhost(char **reason);
 
 /*
  * Refuse leftovers: returns 0 when no earlier nicq lab is left on this host

@@ -337,8 +337,8 @@ static int cmd_list(struct run_opts *o, const char *what)
 	if (what)
 		return usage_error("unknown list '%s' (controls, params)",
 				   what);
-	vok = lab_probe_vhost(&vreason);
-	accel = lab_pick_accel(o->accel, &areason);
+	vok = host_probe_vhost(&vreason);
+	accel = host_pick_accel(o->accel, &areason);
 	printf("cases:\n");
 	for (k = case_table; *k; k++) {
 		printf("  %-10s %s\n  %-10s (Fedora vhost-net plan case %d: "

@@ -394,7 +394,7 @@ int run_matrix(const struct run_opts *o)
 	lo.log_dir = logs;
 	if (!o->uri)
 		lab_rc = lab_open(&lo, &lab, lab_err);
-	vhost_ok = lab_probe_vhost(&vreason);
+	vhost_ok = host_probe_vhost(&vreason);
 	n_cells = run_cells(o, cells, vhost_ok,
 			    "vhost-net not available on this host");
 	tap_path = g_build_filename(rn.run_dir, "run.tap", NULL);
