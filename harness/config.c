@@ -196,7 +196,7 @@ int profile_load_file(const char *path, struct profile *p, char *err)
 	keys = g_key_file_get_keys(kf, "profile", NULL, NULL);
 	for (k = keys; *k; k++) {
 		if (strcmp(*k, "base") && param_index(p, *k) < 0) {
-			err_set(err, "%s: unknown key '%s' (nicq list --params "
+			err_set(err, "%s: unknown key '%s' (nicq list params "
 				"shows the known ones)", path, *k);
 			goto out;
 		}

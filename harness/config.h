@@ -16,7 +16,7 @@
  *   ping_sizes = 0;64;1500
  *   flood_seconds = 30
  *
- * Every key is a registered parameter's name (`nicq list --params` shows
+ * Every key is a registered parameter's name (`nicq list params` shows
  * them with their ranges); unknown groups or keys and malformed or
  * out-of-range values are errors (exit 2), never silently ignored.
  */
