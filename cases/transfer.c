@@ -36,7 +36,7 @@
 #define PORT_TO_GUEST 5001
 
 static const struct param p_transfer_mib = {
-	"transfer_mib", PARAM_INT, "128", "5120", 1, 65536,
+	"transfer_mib", PARAM_INT, "32", "5120", 1, 65536,
 	"MiB moved each way, at once, by the transfer case",
 };
 

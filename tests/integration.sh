@@ -180,7 +180,7 @@ check "no leftovers after the matrix" no_leftovers
 # failures, in its own result.json.
 $NICQ list controls > "$WORK/controls"
 check "the cases declare negative controls" test -s "$WORK/controls"
-awk -F'\t' '{ k = $2 "\t" $3; c[k] = (k in c) ? c[k] "," $1 : $1 }
+awk -F'\t' '{ k = $2 "\t" $3; if (k in c) c[k] = c[k] "," $1; else c[k] = $1 }
 	END { for (k in c) print k "\t" c[k] }' "$WORK/controls" | sort > "$WORK/control-runs"
 i=0
 while IFS=$'\t' read -r model fault cases; do

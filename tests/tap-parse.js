@@ -77,8 +77,16 @@ function watch(parser, acc, depth) {
 		}
 		if (a.skip)
 			acc.skip++;
-		if (a.diag)
-			acc.diags.push(a.diag);
+		if (a.diag) {
+			// tap-parser takes a block's duration_ms as the point's
+			// time (a TAP convention nicq follows); put it back to
+			// compare the block whole with YAMLish's reading
+			const d = a.diag;
+			if (d.duration_ms === undefined &&
+			    typeof a.time === 'number')
+				d.duration_ms = a.time;
+			acc.diags.push(d);
+		}
 	});
 	parser.on('extra', line => acc.extra.push(String(line).trimEnd()));
 	parser.on('child', child => {
