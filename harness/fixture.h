@@ -28,6 +28,11 @@ struct run_env {
 	const char *kernel, *initrd;	/* the guest image */
 	const struct profile *prof;
 	const struct fault *fault;
+	/*
+	 * Where guests' saved states live (absolute, seen alike by nicq and
+	 * the lab's libvirtd), or NULL: every guest boots from power-on.
+	 */
+	const char *images_dir;
 };
 
 /* The runner's own parameters (registered with the cases'). */

@@ -21,6 +21,7 @@ static const char usage_text[] =
 	"                [--profile quick|full] [--config FILE] [--results DIR]\n"
 	"                [--connect URI] [--accel auto|tcg|kvm]\n"
 	"                [--tap-version 13|14] [--image DIR] [--inject FAULT]\n"
+	"                [--boot restore|fresh]\n"
 	"       nicq cleanup [--connect URI]\n"
 	"run 'nicq <command> --help' for the options of a command\n";
 
@@ -52,6 +53,7 @@ struct cli {
 	char *models, *vhost, *cases, *profile, *config, *results, *uri;
 	char *accel, *image, *inject;
 	char *list;		/* nicq list controls|params */
+	char *boot;		/* --boot restore|fresh */
 	int tap_version;
 };
 
@@ -76,6 +78,8 @@ static GOptionEntry run_entries(struct cli *c, int i)
 		  "auto (default), tcg or kvm", "A" },
 		{ "tap-version", 0, 0, G_OPTION_ARG_INT, &c->tap_version,
 		  "13 for Test::Harness/prove, 14 (default)", "N" },
+		{ "boot", 0, 0, G_OPTION_ARG_STRING, &c->boot,
+		  "restore (default: boot each guest shape once, save it, restore it for every point) or fresh (every guest boots from power-on)", "HOW" },
 		{ "image", 0, 0, G_OPTION_ARG_FILENAME, &c->image,
 		  "guest image folder (default: build/guest)", "DIR" },
 		{ "inject", 0, 0, G_OPTION_ARG_STRING, &c->inject,
@@ -182,14 +186,14 @@ static int parse_run_cli(int argc, char **argv, const char *cmd,
 			 struct run_opts *o, struct cli *c)
 {
 	GOptionContext *ctx;
-	GOptionEntry entries[13];
+	GOptionEntry entries[14];
 	GError *gerr = NULL;
 	char err[ERRLEN];
 	int i, rc = 0;
 
-	for (i = 0; i < 12; i++)
+	for (i = 0; i < 13; i++)
 		entries[i] = run_entries(c, i);
-	memset(&entries[12], 0, sizeof(entries[12]));
+	memset(&entries[13], 0, sizeof(entries[13]));
 	ctx = g_option_context_new(NULL);
 	g_option_context_set_summary(ctx, !strcmp(cmd, "run") ?
 		"Run the NIC conformance matrix; TAP on stdout." :
@@ -252,6 +256,11 @@ static int parse_run_cli(int argc, char **argv, const char *cmd,
 		rc = usage_error("bad --accel '%s' (auto, tcg or kvm)", c->accel);
 		goto out;
 	}
+	if (c->boot && strcmp(c->boot, "restore") && strcmp(c->boot, "fresh")) {
+		rc = usage_error("bad --boot '%s' (restore or fresh)", c->boot);
+		goto out;
+	}
+	o->fresh_boot = c->boot && !strcmp(c->boot, "fresh");
 	if (c->tap_version == 0)
 		c->tap_version = 14;
 	if (c->tap_version != 13 && c->tap_version != 14) {
@@ -448,6 +457,7 @@ int main(int argc, char **argv)
 	g_free(c.image);
 	g_free(c.inject);
 	g_free(c.list);
+	g_free(c.boot);
 	g_free(o.results_root);
 	return rc;
 }

@@ -286,6 +286,22 @@ static void skip_point(struct runner *rn, const struct cell *cell,
 	tap_point(rn->tap, TAP_SKIP, cd->name, why, NULL);
 }
 
+/* Remove the saved guest states (they are 100 MB each). */
+static void images_clear(const char *dir)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *e;
+
+	while (d && (e = g_dir_read_name(d))) {
+		char *p = g_build_filename(dir, e, NULL);
+
+		unlink(p);
+		g_free(p);
+	}
+	if (d)
+		g_dir_close(d);
+}
+
 /* ---- the matrix ------------------------------------------------------- */
 
 /*
@@ -353,7 +369,7 @@ int run_matrix(const struct run_opts *o)
 	struct cell cells[6];
 	char err[ERRLEN] = "", lab_err[ERRLEN] = "";
 	char *tap_path = NULL, *logs = NULL, *vreason = NULL;
-	char *kernel = NULL, *initrd = NULL;
+	char *kernel = NULL, *initrd = NULL, *images = NULL;
 	FILE *tapf = NULL;
 	int n_cells, i, j, rc = EXIT_PASS, lab_rc = 0;
 	bool vhost_ok, failed = false;
@@ -437,6 +453,26 @@ int run_matrix(const struct run_opts *o)
 	rn.env.initrd = initrd;
 	rn.env.prof = &o->prof;
 	rn.env.fault = &o->fault;
+	/*
+	 * Saved guest states, in the run's folder: on disk (the lab's own
+	 * /run is memory), seen alike by nicq and the private lab's libvirtd.
+	 * With --connect the user's libvirt may run QEMU as a user that cannot
+	 * read a results folder, so guests boot from power-on there.
+	 */
+	if (!o->fresh_boot && lab->private_lab) {
+		images = g_build_filename(rn.run_dir, "lab", "images", NULL);
+		if (mkdir_p(images, err) == 0) {
+			rn.env.images_dir = images;
+			tap_comment(rn.tap, "guests: booted once per shape, saved, "
+				    "and restored for every point");
+		} else {
+			tap_comment(rn.tap, "guests: booted for every point "
+				    "(%s)", err);
+		}
+	} else {
+		tap_comment(rn.tap, "guests: booted for every point (%s)",
+			    o->fresh_boot ? "--boot fresh" : "--connect");
+	}
 
 	for (i = 0; i < n_cells && !rn.bail; i++) {
 		const struct cell *c = &cells[i];
@@ -460,6 +496,9 @@ int run_matrix(const struct run_opts *o)
 		}
 		if (!rn.bail)
 			tap_subtest_end(rn.tap, c->name, c->skip, NULL);
+		/* a later cell's guests have another model: other shapes */
+		if (images)
+			images_clear(images);
 	}
 	if (rn.bail) {
 		tap_bail(rn.tap, rn.bail_why);
@@ -472,6 +511,11 @@ int run_matrix(const struct run_opts *o)
 		rc = EXIT_INFRA;
 out:
 	lab_close(lab);
+	if (images) {
+		images_clear(images);
+		rmdir(images);
+	}
+	g_free(images);
 	ssh_ident_free(ident);
 	tap_free(rn.tap);
 	if (tapf)

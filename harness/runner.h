@@ -41,6 +41,7 @@ struct run_opts {
 	const char *image_dir;		/* guest image */
 	int tap_version;		/* 13 or 14 */
 	struct fault fault;
+	bool fresh_boot;		/* --boot fresh: no saved states */
 };
 
 /*

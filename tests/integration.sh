@@ -170,6 +170,8 @@ for m in rtl8139 e1000 virtio; do
 	check "$m: tap-parser and TAP::Parser accept the TAP 14 output" \
 		tests/tap-consumers.sh "${rd}run.tap" expect-pass
 done
+check "guests restored from one saved state start alike; a case's leftovers never reach the next point" \
+	tests/isolation-check.py "$(run_dir matrix-rtl8139)" "$(run_dir matrix-e1000)" "$(run_dir matrix-virtio)"
 check "vlan keeps a capture per guest" \
 	test "$(ls "$WORK"/matrix-e1000/*/e1000-vhost-off/vlan/capture-*.pcap | wc -l)" -eq 2
 check "no leftovers after the matrix" no_leftovers
