@@ -60,6 +60,12 @@ int case_param(const struct case_ctx *ctx, const struct param *par)
 	return prof_int(ctx->prof, par);
 }
 
+unsigned case_octet(const struct case_ctx *ctx, int i)
+{
+	/* 198.18.10.0 upwards, 16 /24s a slot: never shared by two points */
+	return 10u + 16u * (unsigned)ctx->slot + (unsigned)i % 16u;
+}
+
 int case_scaled_ms(const struct case_ctx *ctx, int ms)
 {
 	long scale = prof_int(ctx->prof, &param_deadline_scale);
@@ -277,7 +283,7 @@ static void layout(struct case_ctx *ctx, const struct topology *t,
 			snprintf(nt->tap, sizeof(nt->tap), "nq%.6st%u",
 				 ctx->lab->id, k % 100000);
 			snprintf(nt->ip, sizeof(nt->ip), "198.18.%u.%u",
-				 10u + (unsigned)tn->segment % CASE_MAX_SEGMENTS,
+				 case_octet(ctx, tn->segment),
 				 10u + (unsigned)gi % CASE_MAX_GUESTS);
 		}
 	}
@@ -336,7 +342,7 @@ static char *tftp_dir_of(const struct lab *lab, unsigned n, const char *dir,
 
 static int pxe_segment(const struct run_env *env, struct case_ctx *ctx,
 		       unsigned n, struct net_spec *ns, char start[16],
-		       char end[16], char *err)
+		       char end[16], char ip6[40], char *err)
 {
 	char *base = kernel_cmdline(env, ctx, 0);
 	char *cmdline = g_strconcat(base, " nicq.boot=pxe", NULL);
@@ -347,6 +353,7 @@ static int pxe_segment(const struct run_env *env, struct case_ctx *ctx,
 	ctx->tftp_dir = tftp_dir_of(ctx->lab, n, ctx->dir, false);
 	rc = pxe_tftp_root(ctx->tftp_dir, env->kernel, env->initrd, ns->ip,
 			   cmdline, err);
+	snprintf(ip6, 40, "2001:2:0:%x::1", 0x10 + ctx->slot);
 	snprintf(start, 16, "%s.100", net);
 	snprintf(end, 16, "%s.199", net);
 	ns->dhcp_start = start;
@@ -359,7 +366,7 @@ static int pxe_segment(const struct run_env *env, struct case_ctx *ctx,
 	 * IPv6 address from the benchmarking range (RFC 5180) makes
 	 * libvirt's dnsmasq advertise the segment's prefix.
 	 */
-	ns->ip6 = "2001:2:0:10::1";
+	ns->ip6 = ip6;
 	ns->prefix6 = 64;
 	g_free(base);
 	g_free(cmdline);
@@ -380,14 +387,15 @@ static int segments_open(const struct run_env *env, struct case_ctx *ctx,
 		struct net_spec ns = { 0 };
 		unsigned k = n * 4 + (unsigned)s;
 		char suffix[32], bridge[16], ip[16], dstart[16], dend[16];
+		char ip6[40];
 		char *name;
 		int rc;
 
-		snprintf(suffix, sizeof(suffix), "p%u-s%d", n, s);
+		snprintf(suffix, sizeof(suffix), "j%d-p%u-s%d", ctx->slot, n,
+			 s);
 		snprintf(bridge, sizeof(bridge), "nq%.6sb%u", ctx->lab->id,
 			 k % 100000);
-		snprintf(ip, sizeof(ip), "198.18.%u.1",
-			 10u + (unsigned)s % CASE_MAX_SEGMENTS);
+		snprintf(ip, sizeof(ip), "198.18.%u.1", case_octet(ctx, s));
 		name = lab_name(ctx->lab, suffix);
 		ns.name = name;
 		ns.bridge = bridge;
@@ -396,7 +404,7 @@ static int segments_open(const struct run_env *env, struct case_ctx *ctx,
 		ns.mtu = t->segment_mtu[s];
 		g_ptr_array_add(nets, name);
 		if (t->pxe && s == 0 &&
-		    pxe_segment(env, ctx, n, &ns, dstart, dend, err) < 0)
+		    pxe_segment(env, ctx, n, &ns, dstart, dend, ip6, err) < 0)
 			return -1;
 		rc = lab_segment_add(ctx->lab, &ns, err);
 		g_free((char *)ns.tftp_root);
@@ -587,10 +595,13 @@ static int start_restored(const struct run_env *env, struct case_ctx *ctx,
 			  int gi, struct domain_spec *spec, JsonObject *go,
 			  struct guest **out, char *err)
 {
-	char *key = shape_key(spec), *suffix = g_strdup_printf("s%s", key);
+	char *key = shape_key(spec);
+	char *suffix = g_strdup_printf("j%d-s%s", ctx->slot, key);
 	char *name = lab_name(ctx->lab, suffix);
-	char *image = g_strdup_printf("%s/%s.save", env->images_dir, key);
-	char *meta = g_strdup_printf("%s/%s.json", env->images_dir, key);
+	char *dir = g_strdup_printf("%s/%s/j%d", env->images_dir,
+				    ctx->cell->slug, ctx->slot);
+	char *image = g_strdup_printf("%s/%s.save", dir, key);
+	char *meta = g_strdup_printf("%s/%s.json", dir, key);
 	char *console = (char *)spec->console_log;
 	char *hostkey = NULL, *ifaces = NULL, *merr = NULL, *text;
 	const char *saved_name = spec->name;
@@ -602,6 +613,8 @@ static int start_restored(const struct run_env *env, struct case_ctx *ctx,
 	spec->name = name;
 	json_object_set_string_member(go, "domain", name);
 	json_object_set_string_member(go, "shape", key);
+	if (mkdir_p(dir, err) < 0)
+		goto out;
 	if (!g_file_test(meta, G_FILE_TEST_EXISTS)) {
 		char *boot_console = g_strdup_printf("%s/console-boot%s.log",
 			ctx->dir, ctx->n_guests > 1 ? (gi ? "-b" : "-a") : "");
@@ -651,6 +664,7 @@ static int start_restored(const struct run_env *env, struct case_ctx *ctx,
 	rc = 0;
 out:
 	spec->name = saved_name;
+	g_free(dir);
 	g_free(key);
 	g_free(suffix);
 	g_free(name);
@@ -742,7 +756,7 @@ static int boot_guest(const struct run_env *env, struct case_ctx *ctx,
 	JsonArray *nics = json_array_new();
 	int k = 0, rc = -1, ctl;
 
-	snprintf(suffix, sizeof(suffix), "p%u-g%d", n, gi);
+	snprintf(suffix, sizeof(suffix), "j%d-p%u-g%d", ctx->slot, n, gi);
 	name = lab_name(ctx->lab, suffix);
 	path = g_strdup_printf("console%s.log", ctx->n_guests > 1 ?
 			       (gi ? "-b" : "-a") : "");
@@ -1000,7 +1014,7 @@ static void dmesg_check(struct case_ctx *ctx, int gi)
 /* ---- a whole point ------------------------------------------------------- */
 
 void fixture_run_point(const struct run_env *env, const struct cell *cell,
-		       const struct case_desc *cd, unsigned n,
+		       const struct case_desc *cd, unsigned n, int slot,
 		       const char *dir, struct point *p)
 {
 	const struct topology *t = cd->topo ? cd->topo : &default_topo;
@@ -1020,6 +1034,7 @@ void fixture_run_point(const struct run_env *env, const struct cell *cell,
 	ctx.fault = env->fault;
 	ctx.ident = env->ident;
 	ctx.dir = g_strdup(dir);
+	ctx.slot = slot;
 	ctx.strs = g_ptr_array_new_with_free_func(g_free);
 	path = g_build_filename(dir, "transcript.txt", NULL);
 	ctx.transcript = transcript_open(path, err);
@@ -1162,11 +1177,11 @@ teardown:
 	g_free(ctx.dir);
 }
 
-void fixture_reap_point(const struct run_env *env, unsigned n,
+void fixture_reap_point(const struct run_env *env, unsigned n, int slot,
 			const char *dir)
 {
-	/* points run one at a time: all of the lab's objects are this one's */
-	char *suffix = g_strdup("");
+	/* a slot runs one point at a time: its objects are this point's */
+	char *suffix = g_strdup_printf("j%d-", slot);
 	char *prefix = lab_name(env->lab, suffix);
 	char *tftp = tftp_dir_of(env->lab, n, dir, false);
 	char *disk = g_build_filename(dir, "disk.raw", NULL);

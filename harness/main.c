@@ -4,6 +4,7 @@
  */
 #include "case.h"
 #include "lab.h"
+#include "fixture.h"
 #include "hostprobe.h"
 #include "runner.h"
 #include "util.h"
@@ -21,7 +22,7 @@ static const char usage_text[] =
 	"                [--profile quick|full] [--config FILE] [--results DIR]\n"
 	"                [--connect URI] [--accel auto|tcg|kvm]\n"
 	"                [--tap-version 13|14] [--image DIR] [--inject FAULT]\n"
-	"                [--boot restore|fresh]\n"
+	"                [--boot restore|fresh] [--jobs N]\n"
 	"       nicq cleanup [--connect URI]\n"
 	"run 'nicq <command> --help' for the options of a command\n";
 
@@ -54,6 +55,8 @@ struct cli {
 	char *accel, *image, *inject;
 	char *list;		/* nicq list controls|params */
 	char *boot;		/* --boot restore|fresh */
+	int jobs;		/* --jobs N; 0: from the host */
+	char *jobs_why;
 	int tap_version;
 };
 
@@ -78,6 +81,8 @@ static GOptionEntry run_entries(struct cli *c, int i)
 		  "auto (default), tcg or kvm", "A" },
 		{ "tap-version", 0, 0, G_OPTION_ARG_INT, &c->tap_version,
 		  "13 for Test::Harness/prove, 14 (default)", "N" },
+		{ "jobs", 'j', 0, G_OPTION_ARG_INT, &c->jobs,
+		  "points run at once (default: from the host's cores and memory)", "N" },
 		{ "boot", 0, 0, G_OPTION_ARG_STRING, &c->boot,
 		  "restore (default: boot each guest shape once, save it, restore it for every point) or fresh (every guest boots from power-on)", "HOW" },
 		{ "image", 0, 0, G_OPTION_ARG_FILENAME, &c->image,
@@ -181,19 +186,46 @@ static int check_uri(const char *uri, char *err)
 	return rc;
 }
 
+/*
+ * Points at once by default: one a core (a TCG guest keeps a core busy),
+ * and no more than memory holds with two guests a point and 512 MiB to
+ * spare for each; at most 8.
+ */
+static int default_jobs(const struct profile *p, char **why)
+{
+	unsigned cores = g_get_num_processors();
+	long long avail_kib = 0, per = 2LL * prof_int(p, &param_guest_memory) *
+				      1024 + 512 * 1024;
+	char *mi = NULL, *v;
+	long long by_mem;
+	int jobs;
+
+	if (file_read("/proc/meminfo", &mi, NULL, NULL) == 0 &&
+	    (v = strstr(mi, "MemAvailable:")))
+		avail_kib = g_ascii_strtoll(v + 13, NULL, 10);
+	g_free(mi);
+	by_mem = avail_kib / per;
+	jobs = (int)MIN((long long)cores, by_mem);
+	jobs = CLAMP(jobs, 1, 8);
+	*why = g_strdup_printf("from the host: %u cores, %lld MiB available, "
+			       "%lld MiB a point", cores, avail_kib / 1024,
+			       per / 1024);
+	return jobs;
+}
+
 /* Parse options common to list and run into o; returns 0 or an exit code. */
 static int parse_run_cli(int argc, char **argv, const char *cmd,
 			 struct run_opts *o, struct cli *c)
 {
 	GOptionContext *ctx;
-	GOptionEntry entries[14];
+	GOptionEntry entries[15];
 	GError *gerr = NULL;
 	char err[ERRLEN];
 	int i, rc = 0;
 
-	for (i = 0; i < 13; i++)
+	for (i = 0; i < 14; i++)
 		entries[i] = run_entries(c, i);
-	memset(&entries[13], 0, sizeof(entries[13]));
+	memset(&entries[14], 0, sizeof(entries[14]));
 	ctx = g_option_context_new(NULL);
 	g_option_context_set_summary(ctx, !strcmp(cmd, "run") ?
 		"Run the NIC conformance matrix; TAP on stdout." :
@@ -261,6 +293,17 @@ static int parse_run_cli(int argc, char **argv, const char *cmd,
 		goto out;
 	}
 	o->fresh_boot = c->boot && !strcmp(c->boot, "fresh");
+	if (c->jobs < 0 || c->jobs > 16) {
+		rc = usage_error("bad --jobs %d (1..16)", c->jobs);
+		goto out;
+	}
+	if (c->jobs) {
+		o->jobs = c->jobs;
+		o->jobs_why = "--jobs";
+	} else {
+		o->jobs = default_jobs(&o->prof, &c->jobs_why);
+		o->jobs_why = c->jobs_why;
+	}
 	if (c->tap_version == 0)
 		c->tap_version = 14;
 	if (c->tap_version != 13 && c->tap_version != 14) {
@@ -458,6 +501,7 @@ int main(int argc, char **argv)
 	g_free(c.inject);
 	g_free(c.list);
 	g_free(c.boot);
+	g_free(c.jobs_why);
 	g_free(o.results_root);
 	return rc;
 }

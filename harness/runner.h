@@ -42,6 +42,8 @@ struct run_opts {
 	int tap_version;		/* 13 or 14 */
 	struct fault fault;
 	bool fresh_boot;		/* --boot fresh: no saved states */
+	int jobs;			/* points at once (--jobs) */
+	const char *jobs_why;		/* how that number was chosen */
 };
 
 /*
