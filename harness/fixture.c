@@ -299,7 +299,8 @@ static char *kernel_cmdline(const struct run_env *env,
 
 	if (sp)
 		*sp = ':';
-	g_string_append_printf(line, "console=ttyS0 panic=-1 "
+	/* nicq.debug=1: /init's steps in the kernel log, for the benchmark */
+	g_string_append_printf(line, "console=ttyS0 panic=-1 nicq.debug=1 "
 			       "nicq.hostname=nicq-guest%d nicq.authkey=%s",
 			       guest, key);
 	for (int i = 0; i < ctx->n_nics; i++)
