@@ -279,7 +279,8 @@ static void layout(struct case_ctx *ctx, const struct topology *t,
 			 * own, so points never share a wire).
 			 */
 			snprintf(nt->mac, sizeof(nt->mac),
-				 "52:54:00:18:%02x:%02x", 0x10 + gi, i);
+				 "52:54:00:18:%02x:%02x",
+				 (unsigned)(0x10 + gi) & 0xffu, (unsigned)i & 0xffu);
 			snprintf(nt->tap, sizeof(nt->tap), "nq%.6st%u",
 				 ctx->lab->id, k % 100000);
 			snprintf(nt->ip, sizeof(nt->ip), "198.18.%u.%u",
