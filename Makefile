@@ -12,6 +12,11 @@
 # says what is missing and how to install it.
 
 CC       ?= cc
+# "0.1.0+g<commit>[.dirty]" in a git checkout, the VERSION file's alone
+# elsewhere (a release tarball)
+NICQ_VERSION := $(shell cat VERSION)$(shell git rev-parse --short HEAD \
+	>/dev/null 2>&1 && printf '+g%s' "$$(git rev-parse --short HEAD)" && \
+	{ git diff --quiet HEAD -- 2>/dev/null || printf .dirty; })
 PKGS     := libvirt libssh libxml-2.0 libpcap glib-2.0 json-glib-1.0
 BUILD    := build
 SANITIZE ?=
@@ -42,7 +47,7 @@ TESTLIB_SRCS := tests/pcapgen.c
 TESTLIB  := $(BUILD)/tests/libtesthelp.a
 HEADERS  := $(wildcard harness/*.h cases/*.h)
 
-.PHONY: all deps guest run check unit integration clean bench cleanup
+.PHONY: all deps guest run check unit integration clean bench cleanup FORCE
 all: nicq
 
 deps:
@@ -61,6 +66,13 @@ $(BUILD)/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+# the version is compiled into version.o alone, rebuilt when it changes
+$(BUILD)/version.stamp: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(NICQ_VERSION)' | cmp -s - $@ || echo '$(NICQ_VERSION)' > $@
+$(BUILD)/harness/version.o: $(BUILD)/version.stamp
+$(BUILD)/harness/version.o: CFLAGS += -DNICQ_VERSION='"$(NICQ_VERSION)"'
 
 $(BUILD)/libnicq.a: $(LIB_OBJS)
 	@rm -f $@

@@ -3,6 +3,9 @@
 #include "fixture.h"
 #include "hostprobe.h"
 #include "point.h"
+#include "progress.h"
+#include "report.h"
+#include "runinfo.h"
 #include "ssh.h"
 #include "tap.h"
 #include "util.h"
@@ -57,6 +60,15 @@ int run_cells(const struct run_opts *opts, struct cell *cells,
 	return n;
 }
 
+const char *run_point_skip(const struct cell *c, const struct case_desc *cd)
+{
+	if (c->skip)
+		return c->skip;
+	if (cd->only_model && *cd->only_model != (int)c->model)
+		return cd->skip_reason;
+	return NULL;
+}
+
 /* ---- one point -------------------------------------------------------- */
 
 struct runner {
@@ -67,6 +79,7 @@ struct runner {
 	unsigned n_points;
 	bool bail;
 	char bail_why[ERRLEN];
+	const char *bail_cell, *bail_case;	/* the point it bailed in */
 };
 
 static int pidfd_open_(pid_t pid)
@@ -136,6 +149,7 @@ static int point_wait(pid_t pid, int deadline_s, bool *timed_out)
 			kill(-pid, SIGKILL);
 			kill_at = mono_ms() + 3600000;
 		}
+		progress_tick();
 		if (fd >= 0)
 			poll(&pfd, 1, 200);
 		else
@@ -242,7 +256,9 @@ static bool run_point(struct runner *rn, const struct cell *cell,
 		goto out;
 	}
 	setpgid(pid, pid);	/* either side may win the race */
+	progress_point_begin(cell, cd, journal, deadline);
 	st = point_wait(pid, deadline, &timed_out);
+	progress_point_end();
 	/* the child's records first, then how it ended */
 	if (point_journal_replay(p, journal, err) < 0)
 		point_error(p, NULL, err);
@@ -262,8 +278,11 @@ static bool run_point(struct runner *rn, const struct cell *cell,
 	result = g_build_filename(dir, "result.json", NULL);
 	if (point_write_json(p, result, err) < 0)
 		fprintf(stderr, "nicq: %s\n", err);
-	if (rn->bail)
+	if (rn->bail) {
+		rn->bail_cell = cell->slug;
+		rn->bail_case = cd->name;
 		goto out;	/* the lab's failure, not the case's */
+	}
 	d = point_to_diag(p);
 	tap_point(rn->tap, tap_of(v), cd->name, v == V_SKIP || v == V_KNOWN ?
 		  point_reason(p) : NULL, d);
@@ -356,7 +375,7 @@ int run_matrix(const struct run_opts *o)
 	char *kernel = NULL, *initrd = NULL;
 	FILE *tapf = NULL;
 	int n_cells, i, j, rc = EXIT_PASS, lab_rc = 0;
-	bool vhost_ok, failed = false;
+	bool vhost_ok, failed = false, reports = false;
 
 	if (image_check(o->image_dir, &kernel, &initrd, err) < 0) {
 		fprintf(stderr, "nicq: %s\n", err);
@@ -408,12 +427,16 @@ int run_matrix(const struct run_opts *o)
 	rn.tap = tap_new(stdout, tapf, o->tap_version);
 	tap_comment(rn.tap, "nicq run %s", rn.run_dir);
 	tap_comment(rn.tap, "profile %s", o->prof.name);
+	reports = runinfo_begin(rn.run_dir, o, lab_rc < 0 ? NULL : lab,
+				lab_err, cells, n_cells, vhost_ok ? NULL :
+				vreason, err) == 0;
+	if (!reports)
+		fprintf(stderr, "nicq: %s\n", err);
 	if (lab_rc < 0) {
-		char *why = g_strdup_printf("lab will not start: %s", lab_err);
-
-		tap_bail(rn.tap, why);
-		fprintf(stderr, "nicq: %s\n", why);
-		g_free(why);
+		err_set(rn.bail_why, "lab will not start: %s", lab_err);
+		rn.bail = true;
+		tap_bail(rn.tap, rn.bail_why);
+		fprintf(stderr, "nicq: %s\n", rn.bail_why);
 		rc = EXIT_INFRA;
 		goto out;
 	}
@@ -438,6 +461,7 @@ int run_matrix(const struct run_opts *o)
 	rn.env.prof = &o->prof;
 	rn.env.fault = &o->fault;
 
+	progress_start(o, cells, n_cells);
 	for (i = 0; i < n_cells && !rn.bail; i++) {
 		const struct cell *c = &cells[i];
 
@@ -446,11 +470,8 @@ int run_matrix(const struct run_opts *o)
 		for (j = 0; j < o->n_cases && !rn.bail; j++) {
 			const struct case_desc *cd = o->cases[j];
 
-			if (c->skip)
-				skip_point(&rn, c, cd, c->skip);
-			else if (cd->only_model &&
-				 *cd->only_model != (int)c->model)
-				skip_point(&rn, c, cd, cd->skip_reason);
+			if (run_point_skip(c, cd))
+				skip_point(&rn, c, cd, run_point_skip(c, cd));
 			else if (interrupted()) {
 				err_set(rn.bail_why, "interrupted by signal %d",
 					interrupt_signal());
@@ -461,6 +482,7 @@ int run_matrix(const struct run_opts *o)
 		if (!rn.bail)
 			tap_subtest_end(rn.tap, c->name, c->skip, NULL);
 	}
+	progress_stop();
 	if (rn.bail) {
 		tap_bail(rn.tap, rn.bail_why);
 		fprintf(stderr, "nicq: %s\n", rn.bail_why);
@@ -473,6 +495,13 @@ int run_matrix(const struct run_opts *o)
 out:
 	lab_close(lab);
 	ssh_ident_free(ident);
+	/* the reports render what the folder holds, once the lab is gone */
+	if (reports && (runinfo_end(rn.run_dir, rc, rn.bail ? rn.bail_why :
+				    NULL, rn.bail_cell, rn.bail_case, err) < 0 ||
+			report_render(rn.run_dir, o->junit_path, err) < 0)) {
+		fprintf(stderr, "nicq: %s\n", err);
+		rc = rc == EXIT_USAGE ? rc : EXIT_INFRA;
+	}
 	tap_free(rn.tap);
 	if (tapf)
 		fclose(tapf);

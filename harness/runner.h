@@ -41,6 +41,9 @@ struct run_opts {
 	const char *image_dir;		/* guest image */
 	int tap_version;		/* 13 or 14 */
 	struct fault fault;
+	char **argv;			/* the command line, for run.json */
+	const char *config_path;	/* --config FILE, or NULL */
+	const char *junit_path;		/* --junit FILE (absolute), or NULL */
 };
 
 /*
@@ -51,7 +54,17 @@ struct run_opts {
 int run_cells(const struct run_opts *opts, struct cell *cells,
 	      bool vhost_ok, const char *vhost_reason);
 
-/* Run the matrix; returns an exit code (enum exit_code). */
+/*
+ * Why the point (cell, case) is not run here, or NULL: the cell cannot run
+ * on this host, or the case runs only on another model.
+ */
+const char *run_point_skip(const struct cell *c, const struct case_desc *cd);
+
+/*
+ * Run the matrix; returns an exit code (enum exit_code).  The run folder
+ * gets run.json at the start and results.json, junit.xml and report.html
+ * at the end (harness/runinfo.h, harness/report.h).
+ */
 int run_matrix(const struct run_opts *opts);
 
 #endif
