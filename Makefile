@@ -7,6 +7,9 @@
 #   make check      unit tests, then integration in the private lab
 #   make unit       unit tests only
 #   make SANITIZE=address,undefined unit
+#   make install    the binary, nicq(1), the guest recipe and a bash
+#                   completion under $(DESTDIR)$(PREFIX) (/usr/local)
+#   make install-check  install into a scratch DESTDIR and try it
 #
 # Every target that needs packages calls scripts/deps.sh --check first, which
 # says what is missing and how to install it.
@@ -47,7 +50,8 @@ TESTLIB_SRCS := tests/pcapgen.c
 TESTLIB  := $(BUILD)/tests/libtesthelp.a
 HEADERS  := $(wildcard harness/*.h cases/*.h)
 
-.PHONY: all deps guest run check unit integration clean bench cleanup FORCE
+.PHONY: all deps guest run check unit integration clean bench cleanup FORCE \
+	install uninstall install-check
 all: nicq
 
 deps:
@@ -127,7 +131,41 @@ check:
 	$(MAKE) SANITIZE=address,undefined unit
 	$(MAKE) tests/node_modules
 	tests/tap-consumers.sh --fixtures
+	$(MAKE) install-check
 	$(MAKE) integration
+
+# ---- install ----------------------------------------------------------------
+# An installed nicq finds its data next to it (<prefix>/share/nicq), so the
+# tree can be moved as a whole; its guest image goes to ~/.cache/nicq/guest
+# ('nicq build-image').
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR  := $(PREFIX)/bin
+DATADIR := $(PREFIX)/share/nicq
+MANDIR  := $(PREFIX)/share/man/man1
+DOCDIR  := $(PREFIX)/share/doc/nicq
+COMPDIR := $(PREFIX)/share/bash-completion/completions
+
+install: nicq
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/guests \
+		$(DESTDIR)$(MANDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(COMPDIR)
+	install -m 0755 nicq $(DESTDIR)$(BINDIR)/nicq
+	install -m 0755 guests/build-image.sh guests/init \
+		$(DESTDIR)$(DATADIR)/guests/
+	install -m 0644 guests/packages.txt guests/modules.txt \
+		$(DESTDIR)$(DATADIR)/guests/
+	install -m 0644 docs/nicq.1 $(DESTDIR)$(MANDIR)/nicq.1
+	install -m 0644 README.md docs/result-schema.md docs/result-schema.json \
+		docs/results-schema.md docs/results-schema.json $(DESTDIR)$(DOCDIR)/
+	install -m 0644 scripts/nicq-completion.bash $(DESTDIR)$(COMPDIR)/nicq
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/nicq $(DESTDIR)$(MANDIR)/nicq.1 \
+		$(DESTDIR)$(COMPDIR)/nicq
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+
+install-check: nicq guest
+	tests/install-check.sh
 
 run:
 	scripts/deps.sh --install
