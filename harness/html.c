@@ -393,6 +393,18 @@ static void render_facts(GString *o, JsonObject *doc, int run_fd)
 	}
 	fact(o, "injected faults", t->len ? t->str :
 	     "none (not a negative control)");
+	if (O(run, "baseline")) {
+		JsonArray *b = A(O(run, "baseline"), "runs");
+
+		g_string_assign(t, json_object_get_boolean_member_with_default(
+					O(run, "baseline"), "regressed",
+					false) ? "REGRESSED against " :
+				"no regression against ");
+		for (guint i = 0; b && i < json_array_get_length(b); i++)
+			g_string_append_printf(t, "%s%s", i ? ", " : "",
+					       report_arr_str(b, i));
+		fact(o, "baseline", t->str);
+	}
 
 	/* the profile, every parameter */
 	g_string_append(o, "<tr><th>profile</th><td><details><summary>");
@@ -444,6 +456,7 @@ static void render_facts(GString *o, JsonObject *doc, int run_fd)
 	run_file_link(o, run_fd, "results.json", "results.json");
 	run_file_link(o, run_fd, "junit.xml", "junit.xml (JUnit)");
 	run_file_link(o, run_fd, "run.json", "run.json");
+	run_file_link(o, run_fd, "compare.txt", "compare.txt (--baseline)");
 	run_file_link(o, run_fd, "lab/libvirtd.log", "lab/libvirtd.log");
 	run_file_link(o, run_fd, "lab/virtlogd.log", "lab/virtlogd.log");
 	g_string_append(o, "</td></tr>\n</table></section>\n");

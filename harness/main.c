@@ -3,6 +3,7 @@
  * chooses exit codes (0 pass, 1 case failed, 2 usage/config, 3 infra).
  */
 #include "case.h"
+#include "compare.h"
 #include "lab.h"
 #include "hostprobe.h"
 #include "report.h"
@@ -24,8 +25,9 @@ static const char usage_text[] =
 	"                [--profile quick|full] [--config FILE] [--results DIR]\n"
 	"                [--connect URI] [--accel auto|tcg|kvm]\n"
 	"                [--tap-version 13|14] [--image DIR] [--inject FAULT]\n"
-	"                [--junit FILE]\n"
+	"                [--junit FILE] [--baseline DIR]\n"
 	"       nicq report [--junit FILE] RUN_DIR\n"
+	"       nicq compare [--tolerance NAME=PCT] [--verbose] OLD... NEW\n"
 	"       nicq cleanup [--connect URI]\n"
 	"       nicq build-image [--force] [DIR]\n"
 	"       nicq --version\n"
@@ -101,6 +103,7 @@ static char *recipe_dir(void)
 struct cli {
 	char *models, *vhost, *cases, *profile, *config, *results, *uri;
 	char *accel, *image, *inject, *junit;
+	char **baselines;
 	char *list;		/* nicq list controls|params */
 	char *junit_abs;
 	int tap_version;
@@ -135,6 +138,9 @@ static GOptionEntry run_entries(struct cli *c, int i)
 		{ "junit", 0, 0, G_OPTION_ARG_FILENAME, &c->junit,
 		  "also write the JUnit XML there (the run folder always has junit.xml)",
 		  "FILE" },
+		{ "baseline", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &c->baselines,
+		  "compare the run with this earlier run (a run folder or results.json; repeat for a spread) at its end: exit 1 on a regression",
+		  "DIR" },
 		{ NULL }
 	};
 	return e[i];
@@ -237,11 +243,11 @@ static int parse_run_cli(int argc, char **argv, const char *cmd,
 			 struct run_opts *o, struct cli *c)
 {
 	GOptionContext *ctx;
-	GOptionEntry entries[14];
+	GOptionEntry entries[15];
 	GError *gerr = NULL;
 	char err[ERRLEN];
 	int i, rc = 0;
-	int n = !strcmp(cmd, "run") ? 13 : 12;	/* list: no --junit */
+	int n = !strcmp(cmd, "run") ? 14 : 12;	/* list: no --junit, --baseline */
 
 	for (i = 0; i < n; i++)
 		entries[i] = run_entries(c, i);
@@ -339,6 +345,25 @@ static int parse_run_cli(int argc, char **argv, const char *cmd,
 	if (c->junit)
 		c->junit_abs = g_canonicalize_filename(c->junit, NULL);
 	o->junit_path = c->junit_abs;
+	/* a baseline that cannot be read is refused before anything starts */
+	for (i = 0; c->baselines && c->baselines[i]; i++) {
+		char *abs = g_canonicalize_filename(c->baselines[i], NULL);
+		JsonObject *doc = NULL;
+
+		g_free(c->baselines[i]);
+		c->baselines[i] = abs;
+		if (i >= COMPARE_MAX_RUNS) {
+			rc = usage_error("at most %d --baseline runs",
+					 COMPARE_MAX_RUNS);
+			goto out;
+		}
+		if (compare_load(abs, &doc, err) < 0) {
+			rc = usage_error("bad --baseline: %s", err);
+			goto out;
+		}
+		json_object_unref(doc);
+	}
+	o->baselines = c->baselines;
 out:
 	g_option_context_free(ctx);
 	return rc;
@@ -520,6 +545,65 @@ out:
 	return rc;
 }
 
+/* nicq compare [--tolerance NAME=PCT]... [--verbose] OLD... NEW */
+static int cmd_compare(int argc, char **argv)
+{
+	char **tols = NULL, err[ERRLEN];
+	gboolean verbose = FALSE;
+	GOptionEntry entries[] = {
+		{ "tolerance", 't', 0, G_OPTION_ARG_STRING_ARRAY, &tols,
+		  "the tolerance of a metric (duration, boot, throughput, "
+		  "knee) as a share of the OLD mean, instead of its spread; "
+		  "repeatable", "NAME=PCT" },
+		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
+		  "also list the metrics within their tolerance", NULL },
+		{ NULL }
+	};
+	GOptionContext *ctx = g_option_context_new("OLD... NEW");
+	struct compare_opts opt = { 0 };
+	JsonObject *docs[COMPARE_MAX_RUNS + 1];
+	GError *gerr = NULL;
+	int n = 0, rc;
+
+	g_option_context_set_summary(ctx, "What changed from the OLD runs to "
+		"NEW (run folders or results.json files): verdict changes and "
+		"metrics (durations, boot times, throughput, the loss knee) "
+		"against a tolerance from each metric's spread.  Exit status 1 "
+		"when a verdict or a metric regressed, 0 otherwise.");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, &gerr)) {
+		rc = usage_error("%s", gerr->message);
+		g_error_free(gerr);
+		goto out;
+	}
+	if (argc < 3 || argc - 1 > COMPARE_MAX_RUNS + 1) {
+		rc = usage_error("nicq compare wants OLD... NEW: 2 to %d runs "
+				 "(got %d)", COMPARE_MAX_RUNS + 1, argc - 1);
+		goto out;
+	}
+	for (int i = 0; tols && tols[i]; i++) {
+		if (compare_parse_tolerance(tols[i], &opt, err) < 0) {
+			rc = usage_error("%s", err);
+			goto out;
+		}
+	}
+	opt.verbose = verbose;
+	for (n = 0; n < argc - 1; n++) {
+		if (compare_load(argv[n + 1], &docs[n], err) < 0) {
+			rc = usage_error("%s", err);
+			goto out;
+		}
+	}
+	rc = compare_runs(docs, n - 1, docs[n - 1], &opt, stdout) ?
+	     EXIT_FAIL : EXIT_PASS;
+out:
+	for (int i = 0; i < n; i++)
+		json_object_unref(docs[i]);
+	g_strfreev(tols);
+	g_option_context_free(ctx);
+	return rc;
+}
+
 /*
  * nicq build-image [--force] [DIR]: build the guest image with the recipe
  * (guests/build-image.sh, installed under share/nicq/guests) into DIR, by
@@ -597,10 +681,10 @@ int main(int argc, char **argv)
 		return EXIT_PASS;
 	}
 	if (strcmp(argv[1], "run") && strcmp(argv[1], "list") &&
-	    strcmp(argv[1], "report") && strcmp(argv[1], "cleanup") &&
-	    strcmp(argv[1], "build-image"))
+	    strcmp(argv[1], "report") && strcmp(argv[1], "compare") &&
+	    strcmp(argv[1], "cleanup") && strcmp(argv[1], "build-image"))
 		return usage_error("unknown command '%s' (list, run, report, "
-				   "cleanup, build-image)", argv[1]);
+				   "compare, cleanup, build-image)", argv[1]);
 	/* GOption's "Usage:" line names the program: "nicq run" */
 	{
 		char *prg = g_strdup_printf("nicq %s", argv[1]);
@@ -612,6 +696,8 @@ int main(int argc, char **argv)
 		return cmd_cleanup(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "report"))
 		return cmd_report(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "compare"))
+		return cmd_compare(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "build-image"))
 		return cmd_build_image(argc - 1, argv + 1);
 	o.argv = g_strdupv(argv);	/* as typed: parsing takes options out */
@@ -639,6 +725,7 @@ int main(int argc, char **argv)
 	g_free(c.inject);
 	g_free(c.junit);
 	g_free(c.junit_abs);
+	g_strfreev(c.baselines);
 	g_free(c.list);
 	g_free(o.results_root);
 	g_strfreev(o.argv);

@@ -340,16 +340,51 @@ int runinfo_begin(const char *run_dir, const struct run_opts *o,
 	return rc;
 }
 
+/* Replace run.json's member key with node (consumed).  -1 with err. */
+static int runinfo_set(const char *run_dir, const char *key, JsonNode *node,
+		       char *err)
+{
+	JsonObject *run = NULL;
+	JsonNode *root;
+	char *path;
+	int rc;
+
+	if (report_load_runinfo(run_dir, &run, err) < 0) {
+		json_node_unref(node);
+		return -1;
+	}
+	json_object_set_member(run, key, node);	/* transferred */
+	root = json_node_new(JSON_NODE_OBJECT);
+	json_node_take_object(root, run);
+	path = g_build_filename(run_dir, RUNINFO_FILE, NULL);
+	rc = write_json(path, root, err);
+	g_free(path);
+	json_node_unref(root);
+	return rc;
+}
+
+int runinfo_baseline(const char *run_dir, char *const *baselines,
+		     bool regressed, char *err)
+{
+	JsonObject *b = json_object_new();
+	JsonArray *runs = json_array_new();
+	JsonNode *n = json_node_new(JSON_NODE_OBJECT);
+
+	for (int i = 0; baselines && baselines[i]; i++)
+		json_array_add_string_element(runs, baselines[i]);
+	json_object_set_array_member(b, "runs", runs);
+	json_object_set_boolean_member(b, "regressed", regressed);
+	json_object_set_string_member(b, "report", "compare.txt");
+	json_node_take_object(n, b);
+	return runinfo_set(run_dir, "baseline", n, err);
+}
+
 int runinfo_end(const char *run_dir, int exit_status, const char *bail_out,
 		const char *bail_cell, const char *bail_case, char *err)
 {
-	JsonObject *run = NULL, *end;
-	JsonNode *root = NULL;
-	int rc = -1;
+	JsonObject *end = json_object_new();
+	JsonNode *n = json_node_new(JSON_NODE_OBJECT);
 
-	if (report_load_runinfo(run_dir, &run, err) < 0)
-		return -1;
-	end = json_object_new();
 	json_object_set_int_member(end, "finished_ms",
 				   g_get_real_time() / 1000);
 	json_object_set_int_member(end, "exit_status", exit_status);
@@ -366,16 +401,6 @@ int runinfo_end(const char *run_dir, int exit_status, const char *bail_out,
 	} else {
 		json_object_set_null_member(end, "bail_point");
 	}
-	json_object_set_object_member(run, "end", end);	/* transferred */
-	root = json_node_new(JSON_NODE_OBJECT);
-	json_node_take_object(root, run);
-	run = NULL;	/* transferred */
-	{
-		char *path = g_build_filename(run_dir, RUNINFO_FILE, NULL);
-
-		rc = write_json(path, root, err);
-		g_free(path);
-	}
-	json_node_unref(root);
-	return rc;
+	json_node_take_object(n, end);
+	return runinfo_set(run_dir, "end", n, err);
 }

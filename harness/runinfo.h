@@ -49,4 +49,12 @@ int runinfo_begin(const char *run_dir, const struct run_opts *o,
 int runinfo_end(const char *run_dir, int exit_status, const char *bail_out,
 		const char *bail_cell, const char *bail_case, char *err);
 
+/*
+ * Record in run_dir/run.json the runs nicq run --baseline compared this
+ * one with (paths, NULL-terminated) and whether anything regressed: then
+ * nicq exits 1 even when every point passed.  -1 with err.
+ */
+int runinfo_baseline(const char *run_dir, char *const *baselines,
+		     bool regressed, char *err);
+
 #endif

@@ -1,5 +1,6 @@
 /* runner.c - see runner.h. */
 #include "runner.h"
+#include "compare.h"
 #include "fixture.h"
 #include "hostprobe.h"
 #include "point.h"
@@ -496,6 +497,17 @@ out:
 	lab_close(lab);
 	ssh_ident_free(ident);
 	/* the reports render what the folder holds, once the lab is gone */
+	if (reports && o->baselines) {
+		bool regressed = false;
+
+		if (compare_baseline(rn.run_dir, o->baselines, stderr,
+				     &regressed, err) < 0) {
+			fprintf(stderr, "nicq: %s\n", err);
+			rc = EXIT_INFRA;
+		} else if (regressed && rc == EXIT_PASS) {
+			rc = EXIT_FAIL;
+		}
+	}
 	if (reports && (runinfo_end(rn.run_dir, rc, rn.bail ? rn.bail_why :
 				    NULL, rn.bail_cell, rn.bail_case, err) < 0 ||
 			report_render(rn.run_dir, o->junit_path, err) < 0)) {

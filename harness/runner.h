@@ -44,6 +44,8 @@ struct run_opts {
 	char **argv;			/* the command line, for run.json */
 	const char *config_path;	/* --config FILE, or NULL */
 	const char *junit_path;		/* --junit FILE (absolute), or NULL */
+	char **baselines;		/* --baseline DIR..., NULL-terminated,
+					 * absolute; NULL: none */
 };
 
 /*
@@ -63,7 +65,9 @@ const char *run_point_skip(const struct cell *c, const struct case_desc *cd);
 /*
  * Run the matrix; returns an exit code (enum exit_code).  The run folder
  * gets run.json at the start and results.json, junit.xml and report.html
- * at the end (harness/runinfo.h, harness/report.h).
+ * at the end (harness/runinfo.h, harness/report.h); with baselines, the
+ * run is compared with them at the end (harness/compare.h) and a
+ * regression makes it exit 1.
  */
 int run_matrix(const struct run_opts *opts);
 

@@ -43,13 +43,14 @@ _nicq() {
 
 _nicq_complete() {
 	local run_opts="--model --vhost --case --profile --config --results
-		--connect --accel --tap-version --image --inject --junit --help"
+		--connect --accel --tap-version --image --inject --junit
+		--baseline --help"
 	local faults="drop= drop-frag drop-over= vlan-rewrite= corrupt-tcp
 		drop-mcast drop-udp= drop-tftp s4-fresh-boot hang="
 
 	COMPREPLY=()
 	if [[ $COMP_CWORD -eq 1 ]]; then
-		mapfile -t COMPREPLY < <(compgen -W "run list report cleanup build-image --version --help" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "run list report compare cleanup build-image --version --help" -- "$cur")
 		return
 	fi
 	case $prev in
@@ -78,7 +79,11 @@ _nicq_complete() {
 		mapfile -t COMPREPLY < <(compgen -W "qemu:///system" -- "$cur"); return ;;
 	--config|--junit)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
-	-r|--results|--image)
+	-t|--tolerance)
+		mapfile -t COMPREPLY < <(compgen -W "duration= boot= throughput= knee=" -- "$cur")
+		[[ ${#COMPREPLY[@]} -eq 1 ]] && compopt -o nospace 2>/dev/null
+		return ;;
+	-r|--results|--image|--baseline)
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return ;;
 	esac
 	case $cmd in
@@ -86,7 +91,8 @@ _nicq_complete() {
 		mapfile -t COMPREPLY < <(compgen -W "$run_opts" -- "$cur") ;;
 	list)
 		if [[ $cur == -* ]]; then
-			mapfile -t COMPREPLY < <(compgen -W "${run_opts/--junit/}" -- "$cur")
+			local list_opts=${run_opts/--junit/}
+			mapfile -t COMPREPLY < <(compgen -W "${list_opts/--baseline/}" -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -W "cases controls params" -- "$cur")
 		fi ;;
@@ -95,6 +101,12 @@ _nicq_complete() {
 			mapfile -t COMPREPLY < <(compgen -W "--junit --help" -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+		fi ;;
+	compare)
+		if [[ $cur == -* ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "--tolerance --verbose --help" -- "$cur")
+		else
+			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		fi ;;
 	cleanup)
 		mapfile -t COMPREPLY < <(compgen -W "--connect --help" -- "$cur") ;;

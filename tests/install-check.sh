@@ -93,7 +93,7 @@ for s in NAME SYNOPSIS DESCRIPTION COMMANDS OPTIONS FAULTS CASES "EXIT STATUS" F
 done
 # every option of every command, every fault, every case, every status
 missing=""
-for c in run list report cleanup build-image; do
+for c in run list report compare cleanup build-image; do
 	for o in $(inst "$c" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
 		[ "$o" = --help ] && continue
 		grep -qF -- "$o" "$D/man.txt" || missing+=" $c:$o"
@@ -130,6 +130,10 @@ check "completion: 'nicq run --inject corrupt-tcp,hang=pi' (split at '=') -> pin
 	test "$(comp "$N run --inject corrupt-tcp,hang=pi" "$N" run --inject corrupt-tcp,hang = pi)" = "ping"
 check "completion: 'nicq list c' -> cases controls" \
 	test "$(comp "$N list c" "$N" list c)" = "cases controls"
+check "completion: 'nicq co' -> compare" \
+	test "$(comp "$N co" "$N" co)" = "compare"
+check "completion: 'nicq compare --tolerance th' -> throughput=" \
+	test "$(comp "$N compare --tolerance th" "$N" compare --tolerance th)" = "throughput="
 
 make -s uninstall DESTDIR="$D" PREFIX="$P" >/dev/null 2>&1
 left=$(find "$D" -type f -not -path "$home/*" -not -name 'man.*' | head -5)

@@ -28,7 +28,9 @@
 #      JUnit schema, report.html in headless Chromium (a screenshot of each
 #      is kept in build/check/screenshots/), and the checks' own negative
 #      controls; --junit FILE; a bailed run's statuses; a run on a terminal
-#      shows progress on stderr and TAP unmixed, runs off a terminal none.
+#      shows progress on stderr and TAP unmixed, runs off a terminal none;
+#      nicq compare and --baseline: two clean runs pass, a negative
+#      control's run against a clean one regresses.
 #
 # Prints "integration: N passed, N failed" and exits non-zero on a failure.
 set -u
@@ -202,7 +204,7 @@ done < "$WORK/control-runs"
 # with --junit; and a run on a terminal (script(1) gives it one, stdout and
 # stderr both on it), for the progress line
 bg single run --model virtio --vhost off --case ping --tap-version 13 \
-	--junit "$WORK/single-junit.xml"
+	--junit "$WORK/single-junit.xml" --baseline "results/$front_run"
 ( TERM=xterm script -qfec "$NICQ run --model virtio --vhost off --case multicast \
 	--results '$WORK/tty'" "$WORK/tty.typescript" >/dev/null 2>&1
 	echo $? >"$WORK/tty.rc" ) &
@@ -221,6 +223,21 @@ check "a failing run: tap-parser and TAP::Parser see the failure" \
 check "single-case run exits 0 (got $(rc_of single))" test "$(rc_of single)" = 0
 check "--junit FILE: the run folder's junit.xml, written there too" \
 	cmp "$WORK/single-junit.xml" "$(run_dir single)junit.xml"
+check "--baseline (the front door's run): no regression, said in compare.txt" \
+	grep -q '^result: no regression$' "$(run_dir single)compare.txt"
+# nicq compare: two clean runs of a point pass; a negative control's run
+# against a clean one is a regression
+$NICQ compare "results/$front_run" "$(run_dir single)" >"$WORK/compare-clean.txt"
+rc=$?
+check "nicq compare on two clean runs: exit 0 (got $rc)" test $rc -eq 0
+ctl_ping=$(awk '$2 == "virtio" && $3 == "drop=20" {print $1}' "$WORK/control-names")
+$NICQ compare "$(run_dir single)" "$(run_dir "$ctl_ping")" >"$WORK/compare-ctl.txt"
+rc=$?
+check "nicq compare flags the drop=20 run against a clean one: exit 1 (got $rc)" \
+	test $rc -eq 1
+check "nicq compare names the regression: a new failure of virtio ping" \
+	grep -qE '^  NEW FAILURE +virtio vhost=off ping: pass -> fail' "$WORK/compare-ctl.txt"
+sed 's/^/# /' "$WORK/compare-ctl.txt" | head -n 12
 check "a run on a terminal exits 0 (got $(rc_of tty))" test "$(rc_of tty)" = 0
 check "on a terminal: progress on stderr, TAP on stdout unmixed" \
 	tests/tty-check.py "$WORK/tty.typescript" "$(run_dir tty)"
@@ -255,7 +272,7 @@ wait_for() {
 printf '[profile]\ndeadline_scale = 5\nboot_timeout = 60\n' > "$WORK/short.ini"
 # a case that hangs: killed at its deadline, the matrix goes on
 bg hang run --model virtio --vhost off --case ping,multicast --inject hang=ping \
-	--config "$WORK/short.ini"
+	--config "$WORK/short.ini" --baseline "results/$front_run"
 # a guest killed in the middle of a case: that case fails, the next passes
 bg guestkill run --model virtio --vhost off --case multicast,ping
 wait_for guestkill multicast transcript.txt "=== #2 " && sleep 1
@@ -275,6 +292,9 @@ check "hang: its failure says 'timed out after N s while case'" \
 	grep -qE '"timed out after [0-9]+ s while case"' "$(point hang virtio ping)"
 check "hang: the next case ran and passed" \
 	tests/point-check.py "$(point hang virtio multicast)" --verdict pass
+check "hang: --baseline records the regression (compare.txt, run.json)" \
+	bash -c "grep -q '^  NEW FAILURE .*virtio vhost=off ping' '$(run_dir hang)compare.txt' &&
+		grep -q '\"regressed\" : true' '$(run_dir hang)run.json'"
 check "guest killed: found and killed its QEMU (pid ${gk:-none})" test -n "$gk"
 check "guest killed: exit 1 (got $(rc_of guestkill))" test "$(rc_of guestkill)" = 1
 check "guest killed: that case is not ok" \

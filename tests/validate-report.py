@@ -179,8 +179,12 @@ def check_run(d, v_run, v_results):
         problems.append("summary exit status differs from run.json's")
     if end is not None and end["exit_status"] == 0 and want != "pass":
         problems.append(f"exit status 0 but status {want}")
-    if end is not None and end["exit_status"] == 1 and want != "fail":
+    regressed = (run.get("baseline") or {}).get("regressed", False)
+    if end is not None and end["exit_status"] == 1 and want != "fail" and \
+            not (want == "pass" and regressed):
         problems.append(f"exit status 1 but status {want}")
+    if end is not None and end["exit_status"] == 0 and regressed:
+        problems.append("exit status 0, yet the baseline regressed")
     return problems, len(flat)
 
 
