@@ -3,14 +3,20 @@
 #
 #   - analyzer speed: echo_analyze over a large generated capture
 #   - the kernel-log scan over 1 and 4 MiB newline-free console lines
-#   - one case on one model, end to end (the developer loop: target about
-#     a minute on a TCG host), with the guest boot time it reports
-#   - peak memory (max RSS) of nicq for that run
+#   - one case on one model, end to end (the developer loop), with where
+#     its guest's start came from, and nicq's peak memory
+#   - the quick matrix (BENCH_MODELS, default all three; vhost off) with
+#     --jobs 1 and --jobs 2 in the same invocation: wall, per-case wall,
+#     booted vs restored guest starts, the share of the wall that is not
+#     the cases' own traffic, and where a cold boot's time goes
+#
+# BENCH_MATRIX=0 skips the matrix (it takes many minutes under TCG).
 set -eu
 cd "$(dirname "$0")/.."
 make -s nicq build/tests/fixgen build/bench_echo build/bench_klog >/dev/null
 WORK=$(mktemp -d /tmp/nicq-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
+models=${BENCH_MODELS:-rtl8139,e1000,virtio}
 
 echo "== analyzer: echo_analyze on a generated capture"
 build/bench_echo "$WORK/big.pcap"
@@ -19,13 +25,31 @@ echo "== kernel-log scan: what a guest can print without a newline"
 build/bench_klog
 
 echo "== one case, one model, end to end (private lab)"
-for m in ${BENCH_MODELS:-virtio}; do
-	/usr/bin/time -f "%e s wall, %M KiB max RSS" -o "$WORK/time" \
-		./nicq run --model "$m" --vhost off --case ping \
-		--results "$WORK/res" >"$WORK/$m.tap" 2>/dev/null || true
-	res=$(ls "$WORK"/res/*/"$m"-vhost-off/ping/result.json 2>/dev/null | head -n 1)
-	summary=$(/usr/bin/python3 -c 'import json,sys
+for m in virtio; do
+	for boot in restore fresh; do
+		/usr/bin/time -f "%e s wall, %M KiB max RSS" -o "$WORK/time" \
+			./nicq run --model "$m" --vhost off --case ping \
+			--boot "$boot" --results "$WORK/one-$boot" \
+			>"$WORK/one-$boot.tap" 2>/dev/null || true
+		res=$(ls "$WORK"/one-"$boot"/*/"$m"-vhost-off/ping/result.json 2>/dev/null | head -n 1)
+		summary=$(/usr/bin/python3 -c 'import json,sys
 r = json.load(open(sys.argv[1]))
-print("guest start %s ms; point %s ms; verdict %s" % (r["guests"][0].get("start_ms", "?") if r["guests"] else "?", r["duration_ms"], r["verdict"]))' "$res" 2>/dev/null || echo "no result")
-	echo "$m: $(cat "$WORK/time"); $summary"
+g = r["guests"][0] if r["guests"] else {}
+print("guest %s in %s ms%s; point %s ms; verdict %s" % (g.get("start", "?"), g.get("start_ms", "?"), " (after a %s ms boot to save it)" % g["boot_ms"] if "boot_ms" in g else "", r["duration_ms"], r["verdict"]))' "$res" 2>/dev/null || echo "no result")
+		echo "$m ping, --boot $boot: $(cat "$WORK/time"); $summary"
+	done
 done
+
+[ "${BENCH_MATRIX:-1}" = 0 ] && exit 0
+for jobs in 1 2; do
+	echo "== quick matrix ($models, vhost off), --jobs $jobs"
+	start=$(date +%s.%N)
+	./nicq run --model "$models" --vhost off --profile quick --jobs "$jobs" \
+		--results "$WORK/m$jobs" >"$WORK/m$jobs.tap" 2>/dev/null || true
+	end=$(date +%s.%N)
+	wall=$(python3 -c "print(round($end - $start, 1))")
+	echo "  wall $wall s; $(grep -cE '^    ok' "$WORK/m$jobs.tap") ok, $(grep -cE '^    not ok' "$WORK/m$jobs.tap") not ok"
+	bench/summary.py "$(ls -d "$WORK/m$jobs"/*/ | head -n 1)" "$wall"
+done
+echo "== where a cold boot goes (the boots of the --jobs 1 matrix)"
+bench/boot.py "$(ls -d "$WORK/m1"/*/ | head -n 1)"

@@ -3,12 +3,12 @@
  * failures, the way people bond four NICs by hand.
  *
  * One guest with four NICs of the cell's model on one segment, bonded in
- * the guest, with VLAN 20 on top of the bond (bond0.20, 198.18.20.10/24),
+ * the guest, with VLAN 20 on top of the bond (bond0.20, .10 of a /24 of the point's own),
  * and a management NIC of another model on a segment of its own.  SSH goes
  * over the management NIC, so the guest stays under control while every
  * NIC under test goes down and up.
  *
- * The host's end of VLAN 20 is 198.18.20.1 on a tap of nicq's own whose
+ * The host's end of VLAN 20 is .1 of that /24 on a tap of nicq's own whose
  * frames a relay in nicq tags and untags on a port of the segment's bridge
  * (harness/vlanhost.h): the host kernel here has no 8021q and its bridges
  * no VLAN filtering.
@@ -68,8 +68,12 @@
 
 #define NSLAVES 4
 #define VID 20
-#define HOST_VIP "198.18.20.1"
-#define GUEST_VIP "198.18.20.10"
+/* VLAN 20's subnet: the point's own (case_octet), host .1, guest .10 */
+#define VIP_SUBNET 4
+#define HOST_VIP(ctx) \
+	case_fmt(ctx, "198.18.%u.1", case_octet(ctx, VIP_SUBNET))
+#define GUEST_VIP(ctx) \
+	case_fmt(ctx, "198.18.%u.10", case_octet(ctx, VIP_SUBNET))
 #define HOST_DOWN_MS 400
 #define HOST_UP_MS 600
 
@@ -331,7 +335,7 @@ static void run_phase(struct case_ctx *ctx, struct phase *ph, uint16_t id0)
 	struct sshc_job *job = NULL;
 	struct flapper fl = { 0 };
 	struct proc_result r;
-	struct ping_spec ps = { .dst = GUEST_VIP, .interval = 0.1,
+	struct ping_spec ps = { .dst = GUEST_VIP(ctx), .interval = 0.1,
 				.size = 56, .reply_wait_s = 1 };
 	size_t con0;
 	int k;
@@ -345,7 +349,7 @@ static void run_phase(struct case_ctx *ctx, struct phase *ph, uint16_t id0)
 		"ip link set bond0 up && "
 		"ip link add link bond0 name bond0.%d type vlan id %d && "
 		"ip addr add %s/24 dev bond0.%d && ip link set bond0.%d up",
-		ph->mode, slaves, VID, VID, GUEST_VIP, VID, VID);
+		ph->mode, slaves, VID, VID, GUEST_VIP(ctx), VID, VID);
 	if (case_guest_run(ctx, cmd, 30000, &r) < 0)
 		goto out;
 	if (r.status != 0) {
@@ -448,7 +452,8 @@ static bool spread(struct case_ctx *ctx, const char *what, uint16_t id,
 	memset(rep, 0, sizeof(*rep));
 	for (k = 0; k < NSLAVES; k++)
 		paths[k] = ctx->nics[k].pcap;
-	if (spread_analyze(paths, NSLAVES, HOST_VIP, GUEST_VIP, id, rep,
+	if (spread_analyze(paths, NSLAVES, HOST_VIP(ctx), GUEST_VIP(ctx), id,
+			   rep,
 			   err) < 0) {
 		case_error(ctx, "%s: %s", what, err);
 		return false;
@@ -629,8 +634,8 @@ static void bonding_case(struct case_ctx *ctx)
 
 	/* the host's end of VLAN 20 (harness/vlanhost.h) */
 	case_phase(ctx, "host end of VLAN %d", VID);
-	host_tap = g_strdup_printf("nq%.6svh", ctx->lab->id);
-	port_tap = g_strdup_printf("nq%.6svb", ctx->lab->id);
+	host_tap = g_strdup_printf("nq%.6sv%dh", ctx->lab->id, ctx->slot);
+	port_tap = g_strdup_printf("nq%.6sv%db", ctx->lab->id, ctx->slot);
 	hfd = vlanhost_tap(host_tap, err);
 	pfd = hfd < 0 ? -1 : vlanhost_tap(port_tap, err);
 	if (hfd < 0 || pfd < 0 || vlanhost_start(hfd, pfd, VID, &vh, err) < 0) {
@@ -643,7 +648,8 @@ static void bonding_case(struct case_ctx *ctx)
 	if (host_ip(ctx, ip_cmd("link", "set", port_tap, "master", bridge,
 				NULL)) < 0 ||
 	    host_ip(ctx, ip_cmd("link", "set", port_tap, "up", NULL)) < 0 ||
-	    host_ip(ctx, ip_cmd("addr", "add", HOST_VIP "/24", "dev",
+	    host_ip(ctx, ip_cmd("addr", "add",
+				       case_fmt(ctx, "%s/24", HOST_VIP(ctx)), "dev",
 				host_tap, NULL)) < 0 ||
 	    host_ip(ctx, ip_cmd("link", "set", host_tap, "up", NULL)) < 0)
 		goto out;

@@ -149,8 +149,7 @@ struct case_ctx {
 	const struct fault *fault;	/* what --inject asked for */
 	const struct ssh_ident *ident;	/* to log in again (sshc_connect),
 					 * e.g. after the guest restarted */
-	char *prefix;		/* the point's libvirt object prefix */
-	unsigned seq;		/* counter for per-point unique names */
+	int slot;		/* the runner's slot (--jobs): see case_octet */
 };
 
 /*
@@ -299,6 +298,14 @@ const char *case_fmt(struct case_ctx *ctx, const char *fmt, ...)
  * (never shortened: a shorter limit would fail a NIC that is only slow).
  */
 int case_scaled_ms(const struct case_ctx *ctx, int ms);
+
+/*
+ * The third octet of a 198.18.x.0/24 that is this point's alone: i 0..3 are
+ * its segments' (host at .1), 4..15 free for the case's own use (a VLAN
+ * subnet the host joins, say).  Points running at once (--jobs) never share
+ * one.
+ */
+unsigned case_octet(const struct case_ctx *ctx, int i);
 
 /* The profile value of a parameter the case declared. */
 int case_param(const struct case_ctx *ctx, const struct param *par);

@@ -38,7 +38,8 @@
 #include <string.h>
 
 #define IPERF_PORT 5201
-#define CPORT_BASE 45001
+/* client ports: 45001.. in slot 0, 200 more a slot (--jobs) */
+#define CPORT_BASE (45001 + 200 * ctx->slot)
 /*
  * UDP in the stress runs is offered at the TCP rate of its direction, at
  * most this: beyond what any model absorbs under emulation, and within

@@ -185,8 +185,8 @@ static void point_metrics(JsonObject *pt, GArray *out)
 	const char *st = S(pt, "status");
 	JsonArray *g = A(res, "guests");
 	struct metric m;
-	double sum = 0, v;
-	int n = 0;
+	double sum[2] = { 0, 0 }, v;
+	int n[2] = { 0, 0 };
 
 	g_array_set_size(out, 0);
 	if (!res || (g_strcmp0(st, "pass") && g_strcmp0(st, "fail") &&
@@ -199,17 +199,23 @@ static void point_metrics(JsonObject *pt, GArray *out)
 		m.v = v / 1000;
 		g_array_append_val(out, m);
 	}
+	/* guests booted and guests restored from a saved state, apart */
 	for (guint i = 0; g && i < json_array_get_length(g); i++) {
-		if (report_num(report_elem(g, i), "start_ms", &v) && v > 0) {
-			sum += v / 1000;
-			n++;
+		JsonObject *gu = report_elem(g, i);
+		int r = !g_strcmp0(S(gu, "start"), "restored");
+
+		if (report_num(gu, "start_ms", &v) && v > 0) {
+			sum[r] += v / 1000;
+			n[r]++;
 		}
 	}
-	if (n) {
+	for (int r = 0; r < 2; r++) {
+		if (!n[r])
+			continue;
 		memset(&m, 0, sizeof(m));
-		g_strlcpy(m.name, "boot", sizeof(m.name));
+		g_strlcpy(m.name, r ? "restore" : "boot", sizeof(m.name));
 		m.cls = MC_BOOT;
-		m.v = sum / n;
+		m.v = sum[r] / n[r];
 		g_array_append_val(out, m);
 	}
 	for (size_t s = 0; s < G_N_ELEMENTS(streams); s++) {
@@ -254,8 +260,11 @@ static const struct metric *find_metric(GArray *a, const char *name)
 	return NULL;
 }
 
-/* Standard deviation of the boot times of every guest in a run's cell. */
-static double cell_boot_sigma(JsonObject *cell, int *n)
+/*
+ * Standard deviation of the start times of every guest in a run's cell
+ * that started that way (restored or not).
+ */
+static double cell_boot_sigma(JsonObject *cell, bool restored, int *n)
 {
 	JsonArray *pts = A(cell, "points");
 	double s = 0, s2 = 0, v;
@@ -265,8 +274,11 @@ static double cell_boot_sigma(JsonObject *cell, int *n)
 		JsonArray *g = A(O(report_elem(pts, j), "result"), "guests");
 
 		for (guint k = 0; g && k < json_array_get_length(g); k++) {
-			if (!report_num(report_elem(g, k), "start_ms", &v) ||
-			    !(v > 0))
+			JsonObject *gu = report_elem(g, k);
+
+			if (!report_num(gu, "start_ms", &v) || !(v > 0) ||
+			    restored != !g_strcmp0(S(gu, "start"),
+						   "restored"))
 				continue;
 			v /= 1000;
 			s += v;
@@ -403,15 +415,19 @@ static void compare_metric(FILE *out, const struct compare_opts *opt,
 		struct pref *o = g_hash_table_lookup(oidx[n_old - 1], key);
 		int nb = 0;
 
-		sigma = o ? cell_boot_sigma(o->cell, &nb) : NAN;
+		sigma = o ? cell_boot_sigma(o->cell,
+					    !strcmp(nm->name, "restore"), &nb) :
+			    NAN;
 		if (isnan(sigma)) {
 			tol = NAN;
 			g_strlcpy(why, "fewer than 2 boots in the OLD cell: no "
 				  "spread", sizeof(why));
 		} else {
 			tol = SIGMAS * sigma;
-			g_snprintf(why, sizeof(why), "3 sigma of the %d boots "
-				   "in the OLD run's cell", nb);
+			g_snprintf(why, sizeof(why), "3 sigma of the %d %s "
+				   "in the OLD run's cell", nb,
+				   strcmp(nm->name, "restore") ? "boots" :
+				   "restores");
 		}
 	} else {
 		tol = NAN;

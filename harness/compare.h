@@ -15,8 +15,10 @@
  *	new skip	OLD ran, NEW is skipped (listed: coverage lost)
  *	added, removed	the point is in one run only (listed)
  *
- * Metrics, per point: "duration" (the point's, s), "boot" (its guests'
- * mean power-on to readiness, s), "throughput <stream>" (stress: what
+ * Metrics, per point: "duration" (the point's, s), "boot" (its booted
+ * guests' mean power-on to readiness, s), "restore" (its guests restored
+ * from a saved state: restore to readiness, s; tolerance class boot),
+ * "throughput <stream>" (stress: what
  * iperf3's receiver got, Mbit/s) and "knee <size> bytes" (stress: the
  * highest UDP rate with loss under 0.1 %, pps).  A metric regresses when
  * NEW is worse than the OLD mean by more than its tolerance; it improves
@@ -25,8 +27,9 @@
  *
  *	- three standard deviations of the OLD runs' values, when two or more
  *	  OLD runs have it;
- *	- with one OLD run, boot times: three standard deviations of the
- *	  boots of the OLD run's cell (every point boots its own guests);
+ *	- with one OLD run, boot and restore times: three standard
+ *	  deviations of the boots (or restores) in the OLD run's cell
+ *	  (every point starts its own guests);
  *	  durations, throughput and knees have no spread in one run, so
  *	  they are listed and not judged;
  *	- --tolerance NAME=PCT (duration, boot, throughput, knee) sets it to

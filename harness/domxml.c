@@ -793,3 +793,92 @@ out:
 	xmlFreeDoc(doc);
 	return rc;
 }
+
+/* Set attribute name of el to value; false on allocation failure. */
+static bool set_attr(xmlNodePtr el, const char *name, const char *value)
+{
+	return xmlSetProp(el, BAD_CAST name, BAD_CAST value) != NULL;
+}
+
+int domxml_retarget(const char *saved_xml, const struct domain_spec *spec,
+		    char **out, char *err)
+{
+	xmlDocPtr doc = NULL;
+	xmlNodePtr root, devs, c, src, tgt;
+	xmlChar *buf = NULL;
+	int len = 0, rc = -1, seen = 0;
+	bool ok = true;
+
+	if (!saved_xml || !spec) {
+		err_set(err, "no saved domain XML or spec");
+		return -1;
+	}
+	doc = xmlReadMemory(saved_xml, (int)strlen(saved_xml), "saved.xml",
+			    NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
+			    XML_PARSE_NOWARNING);
+	root = doc ? xmlDocGetRootElement(doc) : NULL;
+	if (!root || xmlStrcmp(root->name, BAD_CAST "domain")) {
+		err_set(err, "cannot parse the saved domain XML");
+		goto out;
+	}
+	devs = child_el(root, "devices");
+	for (c = devs ? devs->children : NULL; c && ok; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (!xmlStrcmp(c->name, BAD_CAST "interface")) {
+			const struct nic_spec *n = NULL;
+
+			for (int i = 0; i < spec->n_nics && !n; i++)
+				if (iface_has_mac(c, spec->nics[i].mac))
+					n = &spec->nics[i];
+			if (!n) {
+				err_set(err, "the saved domain has a NIC the "
+					"spec does not");
+				goto out;
+			}
+			seen++;
+			/* a network port of the old run means nothing here */
+			src = child_el(c, "source");
+			if (src && n->network) {
+				xmlUnsetProp(src, BAD_CAST "portid");
+				xmlUnsetProp(src, BAD_CAST "bridge");
+				ok &= set_attr(src, "network", n->network);
+			} else if (src && n->bridge) {
+				ok &= set_attr(src, "bridge", n->bridge);
+			}
+			tgt = child_el(c, "target");
+			if (tgt && n->target)
+				ok &= set_attr(tgt, "dev", n->target);
+		} else if ((!xmlStrcmp(c->name, BAD_CAST "serial") ||
+			    !xmlStrcmp(c->name, BAD_CAST "console")) &&
+			   spec->console_log) {
+			src = child_el(c, "source");
+			if (src && xmlHasProp(src, BAD_CAST "path"))
+				ok &= set_attr(src, "path", spec->console_log);
+		} else if (!xmlStrcmp(c->name, BAD_CAST "disk") && spec->disk) {
+			src = child_el(c, "source");
+			if (src && xmlHasProp(src, BAD_CAST "file"))
+				ok &= set_attr(src, "file", spec->disk);
+		}
+	}
+	if (!ok) {
+		err_set(err, "out of memory rewriting the saved domain XML");
+		goto out;
+	}
+	if (seen != spec->n_nics) {
+		err_set(err, "the saved domain has %d NICs, the spec %d", seen,
+			spec->n_nics);
+		goto out;
+	}
+	xmlDocDumpFormatMemoryEnc(doc, &buf, &len, "UTF-8", 1);
+	if (!buf) {
+		err_set(err, "cannot write the domain XML");
+		goto out;
+	}
+	*out = g_strndup((const char *)buf, (gsize)len);
+	rc = 0;
+out:
+	xmlFree(buf);
+	xmlFreeDoc(doc);
+	return rc;
+}

@@ -113,4 +113,16 @@ int domxml_network(const struct net_spec *spec, char **out, char *err);
 int domxml_iface_link(const char *domain_xml, const char *mac, bool up,
 		      char **out, char *err);
 
+/*
+ * A saved domain's XML (virDomainSaveImageGetXMLDesc) with its host side
+ * moved to spec's: each <interface>, matched by MAC, gets spec's network
+ * (or bridge) and target device, with the old network port dropped; the
+ * serial console and console get spec's console_log; a file disk gets
+ * spec's disk.  Everything the guest can see stays as saved, which is what
+ * virDomainRestoreFlags() insists on.  Same return convention as
+ * domxml_domain(); a NIC of one that the other lacks is an error.
+ */
+int domxml_retarget(const char *saved_xml, const struct domain_spec *spec,
+		    char **out, char *err);
+
 #endif

@@ -60,6 +60,12 @@ int case_param(const struct case_ctx *ctx, const struct param *par)
 	return prof_int(ctx->prof, par);
 }
 
+unsigned case_octet(const struct case_ctx *ctx, int i)
+{
+	/* 198.18.10.0 upwards, 16 /24s a slot: never shared by two points */
+	return 10u + 16u * (unsigned)ctx->slot + (unsigned)i % 16u;
+}
+
 int case_scaled_ms(const struct case_ctx *ctx, int ms)
 {
 	long scale = prof_int(ctx->prof, &param_deadline_scale);
@@ -266,13 +272,18 @@ static void layout(struct case_ctx *ctx, const struct topology *t,
 			nt->guest = gi;
 			nt->segment = tn->segment;
 			nt->mtu = tn->mtu;
+			/*
+			 * The MAC depends on the guest and the NIC's place
+			 * only: a guest restored from a saved state keeps the
+			 * MACs it booted with (each point has segments of its
+			 * own, so points never share a wire).
+			 */
 			snprintf(nt->mac, sizeof(nt->mac),
-				 "52:54:00:18:%02x:%02x", (k >> 8) & 0xff,
-				 k & 0xff);
+				 "52:54:00:18:%02x:%02x", 0x10 + gi, i);
 			snprintf(nt->tap, sizeof(nt->tap), "nq%.6st%u",
 				 ctx->lab->id, k % 100000);
 			snprintf(nt->ip, sizeof(nt->ip), "198.18.%u.%u",
-				 10u + (unsigned)tn->segment % CASE_MAX_SEGMENTS,
+				 case_octet(ctx, tn->segment),
 				 10u + (unsigned)gi % CASE_MAX_GUESTS);
 		}
 	}
@@ -288,7 +299,8 @@ static char *kernel_cmdline(const struct run_env *env,
 
 	if (sp)
 		*sp = ':';
-	g_string_append_printf(line, "console=ttyS0 panic=-1 "
+	/* nicq.debug=1: /init's steps in the kernel log, for the benchmark */
+	g_string_append_printf(line, "console=ttyS0 panic=-1 nicq.debug=1 "
 			       "nicq.hostname=nicq-guest%d nicq.authkey=%s",
 			       guest, key);
 	for (int i = 0; i < ctx->n_nics; i++)
@@ -331,7 +343,7 @@ static char *tftp_dir_of(const struct lab *lab, unsigned n, const char *dir,
 
 static int pxe_segment(const struct run_env *env, struct case_ctx *ctx,
 		       unsigned n, struct net_spec *ns, char start[16],
-		       char end[16], char *err)
+		       char end[16], char ip6[40], char *err)
 {
 	char *base = kernel_cmdline(env, ctx, 0);
 	char *cmdline = g_strconcat(base, " nicq.boot=pxe", NULL);
@@ -342,6 +354,7 @@ static int pxe_segment(const struct run_env *env, struct case_ctx *ctx,
 	ctx->tftp_dir = tftp_dir_of(ctx->lab, n, ctx->dir, false);
 	rc = pxe_tftp_root(ctx->tftp_dir, env->kernel, env->initrd, ns->ip,
 			   cmdline, err);
+	snprintf(ip6, 40, "2001:2:0:%x::1", 0x10 + ctx->slot);
 	snprintf(start, 16, "%s.100", net);
 	snprintf(end, 16, "%s.199", net);
 	ns->dhcp_start = start;
@@ -354,7 +367,7 @@ static int pxe_segment(const struct run_env *env, struct case_ctx *ctx,
 	 * IPv6 address from the benchmarking range (RFC 5180) makes
 	 * libvirt's dnsmasq advertise the segment's prefix.
 	 */
-	ns->ip6 = "2001:2:0:10::1";
+	ns->ip6 = ip6;
 	ns->prefix6 = 64;
 	g_free(base);
 	g_free(cmdline);
@@ -375,14 +388,15 @@ static int segments_open(const struct run_env *env, struct case_ctx *ctx,
 		struct net_spec ns = { 0 };
 		unsigned k = n * 4 + (unsigned)s;
 		char suffix[32], bridge[16], ip[16], dstart[16], dend[16];
+		char ip6[40];
 		char *name;
 		int rc;
 
-		snprintf(suffix, sizeof(suffix), "p%u-s%d", n, s);
+		snprintf(suffix, sizeof(suffix), "j%d-p%u-s%d", ctx->slot, n,
+			 s);
 		snprintf(bridge, sizeof(bridge), "nq%.6sb%u", ctx->lab->id,
 			 k % 100000);
-		snprintf(ip, sizeof(ip), "198.18.%u.1",
-			 10u + (unsigned)s % CASE_MAX_SEGMENTS);
+		snprintf(ip, sizeof(ip), "198.18.%u.1", case_octet(ctx, s));
 		name = lab_name(ctx->lab, suffix);
 		ns.name = name;
 		ns.bridge = bridge;
@@ -391,7 +405,7 @@ static int segments_open(const struct run_env *env, struct case_ctx *ctx,
 		ns.mtu = t->segment_mtu[s];
 		g_ptr_array_add(nets, name);
 		if (t->pxe && s == 0 &&
-		    pxe_segment(env, ctx, n, &ns, dstart, dend, err) < 0)
+		    pxe_segment(env, ctx, n, &ns, dstart, dend, ip6, err) < 0)
 			return -1;
 		rc = lab_segment_add(ctx->lab, &ns, err);
 		g_free((char *)ns.tftp_root);
@@ -483,6 +497,250 @@ static int control_nic(const struct case_ctx *ctx, int gi)
 	return n;
 }
 
+/*
+ * The shape of a guest: everything of its spec the guest can see (NICs
+ * with their models, MACs and MTUs, memory, kernel and command line, disk
+ * or not, accelerator), hashed.  Guests of one shape in a run start from
+ * one saved state.
+ */
+static char *shape_key(const struct domain_spec *s)
+{
+	GString *d = g_string_new(NULL);
+	char *sum, *key;
+
+	g_string_append_printf(d, "%s|%u|%u|%s|%s|%s|%d|%d|%d|%d", s->type,
+			       s->memory_mib, s->vcpus, s->kernel, s->initrd,
+			       s->cmdline, s->disk != NULL,
+			       s->pm_suspend_to_mem, s->pm_suspend_to_disk,
+			       s->bios_serial);
+	for (int i = 0; i < s->n_nics; i++)
+		g_string_append_printf(d, "|%s,%s,%d,%d",
+				       model_name(s->nics[i].model),
+				       s->nics[i].mac, s->nics[i].mtu,
+				       s->nics[i].vhost);
+	sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, d->str,
+					    (gssize)d->len);
+	key = g_strndup(sum, 12);
+	g_free(sum);
+	g_string_free(d, TRUE);
+	return key;
+}
+
+/* What a saved state needs besides itself: the readiness marker's data. */
+static int image_meta_write(const char *path, const struct guest *g,
+			    char *err)
+{
+	JsonObject *o = json_object_new();
+	JsonNode *n = json_node_new(JSON_NODE_OBJECT);
+	char *text, *tmp = g_strconcat(path, ".tmp", NULL);
+	int rc;
+
+	json_object_set_string_member(o, "hostkey", g->hostkey);
+	json_object_set_string_member(o, "ifaces", g->ifaces ? g->ifaces :
+				      "");
+	json_object_set_string_member(o, "marker_errors", g->marker_errors ?
+				      g->marker_errors : "");
+	json_object_set_int_member(o, "boot_ms", g->boot_ms);
+	json_node_take_object(n, o);
+	text = json_to_string(n, TRUE);
+	rc = file_write(tmp, text, strlen(text), err);
+	if (rc == 0 && rename(tmp, path) < 0) {
+		err_set(err, "cannot rename '%s': %s", tmp, strerror(errno));
+		rc = -1;
+	}
+	g_free(text);
+	g_free(tmp);
+	json_node_unref(n);
+	return rc;
+}
+
+static int image_meta_read(const char *path, char **hostkey, char **ifaces,
+			   char **marker_errors, gint64 *boot_ms, char *err)
+{
+	JsonParser *p = json_parser_new();
+	GError *gerr = NULL;
+	JsonObject *o;
+	int rc = -1;
+
+	if (!json_parser_load_from_file(p, path, &gerr)) {
+		err_set(err, "cannot read '%s': %s", path, gerr->message);
+		g_error_free(gerr);
+		goto out;
+	}
+	if (!JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p))) {
+		err_set(err, "'%s' is not a saved guest's data", path);
+		goto out;
+	}
+	o = json_node_get_object(json_parser_get_root(p));
+	*hostkey = g_strdup(json_object_get_string_member_with_default(
+		o, "hostkey", ""));
+	*ifaces = g_strdup(json_object_get_string_member_with_default(
+		o, "ifaces", ""));
+	*marker_errors = g_strdup(json_object_get_string_member_with_default(
+		o, "marker_errors", ""));
+	*boot_ms = json_object_get_int_member_with_default(o, "boot_ms", 0);
+	rc = 0;
+out:
+	g_object_unref(p);
+	return rc;
+}
+
+/*
+ * Start guest gi of the point from its shape's saved state, making that
+ * state first if no earlier point did: boot the guest to its readiness
+ * marker (console in console-boot.log, scanned here), save it, then
+ * restore it onto this point's host side like every later point.  So every
+ * point of a shape starts from the same guest state, byte for byte.
+ */
+static int start_restored(const struct run_env *env, struct case_ctx *ctx,
+			  int gi, struct domain_spec *spec, JsonObject *go,
+			  struct guest **out, char *err)
+{
+	char *key = shape_key(spec);
+	char *suffix = g_strdup_printf("j%d-s%s", ctx->slot, key);
+	char *name = lab_name(ctx->lab, suffix);
+	char *dir = g_strdup_printf("%s/%s/j%d", env->images_dir,
+				    ctx->cell->slug, ctx->slot);
+	char *image = g_strdup_printf("%s/%s.save", dir, key);
+	char *meta = g_strdup_printf("%s/%s.json", dir, key);
+	char *console = (char *)spec->console_log;
+	char *hostkey = NULL, *ifaces = NULL, *merr = NULL, *text;
+	const char *saved_name = spec->name;
+	struct guest *t = NULL;
+	gint64 boot_ms = 0;
+	size_t len;
+	int rc = -1;
+
+	spec->name = name;
+	json_object_set_string_member(go, "domain", name);
+	json_object_set_string_member(go, "shape", key);
+	if (mkdir_p(dir, err) < 0)
+		goto out;
+	if (!g_file_test(meta, G_FILE_TEST_EXISTS)) {
+		char *boot_console = g_strdup_printf("%s/console-boot%s.log",
+			ctx->dir, ctx->n_guests > 1 ? (gi ? "-b" : "-a") : "");
+		char *tmp = g_strconcat(image, ".tmp", NULL);
+
+		spec->console_log = boot_console;
+		rc = guest_boot_hooked(ctx->lab, spec, prof_int(env->prof,
+				       &param_boot_timeout) * 1000, NULL, NULL,
+				       &t, err);
+		if (file_read(boot_console, &text, &len, NULL) == 0) {
+			record_artifact(ctx, "console", boot_console);
+			case_klog_check(ctx, case_fmt(ctx, "console at boot%s",
+				ctx->n_guests > 1 ? (gi ? " (b)" : " (a)") :
+				""), case_rel(ctx, boot_console), text, len);
+			g_free(text);
+		}
+		spec->console_log = console;
+		if (rc == 0) {
+			json_object_set_int_member(go, "boot_ms", t->boot_ms);
+			case_phase(ctx, "save guest %d", gi);
+			rc = guest_save(t, tmp, err);
+		}
+		if (rc == 0 && rename(tmp, image) < 0) {
+			err_set(err, "cannot rename '%s': %s", tmp,
+				strerror(errno));
+			rc = -1;
+		}
+		if (rc == 0)
+			rc = image_meta_write(meta, t, err);
+		unlink(tmp);
+		guest_destroy(t);
+		g_free(tmp);
+		g_free(boot_console);
+		if (rc < 0)
+			goto out;
+		rc = -1;
+	}
+	if (image_meta_read(meta, &hostkey, &ifaces, &merr, &boot_ms,
+			    err) < 0)
+		goto out;
+	case_phase(ctx, "restore guest %d", gi);
+	if (guest_restore(ctx->lab, spec, image, hostkey, ifaces, out,
+			  err) < 0)
+		goto out;
+	if (*merr)
+		(*out)->marker_errors = g_strdup(merr);
+	rc = 0;
+out:
+	spec->name = saved_name;
+	g_free(dir);
+	g_free(key);
+	g_free(suffix);
+	g_free(name);
+	g_free(image);
+	g_free(meta);
+	g_free(hostkey);
+	g_free(ifaces);
+	g_free(merr);
+	return rc;
+}
+
+/*
+ * What guest gi looks like now (its links with MTU, promiscuity and VLANs,
+ * addresses, loaded modules), kept as <when>-state[-a|-b].txt; returns its
+ * SHA-256 (g_free()), or NULL with an error recorded.
+ */
+static char *guest_state_read(struct case_ctx *ctx, int gi, const char *when)
+{
+	struct case_guest *cg = &ctx->guests[gi];
+	char err[ERRLEN] = "", *path, *sum;
+	struct proc_result r;
+
+	if (sshc_run(cg->ssh, "ip -d -o link; ip -o addr; lsmod | sort", NULL,
+		     0, 20000, &r, err) < 0 || r.status != 0) {
+		case_error(ctx, "cannot read guest %d's state: %s", gi,
+			   err[0] ? err : r.errout);
+		proc_result_clear(&r);
+		return NULL;
+	}
+	path = g_strdup_printf("%s/%s-state%s.txt", ctx->dir, when,
+			       ctx->n_guests > 1 ? (gi ? "-b" : "-a") : "");
+	file_write(path, r.out, strlen(r.out), NULL);
+	record_artifact(ctx, "file", path);
+	sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, r.out, -1);
+	g_free(path);
+	proc_result_clear(&r);
+	return sum;
+}
+
+/*
+ * After SSH is up: a restored guest's clock is the saved one, so set it
+ * from the host's; then record what the guest looks like at the start
+ * (its links with their MTU, promiscuity and VLANs, addresses, modules)
+ * as a file and a hash: every point of one shape must start alike, which
+ * make check compares across points.
+ */
+static int start_state(struct case_ctx *ctx, int gi, struct case_guest *cg,
+		       JsonObject *go)
+{
+	char err[ERRLEN] = "", *cmd, *sum;
+	struct proc_result r;
+	gint64 now = g_get_real_time();
+
+	if (cg->g->restored) {
+		cmd = g_strdup_printf("date -u -s @%lld >/dev/null",
+				      (long long)(now / 1000000));
+		if (sshc_run(cg->ssh, cmd, NULL, 0, 10000, &r, err) < 0 ||
+		    r.status != 0) {
+			case_error(ctx, "cannot set guest %d's clock: %s", gi,
+				   err[0] ? err : r.errout);
+			proc_result_clear(&r);
+			g_free(cmd);
+			return -1;
+		}
+		proc_result_clear(&r);
+		g_free(cmd);
+	}
+	sum = guest_state_read(ctx, gi, "start");
+	if (!sum)
+		return -1;
+	json_object_set_string_member(go, "start_state_sha256", sum);
+	g_free(sum);
+	return 0;
+}
+
 /* Boot guest gi and log in; 0, or -1 with the reason recorded. */
 static int boot_guest(const struct run_env *env, struct case_ctx *ctx,
 		      int gi, unsigned n, const char *net_names[],
@@ -499,7 +757,7 @@ static int boot_guest(const struct run_env *env, struct case_ctx *ctx,
 	JsonArray *nics = json_array_new();
 	int k = 0, rc = -1, ctl;
 
-	snprintf(suffix, sizeof(suffix), "p%u-g%d", n, gi);
+	snprintf(suffix, sizeof(suffix), "j%d-p%u-g%d", ctx->slot, n, gi);
 	name = lab_name(ctx->lab, suffix);
 	path = g_strdup_printf("console%s.log", ctx->n_guests > 1 ?
 			       (gi ? "-b" : "-a") : "");
@@ -527,7 +785,6 @@ static int boot_guest(const struct run_env *env, struct case_ctx *ctx,
 	json_object_set_string_member(go, "domain", name);
 	json_object_set_string_member(go, "accel", ctx->lab->accel_name);
 	json_object_set_string_member(go, "boot", pxe ? "network" : "kernel");
-	json_object_set_string_member(go, "start", "booted");
 	json_object_set_int_member(go, "memory_mib", spec.memory_mib);
 	if (ctx->desc->disk_mib > 0 && gi == 0) {
 		if (disk_create(ctx, cg) < 0)
@@ -572,13 +829,21 @@ static int boot_guest(const struct run_env *env, struct case_ctx *ctx,
 		json_array_add_object_element(nics, no);
 	}
 	spec.n_nics = k;
-	if (guest_boot_hooked(ctx->lab, &spec,
-			      prof_int(env->prof, &param_boot_timeout) * 1000,
-			      pxe ? boot_hook_run : NULL, &hook, &cg->g,
-			      err) < 0) {
+	if (!pxe && env->images_dir) {
+		if (start_restored(env, ctx, gi, &spec, go, &cg->g, err) < 0) {
+			case_error(ctx, "guest %d did not come up: %s", gi,
+				   err);
+			goto out;
+		}
+	} else if (guest_boot_hooked(ctx->lab, &spec,
+				     prof_int(env->prof, &param_boot_timeout) *
+				     1000, pxe ? boot_hook_run : NULL, &hook,
+				     &cg->g, err) < 0) {
 		case_error(ctx, "guest %d did not come up: %s", gi, err);
 		goto out;
 	}
+	json_object_set_string_member(go, "start", cg->g->restored ?
+				      "restored" : "booted");
 	json_object_set_int_member(go, "start_ms", cg->g->boot_ms);
 	path = g_strdup_printf("%s/domain-%s.xml", ctx->dir, suffix);
 	file_write(path, cg->g->xml, strlen(cg->g->xml), NULL);
@@ -623,6 +888,8 @@ static int boot_guest(const struct run_env *env, struct case_ctx *ctx,
 		goto out;
 	}
 	sshc_set_transcript(cg->ssh, ctx->transcript);
+	if (start_state(ctx, gi, cg, go) < 0)
+		goto out;
 	if (gi == 0) {
 		JsonObject *co = json_object_new();
 		const struct nic_under_test *c = &ctx->nics[ctl];
@@ -748,7 +1015,7 @@ static void dmesg_check(struct case_ctx *ctx, int gi)
 /* ---- a whole point ------------------------------------------------------- */
 
 void fixture_run_point(const struct run_env *env, const struct cell *cell,
-		       const struct case_desc *cd, unsigned n,
+		       const struct case_desc *cd, unsigned n, int slot,
 		       const char *dir, struct point *p)
 {
 	const struct topology *t = cd->topo ? cd->topo : &default_topo;
@@ -768,6 +1035,7 @@ void fixture_run_point(const struct run_env *env, const struct cell *cell,
 	ctx.fault = env->fault;
 	ctx.ident = env->ident;
 	ctx.dir = g_strdup(dir);
+	ctx.slot = slot;
 	ctx.strs = g_ptr_array_new_with_free_func(g_free);
 	path = g_build_filename(dir, "transcript.txt", NULL);
 	ctx.transcript = transcript_open(path, err);
@@ -830,8 +1098,21 @@ void fixture_run_point(const struct run_env *env, const struct cell *cell,
 	case_captures_stop(&ctx);
 	if (!interrupted()) {
 		case_phase(&ctx, "kernel log");
-		for (gi = 0; gi < ctx.n_guests; gi++)
+		for (gi = 0; gi < ctx.n_guests; gi++) {
+			char *sum = ctx.guests[gi].ssh ?
+				    guest_state_read(&ctx, gi, "end") : NULL;
+
+			/* what the case left: the next point must not see it */
+			if (sum)
+				observe(&ctx, case_fmt(&ctx, "guest %d: state at "
+					"the end (SHA-256 of its links, "
+					"addresses and modules)", gi),
+					VAL_S(sum), NULL, case_fmt(&ctx,
+					"end-state%s.txt", ctx.n_guests > 1 ?
+					(gi ? "-b" : "-a") : ""));
+			g_free(sum);
 			dmesg_check(&ctx, gi);
+		}
 	}
 teardown:
 	case_phase(&ctx, "teardown");
@@ -897,10 +1178,11 @@ teardown:
 	g_free(ctx.dir);
 }
 
-void fixture_reap_point(const struct run_env *env, unsigned n,
+void fixture_reap_point(const struct run_env *env, unsigned n, int slot,
 			const char *dir)
 {
-	char *suffix = g_strdup_printf("p%u-", n);
+	/* a slot runs one point at a time: its objects are this point's */
+	char *suffix = g_strdup_printf("j%d-", slot);
 	char *prefix = lab_name(env->lab, suffix);
 	char *tftp = tftp_dir_of(env->lab, n, dir, false);
 	char *disk = g_build_filename(dir, "disk.raw", NULL);

@@ -10,11 +10,15 @@
  * point's process may have left when it was killed: it is safe to call
  * after any point, and finds nothing after one that ended normally.
  *
- * Names a point uses (n = the point's number in the run):
- *	libvirt domains		nicq-<id>-p<n>-g<k>
- *	libvirt networks	nicq-<id>-p<n>-s<k>
- *	bridges, taps		nq<id><p|t><n*16+k> (15 characters at most)
+ * Points run in slots (--jobs): a slot runs one point at a time, and
+ * points in different slots never share a name or an address.  Names a
+ * point uses (n = the point's number in the run, j = its slot):
+ *	libvirt domains		nicq-<id>-j<j>-p<n>-g<k> (booted), or
+ *				nicq-<id>-j<j>-s<shape> (restored)
+ *	libvirt networks	nicq-<id>-j<j>-p<n>-s<k>
+ *	bridges, taps		nq<id><b|t><n*16+k> (15 characters at most)
  *	nft table		nicq_fault_p<n>
+ *	addresses		198.18.<10+16j+k>.0/24 (case_octet)
  */
 #ifndef NICQ_FIXTURE_H
 #define NICQ_FIXTURE_H
@@ -28,6 +32,11 @@ struct run_env {
 	const char *kernel, *initrd;	/* the guest image */
 	const struct profile *prof;
 	const struct fault *fault;
+	/*
+	 * Where guests' saved states live (absolute, seen alike by nicq and
+	 * the lab's libvirtd), or NULL: every guest boots from power-on.
+	 */
+	const char *images_dir;
 };
 
 /* The runner's own parameters (registered with the cases'). */
@@ -47,14 +56,15 @@ int fixture_deadline_s(const struct case_desc *cd, const struct profile *p);
  * existing): fixture, case, kernel logs, teardown, all recorded in p.
  */
 void fixture_run_point(const struct run_env *env, const struct cell *cell,
-		       const struct case_desc *cd, unsigned n,
+		       const struct case_desc *cd, unsigned n, int slot,
 		       const char *dir, struct point *p);
 
 /*
- * Remove what point n may have left: domains and networks named by its
- * prefix, its fault table, its TFTP folder and its disk file in dir.
+ * Remove what point n in slot may have left: domains and networks named
+ * by the slot's prefix, its fault table, its TFTP folder and its disk file
+ * in dir.
  */
-void fixture_reap_point(const struct run_env *env, unsigned n,
+void fixture_reap_point(const struct run_env *env, unsigned n, int slot,
 			const char *dir);
 
 #endif

@@ -7,6 +7,7 @@
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -456,4 +457,70 @@ void guest_destroy(struct guest *g)
 	g_free(g->ifaces);
 	g_free(g->marker_errors);
 	g_free(g);
+}
+
+int guest_save(struct guest *g, const char *path, char *err)
+{
+	if (!g->dom) {
+		err_set(err, "guest %s is not running", g->name);
+		return -1;
+	}
+	if (virDomainSaveFlags(g->dom, path, NULL,
+			       VIR_DOMAIN_SAVE_RUNNING) < 0) {
+		err_set(err, "cannot save guest %s to '%s': %s", g->name, path,
+			virt_msg());
+		return -1;
+	}
+	/* a saved transient domain is gone */
+	virDomainFree(g->dom);
+	g->dom = NULL;
+	lab_untrack_domain(g->lab, g->name);
+	return 0;
+}
+
+int guest_restore(struct lab *lab, const struct domain_spec *spec,
+		  const char *image, const char *hostkey, const char *ifaces,
+		  struct guest **out, char *err)
+{
+	struct guest *g = g_new0(struct guest, 1);
+	char *saved = NULL;
+	int64_t start;
+
+	g->name = g_strdup(spec->name);
+	g->lab = lab;
+	g->console_path = g_strdup(spec->console_log);
+	g->hostkey = g_strdup(hostkey);
+	g->ifaces = g_strdup(ifaces);
+	g->restored = true;
+	saved = virDomainSaveImageGetXMLDesc(lab->conn, image, 0);
+	if (!saved) {
+		err_set(err, "cannot read the saved guest '%s': %s", image,
+			virt_msg());
+		goto fail;
+	}
+	if (domxml_retarget(saved, spec, &g->xml, err) < 0)
+		goto fail;
+	unlink(g->console_path);
+	start = mono_ms();
+	if (virDomainRestoreFlags(lab->conn, image, g->xml,
+				  VIR_DOMAIN_SAVE_RUNNING) < 0) {
+		err_set(err, "cannot restore guest %s from '%s': %s", g->name,
+			image, virt_msg());
+		goto fail;
+	}
+	lab_track_domain(lab, g->name);
+	g->dom = virDomainLookupByName(lab->conn, g->name);
+	if (!g->dom) {
+		err_set(err, "guest %s restored but not found: %s", g->name,
+			virt_msg());
+		goto fail;
+	}
+	g->boot_ms = mono_ms() - start;
+	free(saved);
+	*out = g;
+	return 0;
+fail:
+	free(saved);
+	guest_destroy(g);
+	return -1;
 }

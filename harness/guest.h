@@ -25,7 +25,8 @@ struct guest {
 	char *hostkey;		/* sha256 hex from the marker */
 	char *ifaces;		/* "eth0=52:54:..,..." from the marker */
 	char *marker_errors;	/* NICQ-ERROR lines seen before the marker */
-	int64_t boot_ms;	/* domain start to marker */
+	int64_t boot_ms;	/* domain start to marker, or the restore */
+	bool restored;		/* started from a saved state (guest_restore) */
 };
 
 /*
@@ -111,6 +112,25 @@ char *guest_live_xml(struct guest *g);
 int guest_set_link(struct guest *g, const char *mac, bool up, char *err);
 
 /* Destroy the domain and free; NULL is fine. */
+/*
+ * Save the running guest's whole state to path (libvirt's save: the
+ * domain stops and, being transient, goes away; g keeps its name, host
+ * key and interfaces for guest_restore()).  -1 with err.
+ */
+int guest_save(struct guest *g, const char *path, char *err);
+
+/*
+ * Start a guest from a state saved by guest_save(): the saved domain's
+ * XML is moved to spec's host side (domxml_retarget: taps, networks,
+ * console, disk), so the guest resumes exactly where it was saved, on this
+ * point's segments.  spec->name must be the saved domain's (libvirt does
+ * not rename on restore).  hostkey and ifaces are the saved guest's
+ * readiness marker's.  boot_ms is the restore's time.  -1 with err.
+ */
+int guest_restore(struct lab *lab, const struct domain_spec *spec,
+		  const char *image, const char *hostkey, const char *ifaces,
+		  struct guest **out, char *err);
+
 void guest_destroy(struct guest *g);
 
 #endif

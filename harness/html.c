@@ -1485,11 +1485,13 @@ static void plot_boot(GString *o, JsonArray *cells)
 		}
 		rows += any;
 	}
-	g_string_append(o, "<figure id=\"plot-boot\"><figcaption>Guest boot "
-			"times: power-on to the readiness marker on the "
-			"serial console, each guest of each point (blue: "
-			"direct kernel boot; orange: network boot through "
-			"iPXE; the bar is the mean).</figcaption>\n");
+	g_string_append(o, "<figure id=\"plot-boot\"><figcaption>Guest start "
+			"times: power-on (or restore) to the readiness marker "
+			"on the serial console, each guest of each point "
+			"(blue: booted, direct kernel boot; orange: booted "
+			"from the network through iPXE; green: restored from "
+			"the cell's saved state; the bar is the mean)."
+			"</figcaption>\n");
 	if (!rows) {
 		no_data(o, "No guest booted in this run: nothing to plot.");
 		g_string_append(o, "</figure>\n");
@@ -1533,17 +1535,21 @@ static void plot_boot(GString *o, JsonArray *cells)
 					continue;
 				t = num_text(v);
 				tip = g_strdup_printf("%s, %s, guest %lld (%s "
-						      "boot): %s s",
+						      "boot, %s): %s s",
 						      S(cell, "name"),
 						      S(pt, "case"),
 						      I(gu, "index", 0),
 						      S(gu, "boot") ?
-						      S(gu, "boot") : "?", t);
+						      S(gu, "boot") : "?",
+						      S(gu, "start") ?
+						      S(gu, "start") : "?", t);
 				svg_dot(o, left + v / hi * w, y +
 					(double)((int)((j * 7 + k * 3) % 11) -
 						 5),
-					3.5, !g_strcmp0(S(gu, "boot"),
-							"network") ?
+					3.5, !g_strcmp0(S(gu, "start"),
+							"restored") ?
+					"#2ca02c" : !g_strcmp0(S(gu, "boot"),
+							       "network") ?
 					"#ff7f0e" : "#1f77b4", tip);
 				sum += v;
 				n++;

@@ -5,6 +5,7 @@
 #include "case.h"
 #include "compare.h"
 #include "lab.h"
+#include "fixture.h"
 #include "hostprobe.h"
 #include "report.h"
 #include "runner.h"
@@ -25,6 +26,7 @@ static const char usage_text[] =
 	"                [--profile quick|full] [--config FILE] [--results DIR]\n"
 	"                [--connect URI] [--accel auto|tcg|kvm]\n"
 	"                [--tap-version 13|14] [--image DIR] [--inject FAULT]\n"
+	"                [--boot restore|fresh] [--jobs N]\n"
 	"                [--junit FILE] [--baseline DIR]\n"
 	"       nicq report [--junit FILE] RUN_DIR\n"
 	"       nicq compare [--tolerance NAME=PCT] [--verbose] OLD... NEW\n"
@@ -106,6 +108,9 @@ struct cli {
 	char **baselines;
 	char *list;		/* nicq list controls|params */
 	char *junit_abs;
+	char *boot;		/* --boot restore|fresh */
+	int jobs;		/* --jobs N; 0: from the host */
+	char *jobs_why;
 	int tap_version;
 };
 
@@ -130,6 +135,10 @@ static GOptionEntry run_entries(struct cli *c, int i)
 		  "auto (default), tcg or kvm", "A" },
 		{ "tap-version", 0, 0, G_OPTION_ARG_INT, &c->tap_version,
 		  "13 for Test::Harness/prove, 14 (default)", "N" },
+		{ "jobs", 'j', 0, G_OPTION_ARG_INT, &c->jobs,
+		  "points run at once (default: from the host's cores and memory)", "N" },
+		{ "boot", 0, 0, G_OPTION_ARG_STRING, &c->boot,
+		  "restore (default: boot each guest shape once, save it, restore it for every point) or fresh (every guest boots from power-on)", "HOW" },
 		{ "image", 0, 0, G_OPTION_ARG_FILENAME, &c->image,
 		  "guest image folder (default: build/guest in the source tree; installed: ~/.cache/nicq/guest)",
 		  "DIR" },
@@ -238,16 +247,43 @@ static int check_uri(const char *uri, char *err)
 	return rc;
 }
 
+/*
+ * Points at once by default: one a core (a TCG guest keeps a core busy),
+ * and no more than memory holds with two guests a point and 512 MiB to
+ * spare for each; at most 8.
+ */
+static int default_jobs(const struct profile *p, char **why)
+{
+	unsigned cores = g_get_num_processors();
+	long long avail_kib = 0, per = 2LL * prof_int(p, &param_guest_memory) *
+				      1024 + 512 * 1024;
+	char *mi = NULL, *v;
+	long long by_mem;
+	int jobs;
+
+	if (file_read("/proc/meminfo", &mi, NULL, NULL) == 0 &&
+	    (v = strstr(mi, "MemAvailable:")))
+		avail_kib = g_ascii_strtoll(v + 13, NULL, 10);
+	g_free(mi);
+	by_mem = avail_kib / per;
+	jobs = (int)MIN((long long)cores, by_mem);
+	jobs = CLAMP(jobs, 1, 8);
+	*why = g_strdup_printf("from the host: %u cores, %lld MiB available, "
+			       "%lld MiB a point", cores, avail_kib / 1024,
+			       per / 1024);
+	return jobs;
+}
+
 /* Parse options common to list and run into o; returns 0 or an exit code. */
 static int parse_run_cli(int argc, char **argv, const char *cmd,
 			 struct run_opts *o, struct cli *c)
 {
 	GOptionContext *ctx;
-	GOptionEntry entries[15];
+	GOptionEntry entries[17];
 	GError *gerr = NULL;
 	char err[ERRLEN];
 	int i, rc = 0;
-	int n = !strcmp(cmd, "run") ? 14 : 12;	/* list: no --junit, --baseline */
+	int n = !strcmp(cmd, "run") ? 16 : 14;	/* list: no --junit, --baseline */
 
 	for (i = 0; i < n; i++)
 		entries[i] = run_entries(c, i);
@@ -314,6 +350,22 @@ static int parse_run_cli(int argc, char **argv, const char *cmd,
 	else {
 		rc = usage_error("bad --accel '%s' (auto, tcg or kvm)", c->accel);
 		goto out;
+	}
+	if (c->boot && strcmp(c->boot, "restore") && strcmp(c->boot, "fresh")) {
+		rc = usage_error("bad --boot '%s' (restore or fresh)", c->boot);
+		goto out;
+	}
+	o->fresh_boot = c->boot && !strcmp(c->boot, "fresh");
+	if (c->jobs < 0 || c->jobs > 16) {
+		rc = usage_error("bad --jobs %d (1..16)", c->jobs);
+		goto out;
+	}
+	if (c->jobs) {
+		o->jobs = c->jobs;
+		o->jobs_why = "--jobs";
+	} else {
+		o->jobs = default_jobs(&o->prof, &c->jobs_why);
+		o->jobs_why = c->jobs_why;
 	}
 	if (c->tap_version == 0)
 		c->tap_version = 14;
@@ -727,6 +779,8 @@ int main(int argc, char **argv)
 	g_free(c.junit_abs);
 	g_strfreev(c.baselines);
 	g_free(c.list);
+	g_free(c.boot);
+	g_free(c.jobs_why);
 	g_free(o.results_root);
 	g_strfreev(o.argv);
 	return rc;

@@ -17,20 +17,28 @@
 /* Longest journal line looked at for a phase (longer ones are skipped). */
 #define MAX_LINE 4096
 
-static struct {
-	bool on;
-	int total, n;			/* points to run, this one's number */
-	long long planned_s;		/* deadlines of the points not begun */
-	long long done_ms, done_deadline_s;
-	int64_t run_t0, point_t0, last_draw;
+/* One point running. */
+struct prun {
+	int id;
+	int64_t t0;
 	int deadline_s;
 	char cell[64], case_name[64], phase[80];
 	char *journal;
 	int jfd;
 	GString *partial;
 	bool skipping;		/* inside an over-long journal line */
+};
+
+static struct {
+	bool on;
+	int total, done, jobs;
+	long long planned_s;		/* deadlines of the points not begun */
+	long long done_ms, done_deadline_s;
+	int64_t run_t0, last_draw;
+	struct prun run[PROGRESS_MAX_RUNNING];
+	int n_run;
 	bool drawn;
-} pg = { .jfd = -1 };
+} pg;
 
 static void clock_text(GString *o, long long ms)
 {
@@ -43,35 +51,83 @@ static void clock_text(GString *o, long long ms)
 		g_string_append_printf(o, "%lld:%02lld", s / 60, s % 60);
 }
 
-char *progress_line(int n, int total, const char *cell, const char *case_name,
-		    const char *phase, long long point_ms, long long run_ms,
-		    long long left_ms, int width)
+/*
+ * head longer than keep columns: cut there with '~', or when keep is below
+ * min (the part that must stay), cut at min without one.
+ */
+static void cut_with_tilde(GString *head, long keep, long min)
 {
-	GString *head = g_string_new(NULL), *tail = g_string_new("  ");
-	long hl, tl, base;
+	if ((long)g_utf8_strlen(head->str, -1) <= keep)
+		return;
+	g_string_truncate(head, g_utf8_offset_to_pointer(head->str,
+		keep >= min ? keep : min) - head->str);
+	if (keep >= min)
+		g_string_append_c(head, '~');
+}
 
-	g_string_append_printf(head, "nicq [%d/%d] %s %s", n, total, cell,
-			       case_name);
-	base = g_utf8_strlen(head->str, -1);
-	if (phase && *phase)
-		g_string_append_printf(head, ": %s", phase);
-	clock_text(tail, point_ms);
-	g_string_append(tail, " | run ");
-	clock_text(tail, run_ms);
-	if (left_ms >= 0)
+char *progress_line(const struct progress_view *v, int width)
+{
+	GString *head = g_string_new(NULL), *tail = g_string_new(NULL);
+	int n = v->n_running;
+	long base;
+
+	if (n == 0)
+		g_string_append_printf(head, "nicq [%d/%d]", v->done,
+				       v->total);
+	else if (n == 1)
+		g_string_append_printf(head, "nicq [%d/%d]", v->done + 1,
+				       v->total);
+	else
+		g_string_append_printf(head, "nicq [%d-%d/%d]", v->done + 1,
+				       v->done + n, v->total);
+	if (n == 1) {
+		g_string_append_printf(head, " %s %s", v->running[0].cell,
+				       v->running[0].case_name);
+		base = g_utf8_strlen(head->str, -1);
+		if (v->running[0].phase && *v->running[0].phase)
+			g_string_append_printf(head, ": %s",
+					       v->running[0].phase);
+		g_string_append(tail, "  ");
+		clock_text(tail, v->running[0].ms);
+	} else {
+		base = g_utf8_strlen(head->str, -1);
+	}
+	g_string_append(tail, n ? " | run " : " run ");
+	clock_text(tail, v->run_ms);
+	if (v->left_ms >= 0)
 		g_string_append_printf(tail, ", ~%lld min left",
-				       left_ms < 60000 ? 1 :
-				       (left_ms + 30000) / 60000);
-	/* too wide: the phase gives way first ("~"), then the times */
-	hl = g_utf8_strlen(head->str, -1);
-	tl = g_utf8_strlen(tail->str, -1);
-	if (width > 0 && hl + tl > width) {
-		long keep = width - tl - 1;
+				       v->left_ms < 60000 ? 1 :
+				       (v->left_ms + 30000) / 60000);
+	if (n > 1) {
+		/* each running point, with its phase while there is room */
+		for (int pass = 0; pass < 2; pass++) {
+			GString *h = g_string_new(head->str);
 
-		g_string_truncate(head, g_utf8_offset_to_pointer(head->str,
-			keep >= base ? keep : base) - head->str);
-		if (keep >= base)
-			g_string_append_c(head, '~');
+			for (int i = 0; i < n; i++) {
+				g_string_append_printf(h, "%s %s %s",
+						       i ? "," : "",
+						       v->running[i].cell,
+						       v->running[i].case_name);
+				if (!pass && v->running[i].phase &&
+				    *v->running[i].phase)
+					g_string_append_printf(h, ": %s",
+						v->running[i].phase);
+				g_string_append_c(h, ' ');
+				clock_text(h, v->running[i].ms);
+			}
+			if (pass || width <= 0 ||
+			    (long)(g_utf8_strlen(h->str, -1) +
+				   g_utf8_strlen(tail->str, -1)) <= width) {
+				g_string_assign(head, h->str);
+				g_string_free(h, TRUE);
+				break;
+			}
+			g_string_free(h, TRUE);
+		}
+	} else if (width > 0) {
+		/* too wide: the phase gives way first ("~") */
+		cut_with_tilde(head, width - (long)g_utf8_strlen(tail->str, -1)
+			       - 1, base);
 	}
 	g_string_append(head, tail->str);
 	g_string_free(tail, TRUE);
@@ -102,25 +158,26 @@ static void safe_copy(char *dst, size_t len, const char *src)
 	g_free(v);
 }
 
-static void erase(void)
+void progress_erase(void)
 {
 	if (pg.drawn) {
 		fputs("\r\033[K", stderr);
 		fflush(stderr);
 		pg.drawn = false;
+		pg.last_draw = 0;	/* drawn again on the next tick */
 	}
 }
 
 void progress_start(const struct run_opts *o, const struct cell *cells,
-		    int n_cells)
+		    int n_cells, int jobs)
 {
 	const char *term = getenv("TERM");
 
 	memset(&pg, 0, sizeof(pg));
-	pg.jfd = -1;
-	if (!isatty(STDERR_FILENO) || !term || !strcmp(term, "dumb"))
+	if (!isatty(STDERR_FILENO) || !term || !*term || !strcmp(term, "dumb"))
 		return;
 	pg.on = true;
+	pg.jobs = jobs > 0 ? jobs : 1;
 	pg.run_t0 = mono_ms();
 	for (int i = 0; i < n_cells; i++)
 		for (int j = 0; j < o->n_cases; j++)
@@ -131,29 +188,30 @@ void progress_start(const struct run_opts *o, const struct cell *cells,
 			}
 }
 
-void progress_point_begin(const struct cell *c, const struct case_desc *cd,
-			  const char *journal, int deadline_s)
+void progress_point_begin(int id, const struct cell *c,
+			  const struct case_desc *cd, const char *journal,
+			  int deadline_s)
 {
-	if (!pg.on)
+	struct prun *r;
+
+	if (!pg.on || pg.n_run >= PROGRESS_MAX_RUNNING)
 		return;
-	pg.n++;
-	pg.point_t0 = mono_ms();
-	pg.deadline_s = deadline_s;
+	r = &pg.run[pg.n_run++];
+	memset(r, 0, sizeof(*r));
+	r->id = id;
+	r->t0 = mono_ms();
+	r->deadline_s = deadline_s;
 	pg.planned_s -= deadline_s;
-	safe_copy(pg.cell, sizeof(pg.cell), c->name);
-	safe_copy(pg.case_name, sizeof(pg.case_name), cd->name);
-	pg.phase[0] = '\0';
-	g_free(pg.journal);
-	pg.journal = g_strdup(journal);
-	pg.jfd = -1;
-	pg.partial = g_string_new(NULL);
-	pg.skipping = false;
+	safe_copy(r->cell, sizeof(r->cell), c->name);
+	safe_copy(r->case_name, sizeof(r->case_name), cd->name);
+	r->journal = g_strdup(journal);
+	r->jfd = -1;
+	r->partial = g_string_new(NULL);
 	pg.last_draw = 0;
-	progress_tick();
 }
 
 /* One whole journal line: a phase record names the phase. */
-static void journal_line(const char *line)
+static void journal_line(struct prun *r, const char *line)
 {
 	JsonParser *p;
 	JsonNode *root;
@@ -167,93 +225,117 @@ static void journal_line(const char *line)
 
 		if (!g_strcmp0(json_object_get_string_member_with_default(
 				       o, "k", ""), "phase"))
-			safe_copy(pg.phase, sizeof(pg.phase),
+			safe_copy(r->phase, sizeof(r->phase),
 				  json_object_get_string_member_with_default(
 					  o, "name", ""));
 	}
 	g_object_unref(p);
 }
 
-/* Read what the point's journal gained since the last look. */
-static void journal_read(void)
+/* Read what a point's journal gained since the last look. */
+static void journal_read(struct prun *r)
 {
 	char buf[8192];
 	ssize_t n;
 
-	if (pg.jfd < 0 && pg.journal)
-		pg.jfd = open(pg.journal, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	if (r->jfd < 0 && r->journal)
+		r->jfd = open(r->journal, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
 			      O_NONBLOCK);
-	if (pg.jfd < 0)
+	if (r->jfd < 0)
 		return;
-	while ((n = read(pg.jfd, buf, sizeof(buf))) > 0) {
+	while ((n = read(r->jfd, buf, sizeof(buf))) > 0) {
 		for (ssize_t i = 0; i < n; i++) {
 			if (buf[i] != '\n') {
-				if (pg.partial->len >= MAX_LINE)
-					pg.skipping = true;
+				if (r->partial->len >= MAX_LINE)
+					r->skipping = true;
 				else
-					g_string_append_c(pg.partial, buf[i]);
+					g_string_append_c(r->partial, buf[i]);
 				continue;
 			}
-			if (!pg.skipping)
-				journal_line(pg.partial->str);
-			g_string_truncate(pg.partial, 0);
-			pg.skipping = false;
+			if (!r->skipping)
+				journal_line(r, r->partial->str);
+			g_string_truncate(r->partial, 0);
+			r->skipping = false;
 		}
 	}
 }
 
 void progress_tick(void)
 {
+	struct progress_view v = { 0 };
 	struct winsize ws;
 	int64_t now;
-	long long point_ms, left = -1;
+	long long running_s = 0, elapsed = 0, left;
 	double ratio;
 	char *line;
 
-	if (!pg.on || !pg.partial)
+	if (!pg.on)
 		return;
 	now = mono_ms();
 	if (pg.last_draw && now - pg.last_draw < 500)
 		return;
 	pg.last_draw = now;
-	journal_read();
-	point_ms = now - pg.point_t0;
+	v.done = pg.done;
+	v.total = pg.total;
+	v.n_running = pg.n_run;
+	for (int i = 0; i < pg.n_run; i++) {
+		struct prun *r = &pg.run[i];
+
+		journal_read(r);
+		v.running[i].cell = r->cell;
+		v.running[i].case_name = r->case_name;
+		v.running[i].phase = r->phase;
+		v.running[i].ms = now - r->t0;
+		running_s += r->deadline_s;
+		elapsed += now - r->t0;
+	}
 	ratio = pg.done_deadline_s > 0 ?
 		(double)pg.done_ms / 1000 / (double)pg.done_deadline_s :
 		FIRST_RATIO;
-	left = (long long)(((double)pg.planned_s + pg.deadline_s) * ratio *
-			   1000) - point_ms;
-	if (left < 0)
-		left = 0;
+	left = (long long)(((double)pg.planned_s + (double)running_s) *
+			   ratio * 1000) - elapsed;
+	v.left_ms = left < 0 ? 0 : left / pg.jobs;
+	v.run_ms = now - pg.run_t0;
 	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) < 0 || ws.ws_col < 20)
 		ws.ws_col = 80;
-	line = progress_line(pg.n, pg.total, pg.cell, pg.case_name, pg.phase,
-			     point_ms, now - pg.run_t0, left, ws.ws_col - 1);
+	line = progress_line(&v, ws.ws_col - 1);
 	fprintf(stderr, "\r%s\033[K", line);
 	fflush(stderr);
 	pg.drawn = true;
 	g_free(line);
 }
 
-void progress_point_end(void)
+void progress_point_end(int id)
 {
-	if (!pg.on || !pg.partial)
+	if (!pg.on)
 		return;
-	erase();
-	pg.done_ms += mono_ms() - pg.point_t0;
-	pg.done_deadline_s += pg.deadline_s;
-	if (pg.jfd >= 0)
-		close(pg.jfd);
-	pg.jfd = -1;
-	g_string_free(pg.partial, TRUE);
-	pg.partial = NULL;
+	for (int i = 0; i < pg.n_run; i++) {
+		struct prun *r = &pg.run[i];
+
+		if (r->id != id)
+			continue;
+		pg.done++;
+		pg.done_ms += mono_ms() - r->t0;
+		pg.done_deadline_s += r->deadline_s;
+		if (r->jfd >= 0)
+			close(r->jfd);
+		g_free(r->journal);
+		g_string_free(r->partial, TRUE);
+		/* the others keep their order on the line */
+		memmove(&pg.run[i], &pg.run[i + 1],
+			(size_t)(pg.n_run - i - 1) * sizeof(pg.run[0]));
+		pg.n_run--;
+		pg.last_draw = 0;
+		return;
+	}
 }
 
 void progress_stop(void)
 {
-	progress_point_end();
-	erase();
-	g_free(pg.journal);
-	pg.journal = NULL;
+	if (!pg.on)
+		return;
+	while (pg.n_run > 0)
+		progress_point_end(pg.run[0].id);
+	progress_erase();
 	pg.on = false;
 }

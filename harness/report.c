@@ -261,6 +261,19 @@ static void counts_add(JsonObject *c, const char *status)
 				   json_object_get_int_member(c, status) + 1);
 }
 
+/* Whether "slug/case" is in run.json's end.unreported. */
+static bool is_unreported(JsonArray *unrep, const char *slug,
+			  const char *cname)
+{
+	char *key = g_strdup_printf("%s/%s", slug, cname);
+	bool found = false;
+
+	for (guint i = 0; unrep && i < json_array_get_length(unrep); i++)
+		found |= !strcmp(report_arr_str(unrep, i), key);
+	g_free(key);
+	return found;
+}
+
 /*
  * One planned point's entry in the results: its status and reason, and
  * its result when it has one.
@@ -272,7 +285,7 @@ static JsonObject *point_entry(int run_fd, JsonObject *plan, JsonObject *end,
 	const char *slug = str_of(plan, "slug"), *cname = str_of(plan, "case");
 	const char *skip = str_of(plan, "skip");
 	const char *bail = end ? str_of(end, "bail_out") : NULL;
-	JsonObject *bp = end ? obj_of(end, "bail_point") : NULL;
+	JsonArray *unrep = end ? arr_of(end, "unreported") : NULL;
 	char err[ERRLEN] = "", *reason = NULL, *path = NULL;
 	const char *status;
 
@@ -302,11 +315,10 @@ static JsonObject *point_entry(int run_fd, JsonObject *plan, JsonObject *end,
 		reason = g_strdup_printf("no result: %s/%s/result.json is "
 					 "another point's", slug, cname);
 		g_clear_pointer(&res, json_object_unref);
-	} else if (bp && !g_strcmp0(str_of(bp, "slug"), slug) &&
-		   !g_strcmp0(str_of(bp, "case"), cname)) {
+	} else if (is_unreported(unrep, slug, cname)) {
 		status = "interrupted";
-		reason = g_strdup_printf("the run bailed out while this point "
-					 "ran (not judged): %s",
+		reason = g_strdup_printf("the run bailed out before this point "
+					 "was reported (not judged): %s",
 					 bail ? bail : "");
 	} else {
 		const char *v = str_of(res, "verdict");

@@ -15,9 +15,11 @@
  *	pass, fail, known, skip	its result.json's verdict; or skip with the
  *				planned reason for a point skipped before it
  *				ran (no result.json)
- *	interrupted		the run bailed out while it ran: its
- *				result.json is kept for diagnosis, TAP does
- *				not report it and it is not judged
+ *	interrupted		the run bailed out before it was reported
+ *				(it was running, or with --jobs finished
+ *				behind one that was): its result.json is
+ *				kept for diagnosis, TAP does not report it
+ *				and it is not judged
  *	not_run			never started (the run bailed out before it,
  *				or did not finish), or its result.json is
  *				missing or unreadable (the reason says which)

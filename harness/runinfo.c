@@ -232,6 +232,9 @@ static void add_options(JsonBuilder *b, const struct run_opts *o)
 	add_str(b, "results_root", o->results_root);
 	add_str(b, "image_dir", o->image_dir);
 	add_str(b, "junit", o->junit_path);
+	add_int(b, "jobs", o->jobs);
+	add_str(b, "jobs_why", o->jobs_why);
+	add_str(b, "boot", o->fresh_boot ? "fresh" : "restore");
 	fault_describe(&o->fault, faults);
 	json_node_take_array(fn, faults);
 	json_builder_set_member_name(b, "faults");
@@ -380,10 +383,11 @@ int runinfo_baseline(const char *run_dir, char *const *baselines,
 }
 
 int runinfo_end(const char *run_dir, int exit_status, const char *bail_out,
-		const char *bail_cell, const char *bail_case, char *err)
+		const char *const *unreported, char *err)
 {
 	JsonObject *end = json_object_new();
 	JsonNode *n = json_node_new(JSON_NODE_OBJECT);
+	JsonArray *un = json_array_new();
 
 	json_object_set_int_member(end, "finished_ms",
 				   g_get_real_time() / 1000);
@@ -392,15 +396,9 @@ int runinfo_end(const char *run_dir, int exit_status, const char *bail_out,
 		json_object_set_string_member(end, "bail_out", bail_out);
 	else
 		json_object_set_null_member(end, "bail_out");
-	if (bail_out && bail_cell && bail_case) {
-		JsonObject *bp = json_object_new();
-
-		json_object_set_string_member(bp, "slug", bail_cell);
-		json_object_set_string_member(bp, "case", bail_case);
-		json_object_set_object_member(end, "bail_point", bp);
-	} else {
-		json_object_set_null_member(end, "bail_point");
-	}
+	for (int i = 0; unreported && unreported[i]; i++)
+		json_array_add_string_element(un, unreported[i]);
+	json_object_set_array_member(end, "unreported", un);
 	json_node_take_object(n, end);
 	return runinfo_set(run_dir, "end", n, err);
 }

@@ -14,8 +14,9 @@
  *	have no result.json;
  *
  *	at the end (runinfo_end): the exit status, the Bail out! reason and
- *	the point that was running when the run bailed out (its result.json
- *	is kept for diagnosis, but TAP does not report it).
+ *	the points judged after it that TAP does not report (those running
+ *	when the run bailed out, and those finished behind them with --jobs:
+ *	their result.json is kept for diagnosis, but they are not judged).
  *
  * A run.json without its end is a run that did not finish (killed).
  * Reports (harness/report.h) are renderings of run.json and the points'
@@ -42,12 +43,11 @@ int runinfo_begin(const char *run_dir, const struct run_opts *o,
 
 /*
  * Add the end to run_dir/run.json: exit status, and when the run bailed
- * out, why (bail_out) and the point then running (bail_cell is its cell's
- * folder name, bail_case its case; both NULL when the run bailed out
- * between points).  -1 with err.
+ * out, why (bail_out) and the points it did not report ("<cell
+ * folder>/<case>", NULL-terminated; NULL: none).  -1 with err.
  */
 int runinfo_end(const char *run_dir, int exit_status, const char *bail_out,
-		const char *bail_cell, const char *bail_case, char *err);
+		const char *const *unreported, char *err);
 
 /*
  * Record in run_dir/run.json the runs nicq run --baseline compared this

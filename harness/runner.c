@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <glib.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -70,17 +71,37 @@ const char *run_point_skip(const struct cell *c, const struct case_desc *cd)
 	return NULL;
 }
 
-/* ---- one point -------------------------------------------------------- */
+/* ---- points ----------------------------------------------------------- */
+
+/* One (cell, case) of the matrix, in matrix order. */
+struct pt {
+	const struct cell *cell;
+	const struct case_desc *cd;
+	const char *skip;	/* not run: why */
+	bool running, done;
+	unsigned n;		/* its number in the run (names) */
+	int slot;
+	pid_t pid;
+	int pidfd;
+	int deadline_s;
+	int64_t t0, deadline, kill_at;
+	bool stopping, timed_out;
+	char *dir, *journal;
+	struct point *p;	/* the result, once done */
+};
 
 struct runner {
 	const struct run_opts *opts;
 	struct run_env env;
 	struct tap *tap;
 	char *run_dir;
-	unsigned n_points;
-	bool bail;
+	struct pt *pts;
+	int n_pts, next_emit, running;
+	int jobs;
+	bool *slot_busy;
+	int cell_open;		/* index of the cell whose subtest is open */
+	bool bail, failed;
 	char bail_why[ERRLEN];
-	const char *bail_cell, *bail_case;	/* the point it bailed in */
 };
 
 static int pidfd_open_(pid_t pid)
@@ -89,9 +110,7 @@ static int pidfd_open_(pid_t pid)
 }
 
 /* The point's process: fixture, case, teardown; never returns. */
-static void point_child(struct runner *rn, const struct cell *cell,
-			const struct case_desc *cd, unsigned n,
-			const char *dir, const char *journal)
+static void point_child(struct runner *rn, const struct pt *t)
 {
 	struct point *p = point_new();
 	char err[ERRLEN];
@@ -106,60 +125,15 @@ static void point_child(struct runner *rn, const struct cell *cell,
 		close(fd);
 	}
 	interrupt_install();
-	if (point_journal_open(p, journal, err) < 0)
+	if (point_journal_open(p, t->journal, err) < 0)
 		_exit(3);
 	if (lab_child_reconnect(rn->env.lab, err) < 0) {
 		point_error(p, NULL, err);
 		_exit(0);
 	}
-	fixture_run_point(&rn->env, cell, cd, n, dir, p);
+	fixture_run_point(&rn->env, t->cell, t->cd, t->n, t->slot, t->dir, p);
 	point_journal_close(p);
 	_exit(0);
-}
-
-/*
- * Wait for the point's process until it ends, killing its group past the
- * deadline or on an interruption.  Returns its wait status; *timed_out
- * says the deadline ended it.
- */
-static int point_wait(pid_t pid, int deadline_s, bool *timed_out)
-{
-	int64_t deadline = mono_ms() + (int64_t)deadline_s * 1000, kill_at = 0;
-	bool stopping = false;
-	int fd = pidfd_open_(pid), st = 0;
-
-	*timed_out = false;
-	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		pid_t r = waitpid(pid, &st, WNOHANG);
-
-		if (r == pid || (r < 0 && errno != EINTR))
-			break;
-		if (!stopping && interrupted()) {
-			kill(-pid, SIGTERM);
-			stopping = true;
-			kill_at = mono_ms() + INTERRUPT_GRACE_MS;
-		}
-		if (!stopping && deadline_left(deadline) == 0) {
-			*timed_out = true;
-			stopping = true;
-			kill(-pid, SIGTERM);
-			kill_at = mono_ms() + KILL_GRACE_MS;
-		}
-		if (stopping && mono_ms() >= kill_at) {
-			kill(-pid, SIGKILL);
-			kill_at = mono_ms() + 3600000;
-		}
-		progress_tick();
-		if (fd >= 0)
-			poll(&pfd, 1, 200);
-		else
-			usleep(50000);
-	}
-	if (fd >= 0)
-		close(fd);
-	kill(-pid, SIGKILL);	/* anything left in its group */
-	return st;
 }
 
 /* Record in p how its process ended, when that was not normal. */
@@ -219,91 +193,238 @@ static enum tap_result tap_of(enum verdict v)
 	return TAP_NOT_OK;
 }
 
-/*
- * Run one point; false when the run must stop (lab failed, interrupted):
- * rn->bail says why, and the point is not reported.
- */
-static bool run_point(struct runner *rn, const struct cell *cell,
-		      const struct case_desc *cd, bool *failed)
-{
-	const struct run_opts *o = rn->opts;
-	unsigned n = ++rn->n_points;
-	int deadline = fixture_deadline_s(cd, &o->prof);
-	struct point *p = point_new();
-	struct diag *d;
-	char *dir = NULL, *journal = NULL, *result = NULL, err[ERRLEN];
-	int64_t t0 = mono_ms();
-	enum verdict v;
-	bool timed_out;
-	pid_t pid;
-	int st;
+static void bail(struct runner *rn, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
-	if (point_dir(rn->run_dir, cell, cd, &dir, err) < 0) {
-		g_strlcpy(rn->bail_why, err, sizeof(rn->bail_why));
-		rn->bail = true;
-		goto out;
-	}
-	point_set_identity(p, cd->name, cd->plan_case, cd->summary,
-			   cell->name, model_name(cell->model), cell->vhost,
-			   dir, deadline);
-	journal = g_build_filename(dir, "records.jsonl", NULL);
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0)
-		point_child(rn, cell, cd, n, dir, journal);
-	if (pid < 0) {
-		err_set(rn->bail_why, "cannot fork: %s", strerror(errno));
-		rn->bail = true;
-		goto out;
-	}
-	setpgid(pid, pid);	/* either side may win the race */
-	progress_point_begin(cell, cd, journal, deadline);
-	st = point_wait(pid, deadline, &timed_out);
-	progress_point_end();
-	/* the child's records first, then how it ended */
-	if (point_journal_replay(p, journal, err) < 0)
-		point_error(p, NULL, err);
-	point_ended(p, st, timed_out, deadline);
-	if (interrupted()) {
-		err_set(rn->bail_why, "interrupted by signal %d",
-			interrupt_signal());
-		rn->bail = true;
-	} else if (lab_check(rn->env.lab, err) < 0) {
-		err_set(rn->bail_why, "lab failed: %s", err);
-		rn->bail = true;
-	}
-	/* a failed lab goes whole, in lab_close */
-	if (!rn->bail || interrupted())
-		fixture_reap_point(&rn->env, n, dir);
-	v = point_finish(p, mono_ms() - t0);
-	result = g_build_filename(dir, "result.json", NULL);
-	if (point_write_json(p, result, err) < 0)
-		fprintf(stderr, "nicq: %s\n", err);
-	if (rn->bail) {
-		rn->bail_cell = cell->slug;
-		rn->bail_case = cd->name;
-		goto out;	/* the lab's failure, not the case's */
-	}
-	d = point_to_diag(p);
-	tap_point(rn->tap, tap_of(v), cd->name, v == V_SKIP || v == V_KNOWN ?
-		  point_reason(p) : NULL, d);
-	diag_free(d);
-	if (v == V_FAIL)
-		*failed = true;
-out:
-	point_free(p);
-	g_free(dir);
-	g_free(journal);
-	g_free(result);
-	return !rn->bail;
+static void bail(struct runner *rn, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (rn->bail)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(rn->bail_why, sizeof(rn->bail_why), fmt, ap);
+	va_end(ap);
+	rn->bail = true;
 }
 
-/* A point that is not run at all: the cell or the case says why. */
-static void skip_point(struct runner *rn, const struct cell *cell,
-		       const struct case_desc *cd, const char *why)
+/* Remove a cell's saved guest states (100 MB each). */
+static void images_clear_cell(const char *dir, const char *slug)
 {
-	(void)cell;
-	tap_point(rn->tap, TAP_SKIP, cd->name, why, NULL);
+	char *cd = g_build_filename(dir, slug, NULL);
+
+	rm_rf(cd, NULL);
+	g_free(cd);
+}
+
+/* Start point t in a free slot; false (bail set) if it cannot start. */
+static bool point_start(struct runner *rn, struct pt *t)
+{
+	char err[ERRLEN];
+	int s;
+
+	for (s = 0; s < rn->jobs && rn->slot_busy[s]; s++)
+		;
+	t->slot = s;
+	if (point_dir(rn->run_dir, t->cell, t->cd, &t->dir, err) < 0) {
+		bail(rn, "%s", err);
+		return false;
+	}
+	t->deadline_s = fixture_deadline_s(t->cd, &rn->opts->prof);
+	t->p = point_new();
+	point_set_identity(t->p, t->cd->name, t->cd->plan_case,
+			   t->cd->summary, t->cell->name,
+			   model_name(t->cell->model), t->cell->vhost, t->dir,
+			   t->deadline_s);
+	t->journal = g_build_filename(t->dir, "records.jsonl", NULL);
+	t->t0 = mono_ms();
+	t->deadline = t->t0 + (int64_t)t->deadline_s * 1000;
+	fflush(NULL);
+	t->pid = fork();
+	if (t->pid == 0)
+		point_child(rn, t);
+	if (t->pid < 0) {
+		bail(rn, "cannot fork: %s", strerror(errno));
+		return false;
+	}
+	setpgid(t->pid, t->pid);	/* either side may win the race */
+	t->pidfd = pidfd_open_(t->pid);
+	progress_point_begin((int)(t - rn->pts), t->cell, t->cd, t->journal,
+			     t->deadline_s);
+	t->running = true;
+	rn->slot_busy[s] = true;
+	rn->running++;
+	return true;
+}
+
+/* Point t's process ended with status st: judge it. */
+static void point_end(struct runner *rn, struct pt *t, int st)
+{
+	char err[ERRLEN], *result;
+
+	if (t->pidfd >= 0)
+		close(t->pidfd);
+	kill(-t->pid, SIGKILL);	/* anything left in its group */
+	t->running = false;
+	t->done = true;
+	rn->running--;
+	progress_point_end((int)(t - rn->pts));
+	/* the child's records first, then how it ended */
+	if (point_journal_replay(t->p, t->journal, err) < 0)
+		point_error(t->p, NULL, err);
+	point_ended(t->p, st, t->timed_out, t->deadline_s);
+	if (interrupted())
+		bail(rn, "interrupted by signal %d", interrupt_signal());
+	else if (lab_check(rn->env.lab, err) < 0)
+		bail(rn, "lab failed: %s", err);
+	/* a failed lab goes whole, in lab_close */
+	if (!rn->bail || interrupted())
+		fixture_reap_point(&rn->env, t->n, t->slot, t->dir);
+	rn->slot_busy[t->slot] = false;
+	point_finish(t->p, mono_ms() - t->t0);
+	result = g_build_filename(t->dir, "result.json", NULL);
+	if (point_write_json(t->p, result, err) < 0)
+		fprintf(stderr, "nicq: %s\n", err);
+	g_free(result);
+}
+
+/* Deadlines and interruptions of the running points. */
+static void points_police(struct runner *rn)
+{
+	for (int i = 0; i < rn->n_pts; i++) {
+		struct pt *t = &rn->pts[i];
+
+		if (!t->running)
+			continue;
+		if (!t->stopping && (interrupted() || rn->bail)) {
+			kill(-t->pid, SIGTERM);
+			t->stopping = true;
+			t->kill_at = mono_ms() + INTERRUPT_GRACE_MS;
+		}
+		if (!t->stopping && deadline_left(t->deadline) == 0) {
+			t->timed_out = true;
+			t->stopping = true;
+			kill(-t->pid, SIGTERM);
+			t->kill_at = mono_ms() + KILL_GRACE_MS;
+		}
+		if (t->stopping && mono_ms() >= t->kill_at) {
+			kill(-t->pid, SIGKILL);
+			t->kill_at = mono_ms() + 3600000;
+		}
+	}
+}
+
+/* Wait up to 200 ms for a point's process to end; judge those that did. */
+static void points_reap(struct runner *rn)
+{
+	struct pollfd pfd[64];
+	int n = 0;
+
+	for (int i = 0; i < rn->n_pts && n < 64; i++)
+		if (rn->pts[i].running && rn->pts[i].pidfd >= 0)
+			pfd[n++] = (struct pollfd){ .fd = rn->pts[i].pidfd,
+						    .events = POLLIN };
+	if (n)
+		poll(pfd, (nfds_t)n, 200);
+	else
+		usleep(50000);
+	for (int i = 0; i < rn->n_pts; i++) {
+		struct pt *t = &rn->pts[i];
+		int st = 0;
+
+		if (t->running && waitpid(t->pid, &st, WNOHANG) == t->pid)
+			point_end(rn, t, st);
+	}
+}
+
+/*
+ * Write the TAP of every point done, in matrix order, up to the first one
+ * that is not: whatever order the points finish in, the stream is the
+ * serial run's.  After a bail out, nothing more is written.
+ */
+static void points_emit(struct runner *rn)
+{
+	while (!rn->bail && rn->next_emit < rn->n_pts) {
+		struct pt *t = &rn->pts[rn->next_emit];
+		int ci = (int)(t->cell - rn->pts[0].cell);
+
+		if (!t->done && !t->skip)
+			return;
+		progress_erase();	/* TAP never shares a line with it */
+		if (rn->cell_open != ci) {
+			if (rn->cell_open >= 0) {
+				const struct cell *c = rn->pts[rn->next_emit - 1].cell;
+
+				tap_subtest_end(rn->tap, c->name, c->skip, NULL);
+			}
+			tap_subtest_begin(rn->tap, t->cell->name);
+			tap_plan(rn->tap, rn->opts->n_cases);
+			rn->cell_open = ci;
+		}
+		if (t->skip) {
+			tap_point(rn->tap, TAP_SKIP, t->cd->name, t->skip, NULL);
+		} else {
+			enum verdict v = point_verdict(t->p);
+			struct diag *d = point_to_diag(t->p);
+
+			tap_point(rn->tap, tap_of(v), t->cd->name,
+				  v == V_SKIP || v == V_KNOWN ?
+				  point_reason(t->p) : NULL, d);
+			diag_free(d);
+			rn->failed |= v == V_FAIL;
+		}
+		rn->next_emit++;
+		/* the last point of its cell: close the cell's subtest */
+		if (rn->next_emit == rn->n_pts ||
+		    rn->pts[rn->next_emit].cell != t->cell) {
+			tap_subtest_end(rn->tap, t->cell->name, t->cell->skip,
+					NULL);
+			rn->cell_open = -1;
+			/* its guests' saved states are of no later use */
+			if (rn->env.images_dir)
+				images_clear_cell(rn->env.images_dir,
+						  t->cell->slug);
+		}
+	}
+}
+
+/*
+ * Run the matrix: start points in matrix order as slots free up (--jobs),
+ * police their deadlines, judge them as they end, and write their TAP in
+ * matrix order.  On a bail out (the lab failed, an interruption) no new
+ * point starts and the running ones are stopped.
+ */
+static void points_run(struct runner *rn)
+{
+	int next = 0;
+
+	for (;;) {
+		while (!rn->bail && next < rn->n_pts) {
+			struct pt *t = &rn->pts[next];
+
+			if (t->skip) {
+				next++;
+				continue;
+			}
+			if (interrupted()) {
+				bail(rn, "interrupted by signal %d",
+				     interrupt_signal());
+				break;
+			}
+			if (rn->running >= rn->jobs)
+				break;
+			if (!point_start(rn, t))
+				break;
+			next++;
+		}
+		points_emit(rn);
+		if (!rn->running && (rn->bail || next >= rn->n_pts))
+			break;
+		points_police(rn);
+		points_reap(rn);
+		progress_tick();
+	}
+	points_emit(rn);
 }
 
 /* ---- the matrix ------------------------------------------------------- */
@@ -373,8 +494,9 @@ int run_matrix(const struct run_opts *o)
 	struct cell cells[6];
 	char err[ERRLEN] = "", lab_err[ERRLEN] = "";
 	char *tap_path = NULL, *logs = NULL, *vreason = NULL;
-	char *kernel = NULL, *initrd = NULL;
+	char *kernel = NULL, *initrd = NULL, *images = NULL;
 	FILE *tapf = NULL;
+	GPtrArray *unreported = g_ptr_array_new_with_free_func(g_free);
 	int n_cells, i, j, rc = EXIT_PASS, lab_rc = 0;
 	bool vhost_ok, failed = false, reports = false;
 
@@ -434,8 +556,7 @@ int run_matrix(const struct run_opts *o)
 	if (!reports)
 		fprintf(stderr, "nicq: %s\n", err);
 	if (lab_rc < 0) {
-		err_set(rn.bail_why, "lab will not start: %s", lab_err);
-		rn.bail = true;
+		bail(&rn, "lab will not start: %s", lab_err);
 		tap_bail(rn.tap, rn.bail_why);
 		fprintf(stderr, "nicq: %s\n", rn.bail_why);
 		rc = EXIT_INFRA;
@@ -461,29 +582,54 @@ int run_matrix(const struct run_opts *o)
 	rn.env.initrd = initrd;
 	rn.env.prof = &o->prof;
 	rn.env.fault = &o->fault;
-
-	progress_start(o, cells, n_cells);
-	for (i = 0; i < n_cells && !rn.bail; i++) {
-		const struct cell *c = &cells[i];
-
-		tap_subtest_begin(rn.tap, c->name);
-		tap_plan(rn.tap, o->n_cases);
-		for (j = 0; j < o->n_cases && !rn.bail; j++) {
-			const struct case_desc *cd = o->cases[j];
-
-			if (run_point_skip(c, cd))
-				skip_point(&rn, c, cd, run_point_skip(c, cd));
-			else if (interrupted()) {
-				err_set(rn.bail_why, "interrupted by signal %d",
-					interrupt_signal());
-				rn.bail = true;
-			} else
-				run_point(&rn, c, cd, &failed);
+	/*
+	 * Saved guest states, in the run's folder: on disk (the lab's own
+	 * /run is memory), seen alike by nicq and the private lab's libvirtd.
+	 * With --connect the user's libvirt may run QEMU as a user that cannot
+	 * read a results folder, so guests boot from power-on there.
+	 */
+	if (!o->fresh_boot && lab->private_lab) {
+		images = g_build_filename(rn.run_dir, "lab", "images", NULL);
+		if (mkdir_p(images, err) == 0) {
+			rn.env.images_dir = images;
+			tap_comment(rn.tap, "guests: booted once per shape, saved, "
+				    "and restored for every point");
+		} else {
+			tap_comment(rn.tap, "guests: booted for every point "
+				    "(%s)", err);
 		}
-		if (!rn.bail)
-			tap_subtest_end(rn.tap, c->name, c->skip, NULL);
+	} else {
+		tap_comment(rn.tap, "guests: booted for every point (%s)",
+			    o->fresh_boot ? "--boot fresh" : "--connect");
 	}
+
+	/* the matrix, in order: cells x cases */
+	rn.pts = g_new0(struct pt, (gsize)n_cells * (gsize)o->n_cases + 1);
+	for (i = 0; i < n_cells; i++) {
+		for (j = 0; j < o->n_cases; j++) {
+			struct pt *t = &rn.pts[rn.n_pts++];
+
+			t->cell = &cells[i];
+			t->cd = o->cases[j];
+			t->n = (unsigned)rn.n_pts;
+			t->pidfd = -1;
+			t->skip = run_point_skip(&cells[i], t->cd);
+		}
+	}
+	rn.jobs = o->jobs > 0 ? o->jobs : 1;
+	rn.slot_busy = g_new0(bool, rn.jobs);
+	rn.cell_open = -1;
+	tap_comment(rn.tap, "jobs: %d (%s)", rn.jobs, o->jobs_why);
+	progress_start(o, cells, n_cells, rn.jobs);
+	points_run(&rn);
 	progress_stop();
+	failed = rn.failed;
+	/* judged after a bail out, yet not in TAP: not judged in the reports */
+	for (i = rn.next_emit; rn.bail && i < rn.n_pts; i++)
+		if (rn.pts[i].done)
+			g_ptr_array_add(unreported, g_strdup_printf("%s/%s",
+				rn.pts[i].cell->slug, rn.pts[i].cd->name));
+	g_ptr_array_add(unreported, NULL);
 	if (rn.bail) {
 		tap_bail(rn.tap, rn.bail_why);
 		fprintf(stderr, "nicq: %s\n", rn.bail_why);
@@ -495,7 +641,9 @@ int run_matrix(const struct run_opts *o)
 		rc = EXIT_INFRA;
 out:
 	lab_close(lab);
-	ssh_ident_free(ident);
+	if (images)
+		rm_rf(images, NULL);
+	g_free(images);
 	/* the reports render what the folder holds, once the lab is gone */
 	if (reports && o->baselines) {
 		bool regressed = false;
@@ -509,11 +657,21 @@ out:
 		}
 	}
 	if (reports && (runinfo_end(rn.run_dir, rc, rn.bail ? rn.bail_why :
-				    NULL, rn.bail_cell, rn.bail_case, err) < 0 ||
+				    NULL, (const char *const *)unreported->pdata,
+				    err) < 0 ||
 			report_render(rn.run_dir, o->junit_path, err) < 0)) {
 		fprintf(stderr, "nicq: %s\n", err);
 		rc = rc == EXIT_USAGE ? rc : EXIT_INFRA;
 	}
+	g_ptr_array_unref(unreported);
+	for (i = 0; i < rn.n_pts; i++) {
+		point_free(rn.pts[i].p);
+		g_free(rn.pts[i].dir);
+		g_free(rn.pts[i].journal);
+	}
+	g_free(rn.pts);
+	g_free(rn.slot_busy);
+	ssh_ident_free(ident);
 	tap_free(rn.tap);
 	if (tapf)
 		fclose(tapf);

@@ -41,6 +41,9 @@ struct run_opts {
 	const char *image_dir;		/* guest image */
 	int tap_version;		/* 13 or 14 */
 	struct fault fault;
+	bool fresh_boot;		/* --boot fresh: no saved states */
+	int jobs;			/* points at once (--jobs) */
+	const char *jobs_why;		/* how that number was chosen */
 	char **argv;			/* the command line, for run.json */
 	const char *config_path;	/* --config FILE, or NULL */
 	const char *junit_path;		/* --junit FILE (absolute), or NULL */

@@ -69,7 +69,11 @@ check "installed nicq looks for its image in ~/.cache/nicq/guest and says how to
 check "installed nicq list cases = the tree's" \
 	test "$(inst list cases)" = "$(./nicq list cases)"
 img=${NICQ_IMAGE_DIR:-build/guest}
-if [ -s "$img/vmlinuz" ] && [ -s "$img/.recipe-hash" ]; then
+recipe=$(cd guests && find . -type f -print0 | LC_ALL=C sort -z |
+	xargs -0 sha256sum | sha256sum | cut -c1-64)
+if [ -s "$img/vmlinuz" ] && [ "$(cat "$img/.recipe-hash" 2>/dev/null)" != "$recipe" ]; then
+	bad "the guest image in $img is not of this recipe (make guest builds it)"
+elif [ -s "$img/vmlinuz" ] && [ -s "$img/.recipe-hash" ]; then
 	mkdir -p "$home/img"
 	cp -p "$img/vmlinuz" "$img/initrd.img" "$img/manifest.txt" \
 		"$img/.recipe-hash" "$home/img/"

@@ -6,10 +6,11 @@
 #      README's case table matches what the cases declare;
 #   2. README's front door, typed as a newcomer types it: from the checkout
 #      root, no --results;
-#   3. every case on all three models (quick profile) - e1000's promisc is
+#   3. every case on all three models (quick profile, one run, three points
+#      at a time, guests restored from saved states) - e1000's promisc is
 #      the known QEMU defect, reported as TODO with its diagnosis - vhost=on
-#      cells skip with the reason; TAP consumers accept the output; one nicq
-#      per model, at once;
+#      cells skip with the reason; TAP consumers accept the output; points
+#      restored from one saved state start alike;
 #   4. every negative control the cases declare (`nicq list controls`): the
 #      point fails, with the declared expectation among its failures, read
 #      from the point's own result.json;
@@ -133,9 +134,8 @@ front_before=$(ls results 2>/dev/null | sort)
 ( $NICQ run --model virtio --vhost off --case ping >"$WORK/front.tap" \
 	2>"$WORK/front.err"; echo $? >"$WORK/front.rc" ) &
 ALL=$($NICQ list | awk '/^cases:/{c=1;next} /^cells:/{c=0} c && /^  [a-z]/{print $1}')
-for m in rtl8139 e1000 virtio; do
-	bg "matrix-$m" run --model "$m" --profile quick
-done
+# the whole quick matrix as one run, three points at a time (--jobs)
+bg matrix run --profile quick --jobs 3
 bg_wait
 front_run=$(comm -13 <(echo "$front_before") <(ls results | sort) | head -n 1)
 check "front door: './nicq run --model virtio --vhost off --case ping' exits 0 (got $(rc_of front))" \
@@ -146,16 +146,19 @@ check "front door: its results are under results/ in the checkout" \
 	tests/point-check.py "results/$front_run/virtio-vhost-off/ping/result.json" --verdict pass
 [ -n "$front_run" ] && RUNS+=("results/$front_run")
 
+t="$WORK/matrix.tap"
+rd=$(run_dir matrix)
+RUNS+=("$rd")
+grep -vE '^ {6}' "$t"	# the YAML is in the results folder
+check "the matrix exits 0 (got $(rc_of matrix))" test "$(rc_of matrix)" = 0
+check "the matrix ran three points at a time" grep -q '^# jobs: 3 (--jobs)$' "$t"
+check "the matrix restored its guests from saved states" \
+	grep -q '^# guests: booted once per shape, saved, and restored' "$t"
 for m in rtl8139 e1000 virtio; do
-	t="$WORK/matrix-$m.tap"
-	rd=$(run_dir "matrix-$m")
-	RUNS+=("$rd")
-	grep -vE '^ {6}' "$t"	# the YAML is in the results folder
-	check "$m matrix exits 0 (got $(rc_of matrix-$m))" test "$(rc_of matrix-$m)" = 0
 	check "$m vhost=off: every point passes, skips or is a known defect" \
-		grep -qE "^ok 1 - $m vhost=off$" "$t"
+		grep -qE "^ok [0-9]+ - $m vhost=off$" "$t"
 	check "$m vhost=on skips with the reason" \
-		grep -qE "^ok 2 - $m vhost=on # SKIP vhost-net not available on this host$" "$t"
+		grep -qE "^ok [0-9]+ - $m vhost=on # SKIP vhost-net not available on this host$" "$t"
 	for c in $ALL; do
 		r="${rd}$m-vhost-off/$c/result.json"
 		case "$m/$c" in
@@ -176,13 +179,15 @@ for m in rtl8139 e1000 virtio; do
 	check "$m: pcap, console log, transcript, dmesg, records kept" \
 		test -s "$(ls "$d"/capture-*.pcap | head -n 1)" -a -s "$d/console.log" \
 		-a -s "$d/transcript.txt" -a -s "$d/dmesg.txt" -a -s "$d/records.jsonl"
-	check "$m: no swap disk or download left in the results" \
-		test -z "$(find "$WORK/matrix-$m" -name disk.raw -o -name download.bin)"
-	check "$m: tap-parser and TAP::Parser accept the TAP 14 output" \
-		tests/tap-consumers.sh "${rd}run.tap" expect-pass
 done
+check "no swap disk, download or saved guest left in the results" \
+	test -z "$(find "$WORK/matrix" -name disk.raw -o -name download.bin -o -name '*.save')"
+check "tap-parser and TAP::Parser accept the TAP 14 output" \
+	tests/tap-consumers.sh "${rd}run.tap" expect-pass
+check "guests restored from one saved state start alike; a case's leftovers never reach the next point" \
+	tests/isolation-check.py "$rd"
 check "vlan keeps a capture per guest" \
-	test "$(ls "$WORK"/matrix-e1000/*/e1000-vhost-off/vlan/capture-*.pcap | wc -l)" -eq 2
+	test "$(ls "$WORK"/matrix/*/e1000-vhost-off/vlan/capture-*.pcap | wc -l)" -eq 2
 check "no leftovers after the matrix" no_leftovers
 
 # --- 4. every declared negative control ----------------------------------------
@@ -196,16 +201,16 @@ awk -F'\t' '{ k = $2 "\t" $3; if (k in c) c[k] = c[k] "," $1; else c[k] = $1 }
 i=0
 while IFS=$'\t' read -r model fault cases; do
 	i=$((i + 1))
-	bg "ctl-$i" run --model "$model" --vhost off --case "$cases" --inject "$fault"
+	bg "ctl-$i" run --model "$model" --vhost off --jobs 1 --case "$cases" --inject "$fault"
 	echo "ctl-$i $model $fault" >> "$WORK/control-names"
 	[ $((i % 4)) -eq 0 ] && bg_wait
 done < "$WORK/control-runs"
 # the single-case TAP 13 run for prove goes along with the last group,
 # with --junit; and a run on a terminal (script(1) gives it one, stdout and
 # stderr both on it), for the progress line
-bg single run --model virtio --vhost off --case ping --tap-version 13 \
+bg single run --model virtio --vhost off --case ping --tap-version 13 --jobs 1 \
 	--junit "$WORK/single-junit.xml" --baseline "results/$front_run"
-( TERM=xterm script -qfec "$NICQ run --model virtio --vhost off --case multicast \
+( TERM=xterm script -qfec "$NICQ run --model virtio --vhost off --case multicast --jobs 1 \
 	--results '$WORK/tty'" "$WORK/tty.typescript" >/dev/null 2>&1
 	echo $? >"$WORK/tty.rc" ) &
 bg_wait
@@ -271,15 +276,15 @@ wait_for() {
 }
 printf '[profile]\ndeadline_scale = 5\nboot_timeout = 60\n' > "$WORK/short.ini"
 # a case that hangs: killed at its deadline, the matrix goes on
-bg hang run --model virtio --vhost off --case ping,multicast --inject hang=ping \
+bg hang run --model virtio --vhost off --jobs 1 --case ping,multicast --inject hang=ping \
 	--config "$WORK/short.ini" --baseline "results/$front_run"
 # a guest killed in the middle of a case: that case fails, the next passes
-bg guestkill run --model virtio --vhost off --case multicast,ping
+bg guestkill run --model virtio --vhost off --jobs 1 --case multicast,ping
 wait_for guestkill multicast transcript.txt "=== #2 " && sleep 1
 gk=$(pid_in_lab guestkill qemu-system-x86)
 [ -n "$gk" ] && kill -KILL "$gk"
 # the lab's libvirtd killed in the middle of a run: Bail out!, exit 3
-bg labkill run --model virtio --vhost off --case ping,multicast
+bg labkill run --model virtio --vhost off --jobs 1 --case ping,multicast
 wait_for labkill ping transcript.txt "ping" && sleep 1
 lk=$(pid_in_lab labkill libvirtd)
 [ -n "$lk" ] && kill -KILL "$lk"
@@ -376,12 +381,12 @@ check "lab killed: the point it bailed in is interrupted, not failed" \
 check "lab killed: the point after it is not run" \
 	status_is "$lk" virtio-vhost-off/multicast not_run
 check "e1000 promisc is a known defect in results.json" \
-	status_is "$(run_dir matrix-e1000)" e1000-vhost-off/promisc known
+	status_is "$(run_dir matrix)" e1000-vhost-off/promisc known
 check "vhost=on points are skipped before they run, with the reason" \
-	status_is "$(run_dir matrix-virtio)" virtio-vhost-on/ping skip
+	status_is "$(run_dir matrix)" virtio-vhost-on/ping skip
 no_progress() {
-	! grep -qE 'nicq \[[0-9]+/' "$WORK"/matrix-*.err "$WORK"/ctl-*.err &&
-		! grep -q $'\x1b' "$WORK"/matrix-*.err "$WORK"/ctl-*.err
+	! grep -qE 'nicq \[[0-9]+' "$WORK"/matrix.err "$WORK"/ctl-*.err &&
+		! grep -q $'\x1b' "$WORK"/matrix.err "$WORK"/ctl-*.err
 }
 check "no progress line off a terminal" no_progress
 for r in "${RUNS[@]}" "${REPORT_RUNS[@]}"; do

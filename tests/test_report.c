@@ -312,7 +312,7 @@ static void test_runinfo(void **state)
 	assert_false(report_obj(run, "end") != NULL);
 	json_object_unref(run);
 	/* the end is added to the same file */
-	assert_int_equal(runinfo_end(f->dir, 1, NULL, NULL, NULL, err), 0);
+	assert_int_equal(runinfo_end(f->dir, 1, NULL, NULL, err), 0);
 	assert_int_equal(report_load_runinfo(f->dir, &run, err), 0);
 	assert_int_equal(report_int(report_obj(run, "end"), "exit_status", -1),
 			 1);
@@ -330,7 +330,7 @@ static void test_statuses(void **state)
 
 	(void)state;
 	fx_points(f, true);
-	assert_int_equal(runinfo_end(f->dir, 1, NULL, NULL, NULL, err), 0);
+	assert_int_equal(runinfo_end(f->dir, 1, NULL, NULL, err), 0);
 	doc = build(f);
 	assert_string_equal(status_of(doc, "virtio-vhost-off", "ping"), "pass");
 	assert_string_equal(status_of(doc, "virtio-vhost-off", "multicast"),
@@ -392,8 +392,13 @@ static void test_bailed(void **state)
 		point_error(p, NULL, "the point's process was killed");
 		fx_write(p, dir, 50);
 	}
-	assert_int_equal(runinfo_end(f->dir, 3, "lab failed: libvirtd died",
-				     "e1000-vhost-off", "stress", err), 0);
+	{
+		static const char *const unrep[] = { "e1000-vhost-off/stress",
+						     NULL };
+
+		assert_int_equal(runinfo_end(f->dir, 3, "lab failed: "
+					     "libvirtd died", unrep, err), 0);
+	}
 	doc = build(f);
 	sum = report_obj(doc, "summary");
 	assert_string_equal(report_str(sum, "status"), "bailed");
@@ -430,7 +435,7 @@ static void test_not_run(void **state)
 	json_object_unref(doc);
 	/* bailed out between points: the rest is not run */
 	assert_int_equal(runinfo_end(f->dir, 3, "interrupted by signal 2",
-				     NULL, NULL, err), 0);
+				     NULL, err), 0);
 	doc = build(f);
 	assert_string_equal(report_str(point_of(doc, "e1000-vhost-off",
 						"stress"), "reason"),
@@ -438,7 +443,7 @@ static void test_not_run(void **state)
 			    "interrupted by signal 2");
 	json_object_unref(doc);
 	/* finished normally, yet a result is missing: said so */
-	assert_int_equal(runinfo_end(f->dir, 1, NULL, NULL, NULL, err), 0);
+	assert_int_equal(runinfo_end(f->dir, 1, NULL, NULL, err), 0);
 	doc = build(f);
 	assert_string_equal(status_of(doc, "e1000-vhost-off", "stress"),
 			    "not_run");
@@ -463,7 +468,7 @@ static void test_symlinks(void **state)
 
 	(void)state;
 	fx_points(f, true);
-	assert_int_equal(runinfo_end(f->dir, 1, NULL, NULL, NULL, err), 0);
+	assert_int_equal(runinfo_end(f->dir, 1, NULL, NULL, err), 0);
 	assert_int_equal(rename(cell, other), 0);
 	assert_int_equal(symlink("elsewhere", cell), 0);
 	doc = build(f);
@@ -545,8 +550,13 @@ static void test_junit(void **state)
 		ok_expect(p, "x", 1, 1, NULL);
 		fx_write(p, dir, 10);
 	}
-	assert_int_equal(runinfo_end(f->dir, 3, "lab failed: gone",
-				     "e1000-vhost-off", "stress", err), 0);
+	{
+		static const char *const unrep[] = { "e1000-vhost-off/stress",
+						     NULL };
+
+		assert_int_equal(runinfo_end(f->dir, 3, "lab failed: gone",
+					     unrep, err), 0);
+	}
 	doc = build(f);
 	xml = report_junit(doc);
 	/* well formed, hostile text and all */
@@ -622,7 +632,7 @@ static void test_html(void **state)
 
 	(void)state;
 	fx_points(f, true);
-	assert_int_equal(runinfo_end(f->dir, 1, NULL, NULL, NULL, err), 0);
+	assert_int_equal(runinfo_end(f->dir, 1, NULL, NULL, err), 0);
 	doc = build(f);
 	fd = open(f->dir, O_RDONLY | O_DIRECTORY);
 	html = html_render(doc, fd);
@@ -677,7 +687,7 @@ static void test_render(void **state)
 
 	(void)state;
 	fx_points(f, true);
-	assert_int_equal(runinfo_end(f->dir, 1, NULL, NULL, NULL, err), 0);
+	assert_int_equal(runinfo_end(f->dir, 1, NULL, NULL, err), 0);
 	assert_int_equal(file_write(victim, "keep", 4, err), 0);
 	assert_int_equal(symlink("victim", page), 0);
 	assert_int_equal(report_render(f->dir, copy, err), 0);
@@ -717,37 +727,71 @@ static void test_names(void **state)
 	assert_false(report_name_ok(NULL));
 }
 
+/* A view with one running point, or with the points given. */
+static struct progress_view view1(const char *cell, const char *c,
+				  const char *phase, long long ms,
+				  long long run_ms, long long left_ms)
+{
+	struct progress_view v = { .done = 2, .total = 12, .n_running = 1,
+				   .run_ms = run_ms, .left_ms = left_ms };
+
+	v.running[0].cell = cell;
+	v.running[0].case_name = c;
+	v.running[0].phase = phase;
+	v.running[0].ms = ms;
+	return v;
+}
+
 static void test_progress_line(void **state)
 {
+	struct progress_view v;
 	char *l;
 
 	(void)state;
-	l = progress_line(3, 12, "virtio vhost=off", "ping", "flood", 35000,
-			  130000, 6 * 60000 + 10000, 0);
+	v = view1("virtio vhost=off", "ping", "flood", 35000, 130000,
+		  6 * 60000 + 10000);
+	l = progress_line(&v, 0);
 	assert_string_equal(l, "nicq [3/12] virtio vhost=off ping: flood  "
 			    "0:35 | run 2:10, ~6 min left");
 	g_free(l);
-	l = progress_line(1, 1, "e1000 vhost=off", "stress", NULL, 3723000,
-			  3723000, -1, 0);
+	v = view1("e1000 vhost=off", "stress", NULL, 3723000, 3723000, -1);
+	v.done = 0;
+	v.total = 1;
+	l = progress_line(&v, 0);
 	assert_string_equal(l, "nicq [1/1] e1000 vhost=off stress  1:02:03 "
 			    "| run 1:02:03");
 	g_free(l);
 	/* too wide: the phase is cut, the times stay */
-	l = progress_line(2, 9, "virtio vhost=off", "bonding",
-			  "links down and up through libvirt, round 3", 61000,
-			  600000, 30000, 70);
+	v = view1("virtio vhost=off", "bonding", "links down and up through "
+		  "libvirt, round 3", 61000, 600000, 30000);
+	v.done = 1;
+	v.total = 9;
+	l = progress_line(&v, 70);
 	assert_string_equal(l, "nicq [2/9] virtio vhost=off bonding: l~  "
 			    "1:01 | run 10:00, ~1 min left");
 	g_free(l);
 	/* no room for the phase: the point stays, the end is cut */
-	l = progress_line(2, 9, "virtio vhost=off", "bonding",
-			  "links down and up through libvirt, round 3", 61000,
-			  600000, 30000, 60);
+	l = progress_line(&v, 60);
 	assert_string_equal(l, "nicq [2/9] virtio vhost=off bonding  1:01 | "
 			    "run 10:00, ~1 mi");
 	g_free(l);
-	/* narrower still: cut at the width */
-	l = progress_line(1, 1, "e1000 vhost=off", "stress", "x", 0, 0, 0, 20);
+	/* points at once (--jobs): each with its phase while there is room */
+	v = view1("virtio vhost=off", "ping", "flood", 35000, 130000, 60000);
+	v.n_running = 2;
+	v.running[1].cell = "e1000 vhost=off";
+	v.running[1].case_name = "vlan";
+	v.running[1].phase = "boot guest 1";
+	v.running[1].ms = 12000;
+	l = progress_line(&v, 0);
+	assert_string_equal(l, "nicq [3-4/12] virtio vhost=off ping: flood "
+			    "0:35, e1000 vhost=off vlan: boot guest 1 0:12 | "
+			    "run 2:10, ~1 min left");
+	g_free(l);
+	l = progress_line(&v, 95);
+	assert_string_equal(l, "nicq [3-4/12] virtio vhost=off ping 0:35, "
+			    "e1000 vhost=off vlan 0:12 | run 2:10, ~1 min left");
+	g_free(l);
+	l = progress_line(&v, 20);
 	assert_int_equal(g_utf8_strlen(l, -1), 20);
 	g_free(l);
 }

@@ -38,13 +38,14 @@ def main():
         problems.append("no progress line was drawn")
     # "nicq [n/N] <cell> <case>[: <phase>]  m:ss | run m:ss[, ~N min left]",
     # the phase cut short ("~") when the terminal is narrow
-    line = re.compile(r"^nicq \[(\d+)/(\d+)\] (\S+ vhost=(?:on|off)) (\S+?)"
-                      r"(~|: [^~]*~?)?  \d+:\d\d(:\d\d)? \| run \d+:\d\d"
-                      r"(:\d\d)?(, ~\d+ min left)?$")
+    # (with --jobs, "[n-m/N]" and each running point with its time)
+    line = re.compile(r"^nicq \[(\d+)(-\d+)?/(\d+)\] (\S+ vhost=(?:on|off)) "
+                      r"(\S+?)(~|: [^~]*~?)?  ?\d+:\d\d(:\d\d)?(,.*)? \| run "
+                      r"\d+:\d\d(:\d\d)?(, ~\d+ min left)?$")
     bad = [d for d in draws if not line.match(d)]
     if bad:
         problems.append(f"progress lines not as expected: {bad[:3]}")
-    if draws and not any(line.match(d) and line.match(d).group(5)
+    if draws and not any(line.match(d) and line.match(d).group(6)
                          for d in draws):
         problems.append("no progress line names a phase")
     if draws and not any("left" in d for d in draws):

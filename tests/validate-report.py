@@ -11,7 +11,8 @@ For each run folder:
     its run is run.json as it is; its points are run.json's planned points,
     each once, in order; a point's result is its result.json as it is, and
     a point has one exactly when it has a result.json; its status is its
-    verdict (interrupted only for the point the run bailed out in), or skip
+    verdict (interrupted only for the points run.json's end lists as
+    unreported after a bail out), or skip
     with the planned reason for a point skipped before it ran;
   - the counts (per cell and in the summary) add up to the statuses, and
     the summary's status agrees with the end of run.json;
@@ -102,7 +103,7 @@ def check_run(d, v_run, v_results):
     if res["run"] != run:
         problems.append("results.json's run is not run.json")
     end = run.get("end")
-    bail_point = (end or {}).get("bail_point")
+    unreported = (end or {}).get("unreported") or []
     planned = run["planned"]
     flat = [(c, p) for c in res["cells"] for p in c["points"]]
     if len(flat) != len(planned):
@@ -141,9 +142,7 @@ def check_run(d, v_run, v_results):
                 problems.append(f"{where}: path {pt['path']}")
             if pt["duration_ms"] != point.get("duration_ms"):
                 problems.append(f"{where}: duration_ms differs")
-            is_bail = bail_point == {"slug": plan["slug"],
-                                     "case": plan["case"]}
-            want = "interrupted" if is_bail else point["verdict"]
+            want = "interrupted" if where in unreported else point["verdict"]
             if st != want:
                 problems.append(f"{where}: status {st}, verdict "
                                 f"{point['verdict']}")
