@@ -7,11 +7,19 @@
 #   make check      unit tests, then integration in the private lab
 #   make unit       unit tests only
 #   make SANITIZE=address,undefined unit
+#   make install    the binary, nicq(1), the guest recipe and a bash
+#                   completion under $(DESTDIR)$(PREFIX) (/usr/local)
+#   make install-check  install into a scratch DESTDIR and try it
 #
 # Every target that needs packages calls scripts/deps.sh --check first, which
 # says what is missing and how to install it.
 
 CC       ?= cc
+# "0.1.0+g<commit>[.dirty]" in a git checkout, the VERSION file's alone
+# elsewhere (a release tarball)
+NICQ_VERSION := $(shell cat VERSION)$(shell git rev-parse --short HEAD \
+	>/dev/null 2>&1 && printf '+g%s' "$$(git rev-parse --short HEAD)" && \
+	{ git diff --quiet HEAD -- 2>/dev/null || printf .dirty; })
 PKGS     := libvirt libssh libxml-2.0 libpcap glib-2.0 json-glib-1.0
 BUILD    := build
 SANITIZE ?=
@@ -42,7 +50,8 @@ TESTLIB_SRCS := tests/pcapgen.c
 TESTLIB  := $(BUILD)/tests/libtesthelp.a
 HEADERS  := $(wildcard harness/*.h cases/*.h)
 
-.PHONY: all deps guest run check unit integration clean bench cleanup
+.PHONY: all deps guest run check unit integration clean bench cleanup FORCE \
+	install uninstall install-check
 all: nicq
 
 deps:
@@ -61,6 +70,13 @@ $(BUILD)/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+# the version is compiled into version.o alone, rebuilt when it changes
+$(BUILD)/version.stamp: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(NICQ_VERSION)' | cmp -s - $@ || echo '$(NICQ_VERSION)' > $@
+$(BUILD)/harness/version.o: $(BUILD)/version.stamp
+$(BUILD)/harness/version.o: CFLAGS += -DNICQ_VERSION='"$(NICQ_VERSION)"'
 
 $(BUILD)/libnicq.a: $(LIB_OBJS)
 	@rm -f $@
@@ -115,7 +131,41 @@ check:
 	$(MAKE) SANITIZE=address,undefined unit
 	$(MAKE) tests/node_modules
 	tests/tap-consumers.sh --fixtures
+	$(MAKE) install-check
 	$(MAKE) integration
+
+# ---- install ----------------------------------------------------------------
+# An installed nicq finds its data next to it (<prefix>/share/nicq), so the
+# tree can be moved as a whole; its guest image goes to ~/.cache/nicq/guest
+# ('nicq build-image').
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR  := $(PREFIX)/bin
+DATADIR := $(PREFIX)/share/nicq
+MANDIR  := $(PREFIX)/share/man/man1
+DOCDIR  := $(PREFIX)/share/doc/nicq
+COMPDIR := $(PREFIX)/share/bash-completion/completions
+
+install: nicq
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/guests \
+		$(DESTDIR)$(MANDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(COMPDIR)
+	install -m 0755 nicq $(DESTDIR)$(BINDIR)/nicq
+	install -m 0755 guests/build-image.sh guests/init \
+		$(DESTDIR)$(DATADIR)/guests/
+	install -m 0644 guests/packages.txt guests/modules.txt \
+		$(DESTDIR)$(DATADIR)/guests/
+	install -m 0644 docs/nicq.1 $(DESTDIR)$(MANDIR)/nicq.1
+	install -m 0644 README.md docs/result-schema.md docs/result-schema.json \
+		docs/results-schema.md docs/results-schema.json $(DESTDIR)$(DOCDIR)/
+	install -m 0644 scripts/nicq-completion.bash $(DESTDIR)$(COMPDIR)/nicq
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/nicq $(DESTDIR)$(MANDIR)/nicq.1 \
+		$(DESTDIR)$(COMPDIR)/nicq
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+
+install-check: nicq guest
+	tests/install-check.sh
 
 run:
 	scripts/deps.sh --install

@@ -265,6 +265,7 @@ static void knee_measure(struct case_ctx *ctx, int size)
 			KNEE_BISECTIONS, KNEE_MAX_STEPS);
 	while ((pps = iperf_knee_next(&k)) > 0 && !interrupted()) {
 		struct iperf_result res;
+		const char *ev;
 		char tag[32];
 		double got;
 
@@ -278,14 +279,20 @@ static void knee_measure(struct case_ctx *ctx, int size)
 		      (double)(res.received.packets -
 			       res.received.lost_packets) /
 		      res.received.seconds : 0;
-		observe_str(ctx, case_fmt(ctx, "step %d", step),
-			    "%.0f pps offered, %.0f sent, %.0f arrived: loss "
-			    "%.3f%% (%llu of %llu); iperf-%s.json", pps,
-			    res.sent.seconds > 0 ? res.sent.packets /
-			    res.sent.seconds : 0, got,
-			    res.received.lost_percent,
-			    (unsigned long long)res.received.lost_packets,
-			    (unsigned long long)res.received.packets, tag);
+		/* one scope per step, its figures as numbers (plots) */
+		ev = case_fmt(ctx, "iperf-%s.json", tag);
+		case_scope(ctx, "knee %d bytes step %d", size, step);
+		observe(ctx, "offered rate", VAL_D(pps), "pps", ev);
+		observe(ctx, "sent rate", VAL_D(round(res.sent.seconds > 0 ?
+			res.sent.packets / res.sent.seconds : 0)), "pps", ev);
+		observe(ctx, "arrival rate", VAL_D(round(got)), "pps", ev);
+		observe(ctx, "loss", VAL_D(round(res.received.lost_percent *
+						 1000) / 1000), "%", ev);
+		observe(ctx, "datagrams lost",
+			VAL_I((long long)res.received.lost_packets), NULL, ev);
+		observe(ctx, "datagrams (receiver)",
+			VAL_I((long long)res.received.packets), NULL, ev);
+		case_scope(ctx, "knee %d bytes", size);
 		iperf_knee_record(&k, pps, res.received.lost_percent, got,
 				  KNEE_LIMIT_PCT);
 	}

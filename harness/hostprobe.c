@@ -91,7 +91,8 @@ bool host_has_model(enum nic_model m)
 	return ok;
 }
 
-static const char rebuild[] = "rebuild it with 'make guest'";
+static const char rebuild[] = "rebuild it with 'make guest' (installed: "
+				"'nicq build-image')";
 
 int image_check_kernel(const char *path, char *err)
 {
@@ -239,7 +240,7 @@ int image_check(const char *dir, char **kernel, char **initrd, char *err)
 	    !g_file_test(k, G_FILE_TEST_IS_REGULAR) ||
 	    !g_file_test(i, G_FILE_TEST_IS_REGULAR)) {
 		err_set(err, "guest image not found in '%s' (no %s); build it "
-			"with 'make guest'", dir,
+			"with 'make guest' (installed: 'nicq build-image')", dir,
 			!g_file_test(k, G_FILE_TEST_IS_REGULAR) ? "vmlinuz" :
 			"initrd.img");
 		goto fail;

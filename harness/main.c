@@ -3,12 +3,16 @@
  * chooses exit codes (0 pass, 1 case failed, 2 usage/config, 3 infra).
  */
 #include "case.h"
+#include "compare.h"
 #include "lab.h"
 #include "fixture.h"
 #include "hostprobe.h"
+#include "report.h"
 #include "runner.h"
 #include "util.h"
+#include "version.h"
 
+#include <errno.h>
 #include <glib.h>
 #include <libxml/uri.h>
 #include <stdio.h>
@@ -17,13 +21,18 @@
 #include <unistd.h>
 
 static const char usage_text[] =
-	"usage: nicq list [controls|params] [options]\n"
+	"usage: nicq list [cases|controls|params] [options]\n"
 	"       nicq run [--model M,..] [--vhost off|on|both] [--case C,..]\n"
 	"                [--profile quick|full] [--config FILE] [--results DIR]\n"
 	"                [--connect URI] [--accel auto|tcg|kvm]\n"
 	"                [--tap-version 13|14] [--image DIR] [--inject FAULT]\n"
 	"                [--boot restore|fresh] [--jobs N]\n"
+	"                [--junit FILE] [--baseline DIR]\n"
+	"       nicq report [--junit FILE] RUN_DIR\n"
+	"       nicq compare [--tolerance NAME=PCT] [--verbose] OLD... NEW\n"
 	"       nicq cleanup [--connect URI]\n"
+	"       nicq build-image [--force] [DIR]\n"
+	"       nicq --version\n"
 	"run 'nicq <command> --help' for the options of a command\n";
 
 static int usage_error(const char *fmt, ...)
@@ -41,19 +50,64 @@ static int usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/*
+ * An installed nicq (make install) finds its data next to it:
+ * <prefix>/bin/nicq and <prefix>/share/nicq/guests/build-image.sh.  The
+ * folder of that recipe, or NULL for nicq built in its source tree.
+ */
+static char *installed_recipe(void)
+{
+	char *exe = g_file_read_link("/proc/self/exe", NULL), *dir, *rec;
+
+	if (!exe)
+		return NULL;
+	dir = g_path_get_dirname(exe);
+	rec = g_build_filename(dir, "..", "share", "nicq", "guests", NULL);
+	g_free(exe);
+	g_free(dir);
+	if (!g_file_test(rec, G_FILE_TEST_IS_DIR)) {
+		g_free(rec);
+		return NULL;
+	}
+	return rec;
+}
+
+/*
+ * The guest image: $NICQ_IMAGE_DIR; built in the source tree,
+ * build/guest there; installed, $XDG_CACHE_HOME/nicq/guest (by default
+ * ~/.cache/nicq/guest), where 'nicq build-image' puts it.
+ */
 static char *default_image_dir(void)
 {
 	const char *env = getenv("NICQ_IMAGE_DIR");
+	char *rec = installed_recipe();
 
-	if (env && *env)
+	if (env && *env) {
+		g_free(rec);
 		return g_strdup(env);
+	}
+	if (rec) {
+		g_free(rec);
+		return g_build_filename(g_get_user_cache_dir(), "nicq",
+					"guest", NULL);
+	}
 	return g_build_filename(NICQ_SRCDIR, "build", "guest", NULL);
+}
+
+/* The guest image recipe's folder (guests/ in the tree, or installed). */
+static char *recipe_dir(void)
+{
+	char *rec = installed_recipe();
+
+	return rec ? rec : g_build_filename(NICQ_SRCDIR, "guests", NULL);
 }
 
 struct cli {
 	char *models, *vhost, *cases, *profile, *config, *results, *uri;
-	char *accel, *image, *inject;
+	char *accel, *image, *inject, *junit;
+	char **baselines;
 	char *list;		/* nicq list controls|params */
+	char *junit_abs;
 	char *boot;		/* --boot restore|fresh */
 	int jobs;		/* --jobs N; 0: from the host */
 	char *jobs_why;
@@ -86,9 +140,16 @@ static GOptionEntry run_entries(struct cli *c, int i)
 		{ "boot", 0, 0, G_OPTION_ARG_STRING, &c->boot,
 		  "restore (default: boot each guest shape once, save it, restore it for every point) or fresh (every guest boots from power-on)", "HOW" },
 		{ "image", 0, 0, G_OPTION_ARG_FILENAME, &c->image,
-		  "guest image folder (default: build/guest)", "DIR" },
+		  "guest image folder (default: build/guest in the source tree; installed: ~/.cache/nicq/guest)",
+		  "DIR" },
 		{ "inject", 0, 0, G_OPTION_ARG_STRING, &c->inject,
 		  "negative control on the taps: drop=PCT, drop-frag, drop-over=BYTES, vlan-rewrite=FROM:TO, corrupt-tcp, drop-mcast, drop-udp=PCT, drop-tftp; or s4-fresh-boot (suspend: the hibernation image is wiped); or hang=CASE (that case's process hangs: a control for the deadline)", "F" },
+		{ "junit", 0, 0, G_OPTION_ARG_FILENAME, &c->junit,
+		  "also write the JUnit XML there (the run folder always has junit.xml)",
+		  "FILE" },
+		{ "baseline", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &c->baselines,
+		  "compare the run with this earlier run (a run folder or results.json; repeat for a spread) at its end: exit 1 on a regression",
+		  "DIR" },
 		{ NULL }
 	};
 	return e[i];
@@ -218,15 +279,17 @@ static int parse_run_cli(int argc, char **argv, const char *cmd,
 			 struct run_opts *o, struct cli *c)
 {
 	GOptionContext *ctx;
-	GOptionEntry entries[15];
+	GOptionEntry entries[17];
 	GError *gerr = NULL;
 	char err[ERRLEN];
 	int i, rc = 0;
+	int n = !strcmp(cmd, "run") ? 16 : 14;	/* list: no --junit, --baseline */
 
-	for (i = 0; i < 14; i++)
+	for (i = 0; i < n; i++)
 		entries[i] = run_entries(c, i);
-	memset(&entries[14], 0, sizeof(entries[14]));
-	ctx = g_option_context_new(NULL);
+	memset(&entries[n], 0, sizeof(entries[n]));
+	ctx = g_option_context_new(!strcmp(cmd, "list") ?
+				   "[cases|controls|params]" : NULL);
 	g_option_context_set_summary(ctx, !strcmp(cmd, "run") ?
 		"Run the NIC conformance matrix; TAP on stdout." :
 		"List cases, cells and what this host can run.");
@@ -330,6 +393,29 @@ static int parse_run_cli(int argc, char **argv, const char *cmd,
 	o->results_root = g_canonicalize_filename(c->results ? c->results :
 						  "results", NULL);
 	o->image_dir = c->image;
+	o->config_path = c->config;
+	if (c->junit)
+		c->junit_abs = g_canonicalize_filename(c->junit, NULL);
+	o->junit_path = c->junit_abs;
+	/* a baseline that cannot be read is refused before anything starts */
+	for (i = 0; c->baselines && c->baselines[i]; i++) {
+		char *abs = g_canonicalize_filename(c->baselines[i], NULL);
+		JsonObject *doc = NULL;
+
+		g_free(c->baselines[i]);
+		c->baselines[i] = abs;
+		if (i >= COMPARE_MAX_RUNS) {
+			rc = usage_error("at most %d --baseline runs",
+					 COMPARE_MAX_RUNS);
+			goto out;
+		}
+		if (compare_load(abs, &doc, err) < 0) {
+			rc = usage_error("bad --baseline: %s", err);
+			goto out;
+		}
+		json_object_unref(doc);
+	}
+	o->baselines = c->baselines;
 out:
 	g_option_context_free(ctx);
 	return rc;
@@ -378,6 +464,11 @@ static int cmd_list(struct run_opts *o, const char *what)
 	const char *accel;
 	int n, i;
 
+	if (what && !strcmp(what, "cases")) {
+		for (k = case_table; *k; k++)
+			printf("%s\n", (*k)->name);
+		return EXIT_PASS;
+	}
 	if (what && !strcmp(what, "controls")) {
 		list_controls();
 		return EXIT_PASS;
@@ -387,8 +478,8 @@ static int cmd_list(struct run_opts *o, const char *what)
 		return EXIT_PASS;
 	}
 	if (what)
-		return usage_error("unknown list '%s' (controls, params)",
-				   what);
+		return usage_error("unknown list '%s' (cases, controls, "
+				   "params)", what);
 	vok = host_probe_vhost(&vreason);
 	accel = host_pick_accel(o->accel, &areason);
 	printf("cases:\n");
@@ -453,6 +544,171 @@ static int cmd_cleanup(int argc, char **argv)
 	return rc;
 }
 
+/* nicq report [--junit FILE] RUN_DIR: render a run folder's reports again. */
+static int cmd_report(int argc, char **argv)
+{
+	char *junit = NULL, *junit_abs = NULL, *dir = NULL;
+	GOptionEntry entries[] = {
+		{ "junit", 0, 0, G_OPTION_ARG_FILENAME, &junit,
+		  "also write the JUnit XML there", "FILE" },
+		{ NULL }
+	};
+	GOptionContext *ctx = g_option_context_new("RUN_DIR");
+	GError *gerr = NULL;
+	JsonObject *run = NULL;
+	char err[ERRLEN];
+	int rc = EXIT_PASS;
+
+	g_option_context_set_summary(ctx, "Write a run folder's results.json, "
+		"junit.xml and report.html again from its run.json and its "
+		"points' result.json files.");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, &gerr)) {
+		rc = usage_error("%s", gerr->message);
+		g_error_free(gerr);
+		goto out;
+	}
+	if (argc != 2) {
+		rc = usage_error("nicq report wants one run folder (got %d)",
+				 argc - 1);
+		goto out;
+	}
+	dir = g_canonicalize_filename(argv[1], NULL);
+	if (report_load_runinfo(dir, &run, err) < 0) {
+		rc = usage_error("%s", err);
+		goto out;
+	}
+	if (junit)
+		junit_abs = g_canonicalize_filename(junit, NULL);
+	if (report_render(dir, junit_abs, err) < 0) {
+		fprintf(stderr, "nicq: %s\n", err);
+		rc = EXIT_INFRA;
+		goto out;
+	}
+	fprintf(stderr, "nicq: wrote %s/%s, %s and %s\n", dir,
+		REPORT_RESULTS_FILE, REPORT_JUNIT_FILE, REPORT_HTML_FILE);
+out:
+	if (run)
+		json_object_unref(run);
+	g_option_context_free(ctx);
+	g_free(junit);
+	g_free(junit_abs);
+	g_free(dir);
+	return rc;
+}
+
+/* nicq compare [--tolerance NAME=PCT]... [--verbose] OLD... NEW */
+static int cmd_compare(int argc, char **argv)
+{
+	char **tols = NULL, err[ERRLEN];
+	gboolean verbose = FALSE;
+	GOptionEntry entries[] = {
+		{ "tolerance", 't', 0, G_OPTION_ARG_STRING_ARRAY, &tols,
+		  "the tolerance of a metric (duration, boot, throughput, "
+		  "knee) as a share of the OLD mean, instead of its spread; "
+		  "repeatable", "NAME=PCT" },
+		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
+		  "also list the metrics within their tolerance", NULL },
+		{ NULL }
+	};
+	GOptionContext *ctx = g_option_context_new("OLD... NEW");
+	struct compare_opts opt = { 0 };
+	JsonObject *docs[COMPARE_MAX_RUNS + 1];
+	GError *gerr = NULL;
+	int n = 0, rc;
+
+	g_option_context_set_summary(ctx, "What changed from the OLD runs to "
+		"NEW (run folders or results.json files): verdict changes and "
+		"metrics (durations, boot times, throughput, the loss knee) "
+		"against a tolerance from each metric's spread.  Exit status 1 "
+		"when a verdict or a metric regressed, 0 otherwise.");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, &gerr)) {
+		rc = usage_error("%s", gerr->message);
+		g_error_free(gerr);
+		goto out;
+	}
+	if (argc < 3 || argc - 1 > COMPARE_MAX_RUNS + 1) {
+		rc = usage_error("nicq compare wants OLD... NEW: 2 to %d runs "
+				 "(got %d)", COMPARE_MAX_RUNS + 1, argc - 1);
+		goto out;
+	}
+	for (int i = 0; tols && tols[i]; i++) {
+		if (compare_parse_tolerance(tols[i], &opt, err) < 0) {
+			rc = usage_error("%s", err);
+			goto out;
+		}
+	}
+	opt.verbose = verbose;
+	for (n = 0; n < argc - 1; n++) {
+		if (compare_load(argv[n + 1], &docs[n], err) < 0) {
+			rc = usage_error("%s", err);
+			goto out;
+		}
+	}
+	rc = compare_runs(docs, n - 1, docs[n - 1], &opt, stdout) ?
+	     EXIT_FAIL : EXIT_PASS;
+out:
+	for (int i = 0; i < n; i++)
+		json_object_unref(docs[i]);
+	g_strfreev(tols);
+	g_option_context_free(ctx);
+	return rc;
+}
+
+/*
+ * nicq build-image [--force] [DIR]: build the guest image with the recipe
+ * (guests/build-image.sh, installed under share/nicq/guests) into DIR, by
+ * default where nicq run looks for it.
+ */
+static int cmd_build_image(int argc, char **argv)
+{
+	gboolean force = FALSE;
+	GOptionEntry entries[] = {
+		{ "force", 0, 0, G_OPTION_ARG_NONE, &force,
+		  "rebuild even when the image is up to date", NULL },
+		{ NULL }
+	};
+	GOptionContext *ctx = g_option_context_new("[DIR]");
+	GError *gerr = NULL;
+	char *rec = NULL, *script = NULL, *dir = NULL;
+	int rc;
+
+	g_option_context_set_summary(ctx, "Build the guest image (a Debian "
+		"kernel and a busybox/dropbear initramfs) from Debian packages "
+		"into DIR (default: where 'nicq run' looks for it).  Needs "
+		"root.");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, &gerr)) {
+		rc = usage_error("%s", gerr->message);
+		g_error_free(gerr);
+		g_option_context_free(ctx);
+		return rc;
+	}
+	g_option_context_free(ctx);
+	if (argc > 2)
+		return usage_error("nicq build-image wants at most one folder");
+	rec = recipe_dir();
+	script = g_build_filename(rec, "build-image.sh", NULL);
+	dir = argc == 2 ? g_strdup(argv[1]) : default_image_dir();
+	if (!g_file_test(script, G_FILE_TEST_IS_EXECUTABLE)) {
+		rc = usage_error("the guest recipe '%s' is missing", script);
+	} else {
+		char *args[] = { script, force ? "--force" : dir,
+				 force ? dir : NULL, NULL };
+
+		fflush(NULL);
+		execv(script, args);
+		fprintf(stderr, "nicq: cannot run '%s': %s\n", script,
+			strerror(errno));
+		rc = EXIT_INFRA;
+	}
+	g_free(rec);
+	g_free(script);
+	g_free(dir);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct run_opts o;
@@ -472,11 +728,31 @@ int main(int argc, char **argv)
 		fputs(usage_text, stdout);
 		return EXIT_PASS;
 	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("nicq %s\n", nicq_version());
+		return EXIT_PASS;
+	}
+	if (strcmp(argv[1], "run") && strcmp(argv[1], "list") &&
+	    strcmp(argv[1], "report") && strcmp(argv[1], "compare") &&
+	    strcmp(argv[1], "cleanup") && strcmp(argv[1], "build-image"))
+		return usage_error("unknown command '%s' (list, run, report, "
+				   "compare, cleanup, build-image)", argv[1]);
+	/* GOption's "Usage:" line names the program: "nicq run" */
+	{
+		char *prg = g_strdup_printf("nicq %s", argv[1]);
+
+		g_set_prgname(prg);
+		g_free(prg);
+	}
 	if (!strcmp(argv[1], "cleanup"))
 		return cmd_cleanup(argc - 1, argv + 1);
-	if (strcmp(argv[1], "run") && strcmp(argv[1], "list"))
-		return usage_error("unknown command '%s' (list, run, cleanup)",
-				   argv[1]);
+	if (!strcmp(argv[1], "report"))
+		return cmd_report(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "compare"))
+		return cmd_compare(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "build-image"))
+		return cmd_build_image(argc - 1, argv + 1);
+	o.argv = g_strdupv(argv);	/* as typed: parsing takes options out */
 	rc = parse_run_cli(argc - 1, argv + 1, argv[1], &o, &c);
 	if (rc)
 		return rc;
@@ -499,9 +775,13 @@ int main(int argc, char **argv)
 	g_free(c.accel);
 	g_free(c.image);
 	g_free(c.inject);
+	g_free(c.junit);
+	g_free(c.junit_abs);
+	g_strfreev(c.baselines);
 	g_free(c.list);
 	g_free(c.boot);
 	g_free(c.jobs_why);
 	g_free(o.results_root);
+	g_strfreev(o.argv);
 	return rc;
 }

@@ -1,8 +1,12 @@
 /* runner.c - see runner.h. */
 #include "runner.h"
+#include "compare.h"
 #include "fixture.h"
 #include "hostprobe.h"
 #include "point.h"
+#include "progress.h"
+#include "report.h"
+#include "runinfo.h"
 #include "ssh.h"
 #include "tap.h"
 #include "util.h"
@@ -56,6 +60,15 @@ int run_cells(const struct run_opts *opts, struct cell *cells,
 		}
 	}
 	return n;
+}
+
+const char *run_point_skip(const struct cell *c, const struct case_desc *cd)
+{
+	if (c->skip)
+		return c->skip;
+	if (cd->only_model && *cd->only_model != (int)c->model)
+		return cd->skip_reason;
+	return NULL;
 }
 
 /* ---- points ----------------------------------------------------------- */
@@ -236,6 +249,8 @@ static bool point_start(struct runner *rn, struct pt *t)
 	}
 	setpgid(t->pid, t->pid);	/* either side may win the race */
 	t->pidfd = pidfd_open_(t->pid);
+	progress_point_begin((int)(t - rn->pts), t->cell, t->cd, t->journal,
+			     t->deadline_s);
 	t->running = true;
 	rn->slot_busy[s] = true;
 	rn->running++;
@@ -253,6 +268,7 @@ static void point_end(struct runner *rn, struct pt *t, int st)
 	t->running = false;
 	t->done = true;
 	rn->running--;
+	progress_point_end((int)(t - rn->pts));
 	/* the child's records first, then how it ended */
 	if (point_journal_replay(t->p, t->journal, err) < 0)
 		point_error(t->p, NULL, err);
@@ -334,6 +350,7 @@ static void points_emit(struct runner *rn)
 
 		if (!t->done && !t->skip)
 			return;
+		progress_erase();	/* TAP never shares a line with it */
 		if (rn->cell_open != ci) {
 			if (rn->cell_open >= 0) {
 				const struct cell *c = rn->pts[rn->next_emit - 1].cell;
@@ -405,6 +422,7 @@ static void points_run(struct runner *rn)
 			break;
 		points_police(rn);
 		points_reap(rn);
+		progress_tick();
 	}
 	points_emit(rn);
 }
@@ -478,8 +496,9 @@ int run_matrix(const struct run_opts *o)
 	char *tap_path = NULL, *logs = NULL, *vreason = NULL;
 	char *kernel = NULL, *initrd = NULL, *images = NULL;
 	FILE *tapf = NULL;
+	GPtrArray *unreported = g_ptr_array_new_with_free_func(g_free);
 	int n_cells, i, j, rc = EXIT_PASS, lab_rc = 0;
-	bool vhost_ok, failed = false;
+	bool vhost_ok, failed = false, reports = false;
 
 	if (image_check(o->image_dir, &kernel, &initrd, err) < 0) {
 		fprintf(stderr, "nicq: %s\n", err);
@@ -531,12 +550,15 @@ int run_matrix(const struct run_opts *o)
 	rn.tap = tap_new(stdout, tapf, o->tap_version);
 	tap_comment(rn.tap, "nicq run %s", rn.run_dir);
 	tap_comment(rn.tap, "profile %s", o->prof.name);
+	reports = runinfo_begin(rn.run_dir, o, lab_rc < 0 ? NULL : lab,
+				lab_err, cells, n_cells, vhost_ok ? NULL :
+				vreason, err) == 0;
+	if (!reports)
+		fprintf(stderr, "nicq: %s\n", err);
 	if (lab_rc < 0) {
-		char *why = g_strdup_printf("lab will not start: %s", lab_err);
-
-		tap_bail(rn.tap, why);
-		fprintf(stderr, "nicq: %s\n", why);
-		g_free(why);
+		bail(&rn, "lab will not start: %s", lab_err);
+		tap_bail(rn.tap, rn.bail_why);
+		fprintf(stderr, "nicq: %s\n", rn.bail_why);
 		rc = EXIT_INFRA;
 		goto out;
 	}
@@ -591,19 +613,23 @@ int run_matrix(const struct run_opts *o)
 			t->cd = o->cases[j];
 			t->n = (unsigned)rn.n_pts;
 			t->pidfd = -1;
-			if (cells[i].skip)
-				t->skip = cells[i].skip;
-			else if (t->cd->only_model &&
-				 *t->cd->only_model != (int)cells[i].model)
-				t->skip = t->cd->skip_reason;
+			t->skip = run_point_skip(&cells[i], t->cd);
 		}
 	}
 	rn.jobs = o->jobs > 0 ? o->jobs : 1;
 	rn.slot_busy = g_new0(bool, rn.jobs);
 	rn.cell_open = -1;
 	tap_comment(rn.tap, "jobs: %d (%s)", rn.jobs, o->jobs_why);
+	progress_start(o, cells, n_cells, rn.jobs);
 	points_run(&rn);
+	progress_stop();
 	failed = rn.failed;
+	/* judged after a bail out, yet not in TAP: not judged in the reports */
+	for (i = rn.next_emit; rn.bail && i < rn.n_pts; i++)
+		if (rn.pts[i].done)
+			g_ptr_array_add(unreported, g_strdup_printf("%s/%s",
+				rn.pts[i].cell->slug, rn.pts[i].cd->name));
+	g_ptr_array_add(unreported, NULL);
 	if (rn.bail) {
 		tap_bail(rn.tap, rn.bail_why);
 		fprintf(stderr, "nicq: %s\n", rn.bail_why);
@@ -618,6 +644,26 @@ out:
 	if (images)
 		rm_rf(images, NULL);
 	g_free(images);
+	/* the reports render what the folder holds, once the lab is gone */
+	if (reports && o->baselines) {
+		bool regressed = false;
+
+		if (compare_baseline(rn.run_dir, o->baselines, stderr,
+				     &regressed, err) < 0) {
+			fprintf(stderr, "nicq: %s\n", err);
+			rc = EXIT_INFRA;
+		} else if (regressed && rc == EXIT_PASS) {
+			rc = EXIT_FAIL;
+		}
+	}
+	if (reports && (runinfo_end(rn.run_dir, rc, rn.bail ? rn.bail_why :
+				    NULL, (const char *const *)unreported->pdata,
+				    err) < 0 ||
+			report_render(rn.run_dir, o->junit_path, err) < 0)) {
+		fprintf(stderr, "nicq: %s\n", err);
+		rc = rc == EXIT_USAGE ? rc : EXIT_INFRA;
+	}
+	g_ptr_array_unref(unreported);
 	for (i = 0; i < rn.n_pts; i++) {
 		point_free(rn.pts[i].p);
 		g_free(rn.pts[i].dir);

@@ -44,6 +44,11 @@ struct run_opts {
 	bool fresh_boot;		/* --boot fresh: no saved states */
 	int jobs;			/* points at once (--jobs) */
 	const char *jobs_why;		/* how that number was chosen */
+	char **argv;			/* the command line, for run.json */
+	const char *config_path;	/* --config FILE, or NULL */
+	const char *junit_path;		/* --junit FILE (absolute), or NULL */
+	char **baselines;		/* --baseline DIR..., NULL-terminated,
+					 * absolute; NULL: none */
 };
 
 /*
@@ -54,7 +59,19 @@ struct run_opts {
 int run_cells(const struct run_opts *opts, struct cell *cells,
 	      bool vhost_ok, const char *vhost_reason);
 
-/* Run the matrix; returns an exit code (enum exit_code). */
+/*
+ * Why the point (cell, case) is not run here, or NULL: the cell cannot run
+ * on this host, or the case runs only on another model.
+ */
+const char *run_point_skip(const struct cell *c, const struct case_desc *cd);
+
+/*
+ * Run the matrix; returns an exit code (enum exit_code).  The run folder
+ * gets run.json at the start and results.json, junit.xml and report.html
+ * at the end (harness/runinfo.h, harness/report.h); with baselines, the
+ * run is compared with them at the end (harness/compare.h) and a
+ * regression makes it exit 1.
+ */
 int run_matrix(const struct run_opts *opts);
 
 #endif

@@ -387,6 +387,20 @@ static void diag_lines(const struct diag_node *n, int indent, GPtrArray *lines)
 	}
 }
 
+char *diag_yaml(const struct diag *d)
+{
+	GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
+	GString *out = g_string_new(NULL);
+
+	if (d)
+		diag_lines(d->root, 0, lines);
+	for (guint i = 0; i < lines->len; i++)
+		g_string_append_printf(out, "%s\n",
+				       (char *)g_ptr_array_index(lines, i));
+	g_ptr_array_unref(lines);
+	return g_string_free(out, FALSE);
+}
+
 /* ---- TAP ------------------------------------------------------------ */
 
 struct tap_level {

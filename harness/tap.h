@@ -85,6 +85,14 @@ void diag_list(struct diag *d, const char *key);
 void diag_end(struct diag *d);
 
 /*
+ * The YAML of d as a TAP point's block holds it (without the "---" and
+ * "..." lines and the block's indentation), one line per entry, each
+ * ending in a newline; "" for an empty or NULL d.  g_free().  Other
+ * reports (JUnit's system-out) carry the same text.
+ */
+char *diag_yaml(const struct diag *d);
+
+/*
  * TAP_TODO is a failure that is known and explained elsewhere (a defect
  * outside the tested program): "not ok N - desc # TODO reason".  TAP
  * consumers do not count it as a failure, and neither does a subtest.

@@ -13,8 +13,11 @@ iputils-ping iperf3"
 # building the guest image from Debian packages
 PKGS="$PKGS apt dpkg kmod cpio gzip busybox-static dropbear-bin xz-utils zstd"
 # tests: TAP consumers (prove is in perl; node runs tap-parser), the
-# result schema check (Debian's python3 with jsonschema and yaml)
-PKGS="$PKGS perl libxml2-utils nodejs python3 python3-jsonschema python3-yaml"
+# result schema check (Debian's python3 with jsonschema and yaml), the
+# JUnit consumers (python3-junitparser; node's junit2json; xmllint), the
+# HTML report in headless Chromium, man for the manual page
+PKGS="$PKGS perl libxml2-utils nodejs python3 python3-jsonschema python3-yaml
+python3-junitparser chromium man-db"
 
 missing=""
 for p in $PKGS; do

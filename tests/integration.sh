@@ -21,7 +21,17 @@
 #   6. every result.json and TAP YAML block of those runs validates against
 #      docs/result-schema.json and the two agree;
 #   7. SIGINT and SIGTERM in the middle of a run leave nothing behind;
-#   8. leftovers are refused and removed by 'nicq cleanup'.
+#   8. leftovers are refused and removed by 'nicq cleanup';
+#   9. the run-level reports of every run above (passing, failing, known
+#      defect, timed out, bailed out, interrupted): run.json and
+#      results.json against docs/results-schema.json and the points,
+#      junit.xml through python3-junitparser, node's junit2json and the
+#      JUnit schema, report.html in headless Chromium (a screenshot of each
+#      is kept in build/check/screenshots/), and the checks' own negative
+#      controls; --junit FILE; a bailed run's statuses; a run on a terminal
+#      shows progress on stderr and TAP unmixed, runs off a terminal none;
+#      nicq compare and --baseline: two clean runs pass, a negative
+#      control's run against a clean one regresses.
 #
 # Prints "integration: N passed, N failed" and exits non-zero on a failure.
 set -u
@@ -31,6 +41,7 @@ WORK=$(mktemp -d /tmp/nicq-check.XXXXXX)
 pass=0
 fail=0
 RUNS=()	# run folders whose results are validated at the end
+REPORT_RUNS=()	# more run folders whose reports are checked (bailed out)
 
 ok() { pass=$((pass + 1)); echo "ok - $*"; }
 bad() { fail=$((fail + 1)); echo "not ok - $*"; }
@@ -194,8 +205,14 @@ while IFS=$'\t' read -r model fault cases; do
 	echo "ctl-$i $model $fault" >> "$WORK/control-names"
 	[ $((i % 4)) -eq 0 ] && bg_wait
 done < "$WORK/control-runs"
-# the single-case TAP 13 run for prove goes along with the last group
-bg single run --model virtio --vhost off --case ping --tap-version 13 --jobs 1
+# the single-case TAP 13 run for prove goes along with the last group,
+# with --junit; and a run on a terminal (script(1) gives it one, stdout and
+# stderr both on it), for the progress line
+bg single run --model virtio --vhost off --case ping --tap-version 13 --jobs 1 \
+	--junit "$WORK/single-junit.xml" --baseline "results/$front_run"
+( TERM=xterm script -qfec "$NICQ run --model virtio --vhost off --case multicast --jobs 1 \
+	--results '$WORK/tty'" "$WORK/tty.typescript" >/dev/null 2>&1
+	echo $? >"$WORK/tty.rc" ) &
 bg_wait
 while read -r name model fault; do
 	RUNS+=("$(run_dir "$name")")
@@ -209,6 +226,27 @@ done < "$WORK/controls"
 check "a failing run: tap-parser and TAP::Parser see the failure" \
 	tests/tap-consumers.sh "$(run_dir ctl-1)run.tap" expect-fail
 check "single-case run exits 0 (got $(rc_of single))" test "$(rc_of single)" = 0
+check "--junit FILE: the run folder's junit.xml, written there too" \
+	cmp "$WORK/single-junit.xml" "$(run_dir single)junit.xml"
+check "--baseline (the front door's run): no regression, said in compare.txt" \
+	grep -q '^result: no regression$' "$(run_dir single)compare.txt"
+# nicq compare: two clean runs of a point pass; a negative control's run
+# against a clean one is a regression
+$NICQ compare "results/$front_run" "$(run_dir single)" >"$WORK/compare-clean.txt"
+rc=$?
+check "nicq compare on two clean runs: exit 0 (got $rc)" test $rc -eq 0
+ctl_ping=$(awk '$2 == "virtio" && $3 == "drop=20" {print $1}' "$WORK/control-names")
+$NICQ compare "$(run_dir single)" "$(run_dir "$ctl_ping")" >"$WORK/compare-ctl.txt"
+rc=$?
+check "nicq compare flags the drop=20 run against a clean one: exit 1 (got $rc)" \
+	test $rc -eq 1
+check "nicq compare names the regression: a new failure of virtio ping" \
+	grep -qE '^  NEW FAILURE +virtio vhost=off ping: pass -> fail' "$WORK/compare-ctl.txt"
+sed 's/^/# /' "$WORK/compare-ctl.txt" | head -n 12
+check "a run on a terminal exits 0 (got $(rc_of tty))" test "$(rc_of tty)" = 0
+check "on a terminal: progress on stderr, TAP on stdout unmixed" \
+	tests/tty-check.py "$WORK/tty.typescript" "$(run_dir tty)"
+REPORT_RUNS+=("$(run_dir tty)")
 check "prove and tap-parser accept the TAP 13 output" \
 	tests/tap-consumers.sh "$WORK/single.tap" expect-pass
 RUNS+=("$(run_dir single)")
@@ -239,7 +277,7 @@ wait_for() {
 printf '[profile]\ndeadline_scale = 5\nboot_timeout = 60\n' > "$WORK/short.ini"
 # a case that hangs: killed at its deadline, the matrix goes on
 bg hang run --model virtio --vhost off --jobs 1 --case ping,multicast --inject hang=ping \
-	--config "$WORK/short.ini"
+	--config "$WORK/short.ini" --baseline "results/$front_run"
 # a guest killed in the middle of a case: that case fails, the next passes
 bg guestkill run --model virtio --vhost off --jobs 1 --case multicast,ping
 wait_for guestkill multicast transcript.txt "=== #2 " && sleep 1
@@ -259,6 +297,9 @@ check "hang: its failure says 'timed out after N s while case'" \
 	grep -qE '"timed out after [0-9]+ s while case"' "$(point hang virtio ping)"
 check "hang: the next case ran and passed" \
 	tests/point-check.py "$(point hang virtio multicast)" --verdict pass
+check "hang: --baseline records the regression (compare.txt, run.json)" \
+	bash -c "grep -q '^  NEW FAILURE .*virtio vhost=off ping' '$(run_dir hang)compare.txt' &&
+		grep -q '\"regressed\" : true' '$(run_dir hang)run.json'"
 check "guest killed: found and killed its QEMU (pid ${gk:-none})" test -n "$gk"
 check "guest killed: exit 1 (got $(rc_of guestkill))" test "$(rc_of guestkill)" = 1
 check "guest killed: that case is not ok" \
@@ -313,6 +354,47 @@ check "refuses to start over leftovers (exit $rc)" \
 	bash -c "[ $rc -eq 3 ] && grep -q 'nicq cleanup' '$WORK/left.err'"
 $NICQ cleanup 2>"$WORK/cleanup.err"
 check "nicq cleanup removes them" no_leftovers
+
+# --- 9. the run-level reports ----------------------------------------------------
+# status_is RUN CELL-FOLDER/CASE STATUS: the point's status in results.json
+status_is() {
+	/usr/bin/python3 - "$1/results.json" "$2" "$3" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+pts = {f"{c['slug']}/{p['case']}": p for c in r["cells"] for p in c["points"]}
+p = pts.get(sys.argv[2])
+print(f"# {sys.argv[2]}: {p and p['status']}: {p and p['reason']}")
+sys.exit(0 if p and p["status"] == sys.argv[3] else 1)
+EOF
+}
+summary_is() { # RUN STATUS
+	/usr/bin/python3 -c 'import json, sys
+s = json.load(open(sys.argv[1] + "/results.json"))["summary"]
+print("# summary:", s["status"], s["bail_out"])
+sys.exit(0 if s["status"] == sys.argv[2] else 1)' "$1" "$2"
+}
+lk=$(run_dir labkill)
+REPORT_RUNS+=("$lk" $(ls -d "$WORK"/int-*/*/ | head -n 2))
+check "lab killed: results.json says bailed" summary_is "$lk" bailed
+check "lab killed: the point it bailed in is interrupted, not failed" \
+	status_is "$lk" virtio-vhost-off/ping interrupted
+check "lab killed: the point after it is not run" \
+	status_is "$lk" virtio-vhost-off/multicast not_run
+check "e1000 promisc is a known defect in results.json" \
+	status_is "$(run_dir matrix)" e1000-vhost-off/promisc known
+check "vhost=on points are skipped before they run, with the reason" \
+	status_is "$(run_dir matrix)" virtio-vhost-on/ping skip
+no_progress() {
+	! grep -qE 'nicq \[[0-9]+' "$WORK"/matrix.err "$WORK"/ctl-*.err &&
+		! grep -q $'\x1b' "$WORK"/matrix.err "$WORK"/ctl-*.err
+}
+check "no progress line off a terminal" no_progress
+for r in "${RUNS[@]}" "${REPORT_RUNS[@]}"; do
+	check "reports of $(basename "$r"): results.json, junit.xml, report.html" \
+		tests/report-check.sh --screenshots build/check/screenshots "$r"
+done
+check "the report checks fail on broken reports (their negative controls)" \
+	tests/report-check.sh --self-test "$(run_dir single)"
 
 [ -n "${front_run:-}" ] && rm -rf "results/$front_run"
 echo "integration: $pass passed, $fail failed"
