@@ -156,15 +156,21 @@ static void child_setup(void *data)
 	signal(SIGPIPE, SIG_DFL);
 }
 
-static void drain(int fd, GString *buf, bool *open)
+/* Read what fd has into buf, up to max bytes kept; *cut once over it. */
+static void drain(int fd, GString *buf, size_t max, size_t *cut, bool *open)
 {
-	char tmp[8192];
+	char tmp[65536];
 	ssize_t n = read(fd, tmp, sizeof(tmp));
 
-	if (n > 0)
-		g_string_append_len(buf, tmp, n);
-	else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+	if (n > 0) {
+		size_t keep = buf->len < max ? max - buf->len : 0;
+
+		if ((size_t)n > keep)
+			*cut = max;	/* the rest is read and dropped */
+		g_string_append_len(buf, tmp, (gssize)MIN((size_t)n, keep));
+	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
 		*open = false;
+	}
 }
 
 static int spawn_run_impl(char *const argv[], int timeout_ms,
@@ -228,9 +234,11 @@ static int spawn_run_impl(char *const argv[], int timeout_ms,
 			if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
 			if (p[i].fd == fd_out)
-				drain(fd_out, out, &out_open);
+				drain(fd_out, out, SPAWN_OUTPUT_MAX,
+				      &res->out_cut, &out_open);
 			else
-				drain(fd_err, eout, &err_open);
+				drain(fd_err, eout, SPAWN_OUTPUT_MAX,
+				      &res->err_cut, &err_open);
 		}
 	}
 	/* The group may still hold children that outlived the leader. */
