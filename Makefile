@@ -92,6 +92,9 @@ $(BUILD)/tests/test_%: tests/test_%.c $(BUILD)/libnicq.a $(TESTLIB) $(HEADERS) $
 	$(call say,CCLD,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libnicq.a $(TESTLIB) $(LDLIBS) -lcmocka
 
+# test_pcapgen swaps the file mkstemps() made for a symlink, in a wrapper.
+$(BUILD)/tests/test_pcapgen: LDFLAGS += -Wl,--wrap=mkstemps
+
 $(BUILD)/tests/fixgen: tests/fixgen.c $(TESTLIB) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(TESTLIB) $(LDLIBS)
