@@ -383,6 +383,60 @@ int file_read(const char *path, char **out, size_t *len, char *err)
 	return 0;
 }
 
+int file_read_max(const char *path, size_t max, char **out, size_t *len,
+		  bool *cut, char *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	struct stat st;
+	size_t n = 0, room;
+	char *buf;
+
+	if (fd < 0) {
+		err_set(err, "cannot read '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		err_set(err, "cannot read '%s': not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	/* room for max + 1 bytes at most: one more than max says "cut" */
+	room = MIN((size_t)st.st_size, max) + 1;
+	buf = g_malloc(room + 1);
+	for (;;) {
+		ssize_t r;
+
+		if (n == room) {
+			if (room > max)
+				break;
+			room = MIN(room * 2, max + 1);	/* it grew */
+			buf = g_realloc(buf, room + 1);
+		}
+		r = read(fd, buf + n, room - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err_set(err, "cannot read '%s': %s", path,
+				strerror(errno));
+			g_free(buf);
+			close(fd);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	*cut = n > max;
+	if (n > max)
+		n = max;
+	buf[n] = '\0';
+	*out = buf;
+	if (len)
+		*len = n;
+	return 0;
+}
+
 int file_appendf(const char *path, char *err, const char *fmt, ...)
 {
 	FILE *f = fopen(path, "a");

@@ -111,6 +111,15 @@ int file_write(const char *path, const void *buf, size_t len, char *err);
 /* Read a whole file, NUL-terminated, g_free(). */
 int file_read(const char *path, char **out, size_t *len, char *err);
 
+/*
+ * Read at most max bytes from the start of the regular file path, without
+ * following a symlink: for files a guest fills (its console log), which
+ * can be any size.  *out is NUL-terminated (g_free()), *len its length
+ * (may be NULL), *cut true when the file held more than max bytes.
+ */
+int file_read_max(const char *path, size_t max, char **out, size_t *len,
+		  bool *cut, char *err);
+
 /* Append a formatted line to a file. */
 int file_appendf(const char *path, char *err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

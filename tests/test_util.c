@@ -1,7 +1,9 @@
 /*
- * test_spawn.c - spawn_run() (harness/util.c): what a host program prints
- * is kept up to SPAWN_OUTPUT_MAX a stream, and the result says when it was
- * cut (issue 10, item 2: it was kept without a bound).
+ * test_util.c - bounds on what nicq reads (harness/util.c; issue 10, item
+ * 2: output and files were read without a bound): spawn_run() keeps up to
+ * SPAWN_OUTPUT_MAX of each stream of a host program and says when it cut
+ * one; file_read_max() reads at most what it is told, not through a
+ * symlink.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +13,8 @@
 
 #include <glib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -88,12 +92,59 @@ static void test_stderr_cap(void **state)
 	proc_result_clear(&r);
 }
 
+static void test_file_read_max(void **state)
+{
+	char dir[] = "/tmp/nicq-test-util.XXXXXX", *path, *link, *text = NULL;
+	size_t len = 0;
+	bool cut = true;
+	char err[ERRLEN] = "";
+
+	(void)state;
+	assert_non_null(g_mkdtemp(dir));
+	path = g_strdup_printf("%s/console.log", dir);
+	link = g_strdup_printf("%s/link.log", dir);
+	assert_int_equal(file_write(path, "abc\0def", 7, err), 0);
+	assert_int_equal(file_read_max(path, 100, &text, &len, &cut, err), 0);
+	assert_int_equal(len, 7);
+	assert_false(cut);
+	assert_memory_equal(text, "abc\0def", 8);	/* NUL-terminated */
+	g_free(text);
+	assert_int_equal(file_read_max(path, 7, &text, &len, &cut, err), 0);
+	assert_int_equal(len, 7);
+	assert_false(cut);	/* exactly max is whole */
+	g_free(text);
+	assert_int_equal(file_read_max(path, 6, &text, &len, &cut, err), 0);
+	assert_int_equal(len, 6);
+	assert_true(cut);
+	assert_int_equal(text[6], '\0');
+	g_free(text);
+	assert_int_equal(file_read_max(path, 0, &text, &len, &cut, err), 0);
+	assert_int_equal(len, 0);
+	assert_true(cut);
+	g_free(text);
+	assert_int_equal(file_write(path, "", 0, err), 0);
+	assert_int_equal(file_read_max(path, 10, &text, NULL, &cut, err), 0);
+	assert_string_equal(text, "");
+	assert_false(cut);
+	g_free(text);
+	/* not through a symlink, not a directory */
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(file_read_max(link, 10, &text, &len, &cut, err), -1);
+	assert_non_null(strstr(err, "cannot read"));
+	assert_int_equal(file_read_max(dir, 10, &text, &len, &cut, err), -1);
+	assert_non_null(strstr(err, "not a regular file"));
+	assert_int_equal(rm_rf(dir, err), 0);
+	g_free(path);
+	g_free(link);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_small),
 		cmocka_unit_test(test_stdout_cap),
 		cmocka_unit_test(test_stderr_cap),
+		cmocka_unit_test(test_file_read_max),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
