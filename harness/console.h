@@ -38,6 +38,12 @@
 #define CONSOLE_ERROR_MAX	256	/* bytes of a NICQ-ERROR text kept */
 #define CONSOLE_ERRORS		16	/* NICQ-ERROR lines kept */
 #define CONSOLE_READ_MAX	(8u << 20)	/* bytes read by one poll */
+/*
+ * The most of a console log read back whole after a case (for the kernel
+ * log check, with file_read_max()): a boot and a case print well under a
+ * MiB; a guest that prints more is scanned up to here.
+ */
+#define CONSOLE_KLOG_MAX	(16u << 20)
 
 /* What the console has shown so far.  Read-only for callers. */
 struct console_seen {
