@@ -160,6 +160,15 @@ def main():
     # text inputs
     for p in sorted(glob.glob(os.path.join(FIX, "iperf", "*.json"))):
         put("iperf", os.path.basename(p), read(p))
+    # issue 10, item 3: strcmp on NULL, doubles out of int's range
+    put("iperf", "issue10-protocol-number.json",
+        '{"start":{"test_start":{"protocol":1}},"end":{"sum_sent":{},'
+        '"sum_received":{}}}')
+    put("iperf", "issue10-range.json",
+        '{"start":{"test_start":{"protocol":"UDP","blksize":3e9,'
+        '"reverse":1e300}},"end":{"sum_sent":{"bytes":-1,"seconds":1e999,'
+        '"retransmits":9.3e18},"sum_received":{"bytes":1.8e19,'
+        '"packets":"x","lost_packets":-0.5,"lost_percent":null}}}')
     put("iperf", "snmp.txt",
         "Ip: Forwarding DefaultTTL\nIp: 1 64\n"
         "Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors "
