@@ -10,6 +10,9 @@
 #   make install    the binary, nicq(1), the guest recipe and a bash
 #                   completion under $(DESTDIR)$(PREFIX) (/usr/local)
 #   make install-check  install into a scratch DESTDIR and try it
+#   make fuzz       build the libFuzzer targets (clang) under build/fuzz/
+#   make fuzz-check replay each target's corpus briefly (part of make check)
+#   make fuzz-long  fuzz each target for FUZZ_SECONDS (default 600)
 #
 # Every target that needs packages calls scripts/deps.sh --check first, which
 # says what is missing and how to install it.
@@ -51,7 +54,7 @@ TESTLIB  := $(BUILD)/tests/libtesthelp.a
 HEADERS  := $(wildcard harness/*.h cases/*.h)
 
 .PHONY: all deps guest run check unit integration clean bench cleanup FORCE \
-	install uninstall install-check
+	install uninstall install-check fuzz fuzz-check fuzz-long
 all: nicq
 
 deps:
@@ -108,6 +111,9 @@ $(BUILD)/tests/test_%: tests/test_%.c $(BUILD)/libnicq.a $(TESTLIB) $(HEADERS) $
 	$(call say,CCLD,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libnicq.a $(TESTLIB) $(LDLIBS) -lcmocka
 
+# test_pcapgen swaps the file mkstemps() made for a symlink, in a wrapper.
+$(BUILD)/tests/test_pcapgen: LDFLAGS += -Wl,--wrap=mkstemps
+
 $(BUILD)/tests/fixgen: tests/fixgen.c $(TESTLIB) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(TESTLIB) $(LDLIBS)
@@ -129,6 +135,7 @@ check:
 	scripts/deps.sh --install
 	$(MAKE) unit
 	$(MAKE) SANITIZE=address,undefined unit
+	$(MAKE) fuzz-check
 	$(MAKE) tests/node_modules
 	tests/tap-consumers.sh --fixtures
 	$(MAKE) install-check
@@ -192,3 +199,42 @@ $(BUILD)/bench_klog: bench/bench_klog.c $(BUILD)/libnicq.a $(HEADERS)
 $(BUILD)/tests/fixgen_vlan: tests/fixgen_vlan.c $(TESTLIB) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(TESTLIB) $(LDLIBS)
+
+# ---- fuzzing: clang's libFuzzer with ASan and UBSan (fuzz/README.md) ----
+# One target per parser of what a guest, a capture or a tool wrote
+# (fuzz/fuzz_*.c), linked against the whole library built again with
+# coverage instrumentation; UBSan reports abort, so they count as crashes.
+FUZZ_CC     ?= clang-14
+FUZZ_BUILD  := build/fuzz
+FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all \
+               -fno-omit-frame-pointer
+FUZZ_CFLAGS := -O1 -g -std=gnu11 $(WARN) $(FUZZ_SAN) -Iharness -Icases \
+               $(PKG_CFLAGS) -D_GNU_SOURCE -DNICQ_SRCDIR='"$(CURDIR)"'
+FUZZ_SRCS   := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BINS   := $(FUZZ_SRCS:fuzz/%.c=$(FUZZ_BUILD)/%)
+FUZZ_OBJS   := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/%.o)
+
+$(FUZZ_BUILD)/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(call say,FUZZCC,$<)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BUILD)/libnicq.a: $(FUZZ_OBJS)
+	@rm -f $@
+	$(call say,AR,$@)
+	$(Q)ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_BUILD)/libnicq.a
+	$(call say,FUZZLD,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Ifuzz -o $@ $< \
+		$(FUZZ_BUILD)/libnicq.a $(LDLIBS)
+
+fuzz: $(FUZZ_BINS)
+
+# A regression run: each target replays its corpus (fuzz/corpus/<name>/)
+# and mutates it for FUZZ_SECONDS (default 5) seconds.
+fuzz-check: fuzz
+	fuzz/run.sh check
+
+fuzz-long: fuzz
+	fuzz/run.sh long

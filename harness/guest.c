@@ -1,4 +1,5 @@
 /* guest.c - see guest.h. */
+#include "console.h"
 #include "guest.h"
 #include "util.h"
 
@@ -18,60 +19,38 @@ static const char *virt_msg(void)
 	return e && e->message ? e->message : "unknown libvirt error";
 }
 
-static char *field(const char *line, const char *key)
-{
-	const char *p = strstr(line, key);
-	size_t n;
-
-	if (!p)
-		return NULL;
-	p += strlen(key);
-	n = strcspn(p, " \r\n");
-	return g_strndup(p, n);
-}
-
 /*
- * Scan the console text for the marker and for fatal signs.  Returns 1 when
- * the marker was found, -1 on a panic, 0 otherwise.
+ * Take what the console has shown: NICQ-ERROR lines, the marker, fatal
+ * signs.  Returns 1 when a sound marker arrived, -1 on a panic, a BIOS
+ * that gave up or a malformed marker, 0 otherwise.
  */
-static int scan_console(struct guest *g, const char *text, char *err)
+static int scan_console(struct guest *g, struct console_scan *cs, char *err)
 {
-	const char *m = strstr(text, "NICQ-READY ");
-	const char *p;
-	GString *errs = g_string_new(NULL);
+	const struct console_seen *s = console_scan_seen(cs);
 
-	for (p = strstr(text, "NICQ-ERROR "); p && (!m || p < m);
-	     p = strstr(p + 1, "NICQ-ERROR ")) {
-		size_t n = strcspn(p, "\r\n");
-
-		g_string_append_printf(errs, "%s%.*s", errs->len ? "; " : "",
-				       (int)n, p + 11);
-	}
 	g_free(g->marker_errors);
-	g->marker_errors = errs->len ? g_string_free(errs, FALSE) : NULL;
-	if (!g->marker_errors)
-		g_string_free(errs, TRUE);
-	if (strstr(text, "Kernel panic")) {
+	g->marker_errors = g_strdup(s->errors);
+	if (s->panic) {
 		err_set(err, "guest %s panicked during boot (see %s)", g->name,
 			g->console_path);
 		return -1;
 	}
-	if (!m && strstr(text, "No bootable device")) {
+	if (!s->ready && s->no_boot) {
 		err_set(err, "guest %s found no bootable device: its BIOS gave "
 			"up (see %s)", g->name, g->console_path);
 		return -1;
 	}
-	if (!m || !strchr(m, '\n'))
+	if (!s->ready)
 		return 0;
-	g_free(g->hostkey);
-	g_free(g->ifaces);
-	g->hostkey = field(m, "hostkey-sha256=");
-	g->ifaces = field(m, "ifaces=");
-	if (!g->hostkey || strlen(g->hostkey) != 64) {
-		err_set(err, "guest %s printed a malformed readiness marker",
-			g->name);
+	if (s->bad) {
+		err_set(err, "guest %s printed a malformed readiness marker: "
+			"%s (see %s)", g->name, s->bad, g->console_path);
 		return -1;
 	}
+	g_free(g->hostkey);
+	g_free(g->ifaces);
+	g->hostkey = g_strdup(s->hostkey);
+	g->ifaces = g_strdup(s->ifaces);
 	return 1;
 }
 
@@ -86,6 +65,7 @@ int guest_boot_hooked(struct lab *lab, const struct domain_spec *spec,
 		      void *arg, struct guest **out, char *err)
 {
 	struct guest *g = g_new0(struct guest, 1);
+	struct console_scan *cs = NULL;
 	int64_t start, deadline;
 	int rc = 0;
 
@@ -115,16 +95,14 @@ int guest_boot_hooked(struct lab *lab, const struct domain_spec *spec,
 		start = mono_ms();
 		deadline = start + timeout_ms;
 	}
+	cs = console_scan_new(g->console_path, NULL);
 	for (;;) {
-		char *text = NULL;
 		int state = 0, reason = 0;
 
-		if (file_read(g->console_path, &text, NULL, NULL) == 0) {
-			rc = scan_console(g, text, err);
-			g_free(text);
-			if (rc != 0)
-				break;
-		}
+		console_scan_poll(cs);
+		rc = scan_console(g, cs, err);
+		if (rc != 0)
+			break;
 		if (virDomainGetState(g->dom, &state, &reason, 0) < 0 ||
 		    state != VIR_DOMAIN_RUNNING) {
 			err_set(err, "guest %s stopped during boot (state %d, "
@@ -150,10 +128,12 @@ int guest_boot_hooked(struct lab *lab, const struct domain_spec *spec,
 	}
 	if (rc < 0)
 		goto fail;
+	console_scan_free(cs);
 	g->boot_ms = mono_ms() - start;
 	*out = g;
 	return 0;
 fail:
+	console_scan_free(cs);
 	guest_destroy(g);
 	return -1;
 }
@@ -274,48 +254,47 @@ int guest_wait_resume(struct guest *g, const char *marker, int timeout_ms,
 		      char *err)
 {
 	int64_t deadline = mono_ms() + timeout_ms;
+	struct console_scan *cs = console_scan_new(g->console_path, marker);
 	int rc;
 
 	for (;;) {
-		char *text = NULL;
 		int st;
 
-		if (file_read(g->console_path, &text, NULL, NULL) == 0) {
-			const char *m = strstr(text, marker);
-
-			if (m && strchr(m, '\n')) {
-				g_free(text);
-				return 1;
-			}
-			rc = scan_console(g, text, err);
-			g_free(text);
-			if (rc < 0)
-				return -1;
-			if (rc == 1)
-				return 0;	/* NICQ-READY: a fresh boot */
+		console_scan_poll(cs);
+		if (console_scan_seen(cs)->marker) {
+			rc = 1;
+			break;
 		}
+		rc = scan_console(g, cs, err);
+		if (rc != 0) {
+			rc = rc < 0 ? -1 : 0;	/* NICQ-READY: a fresh boot */
+			break;
+		}
+		rc = -1;
 		st = guest_state(g, err);
 		if (st < 0)
-			return -1;
+			break;
 		if (st != VIR_DOMAIN_RUNNING) {
 			err_set(err, "guest %s stopped while resuming (%s; see "
 				"%s)", g->name, guest_state_name(st),
 				g->console_path);
-			return -1;
+			break;
 		}
 		if (interrupted()) {
 			err_set(err, "interrupted while guest %s was resuming",
 				g->name);
-			return -1;
+			break;
 		}
 		if (deadline_left(deadline) == 0) {
 			err_set(err, "guest %s neither resumed nor booted "
 				"within %d s (see %s)", g->name,
 				timeout_ms / 1000, g->console_path);
-			return -1;
+			break;
 		}
 		usleep(100000);
 	}
+	console_scan_free(cs);
+	return rc;
 }
 
 char *guest_live_xml(struct guest *g)

@@ -4,7 +4,9 @@
  * A guest is ready when its serial console log shows the marker line
  *   NICQ-READY hostkey-sha256=<hex> ifaces=<name>=<mac>,...
  * which the guest's /init prints once its SSH server accepts connections.
- * The host key fingerprint in it is what sshc_connect() pins.  While
+ * The host key fingerprint in it is what sshc_connect() pins.  Only that
+ * line is parsed, and the console is read as it grows, never whole
+ * (console.h says how, and its bounds).  While
  * waiting, a crashed or stopped domain, a kernel panic on the console, or
  * the deadline ends the wait with an error that says which.
  */

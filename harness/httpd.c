@@ -96,11 +96,13 @@ static int read_request(struct httpd *h, int fd, char *buf, size_t size)
 	return 1;
 }
 
-/* Split buf in place; -1 when it is not an HTTP/1.x request. */
-static int parse_request(char *buf, char **method, char **path, char **range)
+int httpd_parse_request(char *buf, char **method, char **path, char **range)
 {
-	char *line = strstr(buf, "\r\n"), *next, *sp1, *sp2, *v;
+	char *line, *next, *sp1, *sp2, *v;
 
+	if (!strstr(buf, "\r\n\r\n"))
+		return -1;
+	line = strstr(buf, "\r\n");
 	*line = '\0';
 	sp1 = strchr(buf, ' ');
 	sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
@@ -123,12 +125,8 @@ static int parse_request(char *buf, char **method, char **path, char **range)
 	return 0;
 }
 
-/*
- * "bytes=N-" or "bytes=N-M" against size: 0 with off and len, 1 when
- * unsatisfiable, -1 for anything else.
- */
-static int parse_range(const char *v, uint64_t size, uint64_t *off,
-		       uint64_t *len)
+int httpd_parse_range(const char *v, uint64_t size, uint64_t *off,
+		      uint64_t *len)
 {
 	uint64_t a, b = UINT64_MAX;
 	char *end;
@@ -190,7 +188,8 @@ static void resolve(struct httpd *h, const char *method, const char *path,
 		return;
 	a->len = a->size;
 	if (range) {
-		int rc = parse_range(range, a->size, &a->off, &a->len);
+		int rc = httpd_parse_range(range, a->size, &a->off,
+					   &a->len);
 
 		a->status = rc < 0 ? 400 : rc > 0 ? 416 : 206;
 	}
@@ -323,7 +322,8 @@ static gpointer conn_main(gpointer arg)
 	rc = read_request(h, c->fd, buf, sizeof(buf));
 	if (rc < 0)
 		goto out;	/* no request: nothing to count */
-	if (rc == 0 && parse_request(buf, &method, &path, &range) == 0)
+	if (rc == 0 &&
+	    httpd_parse_request(buf, &method, &path, &range) == 0)
 		resolve(h, method, path, range, &a);
 	ok = respond(h, c->fd, &a, !strcmp(method, "HEAD"), &sent);
 	log[0] = g_strescape(method, NULL);

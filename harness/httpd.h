@@ -91,4 +91,24 @@ void httpd_stats(const struct httpd *h, struct httpd_stats *st);
  */
 void httpd_stop(struct httpd *h);
 
+/*
+ * The server's parsers, exposed for the unit tests and the fuzz targets;
+ * a client's bytes reach nothing else.
+ *
+ * httpd_parse_request() splits a received header in place: buf is
+ * NUL-terminated and must hold the blank line ("\r\n\r\n") that ends the
+ * header, or the call fails.  On success *method and *path point into buf
+ * (the path without its query string) and, when the request has a Range
+ * header, *range too (the last one; untouched when there is none).
+ * Returns -1, touching none of them, when the request line is not
+ * "<method> /<path> HTTP/1.0" or "HTTP/1.1".
+ *
+ * httpd_parse_range() reads a Range value, "bytes=N-" or "bytes=N-M",
+ * against a body of size bytes: 0 with *off and *len (the range clipped
+ * to the body), 1 when it starts past the end, -1 for anything else.
+ */
+int httpd_parse_request(char *buf, char **method, char **path, char **range);
+int httpd_parse_range(const char *v, uint64_t size, uint64_t *off,
+		      uint64_t *len);
+
 #endif

@@ -10,10 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint16_t rd16(const u_char *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
+#define rd16 frame_rd16
 
 static void ip_str(const u_char *p, char out[16])
 {
@@ -47,38 +44,31 @@ struct udp {
 	int64_t ts_us;
 };
 
-/* 1 and *u for a UDP datagram (first fragment or whole), 0 otherwise. */
+/*
+ * 1 and *u for a UDP datagram (first fragment or whole) in a frame that
+ * frame_parse() finds sound, 0 otherwise.
+ */
 static int parse_udp(const struct pcap_pkthdr *h, const u_char *p,
 		     struct udp *u)
 {
-	size_t off = 14, cap = h->caplen, ihl, tot, ulen;
-	uint16_t et;
+	struct frame_info f;
+	size_t cap = h->caplen, l4, ulen;
 
-	if (cap > h->len || cap < 14)
+	if (frame_parse(p, cap, h->len, &f) != FRAME_OK || !f.ipv4 ||
+	    f.ip.proto != 17 || f.ip.frag_off != 0 ||
+	    f.ip.tot_len < f.ip.hdr_len + 8 || cap < f.l4_off + 8)
 		return 0;
-	et = rd16(p + 12);
-	while ((et == 0x8100 || et == 0x88a8) && cap >= off + 4) {
-		et = rd16(p + off + 2);
-		off += 4;
-	}
-	if (et != 0x0800 || cap < off + 20)
+	l4 = f.l4_off;
+	ulen = rd16(p + l4 + 4);
+	if (ulen < 8 || ulen > f.ip.tot_len - f.ip.hdr_len)
 		return 0;
-	ihl = (size_t)(p[off] & 0x0f) * 4;
-	tot = rd16(p + off + 2);
-	if (p[off] >> 4 != 4 || ihl < 20 || tot < ihl + 8 ||
-	    off + tot > h->len || p[off + 9] != 17 ||
-	    (rd16(p + off + 6) & 0x1fff) != 0 || cap < off + ihl + 8)
-		return 0;
-	ulen = rd16(p + off + ihl + 4);
-	if (ulen < 8 || ulen > tot - ihl)
-		return 0;
-	u->src = p + off + 12;
-	u->dst = p + off + 16;
-	u->sport = rd16(p + off + ihl);
-	u->dport = rd16(p + off + ihl + 2);
-	u->data = p + off + ihl + 8;
+	u->src = p + f.l3_off + 12;
+	u->dst = p + f.l3_off + 16;
+	u->sport = rd16(p + l4);
+	u->dport = rd16(p + l4 + 2);
+	u->data = p + l4 + 8;
 	u->len = ulen - 8;
-	u->caplen = cap - (off + ihl + 8);
+	u->caplen = cap - (l4 + 8);
 	if (u->caplen > u->len)
 		u->caplen = u->len;
 	u->ts_us = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;

@@ -6,7 +6,8 @@
  * plan's check is that the TFTP read request is on the wire; nicq also
  * wants the DHCP exchange that led to it and every requested file to have
  * travelled whole.  This analyzer reads a capture (link type Ethernet,
- * frames optionally 802.1Q tagged) and reports both.
+ * frames untagged or under any number of 802.1Q, 802.1ad or 0x9100 tags)
+ * and reports both.
  *
  * DHCP: BOOTP messages between ports 68 and 67 (either way) whose client
  * hardware address (chaddr, hardware type Ethernet, length 6) is the
@@ -30,9 +31,11 @@
  * counts bytes (only opcode and block number need to be captured).  The
  * transfer is complete when a counted block is shorter than the block
  * size.  An ERROR packet (opcode 5) from either side is recorded.
- * Non-first IPv4 fragments are ignored; truncated or malformed headers
- * (caplen > len, a short frame, bad IPv4 version or IHL, a total length
- * below the header or beyond the frame) are skipped.
+ * Non-first IPv4 fragments are ignored; a frame whose headers are
+ * truncated or malformed as frame.h judges them (caplen > len, a short
+ * frame or tag, bad IPv4 version or IHL, options cut, a bad IPv4 header
+ * checksum, a total length below the header or beyond the frame) is
+ * skipped, and so is a UDP length below 8 or beyond the IP payload.
  */
 #ifndef NICQ_NETBOOT_H
 #define NICQ_NETBOOT_H

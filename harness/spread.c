@@ -25,47 +25,32 @@ struct event {
 	bool counted;		/* a reply that answered a request */
 };
 
-static uint16_t rd16(const u_char *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/* The echo of ident in frame p, if it is one: 1 and *seq, *reply. */
+/*
+ * The echo of ident in frame p, if it is one: 1 and *seq, *reply.  The
+ * frame must be sound as frame_parse() judges it (header checksum and all).
+ */
 static int parse(const struct pcap_pkthdr *h, const u_char *p,
 		 const struct in_addr *s, const struct in_addr *d,
 		 uint16_t ident, uint16_t *seq, bool *reply)
 {
-	size_t off = 14, cap = h->caplen, ihl;
-	uint16_t et;
+	struct frame_info f;
 	const u_char *icmp;
 
-	if (cap > h->len || cap < 14)
+	if (frame_parse(p, h->caplen, h->len, &f) != FRAME_OK || !f.ipv4 ||
+	    f.ip.proto != 1 || f.ip.frag_off != 0 ||
+	    f.ip.tot_len < f.ip.hdr_len + 8 || h->caplen < f.l4_off + 8)
 		return 0;
-	et = rd16(p + 12);
-	while ((et == 0x8100 || et == 0x88a8 || et == 0x9100) &&
-	       cap >= off + 4) {
-		et = rd16(p + off + 2);
-		off += 4;
-	}
-	if (et != 0x0800 || cap < off + 20)
+	icmp = p + f.l4_off;
+	if (icmp[1] != 0 || frame_rd16(icmp + 4) != ident)
 		return 0;
-	ihl = (size_t)(p[off] & 0x0f) * 4;
-	if (p[off] >> 4 != 4 || ihl < 20 || cap < off + ihl + 8 ||
-	    rd16(p + off + 2) < ihl + 8 || p[off + 9] != 1 ||
-	    (rd16(p + off + 6) & 0x1fff) != 0)
-		return 0;
-	icmp = p + off + ihl;
-	if (icmp[1] != 0 || rd16(icmp + 4) != ident)
-		return 0;
-	if (icmp[0] == 8 && !memcmp(p + off + 12, s, 4) &&
-	    !memcmp(p + off + 16, d, 4))
+	if (icmp[0] == 8 && f.ip.src == s->s_addr && f.ip.dst == d->s_addr)
 		*reply = false;
-	else if (icmp[0] == 0 && !memcmp(p + off + 12, d, 4) &&
-		 !memcmp(p + off + 16, s, 4))
+	else if (icmp[0] == 0 && f.ip.src == d->s_addr &&
+		 f.ip.dst == s->s_addr)
 		*reply = true;
 	else
 		return 0;
-	*seq = rd16(icmp + 6);
+	*seq = frame_rd16(icmp + 6);
 	return 1;
 }
 

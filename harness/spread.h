@@ -10,10 +10,12 @@
  * any tap, counting a frame once even when the bridge flooded copies of it
  * to several taps, and which taps carried the replies.
  *
- * Frames: Ethernet, any number of 802.1Q/802.1ad tags (a VLAN on top of the
- * bond), IPv4, ICMP echo with the identifier, the first fragment (its
- * 8-byte ICMP header captured); requests from src to dst, replies from dst
- * to src.  Anything else is ignored.
+ * Frames: Ethernet, any number of 802.1Q/802.1ad/0x9100 tags (a VLAN on top
+ * of the bond), IPv4, ICMP echo with the identifier, the first fragment
+ * (its 8-byte ICMP header captured); requests from src to dst, replies
+ * from dst to src.  A frame frame.h finds truncated or malformed (a bad
+ * IPv4 header checksum, a total length beyond the frame, ...) is
+ * ignored, and so is anything else.
  *
  * The captures share the host's clock, so frames are put in time order
  * across files.  A request or reply with the same sequence number seen

@@ -94,6 +94,7 @@ struct sshc_job {
 	bool in_stop, eof_sent;
 
 	GString *out, *errout;
+	size_t out_cut, err_cut;	/* SSH_OUTPUT_MAX once over it */
 	bool got_eof, got_close, has_status;
 	int status;
 	char *signame;		/* exit-signal name, if any */
@@ -524,6 +525,8 @@ static void transcript_record(struct sshc_job *j, const char *outcome)
 	r.out_len = j->out->len;
 	r.err = j->errout->str;
 	r.err_len = j->errout->len;
+	r.out_cut = j->out_cut;
+	r.err_cut = j->err_cut;
 	transcript_add(s->transcript, &r);
 	g_string_free(extra, TRUE);
 	g_free(where);
@@ -536,10 +539,15 @@ static int on_data(ssh_session sess, ssh_channel ch, void *data, uint32_t len,
 		   int is_stderr, void *ud)
 {
 	struct sshc_job *j = ud;
+	GString *buf = is_stderr ? j->errout : j->out;
+	size_t keep = buf->len < SSH_OUTPUT_MAX ? SSH_OUTPUT_MAX - buf->len : 0;
 
 	(void)sess;
 	(void)ch;
-	g_string_append_len(is_stderr ? j->errout : j->out, data, len);
+	if (len > keep)
+		*(is_stderr ? &j->err_cut : &j->out_cut) = SSH_OUTPUT_MAX;
+	/* past the cap the data is dropped, but taken: the window stays open */
+	g_string_append_len(buf, data, (gssize)MIN((size_t)len, keep));
 	return (int)len;
 }
 
@@ -905,6 +913,8 @@ static int job_finish(struct sshc_job *j, int rc, struct proc_result *res,
 	res->timed_out = j->timed_out;
 	res->interrupted = j->interrupted;
 	res->elapsed_ms = j->t_end - j->t_start;
+	res->out_cut = j->out_cut;
+	res->err_cut = j->err_cut;
 	/* Hand the buffers over whole: binary output may hold NULs. */
 	res->out = g_string_free(j->out, FALSE);
 	res->errout = g_string_free(j->errout, FALSE);

@@ -14,12 +14,26 @@
  *
   * When a transcript is set (transcript.h), each command is appended to it with its
  * exit status, timings, stdin size, stdout and stderr.
+ *
+ * A command's stdout and its stderr are each kept up to SSH_OUTPUT_MAX
+ * bytes, foreground or background; the rest is taken off the channel and
+ * dropped, and res->out_cut (err_cut) says so (util.h, struct
+ * proc_result), as does the transcript ("output truncated at N bytes").
  */
 #ifndef NICQ_SSH_H
 #define NICQ_SSH_H
 
 #include <stddef.h>
 #include "util.h"
+
+/*
+ * The most kept of one stream of one guest command.  The largest a case
+ * asks for is offload's "base64 /tmp/f" of its 10 MiB file: 14.2 MB of
+ * base64 text (76-column lines); the next are captures fetched as base64
+ * (offload's guest capture with a 96-byte snaplen: about 1.5 MB; multicast's:
+ * KiB).  32 MiB leaves that room twice over.
+ */
+#define SSH_OUTPUT_MAX	(32u << 20)
 
 struct ssh_ident;
 

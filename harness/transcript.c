@@ -65,7 +65,7 @@ unsigned transcript_last(const struct transcript *t)
 }
 
 static void put_stream(GString *rec, const char *what, const char *buf,
-		       size_t len)
+		       size_t len, size_t cut)
 {
 	size_t shown = len < TRANSCRIPT_MAX ? len : TRANSCRIPT_MAX;
 
@@ -82,6 +82,10 @@ static void put_stream(GString *rec, const char *what, const char *buf,
 	if (shown < len)
 		g_string_append_printf(rec, "[... truncated: %zu more bytes]\n",
 				       len - shown);
+	if (cut)
+		g_string_append_printf(rec, "[%s: output truncated at %zu "
+				       "bytes: the rest was dropped]\n", what,
+				       cut);
 }
 
 unsigned transcript_add(struct transcript *t, const struct transcript_rec *r)
@@ -105,8 +109,8 @@ unsigned transcript_add(struct transcript *t, const struct transcript_rec *r)
 	g_string_append_printf(rec, "%s, %" G_GINT64_FORMAT " ms%s\n",
 			       r->outcome, r->elapsed_ms,
 			       r->extra ? r->extra : "");
-	put_stream(rec, "stdout", r->out, r->out_len);
-	put_stream(rec, "stderr", r->err, r->err_len);
+	put_stream(rec, "stdout", r->out, r->out_len, r->out_cut);
+	put_stream(rec, "stderr", r->err, r->err_len, r->err_cut);
 	g_string_append_c(rec, '\n');
 	start = t->lines + 1;
 	for (size_t i = 0; i < rec->len; i++)

@@ -12,7 +12,10 @@
  *	--- stderr (0 bytes)
  *
  * Each stream is cut at TRANSCRIPT_MAX bytes with a line saying how much
- * was left out.  transcript_add() returns the line the entry starts on, so
+ * was left out.  When the command's output itself was truncated before it
+ * got here (a stream over SPAWN_OUTPUT_MAX or SSH_OUTPUT_MAX, see util.h),
+ * the record says "[output truncated at N bytes: the rest was dropped]"
+ * after that stream.  transcript_add() returns the line the entry starts on, so
  * an expectation can cite "transcript.txt:<line>" as its evidence.  A
  * transcript that cannot be written never fails the command: the error is
  * dropped (the entry's line is then 0).
@@ -47,6 +50,8 @@ struct transcript_rec {
 	size_t out_len;
 	const char *err;
 	size_t err_len;
+	size_t out_cut, err_cut;	/* proc_result's: 0, or the cap at
+					 * which the stream was truncated */
 };
 
 /* Append one entry; returns its first line (1-based), 0 if not written. */

@@ -156,15 +156,21 @@ static void child_setup(void *data)
 	signal(SIGPIPE, SIG_DFL);
 }
 
-static void drain(int fd, GString *buf, bool *open)
+/* Read what fd has into buf, up to max bytes kept; *cut once over it. */
+static void drain(int fd, GString *buf, size_t max, size_t *cut, bool *open)
 {
-	char tmp[8192];
+	char tmp[65536];
 	ssize_t n = read(fd, tmp, sizeof(tmp));
 
-	if (n > 0)
-		g_string_append_len(buf, tmp, n);
-	else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+	if (n > 0) {
+		size_t keep = buf->len < max ? max - buf->len : 0;
+
+		if ((size_t)n > keep)
+			*cut = max;	/* the rest is read and dropped */
+		g_string_append_len(buf, tmp, (gssize)MIN((size_t)n, keep));
+	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
 		*open = false;
+	}
 }
 
 static int spawn_run_impl(char *const argv[], int timeout_ms,
@@ -228,9 +234,11 @@ static int spawn_run_impl(char *const argv[], int timeout_ms,
 			if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
 			if (p[i].fd == fd_out)
-				drain(fd_out, out, &out_open);
+				drain(fd_out, out, SPAWN_OUTPUT_MAX,
+				      &res->out_cut, &out_open);
 			else
-				drain(fd_err, eout, &err_open);
+				drain(fd_err, eout, SPAWN_OUTPUT_MAX,
+				      &res->err_cut, &err_open);
 		}
 	}
 	/* The group may still hold children that outlived the leader. */
@@ -369,6 +377,60 @@ int file_read(const char *path, char **out, size_t *len, char *err)
 		g_error_free(gerr);
 		return -1;
 	}
+	*out = buf;
+	if (len)
+		*len = n;
+	return 0;
+}
+
+int file_read_max(const char *path, size_t max, char **out, size_t *len,
+		  bool *cut, char *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	struct stat st;
+	size_t n = 0, room;
+	char *buf;
+
+	if (fd < 0) {
+		err_set(err, "cannot read '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		err_set(err, "cannot read '%s': not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	/* room for max + 1 bytes at most: one more than max says "cut" */
+	room = MIN((size_t)st.st_size, max) + 1;
+	buf = g_malloc(room + 1);
+	for (;;) {
+		ssize_t r;
+
+		if (n == room) {
+			if (room > max)
+				break;
+			room = MIN(room * 2, max + 1);	/* it grew */
+			buf = g_realloc(buf, room + 1);
+		}
+		r = read(fd, buf + n, room - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err_set(err, "cannot read '%s': %s", path,
+				strerror(errno));
+			g_free(buf);
+			close(fd);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	*cut = n > max;
+	if (n > max)
+		n = max;
+	buf[n] = '\0';
 	*out = buf;
 	if (len)
 		*len = n;

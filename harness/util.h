@@ -40,8 +40,13 @@ int interrupt_signal(void);	/* the signal that interrupted us, or 0 */
 void interrupt_raise(int sig);	/* set the flag by hand (tests) */
 
 /*
- * Result of a subprocess run with spawn_run().  status is the exit code, or
- * 128+signal if it was killed; timed_out says the deadline killed it.
+ * Result of a subprocess run with spawn_run() (or of a guest command,
+ * ssh.h).  status is the exit code, or 128+signal if it was killed;
+ * timed_out says the deadline killed it.  Each stream is kept up to a cap
+ * (SPAWN_OUTPUT_MAX here, SSH_OUTPUT_MAX for guest commands); what the
+ * command printed past it is read and dropped, so the command runs on
+ * as it would, and out_cut (err_cut) is that cap: 0 means the stream is
+ * whole.  A caller that parses the output can tell it is not.
  */
 struct proc_result {
 	int status;
@@ -49,14 +54,25 @@ struct proc_result {
 	bool interrupted;
 	char *out;		/* NUL-terminated, g_free() */
 	char *errout;		/* NUL-terminated, g_free() */
+	size_t out_cut;		/* 0, or stdout truncated at this many bytes */
+	size_t err_cut;		/* 0, or stderr truncated at this many bytes */
 	int64_t elapsed_ms;
 };
 
 /*
+ * The most spawn_run() keeps of a host program's stdout, and of its
+ * stderr.  What nicq runs on the host prints far less: iperf3's JSON for
+ * the longest stress run is under a MiB, ping -q a few lines, nft, ip and
+ * qemu's device lists some KiB.
+ */
+#define SPAWN_OUTPUT_MAX	(16u << 20)
+
+/*
  * Run argv (argv[0] searched in PATH) with stdin from /dev/null, collect
- * stdout and stderr, and wait at most timeout_ms.  The child runs in its own
- * process group; on timeout or interruption the whole group gets SIGKILL.
- * Returns -1 only when the program could not be started.
+ * stdout and stderr (each up to SPAWN_OUTPUT_MAX, see proc_result), and
+ * wait at most timeout_ms.  The child runs in its own process group; on
+ * timeout or interruption the whole group gets SIGKILL.  Returns -1 only
+ * when the program could not be started.
  */
 int spawn_run(char *const argv[], int timeout_ms, struct proc_result *res,
 	      char *err);
@@ -94,6 +110,15 @@ int file_write(const char *path, const void *buf, size_t len, char *err);
 
 /* Read a whole file, NUL-terminated, g_free(). */
 int file_read(const char *path, char **out, size_t *len, char *err);
+
+/*
+ * Read at most max bytes from the start of the regular file path, without
+ * following a symlink: for files a guest fills (its console log), which
+ * can be any size.  *out is NUL-terminated (g_free()), *len its length
+ * (may be NULL), *cut true when the file held more than max bytes.
+ */
+int file_read_max(const char *path, size_t max, char **out, size_t *len,
+		  bool *cut, char *err);
 
 /* Append a formatted line to a file. */
 int file_appendf(const char *path, char *err, const char *fmt, ...)

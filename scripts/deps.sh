@@ -12,6 +12,9 @@ qemu-system-x86 qemu-utils ipxe-qemu dnsmasq-base iproute2 iptables nftables
 iputils-ping iperf3"
 # building the guest image from Debian packages
 PKGS="$PKGS apt dpkg kmod cpio gzip busybox-static dropbear-bin xz-utils zstd"
+# fuzzing (make fuzz, and make check's regression run): clang 14 and its
+# compiler-rt, which holds libFuzzer and the sanitizer runtimes
+PKGS="$PKGS clang-14 libclang-rt-14-dev"
 # tests: TAP consumers (prove is in perl; node runs tap-parser), the
 # result schema check (Debian's python3 with jsonschema and yaml), the
 # JUnit consumers (python3-junitparser; node's junit2json; xmllint), the

@@ -16,8 +16,9 @@ static void frame_overflow(void)
 	abort();
 }
 
-int pcapgen_open(struct pcapgen *g, const char *path, int linktype,
-		 int snaplen, char *err)
+/* Open the dump on fp when it is not NULL (taking it), else on path. */
+static int dump_open(struct pcapgen *g, const char *path, FILE *fp,
+		     int linktype, int snaplen, char *err)
 {
 	memset(g, 0, sizeof(*g));
 	g->snaplen = (size_t)snaplen;
@@ -25,12 +26,16 @@ int pcapgen_open(struct pcapgen *g, const char *path, int linktype,
 	if (!g->pd) {
 		snprintf(err, PCAPGEN_ERRLEN, "cannot write '%s': "
 			 "pcap_open_dead failed", path);
+		if (fp)
+			fclose(fp);
 		return -1;
 	}
-	g->d = pcap_dump_open(g->pd, path);
+	g->d = fp ? pcap_dump_fopen(g->pd, fp) : pcap_dump_open(g->pd, path);
 	if (!g->d) {
 		snprintf(err, PCAPGEN_ERRLEN, "cannot write '%s': %s", path,
 			 pcap_geterr(g->pd));
+		if (fp)
+			fclose(fp);
 		pcap_close(g->pd);
 		g->pd = NULL;
 		return -1;
@@ -39,10 +44,17 @@ int pcapgen_open(struct pcapgen *g, const char *path, int linktype,
 	return 0;
 }
 
+int pcapgen_open(struct pcapgen *g, const char *path, int linktype,
+		 int snaplen, char *err)
+{
+	return dump_open(g, path, NULL, linktype, snaplen, err);
+}
+
 int pcapgen_open_tmp(struct pcapgen *g, const char *prefix, int linktype,
 		     int snaplen, char **path, char *err)
 {
 	const char *dir = getenv("TMPDIR");
+	FILE *fp;
 	char *p;
 	size_t n;
 	int fd;
@@ -61,8 +73,18 @@ int pcapgen_open_tmp(struct pcapgen *g, const char *prefix, int linktype,
 		free(p);
 		return -1;
 	}
-	close(fd);
-	if (pcapgen_open(g, p, linktype, snaplen, err) < 0) {
+	/* write through the descriptor mkstemps made: the name may have
+	 * been swapped for something else since */
+	fp = fdopen(fd, "wb");
+	if (!fp) {
+		snprintf(err, PCAPGEN_ERRLEN, "cannot write '%s': %s", p,
+			 strerror(errno));
+		close(fd);
+		unlink(p);
+		free(p);
+		return -1;
+	}
+	if (dump_open(g, p, fp, linktype, snaplen, err) < 0) {
 		unlink(p);
 		free(p);
 		return -1;

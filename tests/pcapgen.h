@@ -95,7 +95,9 @@ int pcapgen_open(struct pcapgen *g, const char *path, int linktype,
 
 /*
  * Like pcapgen_open on a new file in the temporary directory, named
- * "<prefix>XXXXXX.pcap"; *path is set to its name (free()).
+ * "<prefix>XXXXXX.pcap" and made by mkstemps(); *path is set to its name
+ * (free()).  The capture is written through the descriptor mkstemps()
+ * returned, never by reopening the name.
  */
 int pcapgen_open_tmp(struct pcapgen *g, const char *prefix, int linktype,
 		     int snaplen, char **path, char *err);

@@ -617,9 +617,54 @@ static void test_busybox_resume(void **state)
 	g_free(url);
 }
 
+/* The parsers alone (also fuzzed: fuzz/fuzz_httpd.c). */
+static void test_parsers(void **state)
+{
+	char *method = NULL, *path = NULL, *range = NULL;
+	uint64_t off = 0, len = 0;
+	char buf[256];
+
+	(void)state;
+	snprintf(buf, sizeof(buf), "GET /a?b HTTP/1.1\r\nrange:  bytes=5- "
+		 "\r\nRange: bytes=1-2\r\n\r\n");
+	assert_int_equal(httpd_parse_request(buf, &method, &path, &range), 0);
+	assert_string_equal(method, "GET");
+	assert_string_equal(path, "/a");
+	assert_string_equal(range, "bytes=1-2");	/* the last one */
+	/* no blank line ending the header: not a request, nothing set */
+	method = path = range = NULL;
+	snprintf(buf, sizeof(buf), "GET / HTTP/1.1\r\nRange: bytes=0-\r\n");
+	assert_int_equal(httpd_parse_request(buf, &method, &path, &range), -1);
+	assert_null(method);
+	assert_null(path);
+	assert_null(range);
+	snprintf(buf, sizeof(buf), "GET x HTTP/1.1\r\n\r\n");
+	assert_int_equal(httpd_parse_request(buf, &method, &path, &range), -1);
+	snprintf(buf, sizeof(buf), "GET / HTTP/2\r\n\r\n");
+	assert_int_equal(httpd_parse_request(buf, &method, &path, &range), -1);
+
+	assert_int_equal(httpd_parse_range("bytes=10-", 100, &off, &len), 0);
+	assert_int_equal(off, 10);
+	assert_int_equal(len, 90);
+	assert_int_equal(httpd_parse_range("bytes=10-1000", 100, &off, &len),
+			 0);
+	assert_int_equal(len, 90);
+	assert_int_equal(httpd_parse_range("bytes=0-0", 1, &off, &len), 0);
+	assert_int_equal(len, 1);
+	assert_int_equal(httpd_parse_range("bytes=100-", 100, &off, &len), 1);
+	assert_int_equal(httpd_parse_range("bytes=0-", 0, &off, &len), 1);
+	assert_int_equal(httpd_parse_range("bytes=5-4", 100, &off, &len), -1);
+	assert_int_equal(httpd_parse_range("bytes=-5", 100, &off, &len), -1);
+	assert_int_equal(httpd_parse_range("bytes=1-2,4-5", 100, &off, &len),
+			 -1);
+	assert_int_equal(httpd_parse_range("bytes=18446744073709551615-", 100,
+					   &off, &len), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parsers),
 		cmocka_unit_test_setup_teardown(test_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_range, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),

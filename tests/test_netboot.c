@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "netboot.h"
+#include "pcapgen.h"
 #include "util.h"
 
 #define MAC_A "52:54:00:00:00:0a"
@@ -63,15 +64,24 @@ static void fix_free(struct fix *f)
 	g_free(f->path);
 }
 
+/* Knobs of frame_ex() beyond what most frames need. */
+struct shape {
+	const uint16_t *tpids;	/* VLAN tags' TPIDs, outermost first */
+	size_t ntags;
+	unsigned frag_off;	/* the IPv4 fragment offset field (8-byte units) */
+	bool bad_csum;		/* a wrong IPv4 header checksum */
+	size_t tot_extra;	/* added to the IPv4 total length */
+};
+
 /*
  * Write one Ethernet/IPv4/UDP frame with payload pl (len bytes), of which
- * only cap_pl bytes are captured (cap_pl >= len: all).  vlan > 0 adds an
- * 802.1Q tag; frag_off sets the IPv4 fragment offset field (8-byte units).
+ * only cap_pl bytes are captured (cap_pl >= len: all), shaped by sh (tags
+ * get VID 5).  The IPv4 header checksum is right unless sh says otherwise.
  */
-static void frame(struct fix *f, const uint8_t *src_mac, const uint8_t sip[4],
-		  uint16_t sport, const uint8_t dip[4], uint16_t dport,
-		  const uint8_t *pl, size_t len, size_t cap_pl, int vlan,
-		  unsigned frag_off)
+static void frame_ex(struct fix *f, const uint8_t *src_mac,
+		     const uint8_t sip[4], uint16_t sport, const uint8_t dip[4],
+		     uint16_t dport, const uint8_t *pl, size_t len,
+		     size_t cap_pl, const struct shape *sh)
 {
 	uint8_t b[2048] = { 0 };
 	struct pcap_pkthdr h;
@@ -81,25 +91,28 @@ static void frame(struct fix *f, const uint8_t *src_mac, const uint8_t sip[4],
 	memset(b, 0xff, 6);
 	memcpy(b + 6, src_mac, 6);
 	off = 12;
-	if (vlan > 0) {
-		b[off] = 0x81;
-		b[off + 1] = 0x00;
-		b[off + 2] = (uint8_t)(vlan >> 8);
-		b[off + 3] = (uint8_t)vlan;
+	for (size_t i = 0; i < sh->ntags; i++) {
+		b[off] = (uint8_t)(sh->tpids[i] >> 8);
+		b[off + 1] = (uint8_t)sh->tpids[i];
+		b[off + 2] = 0;
+		b[off + 3] = 5;
 		off += 4;
 	}
 	b[off] = 0x08;
 	b[off + 1] = 0x00;
 	ip = off + 2;
 	b[ip] = 0x45;
-	b[ip + 2] = (uint8_t)(tot >> 8);
-	b[ip + 3] = (uint8_t)tot;
-	b[ip + 6] = (uint8_t)(frag_off >> 8);
-	b[ip + 7] = (uint8_t)frag_off;
+	b[ip + 2] = (uint8_t)((tot + sh->tot_extra) >> 8);
+	b[ip + 3] = (uint8_t)(tot + sh->tot_extra);
+	b[ip + 6] = (uint8_t)(sh->frag_off >> 8);
+	b[ip + 7] = (uint8_t)sh->frag_off;
 	b[ip + 8] = 64;
 	b[ip + 9] = 17;
 	memcpy(b + ip + 12, sip, 4);
 	memcpy(b + ip + 16, dip, 4);
+	pcapgen_ipv4_recsum(b + ip);
+	if (sh->bad_csum)
+		b[ip + 10] ^= 0x01;
 	b[ip + 20] = (uint8_t)(sport >> 8);
 	b[ip + 21] = (uint8_t)sport;
 	b[ip + 22] = (uint8_t)(dport >> 8);
@@ -114,6 +127,23 @@ static void frame(struct fix *f, const uint8_t *src_mac, const uint8_t sip[4],
 	pcap_dump((u_char *)f->dump, &h, b);
 	f->n++;
 }
+
+/* The same, vlan > 0 adding an 802.1Q tag, frag_off as above. */
+static void frame(struct fix *f, const uint8_t *src_mac, const uint8_t sip[4],
+		  uint16_t sport, const uint8_t dip[4], uint16_t dport,
+		  const uint8_t *pl, size_t len, size_t cap_pl, int vlan,
+		  unsigned frag_off)
+{
+	static const uint16_t q[] = { 0x8100 };
+	struct shape sh = { .tpids = q, .ntags = vlan > 0,
+			    .frag_off = frag_off };
+
+	frame_ex(f, src_mac, sip, sport, dip, dport, pl, len, cap_pl, &sh);
+}
+
+/* How dhcp() shapes its frames: plain unless a test says otherwise. */
+static const struct shape plain_shape;
+static const struct shape *dhcp_shape = &plain_shape;
 
 /* A BOOTP message: op, chaddr, yiaddr, siaddr, file, option 53 (0: none). */
 static void dhcp(struct fix *f, bool from_server, const uint8_t *chaddr,
@@ -150,9 +180,11 @@ static void dhcp(struct fix *f, bool from_server, const uint8_t *chaddr,
 	}
 	m[n++] = 255;
 	if (from_server)
-		frame(f, mac_b, ip_srv, 67, ip_cli, 68, m, 300, 300, 0, 0);
+		frame_ex(f, mac_b, ip_srv, 67, ip_cli, 68, m, 300, 300,
+			 dhcp_shape);
 	else
-		frame(f, chaddr, ip_any, 68, ip_bcast, 67, m, 300, 300, 0, 0);
+		frame_ex(f, chaddr, ip_any, 68, ip_bcast, 67, m, 300, 300,
+			 dhcp_shape);
 }
 
 /* TFTP packet: opcode, then strings (NUL-separated) or a block number. */
@@ -394,6 +426,71 @@ static void test_tftp_wrap(void **state)
 	fix_free(&f);
 }
 
+/*
+ * Issue 10, item 10: the analyzer had its own header parser, which took
+ * frames with a wrong IPv4 header checksum and skipped 0x9100 tags.  It
+ * uses frame.c's now: DISCOVERs from A, each shaped differently; only the
+ * sound ones count, under any kind and number of tags.
+ */
+static void test_headers(void **state)
+{
+	static const uint16_t t9100[] = { 0x9100 };
+	static const uint16_t qinq[] = { 0x88a8, 0x8100 };
+	static const uint16_t three[] = { 0x9100, 0x88a8, 0x8100 };
+	const struct shape counted[] = {
+		{ 0 },
+		{ .tpids = t9100, .ntags = 1 },
+		{ .tpids = qinq, .ntags = 2 },
+		{ .tpids = three, .ntags = 3 },
+	};
+	const struct shape skipped[] = {
+		{ .bad_csum = true },
+		{ .tpids = t9100, .ntags = 1, .bad_csum = true },
+		{ .tot_extra = 1 },	/* total length beyond the frame */
+		{ .frag_off = 3 },	/* not the first fragment */
+	};
+	struct netboot_report *r;
+	struct fix f;
+	uint8_t b[64];
+	size_t n;
+
+	(void)state;
+	fix_open(&f, DLT_EN10MB);
+	for (size_t i = 0; i < G_N_ELEMENTS(counted); i++) {
+		dhcp_shape = &counted[i];
+		dhcp(&f, false, mac_a, 1, NULL, false);
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(skipped); i++) {
+		dhcp_shape = &skipped[i];
+		dhcp(&f, false, mac_a, 3, NULL, false);
+	}
+	dhcp_shape = &plain_shape;
+	/* a TFTP read request under a 0x9100 tag */
+	{
+		const char *s[] = { "tagged", "octet", NULL };
+		struct shape sh = { .tpids = t9100, .ntags = 1 };
+
+		n = tftp_strs(b, 1, s);
+		frame_ex(&f, mac_a, ip_cli, 2100, ip_srv, 69, b, n, n, &sh);
+		sh.bad_csum = true;
+		s[0] = "badsum";
+		n = tftp_strs(b, 1, s);
+		frame_ex(&f, mac_a, ip_cli, 2101, ip_srv, 69, b, n, n, &sh);
+	}
+	fix_close(&f);
+	r = analyze(f.path);
+	assert_int_equal(r->frames, G_N_ELEMENTS(counted) +
+			 G_N_ELEMENTS(skipped) + 2);
+	assert_int_equal(r->dhcp.messages, G_N_ELEMENTS(counted));
+	assert_int_equal(r->dhcp.by_type[1], G_N_ELEMENTS(counted));
+	assert_int_equal(r->dhcp.by_type[3], 0);
+	assert_non_null(netboot_tftp_file(r, "tagged"));
+	assert_null(netboot_tftp_file(r, "badsum"));
+	assert_int_equal(r->n_tftp, 1);
+	netboot_report_free(r);
+	fix_free(&f);
+}
+
 static void test_errors(void **state)
 {
 	struct netboot_report *r = NULL;
@@ -425,6 +522,7 @@ int main(void)
 		cmocka_unit_test(test_dhcp),
 		cmocka_unit_test(test_tftp),
 		cmocka_unit_test(test_tftp_wrap),
+		cmocka_unit_test(test_headers),
 		cmocka_unit_test(test_errors),
 	};
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pcapgen.h"
 #include "spread.h"
 #include "util.h"
 
@@ -18,17 +19,22 @@
 #define G "198.18.20.10"
 #define ID 4242
 
-/* An ICMP echo (type 8 request / 0 reply) src -> dst at t_ms, VLAN vid. */
-static void echo(pcap_dumper_t *d, int64_t t_ms, const char *src,
-		 const char *dst, int type, uint16_t ident, uint16_t seq,
-		 int vid)
+/*
+ * An ICMP echo (type 8 request / 0 reply) src -> dst at t_ms, under a tag
+ * of tpid with VID vid (vid 0: untagged); the IPv4 header checksum is right
+ * unless bad_csum.
+ */
+static void echo_ex(pcap_dumper_t *d, int64_t t_ms, const char *src,
+		    const char *dst, int type, uint16_t ident, uint16_t seq,
+		    uint16_t tpid, int vid, bool bad_csum)
 {
 	u_char buf[200] = { 0 };
 	struct pcap_pkthdr h = { 0 };
 	size_t off = 14, tot = 20 + 8 + 56;
 
 	if (vid) {
-		buf[12] = 0x81;
+		buf[12] = (u_char)(tpid >> 8);
+		buf[13] = (u_char)tpid;
 		buf[14] = (u_char)(vid >> 8);
 		buf[15] = (u_char)vid;
 		off += 4;
@@ -40,6 +46,9 @@ static void echo(pcap_dumper_t *d, int64_t t_ms, const char *src,
 	buf[off + 9] = 1;
 	inet_pton(AF_INET, src, buf + off + 12);
 	inet_pton(AF_INET, dst, buf + off + 16);
+	pcapgen_ipv4_recsum(buf + off);
+	if (bad_csum)
+		buf[off + 11] ^= 0x40;
 	buf[off + 20] = (u_char)type;
 	buf[off + 24] = (u_char)(ident >> 8);
 	buf[off + 25] = (u_char)ident;
@@ -50,6 +59,14 @@ static void echo(pcap_dumper_t *d, int64_t t_ms, const char *src,
 	h.len = (bpf_u_int32)(off + tot);
 	h.caplen = h.len < 96 ? h.len : 96;
 	pcap_dump((u_char *)d, &h, buf);
+}
+
+/* The same, 802.1Q tagged with vid (0: untagged), a right checksum. */
+static void echo(pcap_dumper_t *d, int64_t t_ms, const char *src,
+		 const char *dst, int type, uint16_t ident, uint16_t seq,
+		 int vid)
+{
+	echo_ex(d, t_ms, src, dst, type, ident, seq, 0x8100, vid, false);
 }
 
 static pcap_dumper_t *open_dump(char **path, pcap_t **p)
@@ -145,6 +162,40 @@ static void test_spread(void **state)
 	}
 }
 
+/*
+ * Issue 10, item 10: spread.c had its own header parser, which took frames
+ * with a wrong IPv4 header checksum.  With frame.c's, only sound frames
+ * count, under 802.1Q, 802.1ad or 0x9100 tags alike.
+ */
+static void test_headers(void **state)
+{
+	struct spread_report r;
+	char err[ERRLEN] = "", *path;
+	pcap_dumper_t *d;
+	pcap_t *pc;
+
+	(void)state;
+	d = open_dump(&path, &pc);
+	echo_ex(d, 1000, H, G, 8, ID, 1, 0x9100, 20, false);
+	echo_ex(d, 1001, G, H, 0, ID, 1, 0x9100, 20, false);
+	echo_ex(d, 1100, H, G, 8, ID, 2, 0x88a8, 20, false);
+	echo_ex(d, 1101, G, H, 0, ID, 2, 0x88a8, 20, false);
+	/* a wrong header checksum: not an echo to count */
+	echo_ex(d, 1200, H, G, 8, ID, 3, 0x8100, 20, true);
+	echo_ex(d, 1300, H, G, 8, ID, 4, 0x8100, 20, false);
+	echo_ex(d, 1301, G, H, 0, ID, 4, 0x9100, 20, true);
+	pcap_dump_close(d);
+	pcap_close(pc);
+	assert_int_equal(spread_analyze((const char *const *)&path, 1, H, G,
+					ID, &r, err), 0);
+	assert_int_equal(r.requests, 3);
+	assert_int_equal(r.replies, 2);
+	assert_int_equal(r.per[0].requests, 3);
+	assert_int_equal(r.per[0].replies, 2);
+	unlink(path);
+	g_free(path);
+}
+
 static void test_errors(void **state)
 {
 	const char *none[] = { "/nonexistent/x.pcap" };
@@ -165,6 +216,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spread),
+		cmocka_unit_test(test_headers),
 		cmocka_unit_test(test_errors),
 	};
 

@@ -467,6 +467,81 @@ static void test_large_output(void **state)
 	sshc_free(s);
 }
 
+/*
+ * Issue 10, item 2: output was kept without a bound.  Past SSH_OUTPUT_MAX
+ * a stream is cut, the command still runs to its end (what it prints is
+ * taken and dropped, so it is never blocked), and the result and the
+ * transcript say so; the other stream is untouched.  Foreground and
+ * background alike.
+ */
+static void test_output_cap(void **state)
+{
+	struct sshc *s = connect_ok();
+	char *path = g_strdup_printf("%s/transcript-cap.txt", fx.dir);
+	char *cmd, *text = NULL, *want, err[ERRLEN] = "";
+	struct transcript *tr = transcript_open(path, err);
+	struct sshc_job *j = NULL;
+	struct proc_result r;
+	int64_t t = mono_ms();
+
+	(void)state;
+	assert_non_null(tr);
+	sshc_set_transcript(s, tr);
+	cmd = g_strdup_printf("head -c %u /dev/zero | tr '\\000' x; "
+			      "echo done >&2", SSH_OUTPUT_MAX + 100000);
+	run_ok(s, cmd, NULL, 0, 60000, &r);
+	g_free(cmd);
+	fprintf(stderr, "# 32 MiB + 100 kB of stdout: %" PRId64 " ms\n",
+		mono_ms() - t);
+	assert_int_equal(r.status, 0);
+	assert_false(r.timed_out);
+	assert_int_equal(strlen(r.out), SSH_OUTPUT_MAX);
+	assert_int_equal(r.out_cut, SSH_OUTPUT_MAX);
+	assert_string_equal(r.errout, "done\n");
+	assert_int_equal(r.err_cut, 0);
+	proc_result_clear(&r);
+
+	/* a background job, on stderr; then the session still works */
+	cmd = g_strdup_printf("head -c %u /dev/zero | tr '\\000' e >&2; "
+			      "echo out", SSH_OUTPUT_MAX + 1);
+	if (sshc_start(s, cmd, 5000, &j, err) < 0)
+		fail_msg("start: %s", err);
+	g_free(cmd);
+	assert_int_equal(sshc_job_wait(j, 60000, &r, err), 0);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "out\n");
+	assert_int_equal(r.out_cut, 0);
+	assert_int_equal(strlen(r.errout), SSH_OUTPUT_MAX);
+	assert_int_equal(r.err_cut, SSH_OUTPUT_MAX);
+	proc_result_clear(&r);
+	sshc_job_free(j);
+	run_ok(s, "echo still", NULL, 0, 5000, &r);
+	assert_string_equal(r.out, "still\n");
+	assert_int_equal(r.out_cut, 0);
+	proc_result_clear(&r);
+	sshc_free(s);
+	transcript_free(tr);
+
+	assert_int_equal(file_read(path, &text, NULL, err), 0);
+	want = g_strdup_printf("--- stdout (%u bytes, first 65536 shown)\n",
+			       SSH_OUTPUT_MAX);
+	assert_non_null(strstr(text, want));
+	g_free(want);
+	want = g_strdup_printf("[stdout: output truncated at %u bytes: the "
+			       "rest was dropped]\n--- stderr (5 bytes)\n"
+			       "done\n", SSH_OUTPUT_MAX);
+	assert_non_null(strstr(text, want));
+	g_free(want);
+	want = g_strdup_printf("[stderr: output truncated at %u bytes: the "
+			       "rest was dropped]\n", SSH_OUTPUT_MAX);
+	assert_non_null(strstr(text, want));
+	g_free(want);
+	/* the short commands say nothing of the kind */
+	assert_null(strstr(strstr(text, "$ echo still"), "output truncated"));
+	g_free(text);
+	g_free(path);
+}
+
 static void test_timeout(void **state)
 {
 	struct sshc *s = connect_ok();
@@ -913,6 +988,7 @@ int main(void)
 		cmocka_unit_test(test_stdin_20mb_sha256),
 		cmocka_unit_test(test_stdin_echo_roundtrip),
 		cmocka_unit_test(test_large_output),
+		cmocka_unit_test(test_output_cap),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_interrupt),
 		cmocka_unit_test(test_hostkey_mismatch),

@@ -223,6 +223,36 @@ static void test_truncated(void **state)
 	g_free(path);
 }
 
+/* A stream the command printed more of than nicq kept (util.h caps). */
+static void test_output_cut(void **state)
+{
+	char *path = g_build_filename(dir, "transcript.txt", NULL);
+	char err[ERRLEN] = "", *text = NULL;
+	struct transcript *t = transcript_open(path, err);
+	struct transcript_rec r;
+
+	(void)state;
+	assert_non_null(t);
+	r = rec("big", "abc\n", "e\n");
+	r.out_cut = 4;
+	transcript_add(t, &r);
+	r = rec("bigerr", "", "x");
+	r.err_cut = 1;
+	transcript_add(t, &r);
+	transcript_free(t);
+	assert_int_equal(file_read(path, &text, NULL, err), 0);
+	assert_non_null(strstr(text, "$ big\nexit 0, 41 ms\n"
+			       "--- stdout (4 bytes)\nabc\n"
+			       "[stdout: output truncated at 4 bytes: the rest "
+			       "was dropped]\n--- stderr (2 bytes)\ne\n\n"));
+	assert_non_null(strstr(text, "--- stderr (1 bytes)\nx\n"
+			       "[stderr: output truncated at 1 bytes: the rest "
+			       "was dropped]\n\n"));
+	assert_null(strstr(text, "[stderr: output truncated at 4"));
+	g_free(text);
+	g_free(path);
+}
+
 static void test_unwritable(void **state)
 {
 	char err[ERRLEN] = "";
@@ -290,6 +320,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_output_cut, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_unwritable, setup,
 						teardown),

@@ -1,0 +1,35 @@
+/*
+ * fuzz_kv - "key=value" words of guest output (kv_get, kv_get_int,
+ * harness/util.c; resume_kv, harness/resume.c) and ping's summary line
+ * (ping_parse_summary, cases/common.c).
+ */
+#include "case.h"
+#include "fuzz.h"
+#include "resume.h"
+#include "util.h"
+
+#include <glib.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *const keys[] = { "sha=", "driver: ", "rx=", "a" };
+	int sent = -2, received = -2, errors = -2;
+	long long v;
+	char *s = fuzz_str(data, size);
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char *x = kv_get(s, keys[i]);
+
+		if (x)
+			FUZZ_CHECK(strlen(x) <= 4096 && !strpbrk(x, " \t\r\n"));
+		g_free(x);
+		if (kv_get_int(s, keys[i], -5, 1LL << 40, &v) == 0)
+			FUZZ_CHECK(v >= -5 && v <= 1LL << 40);
+		x = resume_kv(s, keys[i]);
+		g_free(x);
+	}
+	ping_parse_summary(s, &sent, &received, &errors);
+	FUZZ_CHECK(sent >= -2 && received >= -2 && errors >= -2);
+	free(s);
+	return 0;
+}

@@ -1,0 +1,151 @@
+/*
+ * test_util.c - bounds on what nicq reads (harness/util.c; issue 10, item
+ * 2: output and files were read without a bound): spawn_run() keeps up to
+ * SPAWN_OUTPUT_MAX of each stream of a host program and says when it cut
+ * one; file_read_max() reads at most what it is told, not through a
+ * symlink.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <glib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static void run_sh(const char *script, struct proc_result *r)
+{
+	char *argv[] = { "sh", "-c", (char *)script, NULL };
+	char err[ERRLEN] = "";
+
+	if (spawn_run(argv, 60000, r, err) < 0)
+		fail_msg("spawn_run: %s", err);
+	assert_false(r->timed_out);
+}
+
+static void test_small(void **state)
+{
+	struct proc_result r;
+
+	(void)state;
+	run_sh("echo out; echo err >&2; exit 3", &r);
+	assert_int_equal(r.status, 3);
+	assert_string_equal(r.out, "out\n");
+	assert_string_equal(r.errout, "err\n");
+	assert_int_equal(r.out_cut, 0);
+	assert_int_equal(r.err_cut, 0);
+	proc_result_clear(&r);
+}
+
+/* Exactly at the cap is whole; one byte more is cut, the rest drained. */
+static void test_stdout_cap(void **state)
+{
+	struct proc_result r;
+	char *cmd;
+
+	(void)state;
+	cmd = g_strdup_printf("head -c %u /dev/zero | tr '\\000' a",
+			      SPAWN_OUTPUT_MAX);
+	run_sh(cmd, &r);
+	g_free(cmd);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(strlen(r.out), SPAWN_OUTPUT_MAX);
+	assert_int_equal(r.out_cut, 0);
+	proc_result_clear(&r);
+
+	/* the program ends normally: it is never blocked on a full pipe */
+	cmd = g_strdup_printf("head -c %u /dev/zero | tr '\\000' a; "
+			      "echo end >&2; exit 7", 3 * SPAWN_OUTPUT_MAX + 1);
+	run_sh(cmd, &r);
+	g_free(cmd);
+	assert_int_equal(r.status, 7);
+	assert_int_equal(strlen(r.out), SPAWN_OUTPUT_MAX);
+	assert_int_equal(r.out_cut, SPAWN_OUTPUT_MAX);
+	assert_string_equal(r.errout, "end\n");
+	assert_int_equal(r.err_cut, 0);
+	for (size_t i = 0; i < SPAWN_OUTPUT_MAX; i += 4096)
+		assert_int_equal(r.out[i], 'a');
+	proc_result_clear(&r);
+	assert_int_equal(r.out_cut, 0);	/* cleared too */
+}
+
+static void test_stderr_cap(void **state)
+{
+	struct proc_result r;
+	char *cmd;
+
+	(void)state;
+	cmd = g_strdup_printf("head -c %u /dev/zero | tr '\\000' e >&2; "
+			      "echo fine", SPAWN_OUTPUT_MAX + 1);
+	run_sh(cmd, &r);
+	g_free(cmd);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "fine\n");
+	assert_int_equal(r.out_cut, 0);
+	assert_int_equal(strlen(r.errout), SPAWN_OUTPUT_MAX);
+	assert_int_equal(r.err_cut, SPAWN_OUTPUT_MAX);
+	proc_result_clear(&r);
+}
+
+static void test_file_read_max(void **state)
+{
+	char dir[] = "/tmp/nicq-test-util.XXXXXX", *path, *link, *text = NULL;
+	size_t len = 0;
+	bool cut = true;
+	char err[ERRLEN] = "";
+
+	(void)state;
+	assert_non_null(g_mkdtemp(dir));
+	path = g_strdup_printf("%s/console.log", dir);
+	link = g_strdup_printf("%s/link.log", dir);
+	assert_int_equal(file_write(path, "abc\0def", 7, err), 0);
+	assert_int_equal(file_read_max(path, 100, &text, &len, &cut, err), 0);
+	assert_int_equal(len, 7);
+	assert_false(cut);
+	assert_memory_equal(text, "abc\0def", 8);	/* NUL-terminated */
+	g_free(text);
+	assert_int_equal(file_read_max(path, 7, &text, &len, &cut, err), 0);
+	assert_int_equal(len, 7);
+	assert_false(cut);	/* exactly max is whole */
+	g_free(text);
+	assert_int_equal(file_read_max(path, 6, &text, &len, &cut, err), 0);
+	assert_int_equal(len, 6);
+	assert_true(cut);
+	assert_int_equal(text[6], '\0');
+	g_free(text);
+	assert_int_equal(file_read_max(path, 0, &text, &len, &cut, err), 0);
+	assert_int_equal(len, 0);
+	assert_true(cut);
+	g_free(text);
+	assert_int_equal(file_write(path, "", 0, err), 0);
+	assert_int_equal(file_read_max(path, 10, &text, NULL, &cut, err), 0);
+	assert_string_equal(text, "");
+	assert_false(cut);
+	g_free(text);
+	/* not through a symlink, not a directory */
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(file_read_max(link, 10, &text, &len, &cut, err), -1);
+	assert_non_null(strstr(err, "cannot read"));
+	assert_int_equal(file_read_max(dir, 10, &text, &len, &cut, err), -1);
+	assert_non_null(strstr(err, "not a regular file"));
+	assert_int_equal(rm_rf(dir, err), 0);
+	g_free(path);
+	g_free(link);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_small),
+		cmocka_unit_test(test_stdout_cap),
+		cmocka_unit_test(test_stderr_cap),
+		cmocka_unit_test(test_file_read_max),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
