@@ -167,7 +167,7 @@ struct case_control {
 	const char *breaks;
 };
 
-#define CASE_MAX_CONTROLS 4
+#define CASE_MAX_CONTROLS 8
 
 struct case_desc {
 	const char *name;
@@ -377,6 +377,9 @@ struct ping_summary {
 	int status;		/* ping's exit status; -1: did not run */
 	int sent, received;	/* from its summary; -1: not printed */
 	int errors;		/* "+N errors"; 0 if none */
+	int pipe;		/* ping_parse_pipe(); -1: no summary */
+	char *out;		/* ping's output (stdout, then stderr),
+				 * g_free() */
 	char *evidence;		/* "transcript.txt:<line>", g_free() */
 };
 
@@ -388,6 +391,13 @@ void ping_summary_clear(struct ping_summary *s);
 /* Parse ping's "N packets transmitted, M received[, +E errors]". */
 void ping_parse_summary(const char *out, int *sent, int *received,
 			int *errors);
+
+/*
+ * The most requests iputils' ping saw in flight at once: its summary's
+ * "pipe N" (printed only when N > 1), 1 when the summary has none, -1
+ * when there is no summary ("packets transmitted") at all.
+ */
+int ping_parse_pipe(const char *out);
 
 /*
  * Wait until nic's guest address answers a ping from the host (one echo a

@@ -75,6 +75,23 @@ void ping_parse_summary(const char *out, int *sent, int *received,
 	}
 }
 
+int ping_parse_pipe(const char *out)
+{
+	const char *p;
+	int n;
+
+	if (!out || !strstr(out, " packets transmitted, "))
+		return -1;
+	if ((p = strstr(out, ", pipe ")))
+		p += strlen(", pipe ");
+	else if ((p = strstr(out, "\npipe ")))	/* nothing answered */
+		p += strlen("\npipe ");
+	else
+		return 1;
+	n = g_ascii_isdigit(*p) ? count_at(p) : -1;
+	return n >= 1 ? n : 1;
+}
+
 int case_host_ping(struct case_ctx *ctx, const struct ping_spec *spec,
 	      struct ping_summary *out)
 {
@@ -117,6 +134,9 @@ int case_host_ping(struct case_ctx *ctx, const struct ping_spec *spec,
 		return -1;
 	out->status = r.status;
 	ping_parse_summary(r.out, &out->sent, &out->received, &out->errors);
+	out->pipe = ping_parse_pipe(r.out);
+	out->out = g_strconcat(r.out ? r.out : "", r.errout ? r.errout : "",
+			       NULL);
 	out->evidence = g_strdup(case_last_cmd(ctx));
 	proc_result_clear(&r);
 	return 0;
@@ -125,6 +145,7 @@ int case_host_ping(struct case_ctx *ctx, const struct ping_spec *spec,
 void ping_summary_clear(struct ping_summary *s)
 {
 	g_free(s->evidence);
+	g_free(s->out);
 	memset(s, 0, sizeof(*s));
 }
 

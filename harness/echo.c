@@ -662,6 +662,17 @@ out:
 	return rc;
 }
 
+unsigned echo_flow_lost(const struct echo_flow *f, long in_flight)
+{
+	unsigned excused;
+
+	if (!f)
+		return 0;
+	excused = in_flight <= 0 ? 0 : in_flight >= (long)f->unanswered_tail ?
+		  f->unanswered_tail : (unsigned)in_flight;
+	return f->unanswered - excused;
+}
+
 static int flow_key_cmp(const void *key, const void *elem)
 {
 	uint16_t ident = *(const uint16_t *)key;

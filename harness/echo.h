@@ -131,6 +131,13 @@ struct echo_report {
 int echo_analyze(const char *pcap_path, const char *src, const char *dst,
 		 struct echo_report **out, char *err);
 
+/*
+ * Requests of f lost on the wire: every unanswered one, less the tail
+ * (see above) up to in_flight, the most the sender says it may have had
+ * in flight when it stopped (negative: none).
+ */
+unsigned echo_flow_lost(const struct echo_flow *f, long in_flight);
+
 /* The flow for ident, or NULL if the capture holds none of it. */
 const struct echo_flow *echo_report_flow(const struct echo_report *r,
 					 uint16_t ident);

@@ -348,6 +348,16 @@ static void test_corrupt(void **state)
 			 3 * 10300 + 2 * 10050);
 	assert_int_equal(b->req_first_us, b->req_last_us);
 	assert_true(b->req_first_us > a->req_last_us);
+	/* lost: the tail is excused only up to what was in flight */
+	assert_int_equal(echo_flow_lost(a, 0), 3);
+	assert_int_equal(echo_flow_lost(a, -5), 3);
+	assert_int_equal(echo_flow_lost(a, 1), 2);
+	assert_int_equal(echo_flow_lost(a, 2), 1);
+	assert_int_equal(echo_flow_lost(a, 100), 1);	/* seq 2 stays lost */
+	assert_int_equal(echo_flow_lost(echo_report_flow(r, 0x1706), 2), 1);
+	assert_int_equal(echo_flow_lost(echo_report_flow(r, 0x1706), 3), 0);
+	assert_int_equal(echo_flow_lost(b, 1), 0);
+	assert_int_equal(echo_flow_lost(NULL, 1), 0);
 	echo_report_free(r);
 }
 
