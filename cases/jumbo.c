@@ -510,10 +510,14 @@ static void jumbo_run(struct case_ctx *ctx)
 	case_phase(ctx, "flood while toggling the MTU");
 	if (case_guest_clock(ctx, 0, &clk0) < 0)
 		goto out;
+	/* the stop file goes first: a loop that removed it itself could
+	 * miss a stop that came before it ran */
+	if (case_guest_run(ctx, "rm -f /tmp/nicq-stop /tmp/nicq-toggling",
+			   10000, &r) == 0)
+		proc_result_clear(&r);
 	q = shq(ctx->nic->ifname);
 	cmd = g_strdup_printf(
-		"rm -f /tmp/nicq-stop /tmp/nicq-toggling; n=0; "
-		"read u x < /proc/uptime; echo t0=$u; s=${u%%.*}; "
+		"n=0; read u x < /proc/uptime; echo t0=$u; s=${u%%.*}; "
 		": > /tmp/nicq-toggling; "
 		"while [ ! -e /tmp/nicq-stop ] && [ $(( ${u%%.*} - s )) -lt %d ]; "
 		"do ip link set dev %s mtu 1500 || break; "

@@ -128,7 +128,7 @@ struct got {
 };
 
 static void receiver_wait(struct case_ctx *ctx, struct sshc_job *job,
-			  int timeout_ms, struct got *g)
+			  int port, int timeout_ms, struct got *g)
 {
 	struct proc_result r;
 	char err[ERRLEN];
@@ -144,8 +144,9 @@ static void receiver_wait(struct case_ctx *ctx, struct sshc_job *job,
 		/* nothing came, or not the end: nc still waits (judged by
 		 * the missing count and hash) */
 		if (r.timed_out)
-			observe_str(ctx, "the guest's receiver", "still "
-				    "running after %d s, stopped",
+			observe_str(ctx, case_fmt(ctx, "the guest's receiver "
+						  "(port %d)", port),
+				    "still running after %d s, stopped",
 				    timeout_ms / 1000);
 		g->sha = kv_get(r.out, "sha=");
 		if (kv_get_int(r.out, "bytes=", 0, LLONG_MAX, &g->bytes) < 0)
@@ -244,9 +245,12 @@ static void promisc_run(struct case_ctx *ctx)
 		goto out;
 
 	case_phase(ctx, "toggling");
+	/* the stop file goes first: a loop that removed it itself could
+	 * miss a stop that came before it ran */
+	if (case_guest_run(ctx, "rm -f /tmp/nicq-stop", 10000, &r) == 0)
+		proc_result_clear(&r);
 	cmd = g_strdup_printf(
-		"rm -f /tmp/nicq-stop; n=0; read u x < /proc/uptime; "
-		"echo t0=$u; "
+		"n=0; read u x < /proc/uptime; echo t0=$u; "
 		"while [ ! -e /tmp/nicq-stop ]; do "
 		"ip link set dev %s promisc on && usleep 10000 && "
 		"ip link set dev %s promisc off && usleep 10000 || break; "
@@ -283,7 +287,7 @@ static void promisc_run(struct case_ctx *ctx)
 	}
 	/* nc ends when the host's close reaches it (after a stall, once
 	 * receive is back) */
-	receiver_wait(ctx, rx, 30000, &got);
+	receiver_wait(ctx, rx, PORT, 30000, &got);
 	if (case_guest_clock(ctx, 0, &clk1) < 0)
 		goto out;
 	clk = guest_clock_merge(&clk0, &clk1);
@@ -308,7 +312,7 @@ static void promisc_run(struct case_ctx *ctx)
 	}
 	xfer_finish(tx2, &xr2);
 	tx2 = NULL;
-	receiver_wait(ctx, rx2, 30000, &got2);
+	receiver_wait(ctx, rx2, PORT_AFTER, 30000, &got2);
 	pinged = case_host_ping(ctx, &ps, &ping) == 0;
 	case_captures_stop(ctx);
 	if (interrupted())
