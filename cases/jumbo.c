@@ -23,7 +23,8 @@
  * After every MTU change in the guest the case waits for the link (carrier
  * 1 and operstate up, with a deadline; e1000 resets its link on an MTU
  * change) before it pings.  SSH goes over a management NIC (another model,
- * on its own segment), so the toggling cannot cut the case off its guest.  Then, all judged from the capture on the tap:
+ * on its own segment), so the toggling cannot cut the case off its guest.
+ * Then, all judged from the capture on the tap:
  *
  *   - the host's `ping -M do` at a sweep of sizes up to the largest (56,
  *     1472, 1473, half the MTU, MTU - 28): every request a full, unfragmented

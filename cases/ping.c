@@ -175,6 +175,17 @@ static void judge(struct case_ctx *ctx, const struct echo_report *rep,
 		/* the capture must have seen what ping saw */
 		expect_cmp(ctx, "ping's replies, all seen on the wire",
 			   CMP_LE, rep_n, s->sum.received, ev);
+		if ((unsigned)sent != req ||
+		    (unsigned)s->sum.received != rep_n)
+			observe(ctx, "ping's own count and the wire disagree",
+				VAL_S(case_fmt(ctx, "ping: %d sent, %d "
+					       "received; the wire: %u "
+					       "requests, %u right replies, "
+					       "%u wrong, %u unanswered",
+					       sent, s->sum.received, req,
+					       rep_n, f ? f->bad_replies : 0,
+					       f ? f->unanswered : 0)),
+				NULL, ev);
 	}
 	case_scope(ctx, NULL);
 	g_free(iv);
