@@ -166,7 +166,7 @@ struct case_control {
 	const char *breaks;
 };
 
-#define CASE_MAX_CONTROLS 4
+#define CASE_MAX_CONTROLS 8
 
 struct case_desc {
 	const char *name;
@@ -377,6 +377,9 @@ struct ping_spec {
 	bool df;
 	uint16_t ident;
 	int reply_wait_s;	/* -W; 0: 2 */
+	bool verbose;		/* no -q: ping prints each reply and each
+				 * local error (with -q, iputils neither
+				 * prints nor counts local errors) */
 };
 
 struct ping_summary {
@@ -384,6 +387,9 @@ struct ping_summary {
 	int status;		/* ping's exit status; -1: did not run */
 	int sent, received;	/* from its summary; -1: not printed */
 	int errors;		/* "+N errors"; 0 if none */
+	int pipe;		/* ping_parse_pipe(); -1: no summary */
+	char *out;		/* ping's output (stdout, then stderr),
+				 * g_free() */
 	char *evidence;		/* "transcript.txt:<line>", g_free() */
 };
 
@@ -395,6 +401,13 @@ void ping_summary_clear(struct ping_summary *s);
 /* Parse ping's "N packets transmitted, M received[, +E errors]". */
 void ping_parse_summary(const char *out, int *sent, int *received,
 			int *errors);
+
+/*
+ * The most requests iputils' ping saw in flight at once: its summary's
+ * "pipe N" (printed only when N > 1), 1 when the summary has none, -1
+ * when there is no summary ("packets transmitted") at all.
+ */
+int ping_parse_pipe(const char *out);
 
 /*
  * Wait until nic's guest address answers a ping from the host (one echo a
@@ -425,6 +438,51 @@ unsigned case_ping_judged(struct case_ctx *ctx,
 unsigned case_ping_judge(struct case_ctx *ctx,
 			 const struct nic_under_test *nic, uint16_t ident,
 			 int count, const char *label);
+
+/*
+ * Guest time stamps on the host's clock.  A case that proves two things
+ * overlapped (a guest loop toggling something, traffic on the wire) has
+ * the loop stamp its own events with the guest's uptime (`read u x <
+ * /proc/uptime`: a shell builtin, no fork, 10 ms resolution) and maps them
+ * onto CLOCK_REALTIME, the clock of the pcap time stamps: host time =
+ * uptime + offset, within +-uncert seconds.
+ */
+struct guest_clock {
+	double offset;
+	double uncert;
+};
+
+/*
+ * Measure guest gi's clock: its uptime read over SSH, bracketed by the
+ * host's real time before and after the command; the best (narrowest) of
+ * three.  0, or -1 (error recorded) when the guest gave no uptime.
+ */
+int case_guest_clock(struct case_ctx *ctx, int gi, struct guest_clock *out);
+
+/*
+ * One mapping from two measurements (before and after what they bracket):
+ * their mean, uncertain by the wider one plus half their difference (the
+ * clocks' drift over the interval).
+ */
+struct guest_clock guest_clock_merge(const struct guest_clock *a,
+				     const struct guest_clock *b);
+
+/*
+ * The numbers after each "key" that starts a line of text (a guest loop's
+ * "c=<uptime>" lines), appended to out (doubles), at most max of them;
+ * lines whose number does not parse are skipped.  Returns how many.  Linear
+ * in the text.
+ */
+size_t case_parse_times(const char *text, const char *key, GArray *out,
+			size_t max);
+
+/*
+ * How many of the guest times in t (doubles) lie inside the host window
+ * [w0, w1] (seconds of CLOCK_REALTIME) even at the ends of the clock's
+ * uncertainty.
+ */
+unsigned guest_times_within(const GArray *t, const struct guest_clock *c,
+			    double w0, double w1);
 
 /*
  * One guest with the NIC under test (nics[0], segment 0) and a management

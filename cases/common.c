@@ -75,6 +75,23 @@ void ping_parse_summary(const char *out, int *sent, int *received,
 	}
 }
 
+int ping_parse_pipe(const char *out)
+{
+	const char *p;
+	int n;
+
+	if (!out || !strstr(out, " packets transmitted, "))
+		return -1;
+	if ((p = strstr(out, ", pipe ")))
+		p += strlen(", pipe ");
+	else if ((p = strstr(out, "\npipe ")))	/* nothing answered */
+		p += strlen("\npipe ");
+	else
+		return 1;
+	n = g_ascii_isdigit(*p) ? count_at(p) : -1;
+	return n >= 1 ? n : 1;
+}
+
 int case_host_ping(struct case_ctx *ctx, const struct ping_spec *spec,
 	      struct ping_summary *out)
 {
@@ -88,7 +105,9 @@ int case_host_ping(struct case_ctx *ctx, const struct ping_spec *spec,
 	out->status = out->sent = out->received = -1;
 	out->ident = spec->ident ? spec->ident :
 		     (uint16_t)g_random_int_range(1, 0xffff);
-	g_strv_builder_add_many(b, "ping", "-n", "-q", NULL);
+	g_strv_builder_add_many(b, "ping", "-n", NULL);
+	if (!spec->verbose)
+		g_strv_builder_add(b, "-q");
 	argv_addf(b, "-e%u", out->ident);
 	argv_addf(b, "-s%d", spec->size);
 	if (spec->df)
@@ -117,6 +136,9 @@ int case_host_ping(struct case_ctx *ctx, const struct ping_spec *spec,
 		return -1;
 	out->status = r.status;
 	ping_parse_summary(r.out, &out->sent, &out->received, &out->errors);
+	out->pipe = ping_parse_pipe(r.out);
+	out->out = g_strconcat(r.out ? r.out : "", r.errout ? r.errout : "",
+			       NULL);
 	out->evidence = g_strdup(case_last_cmd(ctx));
 	proc_result_clear(&r);
 	return 0;
@@ -125,6 +147,7 @@ int case_host_ping(struct case_ctx *ctx, const struct ping_spec *spec,
 void ping_summary_clear(struct ping_summary *s)
 {
 	g_free(s->evidence);
+	g_free(s->out);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -199,4 +222,97 @@ unsigned case_ping_judged(struct case_ctx *ctx,
 	replies = case_ping_judge(ctx, nic, sum.ident, count, label);
 	ping_summary_clear(&sum);
 	return replies;
+}
+
+int case_guest_clock(struct case_ctx *ctx, int gi, struct guest_clock *out)
+{
+	static const char cmd[] = "read u x < /proc/uptime; echo up=$u";
+	bool have = false;
+
+	for (int i = 0; i < 3 && !interrupted(); i++) {
+		struct proc_result r;
+		gint64 t0 = g_get_real_time(), t1;
+		char *v = NULL, *end;
+		double up;
+
+		if (case_guest_run_on(ctx, gi, cmd, 10000, &r) < 0)
+			return -1;
+		t1 = g_get_real_time();
+		if (r.status == 0)
+			v = kv_get(r.out, "up=");
+		proc_result_clear(&r);
+		if (!v)
+			continue;
+		up = g_ascii_strtod(v, &end);
+		if (end != v && !*end && up >= 0 && isfinite(up)) {
+			struct guest_clock c = {
+				(t0 + t1) / 2e6 - up, (t1 - t0) / 2e6 + 0.01,
+			};
+
+			if (!have || c.uncert < out->uncert)
+				*out = c;
+			have = true;
+		}
+		g_free(v);
+	}
+	if (!have) {
+		case_error(ctx, "guest %d gave no uptime (%s)", gi,
+			   case_last_cmd(ctx));
+		return -1;
+	}
+	return 0;
+}
+
+struct guest_clock guest_clock_merge(const struct guest_clock *a,
+				     const struct guest_clock *b)
+{
+	struct guest_clock c = {
+		(a->offset + b->offset) / 2,
+		MAX(a->uncert, b->uncert) + fabs(a->offset - b->offset) / 2,
+	};
+
+	return c;
+}
+
+size_t case_parse_times(const char *text, const char *key, GArray *out,
+			size_t max)
+{
+	size_t klen = strlen(key), n = 0;
+	const char *p = text;
+
+	while (p && *p && n < max) {
+		const char *nl = strchr(p, '\n');
+
+		if (!strncmp(p, key, klen)) {
+			char buf[32], *end;
+			size_t len = (nl ? (size_t)(nl - p) : strlen(p)) - klen;
+			double v;
+
+			if (len > 0 && len < sizeof(buf)) {
+				memcpy(buf, p + klen, len);
+				buf[len] = 0;
+				v = g_ascii_strtod(buf, &end);
+				if (end != buf && !*end && isfinite(v)) {
+					g_array_append_val(out, v);
+					n++;
+				}
+			}
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	return n;
+}
+
+unsigned guest_times_within(const GArray *t, const struct guest_clock *c,
+			    double w0, double w1)
+{
+	unsigned n = 0;
+
+	for (guint i = 0; t && i < t->len; i++) {
+		double h = g_array_index(t, double, i) + c->offset;
+
+		if (h - c->uncert >= w0 && h + c->uncert <= w1)
+			n++;
+	}
+	return n;
 }

@@ -10,11 +10,23 @@
  *
  * The capture decides.  Each step uses its own ICMP identifier (ping -e),
  * and the echo analyzer counts, per identifier, the complete requests and
- * replies on the guest's tap (fragments reassembled by bookkeeping).  A
- * step passes when the tap carried a complete reply for every request ping
- * sent.  ping's own count is checked against the tap too: if ping saw more
- * replies than the tap carried, the capture missed frames and cannot vouch
- * for the step.
+ * replies on the guest's tap (fragments reassembled by bookkeeping); a
+ * reply counts only when it carries its request's payload (echo.h).  A
+ * step passes when the tap carried a right reply for every request ping
+ * sent, and no wrong one.  ping's own count is checked against the tap
+ * too: if ping saw more replies than the tap carried right, the capture
+ * missed frames or ping took a wrong reply for a right one (iputils counts
+ * a reply whose data differs, printing "wrong data byte").
+ *
+ * The flood is judged from the wire as well: every request ping sent is on
+ * the tap, none of them was lost, and no reply is wrong.  A request on the
+ * tap with no reply is lost unless it was still in flight when ping
+ * stopped: only the unanswered requests after the last answered one (the
+ * tail; the capture runs on after ping, so even those usually have their
+ * reply on the wire) are excused, and no more of them than ping's own
+ * summary allows: what it sent and never saw answered, and at most its
+ * "pipe", the most requests it ever had in flight at once.  When ping's
+ * count and the wire's disagree, an observation says so, with both.
  */
 #include "case.h"
 #include "echo.h"
@@ -60,6 +72,73 @@ static char *fmt_interval(double v)
 	return g_strdup(g_ascii_formatd(buf, sizeof(buf), "%g", v));
 }
 
+/* Where the first wrong reply differs, for the evidence. */
+static const char *bad_where(struct case_ctx *ctx, const struct echo_flow *f)
+{
+	if (!f || !f->bad_replies)
+		return "";
+	if (f->bad_first_byte >= 0)
+		return case_fmt(ctx, "; first: seq %d, payload byte %ld",
+				f->bad_first_seq, f->bad_first_byte);
+	return case_fmt(ctx, "; first: seq %d (length or checksum)",
+			f->bad_first_seq);
+}
+
+/* The flood, from the wire: nothing lost, nothing wrong, all of it sent. */
+static void judge_flood(struct case_ctx *ctx, const struct echo_flow *f,
+			const struct step *s, const char *ev)
+{
+	unsigned req = f ? f->requests : 0, rep_n = f ? f->replies : 0;
+	unsigned bad = f ? f->bad_replies : 0;
+	unsigned unans = f ? f->unanswered : 0;
+	unsigned tail = f ? f->unanswered_tail : 0;
+	long outstanding, in_flight, lost;
+	const char *sev = s->sum.evidence;
+
+	if (s->sum.sent <= 0 || s->sum.received < 0) {
+		case_error(ctx, "the flood ping printed no summary with echo "
+			   "requests sent (%s): nothing to judge",
+			   sev ? sev : "no ping ran");
+		return;
+	}
+	/* what ping itself says it may have had in flight at the end */
+	outstanding = (long)s->sum.sent - s->sum.received;
+	in_flight = MIN(outstanding, (long)MAX(s->sum.pipe, 1));
+	lost = echo_flow_lost(f, in_flight);
+	observe(ctx, "echo requests ping sent", VAL_I(s->sum.sent), NULL,
+		sev);
+	observe(ctx, "ping's own count of replies", VAL_I(s->sum.received),
+		NULL, sev);
+	observe(ctx, "most requests ping had in flight at once (pipe)",
+		VAL_I(s->sum.pipe), NULL, sev);
+	observe(ctx, "echo replies on the wire", VAL_I(rep_n), NULL, ev);
+	observe(ctx, "unanswered requests on the wire", VAL_I(unans), NULL,
+		ev);
+	observe(ctx, "of them after the last answered one (in flight at the "
+		"end)", VAL_I(tail), NULL, ev);
+	expect_eq(ctx, "echo requests on the wire, all that ping sent",
+		  s->sum.sent, req, ev);
+	expect_eq(ctx, "echo requests lost on the wire (unanswered, beyond "
+		  "what was in flight when ping stopped)", 0, lost,
+		  case_fmt(ctx, "%s; %u unanswered, %u of them at the end, "
+			   "in flight at most %ld (ping: %d sent, %d "
+			   "received, pipe %d)", ev, unans, tail,
+			   MAX(in_flight, 0L), s->sum.sent, s->sum.received,
+			   s->sum.pipe));
+	expect_eq(ctx, "echo replies with a payload other than the request's",
+		  0, bad, case_fmt(ctx, "%s%s", ev, bad_where(ctx, f)));
+	expect_cmp(ctx, "ping's replies, all seen on the wire", CMP_LE, rep_n,
+		   s->sum.received, ev);
+	if ((unsigned)s->sum.sent != req || (unsigned)s->sum.received != rep_n)
+		observe(ctx, "ping's own count and the wire disagree",
+			VAL_S(case_fmt(ctx, "ping: %d sent, %d received; the "
+				       "wire: %u requests, %u right replies, "
+				       "%u wrong, %u unanswered (%u of them "
+				       "after the last answered one)",
+				       s->sum.sent, s->sum.received, req,
+				       rep_n, bad, unans, tail)), NULL, ev);
+}
+
 /* Judge one step against the capture. */
 static void judge(struct case_ctx *ctx, const struct echo_report *rep,
 		  const struct step *s)
@@ -85,18 +164,28 @@ static void judge(struct case_ctx *ctx, const struct echo_report *rep,
 		expect_eq(ctx, "echo requests on the wire", 0, req, ev);
 		expect_eq(ctx, "echo replies on the wire", 0, rep_n, ev);
 	} else if (s->count == 0) {
-		/* a measurement; the short ping after it judges */
-		observe_int(ctx, "echo requests on the wire", req, NULL);
-		observe_int(ctx, "echo replies on the wire", rep_n, NULL);
-		observe_int(ctx, "ping's own count of replies",
-			    s->sum.received, NULL);
+		judge_flood(ctx, f, s, ev);
 	} else {
 		expect_eq(ctx, "echo requests ping sent", s->count, sent,
 			  s->sum.evidence);
 		expect_eq(ctx, "echo replies on the wire", sent, rep_n, ev);
+		expect_eq(ctx, "echo replies with a payload other than the "
+			  "request's", 0, f ? f->bad_replies : 0,
+			  case_fmt(ctx, "%s%s", ev, bad_where(ctx, f)));
 		/* the capture must have seen what ping saw */
 		expect_cmp(ctx, "ping's replies, all seen on the wire",
 			   CMP_LE, rep_n, s->sum.received, ev);
+		if ((unsigned)sent != req ||
+		    (unsigned)s->sum.received != rep_n)
+			observe(ctx, "ping's own count and the wire disagree",
+				VAL_S(case_fmt(ctx, "ping: %d sent, %d "
+					       "received; the wire: %u "
+					       "requests, %u right replies, "
+					       "%u wrong, %u unanswered",
+					       sent, s->sum.received, req,
+					       rep_n, f ? f->bad_replies : 0,
+					       f ? f->unanswered : 0)),
+				NULL, ev);
 	}
 	case_scope(ctx, NULL);
 	g_free(iv);
@@ -198,8 +287,23 @@ const struct case_desc case_ping = {
 	.controls = {
 		{ "drop=20", "virtio",
 		  "ping size * interval *: echo replies on the wire" },
+		{ "drop=20", "virtio",
+		  "flood size 56: echo requests on the wire, all that ping "
+		  "sent" },
 		{ "drop-frag", "virtio",
 		  "ping size 65507 interval 0.1: echo replies on the wire" },
+		/* a guest that answers with other data than it was sent */
+		{ "corrupt-icmp", "virtio",
+		  "ping size * interval *: echo replies with a payload other "
+		  "than the request's" },
+		{ "corrupt-icmp", "virtio",
+		  "flood size 56: echo replies with a payload other than the "
+		  "request's" },
+		{ "corrupt-icmp", "virtio",
+		  "flood size 56: ping's replies, all seen on the wire" },
+		/* a guest that leaves requests unanswered in the flood */
+		{ "drop-reply=20", "virtio",
+		  "flood size 56: echo requests lost on the wire*" },
 	},
 	.run = ping_case,
 };

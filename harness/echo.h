@@ -36,6 +36,23 @@
  * Replies are matched in capture order: each complete reply takes the oldest
  * unanswered complete request with its (ident, seq), so a duplicated reply or
  * one whose request was not captured whole counts in `unmatched_replies`.
+ *
+ * A reply counts only when it carries its request's payload: the same
+ * length, the same bytes wherever both were captured, and an ICMP checksum
+ * that is the request's with the type changed from 8 to 0 (RFC 1071
+ * arithmetic), which covers the bytes the snaplen cut off: a reply whose
+ * payload was changed and its checksum recomputed, as a NIC or a stack that
+ * corrupts data in memory produces, has another checksum.  (Changed bytes
+ * beyond the snaplen under a checksum that was not recomputed cannot be
+ * seen; the receiving host's stack drops such a reply.)  Anything else is a
+ * bad reply: it takes its request, which is then answered, but wrongly.
+ *
+ * Requests are numbered in the order they completed.  At the end of the
+ * file, a request nothing answered is "unanswered"; of those, the ones that
+ * completed after the last request that got an answer (good or bad) are the
+ * "tail": for a ping that stopped while they were in flight, those are the
+ * only ones whose replies may legitimately be missing.  Any other
+ * unanswered request was followed by answered ones, so its reply was lost.
  */
 #ifndef NICQ_ECHO_H
 #define NICQ_ECHO_H
@@ -60,8 +77,24 @@ struct echo_flow {
 	size_t payload_min;	/* ICMP payload bytes (after the 8-byte ICMP
 				 * header) of requests seen; 0 if none */
 	size_t payload_max;
-	unsigned bad_replies;	/* replies whose payload differs in length
-				 * from their request's */
+	unsigned bad_replies;	/* replies whose payload differs from their
+				 * request's (length, captured bytes or
+				 * checksum; see above) */
+	int bad_first_seq;	/* the first bad reply's sequence number;
+				 * -1 if none */
+	long bad_first_byte;	/* its first payload byte that differs from
+				 * the request's, -1 when the bytes captured
+				 * in both agree (the length or the checksum
+				 * differs) */
+	unsigned unanswered;	/* complete requests no reply took */
+	unsigned unanswered_tail;	/* of them, those that completed
+					 * after the last request that got a
+					 * reply: in flight at the end */
+	int64_t req_first_us, req_last_us;	/* capture time stamps
+						 * (us since the epoch) of
+						 * the first and the last
+						 * complete request; 0 if
+						 * none */
 	size_t frame_max;	/* largest captured frame of the flow, bytes
 				 * on the wire including the Ethernet header
 				 * (and VLAN tags) */
@@ -97,6 +130,13 @@ struct echo_report {
  */
 int echo_analyze(const char *pcap_path, const char *src, const char *dst,
 		 struct echo_report **out, char *err);
+
+/*
+ * Requests of f lost on the wire: every unanswered one, less the tail
+ * (see above) up to in_flight, the most the sender says it may have had
+ * in flight when it stopped (negative: none).
+ */
+unsigned echo_flow_lost(const struct echo_flow *f, long in_flight);
 
 /* The flow for ident, or NULL if the capture holds none of it. */
 const struct echo_flow *echo_report_flow(const struct echo_report *r,

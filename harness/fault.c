@@ -2,16 +2,18 @@
 #include "fault.h"
 #include "lab.h"
 #include "util.h"
+#include "xdp.h"
 
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char known_faults[] =
 	"drop=PCT, drop-frag, drop-over=BYTES, vlan-rewrite=FROM:TO, "
-	"corrupt-tcp, drop-mcast, drop-udp=PCT, drop-tftp, s4-fresh-boot, "
-	"hang=CASE";
+	"corrupt-tcp, drop-mcast, drop-udp=PCT, drop-tftp, corrupt-icmp, "
+	"drop-reply=PCT, s4-fresh-boot, hang=CASE";
 
 /* "N" or "N%" in lo..hi; -1 if not. */
 static long parse_num(const char *s, long lo, long hi, bool pct)
@@ -32,6 +34,7 @@ static long parse_num(const char *s, long lo, long hi, bool pct)
 int fault_parse(const char *s, struct fault *f, char *err)
 {
 	char **items = g_strsplit(s, ",", -1), **it;
+	const struct fault before = *f;
 	int rc = 0;
 
 	for (it = items; *it && rc == 0; it++) {
@@ -52,6 +55,14 @@ int fault_parse(const char *s, struct fault *f, char *err)
 				rc = -1;
 			} else {
 				f->drop_udp = (int)n;
+			}
+		} else if (g_str_has_prefix(v, "drop-reply=")) {
+			if ((n = parse_num(v + 11, 1, 100, true)) < 0) {
+				err_set(err, "bad fault '%s' "
+					"(drop-reply=1..100)", v);
+				rc = -1;
+			} else {
+				f->drop_reply = (int)n;
 			}
 		} else if (g_str_has_prefix(v, "drop-over=")) {
 			if ((n = parse_num(v + 10, 68, 65535, false)) < 0) {
@@ -91,6 +102,8 @@ int fault_parse(const char *s, struct fault *f, char *err)
 			f->s4_fresh_boot = true;
 		} else if (!strcmp(v, "drop-tftp")) {
 			f->drop_tftp = true;
+		} else if (!strcmp(v, "corrupt-icmp")) {
+			f->corrupt_icmp = true;
 		} else {
 			err_set(err, "unknown fault '%s' (known: %s)", v,
 				known_faults);
@@ -98,13 +111,27 @@ int fault_parse(const char *s, struct fault *f, char *err)
 		}
 	}
 	g_strfreev(items);
+	if (rc == 0 && f->corrupt_icmp && f->drop_reply) {
+		/* one XDP program per tap */
+		err_set(err, "bad fault 'corrupt-icmp,drop-reply=%d' (one of "
+			"the two at a time)", f->drop_reply);
+		rc = -1;
+	}
+	if (rc < 0)
+		*f = before;	/* untouched on failure */
 	return rc;
+}
+
+/* Whether f has anything for the nftables table. */
+static bool fault_nft(const struct fault *f)
+{
+	return f->drop_pct || f->drop_frag || f->drop_over || f->vlan_from ||
+	       f->corrupt_tcp || f->drop_mcast || f->drop_udp || f->drop_tftp;
 }
 
 bool fault_on_taps(const struct fault *f)
 {
-	return f->drop_pct || f->drop_frag || f->drop_over || f->vlan_from ||
-	       f->corrupt_tcp || f->drop_mcast || f->drop_udp || f->drop_tftp;
+	return fault_nft(f) || f->corrupt_icmp || f->drop_reply;
 }
 
 /*
@@ -126,7 +153,7 @@ char *fault_rules(const struct fault *f, const char *table,
 	GString *r;
 	int i;
 
-	if (!fault_on_taps(f))
+	if (!fault_nft(f))
 		return NULL;
 	/* the table is replaced whole, so nothing older can linger */
 	r = g_string_new(NULL);
@@ -239,6 +266,16 @@ void fault_describe(const struct fault *f, JsonArray *arr)
 	if (f->drop_tftp)
 		describe(arr, "drop-tftp", "TFTP requests (UDP to port 69) "
 			 "from the guests, after the capture on their taps");
+	if (f->corrupt_icmp)
+		describe(arr, "corrupt-icmp", "ICMP echo replies from the "
+			 "guests with at least %d payload bytes: payload bytes "
+			 "%d-%d inverted, ICMP checksum corrected, on their taps "
+			 "before the capture (XDP)", XDP_CORRUPT_OFF + 2,
+			 XDP_CORRUPT_OFF, XDP_CORRUPT_OFF + 1);
+	if (f->drop_reply)
+		describe(arr, "drop-reply", "%d%% of ICMP echo replies from the "
+			 "guests, on their taps before the capture (XDP)",
+			 f->drop_reply);
 	if (f->hang[0])
 		describe(arr, "hang", "the %s case's process stops answering "
 			 "(a control for the runner's deadline)", f->hang);
@@ -281,4 +318,36 @@ void fault_remove(struct lab *lab, const char *table)
 	(void)lab;	/* nicq runs inside the lab's namespace */
 	if (spawn_run_teardown(argv, 10000, &r, NULL) == 0)
 		proc_result_clear(&r);
+}
+
+int fault_xdp_apply(const struct fault *f, const char *const *taps,
+		    char *err)
+{
+	char e2[ERRLEN];
+	int fd, rc = 0;
+
+	if (!f->corrupt_icmp && !f->drop_reply)
+		return 0;
+	fd = xdp_load(f->corrupt_icmp ? XDP_CORRUPT_REPLY : XDP_DROP_REPLY,
+		      f->drop_reply, e2);
+	if (fd < 0) {
+		err_set(err, "cannot inject fault: %s", e2);
+		return -1;
+	}
+	for (int i = 0; taps && taps[i] && rc == 0; i++) {
+		if (xdp_attach(taps[i], fd, e2) < 0) {
+			err_set(err, "cannot inject fault: %s", e2);
+			rc = -1;
+		}
+	}
+	close(fd);
+	return rc;
+}
+
+void fault_xdp_remove(const struct fault *f, const char *const *taps)
+{
+	if (!f->corrupt_icmp && !f->drop_reply)
+		return;
+	for (int i = 0; taps && taps[i]; i++)
+		xdp_detach(taps[i], NULL);
 }

@@ -5,7 +5,10 @@
  * table in the lab's namespace: egress rules change what reaches the guest
  * before the capture sees it (the pcap shows what the guest's wire
  * carried); ingress rules change what the host gets after the capture saw
- * it.  s4-fresh-boot is not on the taps: the suspend case acts on it.
+ * it.  What the guest sends can be changed before the capture sees it only
+ * by XDP (xdp.h says why): corrupt-icmp and drop-reply are XDP programs on
+ * the taps, so the pcap shows a guest that answered wrongly or not at all.
+ * s4-fresh-boot is not on the taps: the suspend case acts on it.
  *
  * Calling sequence, per test point: fault_rules() gives the table's text
  * for the point's taps (pure, unit-tested), fault_apply() loads it,
@@ -39,6 +42,11 @@ struct fault {
 				 * the guest boots fresh instead of resuming */
 	bool drop_tftp;		/* drop TFTP requests (UDP to port 69) from
 				 * it, after the capture saw them */
+	bool corrupt_icmp;	/* invert a payload word of ICMP echo replies
+				 * from it, checksum corrected, before the
+				 * capture sees them (XDP) */
+	int drop_reply;		/* drop this share of ICMP echo replies from
+				 * it before the capture sees them (XDP) */
 	char hang[32];		/* a control for the runner, not the NIC:
 				 * this case's process stops answering, so
 				 * its deadline must end it */
@@ -72,5 +80,15 @@ int fault_apply(struct lab *lab, const char *script, const char *path,
 
 /* Delete the table (missing is fine).  Bounded, not cut short by signals. */
 void fault_remove(struct lab *lab, const char *table);
+
+/*
+ * The XDP part of f (corrupt-icmp, drop-reply) on taps (NULL-terminated),
+ * in nicq's network namespace (the lab's).  0 when f has none; -1 with
+ * err.  fault_xdp_remove() takes it off again (best effort: a tap that is
+ * gone took its program along).
+ */
+int fault_xdp_apply(const struct fault *f, const char *const *taps,
+		    char *err);
+void fault_xdp_remove(const struct fault *f, const char *const *taps);
 
 #endif

@@ -947,6 +947,9 @@ static int fault_on(const struct run_env *env, struct case_ctx *ctx,
 			record_artifact(ctx, "fault_rules", path);
 		g_free(path);
 	}
+	if (rc == 0)
+		rc = fault_xdp_apply(env->fault,
+				     (const char *const *)taps->pdata, err);
 	g_free(script);
 	g_free(table);
 	g_ptr_array_free(taps, TRUE);
@@ -1119,9 +1122,16 @@ teardown:
 	case_phase(&ctx, "teardown");
 	if (fault_applied || fault_on_taps(env->fault)) {
 		char *table = fault_table(n);
+		const char *taps[CASE_MAX_GUESTS * CASE_MAX_NICS + 1];
+		int nt = 0;
 
 		fault_remove(ctx.lab, table);
 		g_free(table);
+		for (i = 0; i < ctx.n_nics; i++)
+			if (!ctx.nics[i].mgmt && ctx.nics[i].tap[0])
+				taps[nt++] = ctx.nics[i].tap;
+		taps[nt] = NULL;
+		fault_xdp_remove(env->fault, taps);
 	}
 	case_captures_stop(&ctx);
 	for (gi = 0; gi < ctx.n_guests; gi++) {
@@ -1189,6 +1199,7 @@ void fixture_reap_point(const struct run_env *env, unsigned n, int slot,
 	char *disk = g_build_filename(dir, "disk.raw", NULL);
 	char err[ERRLEN];
 
+	/* the taps go with their domains, and XDP programs with the taps */
 	if (lab_remove_prefixed(env->lab, prefix, err) < 0)
 		fprintf(stderr, "nicq: %s\n", err);
 	if (fault_on_taps(env->fault)) {

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <pcap/pcap.h>
+#include <stdbool.h>
 #include <string.h>
 
 /* flow_count with port 0 (any), flow_count_port otherwise. */
@@ -84,4 +85,140 @@ int flow_count_port(const char *pcap_path, const char *src, const char *dst,
 		return -1;
 	}
 	return count(pcap_path, src, dst, proto, port, out, err);
+}
+
+/*
+ * One TCP segment of src/dst with port on either side, as flow_tcp_progress
+ * reads it: 1 and *seg filled, 0 for any other frame.
+ */
+struct tcp_seg {
+	bool fwd;		/* src -> dst */
+	uint16_t sport, dport;
+	uint32_t ack;
+	uint8_t flags;
+	size_t payload;
+	int64_t ts;
+};
+
+static int tcp_seg_of(const struct pcap_pkthdr *h, const u_char *p,
+		      const struct in_addr *s, const struct in_addr *d,
+		      int port, struct tcp_seg *sg)
+{
+	size_t cap = h->caplen, doff;
+	struct frame_info fi;
+	const u_char *tcp;
+
+	frame_parse(p, cap, h->len, &fi);
+	if (!fi.ipv4 || fi.ip.proto != 6 || fi.ip.frag_off ||
+	    cap < fi.l4_off + 14)
+		return 0;
+	if (!memcmp(&fi.ip.src, s, 4) && !memcmp(&fi.ip.dst, d, 4))
+		sg->fwd = true;
+	else if (!memcmp(&fi.ip.src, d, 4) && !memcmp(&fi.ip.dst, s, 4))
+		sg->fwd = false;
+	else
+		return 0;
+	tcp = p + fi.l4_off;
+	sg->sport = frame_rd16(tcp);
+	sg->dport = frame_rd16(tcp + 2);
+	if (sg->sport != port && sg->dport != port)
+		return 0;
+	doff = (size_t)(tcp[12] >> 4) * 4;
+	sg->ack = (uint32_t)frame_rd16(tcp + 8) << 16 | frame_rd16(tcp + 10);
+	sg->flags = tcp[13];
+	sg->payload = fi.ip.tot_len > fi.ip.hdr_len + doff ?
+		      fi.ip.tot_len - fi.ip.hdr_len - doff : 0;
+	sg->ts = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+	return 1;
+}
+
+int flow_tcp_progress(const char *pcap_path, const char *src,
+		      const char *dst, int port, struct tcp_progress *out,
+		      char *err)
+{
+	struct in_addr s, d;
+	struct pcap_pkthdr *h;
+	const u_char *p;
+	struct tcp_progress t = { 0 };
+	struct tcp_seg sg;
+	uint32_t base = 0, max = 0;
+	uint16_t a_port = 0, b_port = 0;	/* src's and dst's ports */
+	int64_t last_adv = 0;
+	bool have_ack = false;
+	pcap_t *pc;
+	int rc, pass;
+
+	if (inet_pton(AF_INET, src, &s) != 1 ||
+	    inet_pton(AF_INET, dst, &d) != 1) {
+		err_set(err, "invalid IPv4 address '%s' or '%s'", src, dst);
+		return -1;
+	}
+	if (port < 1 || port > 65535) {
+		err_set(err, "invalid port %d", port);
+		return -1;
+	}
+	/*
+	 * Pass 0 finds the connection: the ports of its first data segment
+	 * (earlier attempts the listener refused, and their RSTs, are other
+	 * connections with other sequence numbers).  Pass 1 follows it.
+	 */
+	for (pass = 0; pass < 2; pass++) {
+		pc = frame_pcap_open(pcap_path, err);
+		if (!pc)
+			return -1;
+		while ((rc = pcap_next_ex(pc, &h, &p)) == 1) {
+			if (!tcp_seg_of(h, p, &s, &d, port, &sg))
+				continue;
+			if (pass == 0) {
+				if (sg.fwd && sg.payload) {
+					a_port = sg.sport;
+					b_port = sg.dport;
+					break;
+				}
+				continue;
+			}
+			if (sg.fwd ? sg.sport != a_port || sg.dport != b_port :
+				     sg.sport != b_port || sg.dport != a_port)
+				continue;
+			if (sg.fwd) {
+				if (!sg.payload)
+					continue;
+				if (!t.data_frames++)
+					t.first_data_us = sg.ts;
+				t.last_data_us = sg.ts;
+			} else if ((sg.flags & 0x10) && !(sg.flags & 0x04)) {
+				if (!have_ack) {
+					have_ack = true;
+					base = max = sg.ack;
+					t.first_ack_us = t.last_ack_us =
+						last_adv = sg.ts;
+				} else if ((int32_t)(sg.ack - max) > 0) {
+					if (sg.ts - last_adv > t.gap_us) {
+						t.gap_us = sg.ts - last_adv;
+						t.gap_start_us = last_adv;
+					}
+					max = sg.ack;
+					t.ack_advances++;
+					t.last_ack_us = last_adv = sg.ts;
+				}
+			}
+		}
+		if (rc == -1) {
+			err_set(err, "cannot read '%s': %s", pcap_path,
+				pcap_geterr(pc));
+			pcap_close(pc);
+			return -1;
+		}
+		pcap_close(pc);
+		if (pass == 0 && !a_port)
+			break;		/* no data: nothing to follow */
+	}
+	/* a receiver that never took data again: up to the last data */
+	if (have_ack && t.last_data_us - last_adv > t.gap_us) {
+		t.gap_us = t.last_data_us - last_adv;
+		t.gap_start_us = last_adv;
+	}
+	t.acked = (uint32_t)(max - base);
+	*out = t;
+	return 0;
 }

@@ -40,4 +40,33 @@ int flow_count(const char *pcap_path, const char *src, const char *dst,
 int flow_count_port(const char *pcap_path, const char *src, const char *dst,
 		    int proto, int port, struct flow_count *out, char *err);
 
+/*
+ * The timeline of one TCP transfer from src to dst, told apart by port
+ * (on either side) and followed as the one connection that carried its
+ * first data segment (refused attempts before it and their RSTs are not
+ * it; RSTs never count as acks): when data (segments with payload) first
+ * and last went
+ * src -> dst, and how the receiver's acknowledgements (dst -> src, ACK set)
+ * advanced, in sequence-number order (RFC 1982 arithmetic).  A receiver
+ * that stops taking data shows as a long time between two advances: gap_us
+ * is the longest, and gap_start_us the advance it began after (the last
+ * moment the receiver was taking data).  A receiver that never takes data
+ * again ends its gap at the last data segment sent to it.  Time stamps are
+ * the capture's, microseconds since the epoch; 0 when there is none.
+ * Frames whose TCP header (through the ACK number and flags) was not
+ * captured do not count.  0 or -1 with err.
+ */
+struct tcp_progress {
+	uint64_t data_frames;	/* src -> dst with payload */
+	int64_t first_data_us, last_data_us;
+	uint64_t ack_advances;	/* dst -> src acks that moved forward */
+	int64_t first_ack_us, last_ack_us;	/* first ack, last advance */
+	int64_t gap_us, gap_start_us;
+	uint64_t acked;		/* how far the acks moved, bytes */
+};
+
+int flow_tcp_progress(const char *pcap_path, const char *src,
+		      const char *dst, int port, struct tcp_progress *out,
+		      char *err);
+
 #endif

@@ -146,9 +146,35 @@ static int do_connect(struct xfer *x)
 	}
 }
 
+/* The generator's state for a seed (0 would stay 0). */
+static uint64_t seed_state(uint64_t seed)
+{
+	return seed ? seed : 0x9E3779B97F4A7C15ULL;
+}
+
+void xfer_prefix_sha256(uint64_t seed, uint64_t n, char out[65])
+{
+	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+	unsigned char *buf = g_malloc(CHUNK);
+	uint64_t s = seed_state(seed), done = 0;
+
+	/* in the sender's chunks: xfer_fill is a prefix of itself, so the
+	 * last, shorter chunk is the start of the sender's */
+	while (done < n) {
+		size_t k = n - done < CHUNK ? (size_t)(n - done) : CHUNK;
+
+		xfer_fill(&s, buf, k);
+		g_checksum_update(sum, buf, k);
+		done += k;
+	}
+	g_strlcpy(out, g_checksum_get_string(sum), 65);
+	g_checksum_free(sum);
+	g_free(buf);
+}
+
 static void run_send(struct xfer *x, GChecksum *sum, unsigned char *buf)
 {
-	uint64_t s = x->seed ? x->seed : 0x9E3779B97F4A7C15ULL;
+	uint64_t s = seed_state(x->seed);
 
 	if (do_connect(x) < 0)
 		return;

@@ -58,6 +58,14 @@ uint64_t xfer_progress(const struct xfer *x);
 /* Wait for the end and fill *res; then free.  NULL is fine (res->ok false). */
 void xfer_finish(struct xfer *x, struct xfer_result *res);
 
+/*
+ * The SHA-256 (lower-case hex) of the first n bytes a sender with seed
+ * sends (xfer_send_start): what a receiver that got n bytes of the stream
+ * intact must have hashed, whether or not the transfer completed.  The
+ * stream is regenerated in chunks, nothing held.
+ */
+void xfer_prefix_sha256(uint64_t seed, uint64_t n, char out[65]);
+
 /* The generator's bytes, for tests: fill buf from state *s. */
 void xfer_fill(uint64_t *s, unsigned char *buf, size_t len);
 

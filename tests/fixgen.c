@@ -158,6 +158,10 @@ struct ping {
 	struct leg req, rep;
 	bool dup_reply;
 	int rep_id;		/* reply IP id, -1: the guest's next */
+	/* a reply that does not carry its request's payload: */
+	int rep_flip;		/* payload byte inverted, -1: none */
+	bool rep_stale_csum;	/* ... without recomputing the checksum */
+	bool rep_bad_csum;	/* the checksum changed, the payload not */
 };
 
 static struct ping PING(uint16_t ident, uint16_t seq, size_t len)
@@ -165,7 +169,7 @@ static struct ping PING(uint16_t ident, uint16_t seq, size_t len)
 	return (struct ping){
 		.ident = ident, .seq = seq, .len = len, .rep_len = len,
 		.l2 = &UNTAGGED, .req = { .drop = -1 }, .rep = { .drop = -1 },
-		.rep_id = -1,
+		.rep_id = -1, .rep_flip = -1,
 	};
 }
 
@@ -221,6 +225,16 @@ static void ping(struct pcapgen *o, const struct ping *p)
 	o->t_us += 200;
 	id = p->rep_id >= 0 ? (uint16_t)p->rep_id : guest_id++;
 	m = icmp_echo(0, p->ident, p->seq, p->rep_len);
+	if (p->rep_flip >= 0) {
+		m->data[ICMP_HDR + p->rep_flip] ^= 0xff;
+		if (!p->rep_stale_csum) {
+			pcapgen_set16(m->data + 2, 0);
+			pcapgen_set16(m->data + 2,
+				      pcapgen_csum(m->data, m->len));
+		}
+	}
+	if (p->rep_bad_csum)
+		m->data[3] ^= 0x01;
 	send_icmp(o, MAC_GUEST, MAC_HOST, IP_GUEST, IP_HOST, p->l2, id, m,
 		  &p->rep);
 	if (p->dup_reply)
@@ -745,6 +759,89 @@ static int gen_garbage(const char *dir)
 	return pcapgen_close(&o);
 }
 
+/*
+ * echo-corrupt.pcap, snaplen 128: replies that do not carry their
+ * request's payload, and requests left unanswered.  47 frames.
+ *   ident 0x1701: seq 1-4, 56 bytes; seq 2's reply with payload byte 20
+ *                 inverted and its checksum recomputed (a guest that
+ *                 corrupted the data before checksumming it), seq 3's
+ *                 with byte 30 inverted under the old checksum (corrupted
+ *                 on the way)                             8 frames
+ *   ident 0x1702: seq 1-2, 4096 bytes (3 fragments each); seq 1's reply
+ *                 with byte 2500 inverted and its checksum recomputed:
+ *                 beyond the snaplen (each fragment keeps 94 bytes of
+ *                 IP payload), only the checksum shows it
+ *                                                        12 frames
+ *   ident 0x1703: seq 1, 56 bytes; the reply's checksum changed, its
+ *                 payload not                             2 frames
+ *   ident 0x1704: seq 1-6, 56 bytes; no reply to 2 (lost: 3 is answered
+ *                 after it), to 5 and to 6 (the tail)    9 frames
+ *   ident 0x1705: seq 1-4, 56 bytes; seq 2 and 3 answered, 1 and 4 not:
+ *                 one lost, one in the tail; seq 3's reply is also
+ *                 corrupted (byte 40, checksum recomputed): a bad reply
+ *                 still answers its request              6 frames
+ *   ident 0x1706: seq 1-3, 100 bytes; nothing answered: all three are
+ *                 the tail                                3 frames
+ *   ident 0x1707: seq 1, 1000 bytes; the reply's byte 999 (the last)
+ *                 inverted, checksum recomputed: beyond the snaplen
+ *                                                         2 frames
+ *   ident 0x1708: seq 1, 0 bytes, answered                2 frames
+ *   and a reply to 0x1701 seq 9 with no request (unmatched, in the flow).
+ *   other (2): ARP pair.
+ */
+static int gen_corrupt(const char *dir)
+{
+	struct pcapgen o;
+	struct ping p;
+	uint16_t s;
+
+	if (out_open(&o, dir, "echo-corrupt.pcap", DLT_EN10MB, 128) < 0)
+		return -1;
+	arp_pair(&o, &UNTAGGED);
+	for (s = 1; s <= 4; s++) {
+		p = PING(0x1701, s, 56);
+		if (s == 2)
+			p.rep_flip = 20;
+		if (s == 3) {
+			p.rep_flip = 30;
+			p.rep_stale_csum = true;
+		}
+		ping(&o, &p);
+	}
+	p = PING(0x1702, 1, 4096);
+	p.rep_flip = 2500;
+	ping(&o, &p);
+	pings(&o, 0x1702, 2, 2, 4096, &UNTAGGED);
+	p = PING(0x1703, 1, 56);
+	p.rep_bad_csum = true;
+	ping(&o, &p);
+	for (s = 1; s <= 6; s++) {
+		p = PING(0x1704, s, 56);
+		p.rep.absent = s == 2 || s == 5 || s == 6;
+		ping(&o, &p);
+	}
+	for (s = 1; s <= 4; s++) {
+		p = PING(0x1705, s, 56);
+		p.rep.absent = s == 1 || s == 4;
+		if (s == 3)
+			p.rep_flip = 40;
+		ping(&o, &p);
+	}
+	for (s = 1; s <= 3; s++) {
+		p = PING(0x1706, s, 100);
+		p.rep.absent = true;
+		ping(&o, &p);
+	}
+	p = PING(0x1707, 1, 1000);
+	p.rep_flip = 999;
+	ping(&o, &p);
+	pings(&o, 0x1708, 1, 1, 0, &UNTAGGED);
+	p = PING(0x1701, 9, 56);
+	p.req.absent = true;
+	ping(&o, &p);
+	return pcapgen_close(&o);
+}
+
 /* echo-rawip.pcap: link type RAW (no Ethernet), which echo rejects. */
 static int gen_rawip(const char *dir)
 {
@@ -763,7 +860,7 @@ int main(int argc, char **argv)
 {
 	int (*gens[])(const char *) = {
 		gen_clean, gen_loss, gen_lostfrag, gen_vlan, gen_truncated,
-		gen_garbage, gen_rawip,
+		gen_garbage, gen_rawip, gen_corrupt,
 	};
 	size_t i;
 

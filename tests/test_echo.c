@@ -105,6 +105,24 @@ static void check(const struct echo_report *r, const struct want *w,
 		CHECK(g->bad_replies, e->bad_replies, "bad_replies", what);
 		CHECK(g->unmatched_replies, e->unmatched_replies,
 		      "unmatched_replies", what);
+		CHECK(g->unanswered, e->unanswered, "unanswered", what);
+		CHECK(g->unanswered_tail, e->unanswered_tail,
+		      "unanswered_tail", what);
+		/* a bad reply's place; none: -1 and -1 */
+		CHECK(g->bad_first_seq, e->bad_replies ? e->bad_first_seq : -1,
+		      "bad_first_seq", what);
+		CHECK(g->bad_first_byte, e->bad_replies ? e->bad_first_byte
+			: -1, "bad_first_byte", what);
+		/* every complete request is answered, badly or not at all */
+		CHECK(g->replies + g->bad_replies + g->unanswered, g->requests,
+		      "replies + bad + unanswered", what);
+		if (g->requests && (!g->req_first_us ||
+				    g->req_last_us < g->req_first_us)) {
+			print_error("%s: request times %lld..%lld\n", what,
+				    (long long)g->req_first_us,
+				    (long long)g->req_last_us);
+			bad = true;
+		}
 	}
 	assert_false(bad);
 }
@@ -171,13 +189,16 @@ static void test_loss(void **state)
 	static const struct echo_flow f[] = {
 		{ .ident = 0x1101, .requests = 10, .replies = 8,
 		  .fragments = 19, .payload_min = 56, .payload_max = 56,
-		  .unmatched_replies = 1 },
+		  .unmatched_replies = 1, .unanswered = 2 },
 		{ .ident = 0x1102, .requests = 2, .replies = 1,
 		  .req_fragmented = 2, .rep_fragmented = 1, .fragments = 9,
-		  .payload_min = 4096, .payload_max = 4096 },
+		  .payload_min = 4096, .payload_max = 4096, .unanswered = 1,
+		  .unanswered_tail = 1 },
+		/* the short reply: the 64 bytes it has agree, its length not */
 		{ .ident = 0x1103, .requests = 2, .replies = 1,
 		  .fragments = 5, .payload_min = 100, .payload_max = 100,
-		  .bad_replies = 1, .unmatched_replies = 1 },
+		  .bad_replies = 1, .bad_first_seq = 1, .bad_first_byte = -1,
+		  .unmatched_replies = 1 },
 	};
 	struct echo_report *r = analyze("echo-loss.pcap", HOST, GUEST);
 
@@ -193,14 +214,15 @@ static void test_lostfrag(void **state)
 		{ .ident = 0x1201, .requests = 3, .replies = 2,
 		  .rep_incomplete = 1, .req_fragmented = 3,
 		  .rep_fragmented = 2, .fragments = 17,
-		  .payload_min = 4096, .payload_max = 4096 },
+		  .payload_min = 4096, .payload_max = 4096, .unanswered = 1 },
 		{ .ident = 0x1202, .requests = 1, .replies = 1,
 		  .req_incomplete = 1, .req_fragmented = 1,
 		  .rep_fragmented = 1, .fragments = 8,
 		  .payload_min = 4096, .payload_max = 4096 },
 		{ .ident = 0x1203, .requests = 1, .replies = 0,
 		  .req_fragmented = 1, .fragments = 3,
-		  .payload_min = 4096, .payload_max = 4096 },
+		  .payload_min = 4096, .payload_max = 4096, .unanswered = 1,
+		  .unanswered_tail = 1 },
 		{ .ident = 0x1204, .req_incomplete = 1, .fragments = 5 },
 		{ .ident = 0x1205, .req_incomplete = 1, .fragments = 2 },
 	};
@@ -240,12 +262,14 @@ static void test_truncated(void **state)
 		  .req_fragmented = 1, .rep_fragmented = 1, .fragments = 90,
 		  .payload_min = 65507, .payload_max = 65507 },
 		{ .ident = 0x1403, .requests = 1, .fragments = 1,
-		  .payload_min = 1000, .payload_max = 1000 },
+		  .payload_min = 1000, .payload_max = 1000, .unanswered = 1,
+		  .unanswered_tail = 1 },
 		{ .ident = 0x1404, .requests = 1, .replies = 1,
 		  .req_fragmented = 1, .rep_fragmented = 1, .fragments = 6,
 		  .payload_min = 4096, .payload_max = 4096 },
 		{ .ident = 0x1405, .requests = 1, .fragments = 1,
-		  .payload_min = 56, .payload_max = 56 },
+		  .payload_min = 56, .payload_max = 56, .unanswered = 1,
+		  .unanswered_tail = 1 },
 	};
 	struct echo_report *r = analyze("echo-truncated.pcap", HOST, GUEST);
 
@@ -273,6 +297,67 @@ static void test_garbage(void **state)
 	(void)state;
 	check(r, &w, f, G_N_ELEMENTS(f));
 	assert_null(echo_report_flow(r, 0x1504));
+	echo_report_free(r);
+}
+
+/*
+ * Replies that do not carry their request's payload count as bad, never
+ * as replies, however the difference shows: captured bytes, the checksum
+ * (bytes beyond the snaplen), or the checksum alone.  Unanswered requests
+ * split into lost ones (an answer came after them) and the tail.
+ */
+static void test_corrupt(void **state)
+{
+	static const struct want w = { 47, 2, 0, 0, 8 };
+	static const struct echo_flow f[] = {
+		{ .ident = 0x1701, .requests = 4, .replies = 2,
+		  .bad_replies = 2, .bad_first_seq = 2, .bad_first_byte = 20,
+		  .unmatched_replies = 1, .fragments = 9,
+		  .payload_min = 56, .payload_max = 56 },
+		{ .ident = 0x1702, .requests = 2, .replies = 1,
+		  .bad_replies = 1, .bad_first_seq = 1, .bad_first_byte = -1,
+		  .req_fragmented = 2, .rep_fragmented = 1, .fragments = 12,
+		  .payload_min = 4096, .payload_max = 4096 },
+		{ .ident = 0x1703, .requests = 1, .bad_replies = 1,
+		  .bad_first_seq = 1, .bad_first_byte = -1, .fragments = 2,
+		  .payload_min = 56, .payload_max = 56 },
+		{ .ident = 0x1704, .requests = 6, .replies = 3,
+		  .unanswered = 3, .unanswered_tail = 2, .fragments = 9,
+		  .payload_min = 56, .payload_max = 56 },
+		{ .ident = 0x1705, .requests = 4, .replies = 1,
+		  .bad_replies = 1, .bad_first_seq = 3, .bad_first_byte = 40,
+		  .unanswered = 2, .unanswered_tail = 1, .fragments = 6,
+		  .payload_min = 56, .payload_max = 56 },
+		{ .ident = 0x1706, .requests = 3, .unanswered = 3,
+		  .unanswered_tail = 3, .fragments = 3,
+		  .payload_min = 100, .payload_max = 100 },
+		{ .ident = 0x1707, .requests = 1, .bad_replies = 1,
+		  .bad_first_seq = 1, .bad_first_byte = -1, .fragments = 2,
+		  .payload_min = 1000, .payload_max = 1000 },
+		{ .ident = 0x1708, .requests = 1, .replies = 1,
+		  .fragments = 2 },
+	};
+	struct echo_report *r = analyze("echo-corrupt.pcap", HOST, GUEST);
+	const struct echo_flow *a = echo_report_flow(r, 0x1704);
+	const struct echo_flow *b = echo_report_flow(r, 0x1708);
+
+	(void)state;
+	check(r, &w, f, G_N_ELEMENTS(f));
+	/* fixgen: 10 ms between pings, 50 us a frame, 200 us to a reply */
+	assert_int_equal(a->req_last_us - a->req_first_us,
+			 3 * 10300 + 2 * 10050);
+	assert_int_equal(b->req_first_us, b->req_last_us);
+	assert_true(b->req_first_us > a->req_last_us);
+	/* lost: the tail is excused only up to what was in flight */
+	assert_int_equal(echo_flow_lost(a, 0), 3);
+	assert_int_equal(echo_flow_lost(a, -5), 3);
+	assert_int_equal(echo_flow_lost(a, 1), 2);
+	assert_int_equal(echo_flow_lost(a, 2), 1);
+	assert_int_equal(echo_flow_lost(a, 100), 1);	/* seq 2 stays lost */
+	assert_int_equal(echo_flow_lost(echo_report_flow(r, 0x1706), 2), 1);
+	assert_int_equal(echo_flow_lost(echo_report_flow(r, 0x1706), 3), 0);
+	assert_int_equal(echo_flow_lost(b, 1), 0);
+	assert_int_equal(echo_flow_lost(NULL, 1), 0);
 	echo_report_free(r);
 }
 
@@ -351,6 +436,7 @@ int main(void)
 		cmocka_unit_test(test_vlan),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_corrupt),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_cut_file),
 		cmocka_unit_test(test_null),

@@ -1,8 +1,9 @@
 /*
  * test_fault.c - negative-control faults (harness/fault.c): what --inject
  * accepts, the nftables text each fault puts on the taps (egress: before
- * the capture, toward the guest; ingress: after the capture, from it), and
- * the "faults" section of a point.
+ * the capture, toward the guest; ingress: after the capture, from it), the
+ * XDP faults on taps (before the capture, from the guest), and the
+ * "faults" section of a point.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -72,6 +73,13 @@ static void test_parse_each(void **state)
 	assert_int_equal(parse_ok("drop-udp=20").drop_udp, 20);
 	assert_int_equal(parse_ok("drop-udp=5%").drop_udp, 5);
 	assert_true(parse_ok("drop-tftp").drop_tftp);
+	f = parse_ok("corrupt-icmp");
+	assert_true(f.corrupt_icmp);
+	assert_true(fault_on_taps(&f));	/* XDP on the taps */
+	f = parse_ok("drop-reply=20");
+	assert_int_equal(f.drop_reply, 20);
+	assert_true(fault_on_taps(&f));
+	assert_int_equal(parse_ok("drop-reply=100%").drop_reply, 100);
 	f = parse_ok("s4-fresh-boot");
 	assert_true(f.s4_fresh_boot);
 	assert_false(fault_on_taps(&f));	/* the suspend case acts on it */
@@ -144,6 +152,11 @@ static void test_parse_bad(void **state)
 	/* one bad fault among good ones refuses the whole option */
 	parse_bad("drop-frag,drop=0", "bad fault 'drop=0'");
 	parse_bad("drop-frag,flap,drop-mcast", "unknown fault 'flap'");
+	parse_bad("drop-reply=0", "bad fault 'drop-reply=0' "
+		  "(drop-reply=1..100)");
+	parse_bad("drop-reply=101", "bad fault");
+	parse_bad("corrupt-icmp=1", "unknown fault");
+	parse_bad("corrupt-icmp,drop-reply=5", "one of the two at a time");
 }
 
 /*
@@ -157,6 +170,7 @@ static void test_parse_bad_untouched(void **state)
 {
 	const char *bad[] = {
 		"drop=0", "drop-udp=101", "drop-over=67", "vlan-rewrite=10:10",
+		"drop-frag,drop=0", "corrupt-icmp,drop-reply=5",
 	};
 	char err[ERRLEN];
 
@@ -249,6 +263,11 @@ static void test_rules_none(void **state)
 	assert_null(fault_rules(&f, "nicq_fault", taps));
 	f = parse_ok("s4-fresh-boot,hang=ping");
 	assert_false(fault_on_taps(&f));
+	assert_null(fault_rules(&f, "nicq_fault", taps));
+	/* on the taps, but XDP programs, not nft rules */
+	f = parse_ok("corrupt-icmp");
+	assert_null(fault_rules(&f, "nicq_fault", taps));
+	f = parse_ok("drop-reply=5");
 	assert_null(fault_rules(&f, "nicq_fault", taps));
 }
 
@@ -415,18 +434,106 @@ static void test_rules_nft_accepts(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/*
+ * The XDP faults on real taps: attached in SKB (generic) mode, so that
+ * they act before the capture's packet socket (xdp.h), and gone again
+ * after fault_xdp_remove().  In a private network namespace; needs root.
+ */
+static int link_has_xdp(const char *dev)
+{
+	char *cmd = g_strdup_printf("ip link show dev %s | grep -q "
+				    "xdpgeneric", dev);
+	int st = system(cmd);
+
+	g_free(cmd);
+	return st == 0;
+}
+
+static int xdp_child(void)
+{
+	const char *const two[] = { "vnet0", "vnet7", NULL };
+	const char *specs[] = { "corrupt-icmp", "drop-reply=50" };
+	char err[ERRLEN];
+
+	if (unshare(CLONE_NEWNET) < 0)
+		return 77;
+	if (system("ip tuntap add vnet0 mode tap && "
+		   "ip tuntap add vnet7 mode tap") != 0)
+		return 77;
+	for (size_t i = 0; i < G_N_ELEMENTS(specs); i++) {
+		struct fault f = { 0 };
+
+		if (fault_parse(specs[i], &f, err) < 0)
+			return 2;
+		if (fault_xdp_apply(&f, two, err) < 0) {
+			fprintf(stderr, "%s: %s\n", specs[i], err);
+			return strstr(err, "Operation not permitted") ? 77 : 1;
+		}
+		if (!link_has_xdp("vnet0") || !link_has_xdp("vnet7"))
+			return 3;
+		fault_xdp_remove(&f, two);
+		if (link_has_xdp("vnet0") || link_has_xdp("vnet7"))
+			return 4;
+	}
+	/* nothing to do for a fault without XDP */
+	{
+		struct fault f = { .drop_pct = 5 };
+
+		if (fault_xdp_apply(&f, two, err) != 0 || link_has_xdp("vnet0"))
+			return 5;
+	}
+	/* a tap that is not there */
+	{
+		struct fault f = { .corrupt_icmp = true };
+		const char *const none[] = { "vnet9", NULL };
+
+		if (fault_xdp_apply(&f, none, err) != -1 ||
+		    !strstr(err, "vnet9"))
+			return 6;
+	}
+	return 0;
+}
+
+static void test_xdp_on_taps(void **state)
+{
+	char *ip = g_find_program_in_path("ip");
+	pid_t pid;
+	int st = 0;
+
+	(void)state;
+	if (geteuid() != 0 || !ip) {
+		g_free(ip);
+		print_message("needs root and ip\n");
+		skip();
+	}
+	g_free(ip);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(xdp_child());
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	if (WEXITSTATUS(st) == 77) {
+		print_message("no private network namespace with taps or no "
+			      "bpf() here\n");
+		skip();
+	}
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 /* ---- the point's "faults" section ------------------------------------------ */
 
 static void test_describe(void **state)
 {
 	struct fault f = parse_ok("drop=30,drop-frag,drop-over=1400,"
 				  "vlan-rewrite=10:20,corrupt-tcp,drop-mcast,"
-				  "drop-udp=20,drop-tftp,hang=ping,"
-				  "s4-fresh-boot");
+				  "drop-udp=20,drop-tftp,corrupt-icmp,"
+				  "hang=ping,s4-fresh-boot");
 	const char *names[] = {
 		"drop", "drop-frag", "drop-over", "vlan-rewrite",
-		"corrupt-tcp", "drop-mcast", "drop-udp", "drop-tftp", "hang",
-		"s4-fresh-boot",
+		"corrupt-tcp", "drop-mcast", "drop-udp", "drop-tftp",
+		"corrupt-icmp", "hang", "s4-fresh-boot",
 	};
 	JsonArray *a = json_array_new();
 
@@ -454,7 +561,20 @@ static void test_describe(void **state)
 	assert_non_null(strstr(json_object_get_string_member(
 		json_array_get_object_element(a, 6), "detail"), "20%"));
 	assert_non_null(strstr(json_object_get_string_member(
-		json_array_get_object_element(a, 8), "detail"), "ping"));
+		json_array_get_object_element(a, 8), "detail"),
+		"before the capture"));
+	assert_non_null(strstr(json_object_get_string_member(
+		json_array_get_object_element(a, 9), "detail"), "ping"));
+	json_array_unref(a);
+
+	a = json_array_new();
+	f = parse_ok("drop-reply=35");
+	fault_describe(&f, a);
+	assert_int_equal(json_array_get_length(a), 1);
+	assert_string_equal(json_object_get_string_member(
+		json_array_get_object_element(a, 0), "fault"), "drop-reply");
+	assert_non_null(strstr(json_object_get_string_member(
+		json_array_get_object_element(a, 0), "detail"), "35%"));
 	json_array_unref(a);
 
 	/* one fault, one object; adds to what is there; none, nothing */
@@ -484,6 +604,7 @@ int main(void)
 		cmocka_unit_test(test_rules_each),
 		cmocka_unit_test(test_rules_shape),
 		cmocka_unit_test(test_rules_nft_accepts),
+		cmocka_unit_test(test_xdp_on_taps),
 		cmocka_unit_test(test_describe),
 	};
 

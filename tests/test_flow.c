@@ -1,4 +1,7 @@
-/* test_flow.c - flow_count() on a capture written by the test itself. */
+/*
+ * test_flow.c - flow_count() and flow_tcp_progress() on captures written by
+ * the test itself.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <pcap/pcap.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -97,11 +101,145 @@ static void test_errors(void **state)
 	assert_non_null(strstr(err, "invalid IPv4"));
 }
 
+/* ---- flow_tcp_progress -------------------------------------------------- */
+
+#define HOST "198.18.10.1"
+#define GUEST "198.18.10.10"
+#define T0 1700000000000000LL	/* us */
+#define B 0xfffffe00u		/* the guest's first ack: wraps at +512 */
+
+/*
+ * At T0 + ms: a data segment host:40000 -> guest:port (len bytes), or an
+ * ack guest:port -> host:40000 (len 0, ack), cut at snap.
+ */
+static void seg(struct pcapgen *g, int ms, bool data, int port, size_t len,
+		uint32_t ack, size_t snap, const char *src)
+{
+	static struct pcapgen_frame f;
+	const struct pcapgen_eth eth = { NULL, NULL, NULL, 0 };
+	uint8_t a[4], b[4], l4[2000];
+	struct pcapgen_ip ip = { .proto = 6 };
+	size_t n;
+
+	assert_int_equal(inet_pton(AF_INET, src && *src ? src :
+				   data ? HOST : GUEST, a), 1);
+	assert_int_equal(inet_pton(AF_INET, data ? GUEST : HOST, b), 1);
+	ip.src = a;
+	ip.dst = b;
+	if (data)
+		n = pcapgen_tcp(l4, 40000, (uint16_t)port, 1, 1, 0x18, NULL,
+				len);
+	else	/* src "": an RST+ACK */
+		n = pcapgen_tcp(l4, (uint16_t)port, 40000, 1, ack,
+				src && !*src ? 0x14 : 0x10, NULL, 0);
+	pcapgen_eth(&f, &eth, 0x0800);
+	pcapgen_ipv4(&f, &ip, l4, n);
+	g->t_us = T0 + ms * 1000LL;
+	pcapgen_cut(g, &f, f.len < snap ? f.len : snap);
+}
+
+/* An ack guest:5001 -> host:client with flags, at T0 + ms. */
+static void seg_from(struct pcapgen *g, int ms, bool data, uint16_t client,
+		     uint32_t ack, uint8_t flags)
+{
+	static struct pcapgen_frame f;
+	const struct pcapgen_eth eth = { NULL, NULL, NULL, 0 };
+	uint8_t a[4], b[4], l4[64];
+	struct pcapgen_ip ip = { .proto = 6, .src = a, .dst = b };
+	size_t n;
+
+	(void)data;
+	assert_int_equal(inet_pton(AF_INET, GUEST, a), 1);
+	assert_int_equal(inet_pton(AF_INET, HOST, b), 1);
+	n = pcapgen_tcp(l4, 5001, client, 1, ack, flags, NULL, 0);
+	pcapgen_eth(&f, &eth, 0x0800);
+	pcapgen_ipv4(&f, &ip, l4, n);
+	g->t_us = T0 + ms * 1000LL;
+	pcapgen_put(g, &f);
+}
+
+static void test_tcp_progress(void **state)
+{
+	char *path = NULL, err[PCAPGEN_ERRLEN], e2[ERRLEN];
+	struct tcp_progress t;
+	struct pcapgen g;
+
+	(void)state;
+	if (pcapgen_open_tmp(&g, "nicq-tcpp-", DLT_EN10MB, 96, &path, err) < 0)
+		fail_msg("%s", err);
+	/* refused attempts from another client port: RST+ACK, any number */
+	seg_from(&g, 500, false, 40001, 0x12345678, 0x14);
+	seg_from(&g, 700, false, 40002, 0x7abcdef0, 0x14);
+	/* an ACK of another connection (port 40003) */
+	seg_from(&g, 900, false, 40003, B + 100000, 0x10);
+	seg(&g, 1000, true, 5001, 1000, 0, 96, NULL);
+	seg(&g, 1005, false, 5001, 0, B + 50000, 96, "");	/* an RST */
+	seg(&g, 1010, false, 5001, 0, B, 96, NULL);		/* first ack */
+	seg(&g, 1020, true, 5001, 1000, 0, 96, NULL);
+	seg(&g, 1030, false, 5001, 0, B + 1000, 96, NULL);
+	seg(&g, 1040, true, 5001, 1000, 0, 96, NULL);
+	seg(&g, 1050, false, 5001, 0, B + 2000, 96, NULL);	/* wraps */
+	seg(&g, 1060, false, 5001, 0, B + 2000, 96, NULL);	/* dup ack */
+	seg(&g, 1070, false, 5001, 0, B + 1000, 96, NULL);	/* old ack */
+	/* the stall: retransmissions, nothing acknowledged */
+	seg(&g, 1500, true, 5001, 1000, 0, 96, NULL);
+	seg(&g, 2000, true, 5001, 1000, 0, 96, NULL);
+	seg(&g, 2500, true, 5001, 0, 0, 96, NULL);		/* no data */
+	seg(&g, 3000, false, 5002, 0, B + 9000, 96, NULL);	/* other port */
+	seg(&g, 3100, false, 5001, 0, B + 9000, 96, "198.18.10.11");
+	seg(&g, 3200, false, 5001, 0, B + 9000, 14 + 20 + 13, NULL);
+	seg(&g, 4000, true, 5001, 1000, 0, 96, NULL);
+	seg(&g, 4010, false, 5001, 0, B + 3000, 96, NULL);	/* receive back */
+	seg(&g, 4020, true, 5001, 1000, 0, 96, NULL);
+	seg(&g, 4030, false, 5001, 0, B + 4000, 96, NULL);
+	seg(&g, 5000, true, 5002, 1000, 0, 96, NULL);		/* other port */
+	assert_int_equal(pcapgen_close(&g), 0);
+
+	assert_int_equal(flow_tcp_progress(path, HOST, GUEST, 5001, &t, e2), 0);
+	assert_int_equal(t.data_frames, 7);
+	assert_int_equal(t.first_data_us, T0 + 1000000);
+	assert_int_equal(t.last_data_us, T0 + 4020000);
+	assert_int_equal(t.ack_advances, 4);
+	assert_int_equal(t.first_ack_us, T0 + 1010000);
+	assert_int_equal(t.last_ack_us, T0 + 4030000);
+	assert_int_equal(t.gap_start_us, T0 + 1050000);
+	assert_int_equal(t.gap_us, 2960000);
+	assert_int_equal(t.acked, 4000);
+	/* the other port is another transfer */
+	assert_int_equal(flow_tcp_progress(path, HOST, GUEST, 5002, &t, e2), 0);
+	assert_int_equal(t.data_frames, 1);
+	assert_int_equal(t.ack_advances, 0);
+	assert_int_equal(t.acked, 0);
+	unlink(path);
+	free(path);
+
+	/* a receiver that never comes back: the gap runs to the last data */
+	if (pcapgen_open_tmp(&g, "nicq-tcpp-", DLT_EN10MB, 96, &path, err) < 0)
+		fail_msg("%s", err);
+	seg(&g, 1000, true, 5001, 1000, 0, 96, NULL);
+	seg(&g, 1010, false, 5001, 0, 7, 96, NULL);
+	seg(&g, 1020, true, 5001, 1000, 0, 96, NULL);
+	seg(&g, 1030, false, 5001, 0, 1007, 96, NULL);
+	seg(&g, 2000, true, 5001, 1000, 0, 96, NULL);
+	seg(&g, 3000, true, 5001, 1000, 0, 96, NULL);
+	assert_int_equal(pcapgen_close(&g), 0);
+	assert_int_equal(flow_tcp_progress(path, HOST, GUEST, 5001, &t, e2), 0);
+	assert_int_equal(t.gap_start_us, T0 + 1030000);
+	assert_int_equal(t.gap_us, 1970000);
+	assert_int_equal(t.acked, 1000);
+
+	assert_int_equal(flow_tcp_progress(path, HOST, GUEST, 0, &t, e2), -1);
+	assert_int_equal(flow_tcp_progress(path, "x", GUEST, 5001, &t, e2), -1);
+	unlink(path);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_tcp_progress),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -311,6 +311,39 @@ static void test_argv_addf(void **state)
 	g_strfreev(argv);
 }
 
+/* ---- ping_parse_pipe ------------------------------------------------------- */
+
+static void test_ping_pipe(void **state)
+{
+	(void)state;
+	/* flood: the rtt line ends with the pipe */
+	assert_int_equal(ping_parse_pipe(
+		"123456 packets transmitted, 123450 received, 0.00486% packet "
+		"loss, time 5000ms\n"
+		"rtt min/avg/max/mdev = 0.010/0.020/1.234/0.011 ms, pipe 2, "
+		"ipg/ewma 0.040/0.021 ms\n"), 2);
+	/* nothing answered: no rtt line, the pipe on a line of its own */
+	assert_int_equal(ping_parse_pipe(
+		"5 packets transmitted, 0 received, +3 errors, 100% packet "
+		"loss, time 4082ms\npipe 3\n"), 3);
+	/* iputils prints no pipe of 1 */
+	assert_int_equal(ping_parse_pipe(
+		"5 packets transmitted, 5 received, 0% packet loss, "
+		"time 4005ms\n"
+		"rtt min/avg/max/mdev = 0.041/0.051/0.062/0.007 ms\n"), 1);
+	assert_int_equal(ping_parse_pipe(
+		"1 packets transmitted, 1 received, 0% packet loss\n"
+		"rtt min/avg/max/mdev = 1/1/1/0 ms, pipe x\n"), 1);
+	assert_int_equal(ping_parse_pipe(
+		"1 packets transmitted, 1 received\n, pipe 0\n"), 1);
+	assert_int_equal(ping_parse_pipe(
+		"1 packets transmitted, 1 received\n, pipe 99999999999\n"), 1);
+	/* no summary, no pipe */
+	assert_int_equal(ping_parse_pipe("rtt ..., pipe 4\n"), -1);
+	assert_int_equal(ping_parse_pipe(""), -1);
+	assert_int_equal(ping_parse_pipe(NULL), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_kv_cap),
 		cmocka_unit_test(test_kv_int),
 		cmocka_unit_test(test_ping_summary),
+		cmocka_unit_test(test_ping_pipe),
 		cmocka_unit_test(test_ping_summary_large),
 		cmocka_unit_test(test_ping_summary_huge),
 		cmocka_unit_test(test_argv_addf),

@@ -81,6 +81,35 @@ static void test_seed_matters(void **state)
 	g_free(b);
 }
 
+/* The hash of any prefix, regenerated: what a receiver of n bytes has. */
+static void test_prefix(void **state)
+{
+	const uint64_t ns[] = { 0, 1, 13, 8003, 65536, 65541, N };
+	struct xfer_result s, r;
+	char got[65], *want;
+
+	(void)state;
+	for (size_t i = 0; i < G_N_ELEMENTS(ns); i++) {
+		want = expected_sha(5, ns[i]);
+		xfer_prefix_sha256(5, ns[i], got);
+		assert_string_equal(got, want);
+		g_free(want);
+	}
+	/* seed 0 is the sender's default seed, as the sender has it */
+	want = expected_sha(0x9E3779B97F4A7C15ULL, 100);
+	xfer_prefix_sha256(0, 100, got);
+	assert_string_equal(got, want);
+	g_free(want);
+	/* the whole stream: the sender's own hash */
+	pair(N, N, 9, &s, &r);
+	xfer_prefix_sha256(9, N, got);
+	assert_string_equal(got, s.sha256);
+	/* a receiver that wanted more got a prefix, and its hash is that */
+	pair(N, N + 100, 9, &s, &r);
+	xfer_prefix_sha256(9, r.bytes, got);
+	assert_string_equal(got, r.sha256);
+}
+
 static void test_short(void **state)
 {
 	struct xfer_result s, r;
@@ -170,6 +199,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_seed_matters),
+		cmocka_unit_test(test_prefix),
 		cmocka_unit_test(test_short),
 		cmocka_unit_test(test_receiver_stops_at_count),
 		cmocka_unit_test(test_no_listener),
