@@ -669,6 +669,10 @@ static int fault_on(const struct run_env *env, struct case_ctx *ctx,
 	for (int i = 0; i < ctx->n_nics; i++)
 		if (!ctx->nics[i].mgmt)
 			g_ptr_array_add(taps, ctx->nics[i].tap);
+	if (fault_check_taps(env->fault, (int)taps->len, err) < 0) {
+		rc = -1;
+		goto out;
+	}
 	g_ptr_array_add(taps, NULL);
 	script = fault_rules(env->fault, table,
 			     (const char *const *)taps->pdata);
@@ -680,6 +684,7 @@ static int fault_on(const struct run_env *env, struct case_ctx *ctx,
 		g_free(path);
 	}
 	g_free(script);
+out:
 	g_free(table);
 	g_ptr_array_free(taps, TRUE);
 	return rc;
