@@ -241,6 +241,16 @@ int case_capture_rotate(struct case_ctx *ctx, const char *label)
 
 /* ---- layout --------------------------------------------------------- */
 
+/* How many of g's NICs before NIC i are on NIC i's segment. */
+static int same_segment(const struct topo_guest *g, int i)
+{
+	int k = 0;
+
+	for (int j = 0; j < i; j++)
+		k += g->nics[j].segment == g->nics[i].segment;
+	return k;
+}
+
 /* Place the NICs: models, addresses, MACs and device names. */
 static void layout(struct case_ctx *ctx, const struct topology *t,
 		   unsigned n)
@@ -271,9 +281,17 @@ static void layout(struct case_ctx *ctx, const struct topology *t,
 				 k & 0xff);
 			snprintf(nt->tap, sizeof(nt->tap), "nq%.6st%u",
 				 ctx->lab->id, k % 100000);
+			/*
+			 * .10 + guest, and a guest's further NICs on the
+			 * same segment (multinic's shared segment) every
+			 * CASE_MAX_GUESTS after it: no two NICs share an
+			 * address.
+			 */
 			snprintf(nt->ip, sizeof(nt->ip), "198.18.%u.%u",
 				 10u + (unsigned)tn->segment % CASE_MAX_SEGMENTS,
-				 10u + (unsigned)gi % CASE_MAX_GUESTS);
+				 10u + (unsigned)gi % CASE_MAX_GUESTS +
+				 CASE_MAX_GUESTS * (unsigned)same_segment(
+					 &t->guests[gi], i));
 		}
 	}
 	ctx->nic = &ctx->nics[0];
