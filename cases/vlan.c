@@ -182,10 +182,10 @@ static void judge(struct case_ctx *ctx, int tap, const char *a,
 
 /*
  * Start a capture in guest B on its NIC (SSH, the only untagged TCP, left
- * out) and wait for its file header.  NULL when it could not (error
- * recorded).
+ * out) for A's ping of count requests, and wait for its file header.  NULL
+ * when it could not (error recorded).
  */
-static struct sshc_job *b_capture_start(struct case_ctx *ctx)
+static struct sshc_job *b_capture_start(struct case_ctx *ctx, int count)
 {
 	char *ifq = shq(ctx->nics[1].ifname), *cmd, err[ERRLEN];
 	struct sshc_job *job = NULL;
@@ -195,7 +195,9 @@ static struct sshc_job *b_capture_start(struct case_ctx *ctx)
 			      "-w " B_PCAP " not tcp port 22 2>/dev/null & "
 			      "echo $! > /tmp/nicq-vlan-b.pid; wait", ifq);
 	g_free(ifq);
-	if (sshc_start(ctx->guests[1].ssh, cmd, 60000, &job, err) < 0) {
+	/* it lasts A's ping (ping_from_a's bound) and the fetch */
+	if (sshc_start(ctx->guests[1].ssh, cmd, 60000 + count * 1000, &job,
+		       err) < 0) {
 		case_error(ctx, "cannot start guest B's capture: %s", err);
 		g_free(cmd);
 		return NULL;
@@ -328,7 +330,7 @@ static void vlan_run(struct case_ctx *ctx)
 		if (!ok)
 			return;
 	}
-	b_job = b_capture_start(ctx);
+	b_job = b_capture_start(ctx, count);
 	if (!b_job)
 		return;
 	if (ping_from_a(ctx, P1_B, count, &sent1, &got1, &ev1) < 0)

@@ -79,7 +79,7 @@ static GOptionEntry run_entries(struct cli *c, int i)
 		{ "image", 0, 0, G_OPTION_ARG_FILENAME, &c->image,
 		  "guest image folder (default: build/guest)", "DIR" },
 		{ "inject", 0, 0, G_OPTION_ARG_STRING, &c->inject,
-		  "negative control on the taps: drop=PCT, drop-frag, drop-over=BYTES, vlan-rewrite=FROM:TO, corrupt-tcp, drop-mcast, drop-udp=PCT, drop-tftp; or s4-fresh-boot (suspend: the hibernation image is wiped); or hang=CASE (that case's process hangs: a control for the deadline)", "F" },
+		  "negative control on the taps: drop=PCT, drop-frag, drop-over=BYTES, vlan-rewrite=FROM:TO[@NIC] (toward NIC number NIC only), corrupt-tcp, drop-mcast, drop-udp=PCT, drop-tftp; or one a case acts on: s4-fresh-boot (suspend: the hibernation image is wiped), mcast-allmulti (multicast: the NIC in allmulticast mode), vlan-promisc (vlan: guest B's NIC promiscuous), arp-flux (multinic: arp_ignore/arp_announce left at 0); or hang=CASE (that case's process hangs: a control for the deadline)", "F" },
 		{ NULL }
 	};
 	return e[i];
