@@ -220,6 +220,31 @@ static struct sshc_job *b_capture_start(struct case_ctx *ctx, int count)
 }
 
 /*
+ * After A's ping to an address nobody answers, A's kernel may still be
+ * asking (an INCOMPLETE neighbour entry sends its probes a second apart
+ * after ping has exited): wait, up to 10 s, until it gave up, so guest B's
+ * capture is not stopped while A's requests still come.  false when it
+ * could not be run (error recorded).
+ */
+static bool a_arp_settled(struct case_ctx *ctx, const char *addr, int vid)
+{
+	char *cmd = g_strdup_printf("i=0; while [ $i -lt 100 ]; do "
+				    "ip neigh show to %s dev vl%d | grep -q "
+				    "INCOMPLETE || exit 0; usleep 100000; "
+				    "i=$((i + 1)); done; exit 1", addr, vid);
+	struct proc_result r;
+	int rc = case_guest_run_on(ctx, 0, cmd, 20000, &r);
+
+	g_free(cmd);
+	if (rc == 0 && r.status != 0)
+		case_error(ctx, "guest A still resolved %s after 10 s (%s)",
+			   addr, case_last_cmd(ctx));
+	rc = rc == 0 && r.status == 0;
+	proc_result_clear(&r);
+	return rc;
+}
+
+/*
  * Stop guest B's capture and fetch it to the point's folder: its path
  * (g_free), or NULL (error recorded).
  */
@@ -333,7 +358,8 @@ static void vlan_run(struct case_ctx *ctx)
 	b_job = b_capture_start(ctx, count);
 	if (!b_job)
 		return;
-	if (ping_from_a(ctx, P1_B, count, &sent1, &got1, &ev1) < 0)
+	if (ping_from_a(ctx, P1_B, count, &sent1, &got1, &ev1) < 0 ||
+	    !a_arp_settled(ctx, P1_B, VID_A))
 		goto out;
 	b_pcap = b_capture_fetch(ctx, b_job);
 	if (!b_pcap)
