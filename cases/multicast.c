@@ -36,6 +36,12 @@
  *     the hash filters the address is chosen so its hash bit differs from
  *     every joined address's (MAR: top 6 bits of the Ethernet CRC; e1000's
  *     RARs are exact), otherwise a delivery would be a legitimate collision.
+ *     Its control, mcast-allmulti, puts the NIC in allmulticast mode after
+ *     the joins and before the frames come (the driver then opens its
+ *     filter to every group: virtio VIRTIO_NET_CTRL_RX_ALLMULTI, e1000
+ *     RCTL.MPE, 8139cp a MAR of all ones), so the group nobody joined
+ *     arrives and this verdict must fail.  The NIC's flags are observed
+ *     before the frames come either way.
  */
 #include "case.h"
 #include "capture.h"
@@ -241,6 +247,39 @@ static void multicast_run(struct case_ctx *ctx)
 	case_phase(ctx, "join");
 	if (!join(ctx, t, n, ifq))
 		goto out;
+	if (ctx->fault->mcast_allmulti) {
+		cmd = g_strdup_printf("ip link set dev %s allmulticast on", ifq);
+		if (case_guest_run(ctx, cmd, 10000, &r) < 0) {
+			g_free(cmd);
+			goto out;
+		}
+		g_free(cmd);
+		if (r.status != 0) {
+			case_error(ctx, "cannot set allmulticast mode (fault "
+				   "mcast-allmulti, %s)", case_last_cmd(ctx));
+			proc_result_clear(&r);
+			goto out;
+		}
+		proc_result_clear(&r);
+	}
+	/* what the filter is told: the flags (PROMISC, ALLMULTI) */
+	cmd = g_strdup_printf("ip -o link show dev %s", ifq);
+	if (case_guest_run(ctx, cmd, 10000, &r) < 0) {
+		g_free(cmd);
+		goto out;
+	}
+	g_free(cmd);
+	if (r.status == 0) {
+		const char *lt = strchr(r.out, '<'), *gt = lt ?
+				 strchr(lt, '>') : NULL;
+
+		if (lt && gt)
+			observe(ctx, "NIC flags before the frames",
+				VAL_S(case_fmt(ctx, "%.*s", (int)(gt - lt - 1),
+					       lt + 1)),
+				NULL, case_last_cmd(ctx));
+	}
+	proc_result_clear(&r);
 	case_phase(ctx, "guest capture");
 	cmd = g_strdup_printf("rm -f /tmp/mc.pcap; tcpdump -p -U -i %s -w "
 			      "/tmp/mc.pcap ether proto 0x%04x 2>/tmp/mc.err & "
@@ -348,6 +387,9 @@ const struct case_desc case_multicast = {
 	.controls = {
 		{ "drop-mcast", "e1000",
 		  "joined * group: frames in the guest's non-promiscuous "
+		  "capture*" },
+		{ "mcast-allmulti", "rtl8139",
+		  "not joined group: frames in the guest's non-promiscuous "
 		  "capture*" },
 	},
 	.run = multicast_run,

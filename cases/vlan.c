@@ -13,9 +13,22 @@
  * The host kernel has no 8021q; it does not need it: the lab's bridge
  * forwards tagged frames as they are.
  *
+ * "B never answers" must not hold because nothing reached B.  So phase 1
+ * also proves that B saw A's tagged frames: B's tap carries every VID-10
+ * ARP request A's tap carries (the bridge floods them), and a capture in
+ * guest B (tcpdump -p on its NIC, fetched back) shows what its NIC did
+ * with them:
+ *   rtl8139: 8139cp has no VLAN filter, so every one reaches B's kernel,
+ *            which drops it (no VLAN 10 there) and does not answer;
+ *   e1000, virtio: the NIC's VLAN filter (e1000's VFTA, virtio's
+ *            VIRTIO_NET_CTRL_VLAN table, both programmed by the driver
+ *            when vl20 was added) drops VID 10 before the kernel: none.
+ * A NIC that stopped filtering (the vlan-promisc control puts B's NIC in
+ * promiscuous mode, which turns the filter off) fails the second.
+ *
  * Adding a VLAN interface is judged, not taken for granted: with a NIC
- * that filters VLANs (e1000's VFTA, virtio's VIRTIO_NET_CTRL_VLAN) the
- * driver programs the VID when the interface is created.
+ * that filters VLANs the driver programs the VID when the interface is
+ * created.
  */
 #include "case.h"
 #include "util.h"
@@ -32,6 +45,8 @@
 #define P2_B "198.19.11.2"
 
 static const char guest_name[] = { 'A', 'B' };
+
+#define B_PCAP "/tmp/nicq-vlan-b.pcap"
 
 /*
  * Run cmd in guest g and judge that it exited 0 ("<what>: exit status").
@@ -165,18 +180,190 @@ static void judge(struct case_ctx *ctx, int tap, const char *a,
 	vlan_report_free(rep);
 }
 
+/*
+ * Start a capture in guest B on its NIC (SSH, the only untagged TCP, left
+ * out) for A's ping of count requests, and wait for its file header.  NULL
+ * when it could not (error recorded).
+ */
+static struct sshc_job *b_capture_start(struct case_ctx *ctx, int count)
+{
+	char *ifq = shq(ctx->nics[1].ifname), *cmd, err[ERRLEN];
+	struct sshc_job *job = NULL;
+	struct proc_result r;
+
+	cmd = g_strdup_printf("rm -f " B_PCAP "; tcpdump -p -U -s 128 -i %s "
+			      "-w " B_PCAP " not tcp port 22 2>/dev/null & "
+			      "echo $! > /tmp/nicq-vlan-b.pid; wait", ifq);
+	g_free(ifq);
+	/* it lasts A's ping (ping_from_a's bound) and the fetch */
+	if (sshc_start(ctx->guests[1].ssh, cmd, 60000 + count * 1000, &job,
+		       err) < 0) {
+		case_error(ctx, "cannot start guest B's capture: %s", err);
+		g_free(cmd);
+		return NULL;
+	}
+	g_free(cmd);
+	if (case_guest_run_on(ctx, 1, "i=0; while [ $i -lt 200 ]; do "
+			      "[ -s " B_PCAP " ] && exit 0; usleep 50000; "
+			      "i=$((i + 1)); done; exit 1", 20000, &r) < 0) {
+		sshc_job_free(job);
+		return NULL;
+	}
+	if (r.status != 0) {
+		case_error(ctx, "guest B's capture did not start within 10 s "
+			   "(%s)", case_last_cmd(ctx));
+		sshc_job_free(job);
+		job = NULL;
+	}
+	proc_result_clear(&r);
+	return job;
+}
+
+/*
+ * After A's ping to an address nobody answers, A's kernel may still be
+ * asking (an INCOMPLETE neighbour entry sends its probes a second apart
+ * after ping has exited): wait, up to 10 s, until it gave up, so guest B's
+ * capture is not stopped while A's requests still come.  false when it
+ * could not be run (error recorded).
+ */
+static bool a_arp_settled(struct case_ctx *ctx, const char *addr, int vid)
+{
+	char *cmd = g_strdup_printf("i=0; while [ $i -lt 100 ]; do "
+				    "ip neigh show to %s dev vl%d | grep -q "
+				    "INCOMPLETE || exit 0; usleep 100000; "
+				    "i=$((i + 1)); done; exit 1", addr, vid);
+	struct proc_result r;
+	int rc = case_guest_run_on(ctx, 0, cmd, 20000, &r);
+
+	g_free(cmd);
+	if (rc == 0 && r.status != 0)
+		case_error(ctx, "guest A still resolved %s after 10 s (%s)",
+			   addr, case_last_cmd(ctx));
+	rc = rc == 0 && r.status == 0;
+	proc_result_clear(&r);
+	return rc;
+}
+
+/*
+ * Stop guest B's capture and fetch it to the point's folder: its path
+ * (g_free), or NULL (error recorded).
+ */
+static char *b_capture_fetch(struct case_ctx *ctx, struct sshc_job *job)
+{
+	char *path = NULL, err[ERRLEN];
+	struct proc_result r;
+	guchar *raw = NULL;
+	gsize len = 0;
+
+	if (case_guest_run_on(ctx, 1, "kill -INT $(cat /tmp/nicq-vlan-b.pid)",
+			      10000, &r) < 0)
+		return NULL;
+	proc_result_clear(&r);
+	if (sshc_job_wait(job, 15000, &r, err) < 0) {
+		case_error(ctx, "guest B's capture: %s", err);
+		return NULL;
+	}
+	proc_result_clear(&r);
+	if (case_guest_run_on(ctx, 1, "base64 " B_PCAP, 30000, &r) < 0)
+		return NULL;
+	if (r.status == 0) {
+		raw = g_base64_decode(r.out, &len);
+		path = g_build_filename(ctx->dir, "guest-b-phase1.pcap", NULL);
+		if (file_write(path, raw, len, err) < 0) {
+			case_error(ctx, "%s", err);
+			g_free(path);
+			path = NULL;
+		}
+	} else {
+		case_error(ctx, "cannot fetch guest B's capture (%s)",
+			   case_last_cmd(ctx));
+	}
+	proc_result_clear(&r);
+	g_free(raw);
+	return path;
+}
+
+/* VID-10 ARP requests of phase 1's pair in a capture; -1 (error recorded). */
+static long vid10_requests(struct case_ctx *ctx, const char *pcap)
+{
+	struct vlan_report *rep = NULL;
+	const struct vlan_count *c;
+	char err[ERRLEN];
+	long n;
+
+	if (vlan_analyze(pcap, P1_A, P1_B, &rep, err) < 0) {
+		case_error(ctx, "%s", err);
+		return -1;
+	}
+	c = vlan_report_vid(rep, VID_A);
+	n = c ? (long)c->arp_requests : 0;
+	vlan_report_free(rep);
+	return n;
+}
+
+/*
+ * Phase 1's proof that B saw A's frames: B's tap carries every VID-10 ARP
+ * request A's tap does, and guest B's capture shows what its NIC did with
+ * them (see the top of the file).
+ */
+static void judge_reached_b(struct case_ctx *ctx, const char *b_pcap)
+{
+	bool filters = ctx->nics[1].model != NIC_RTL8139;
+	long on_a = vid10_requests(ctx, ctx->nics[0].pcap);
+	long on_b = vid10_requests(ctx, ctx->nics[1].pcap);
+	long in_b = b_pcap ? vid10_requests(ctx, b_pcap) : -1;
+
+	if (on_a < 0 || on_b < 0)
+		return;
+	expect_eq(ctx, case_fmt(ctx, "tap B: A's ARP requests tagged %d (as "
+				"many as on tap A)", VID_A), on_a, on_b,
+		  case_fmt(ctx, "%s; %s", case_rel(ctx, ctx->nics[1].pcap),
+			   case_rel(ctx, ctx->nics[0].pcap)));
+	if (in_b < 0)
+		return;
+	observe_str(ctx, "guest B's NIC and VID 10", "%s", filters ?
+		    "filters it: its VLAN filter holds only VID 20, so none "
+		    "reaches the kernel" : "8139cp has no VLAN filter: all "
+		    "reach the kernel, which drops them (no VLAN 10)");
+	expect_eq(ctx, case_fmt(ctx, "guest B's capture: A's ARP requests "
+				"tagged %d (%s)", VID_A, filters ? "none: the "
+				"NIC filters VID 10" : "all: no VLAN filter in "
+				"the NIC"), filters ? 0 : on_a, in_b,
+		  case_fmt(ctx, "%s; %s", case_rel(ctx, b_pcap),
+			   case_rel(ctx, ctx->nics[0].pcap)));
+}
+
 static void vlan_run(struct case_ctx *ctx)
 {
 	int count = case_param(ctx, &param_after_count);
 	int sent1 = -1, got1 = -1, sent2 = -1, got2 = -1;
 	const char *ev1 = NULL, *ev2 = NULL;
+	struct sshc_job *b_job = NULL;
+	char *b_pcap = NULL;
 
 	case_phase(ctx, "phase 1");
 	case_scope(ctx, "phase 1");
 	if (!add_vlan(ctx, 0, VID_A, P1_A) || !add_vlan(ctx, 1, VID_B, P1_B))
 		return;
-	if (ping_from_a(ctx, P1_B, count, &sent1, &got1, &ev1) < 0)
+	if (ctx->fault->vlan_promisc) {
+		char *ifq = shq(ctx->nics[1].ifname);
+		bool ok = guest_step(ctx, 1, case_fmt(ctx, "ip link set dev %s "
+						      "promisc on", ifq),
+				     "promiscuous mode (fault vlan-promisc)");
+
+		g_free(ifq);
+		if (!ok)
+			return;
+	}
+	b_job = b_capture_start(ctx, count);
+	if (!b_job)
 		return;
+	if (ping_from_a(ctx, P1_B, count, &sent1, &got1, &ev1) < 0 ||
+	    !a_arp_settled(ctx, P1_B, VID_A))
+		goto out;
+	b_pcap = b_capture_fetch(ctx, b_job);
+	if (!b_pcap)
+		goto out;
 
 	/* phase 2: B moves to VLAN 10 on a fresh subnet */
 	case_phase(ctx, "phase 2");
@@ -187,9 +374,9 @@ static void vlan_run(struct case_ctx *ctx)
 	    !guest_step(ctx, 0, case_fmt(ctx, "ip addr add %s/24 dev vl%d",
 					  P2_A, VID_A),
 			case_fmt(ctx, "add %s to VLAN %d", P2_A, VID_A)))
-		return;
+		goto out;
 	if (ping_from_a(ctx, P2_B, count, &sent2, &got2, &ev2) < 0)
-		return;
+		goto out;
 	case_captures_stop(ctx);
 
 	case_phase(ctx, "judge");
@@ -200,6 +387,7 @@ static void vlan_run(struct case_ctx *ctx)
 				"replies", VID_A, VID_B), 0, got1, ev1);
 	judge(ctx, 0, P1_A, P1_B, VID_A, false, count);
 	judge(ctx, 1, P1_A, P1_B, VID_A, false, count);
+	judge_reached_b(ctx, b_pcap);
 	case_scope(ctx, "phase 2");
 	expect_eq(ctx, "A's ping to B: echo requests sent", count, sent2, ev2);
 	expect_eq(ctx, case_fmt(ctx, "A's ping to B on VLAN %d: replies",
@@ -207,15 +395,19 @@ static void vlan_run(struct case_ctx *ctx)
 	judge(ctx, 0, P2_A, P2_B, VID_A, true, count);
 	judge(ctx, 1, P2_A, P2_B, VID_A, true, count);
 	case_scope(ctx, NULL);
+out:
+	sshc_job_free(b_job);
+	g_free(b_pcap);
 }
 
 /*
- * Two guest pings 0.2 s apart and six guest commands (quick: 9-16 s
- * measured); about 3x that.
+ * Two guest pings 0.2 s apart, six guest commands and guest B's capture
+ * (quick: 9-16 s measured before the capture, which adds four commands);
+ * about 3x that.
  */
 static int vlan_deadline(const struct profile *p)
 {
-	return 3 * (2 * (prof_int(p, &param_after_count) / 5 + 2) + 10);
+	return 3 * (2 * (prof_int(p, &param_after_count) / 5 + 2) + 20);
 }
 
 static const struct param *const vlan_params[] = {
@@ -233,8 +425,9 @@ static const struct topology vlan_topo = {
 
 const struct case_desc case_vlan = {
 	.name = "vlan",
-	.summary = "two guests: VLAN 10 vs 20 fully isolated, both on 10 "
-		   "reach each other; every test frame tagged right on both taps",
+	.summary = "two guests: VLAN 10 vs 20 isolated though A's frames reach "
+		   "B, both on 10 reach each other; every test frame tagged "
+		   "right on both taps",
 	.plan_case = 6,
 	.plan = "802.1q VLAN",
 	.capture_snaplen = 128,
@@ -244,6 +437,13 @@ const struct case_desc case_vlan = {
 	.controls = {
 		{ "vlan-rewrite=10:30", "rtl8139",
 		  "phase *: tap B: test frames tagged other than VID 10" },
+		{ "vlan-rewrite=10:30", "rtl8139",
+		  "phase 1: tap B: A's ARP requests tagged 10 (as many as on "
+		  "tap A)" },
+		{ "vlan-rewrite=10:20@1,vlan-rewrite=20:10@0", "virtio",
+		  "phase 1: A's ping to B across VLANs 10 and 20: replies" },
+		{ "vlan-promisc", "e1000",
+		  "phase 1: guest B's capture: A's ARP requests tagged 10 *" },
 	},
 	.run = vlan_run,
 };

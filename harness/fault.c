@@ -11,9 +11,10 @@
 #include <unistd.h>
 
 static const char known_faults[] =
-	"drop=PCT, drop-frag, drop-over=BYTES, vlan-rewrite=FROM:TO, "
+	"drop=PCT, drop-frag, drop-over=BYTES, vlan-rewrite=FROM:TO[@NIC], "
 	"corrupt-tcp, drop-mcast, drop-udp=PCT, drop-tftp, corrupt-icmp, "
-	"drop-reply=PCT, s4-fresh-boot, hang=CASE";
+	"drop-reply=PCT, s4-fresh-boot, mcast-allmulti, vlan-promisc, arp-flux, "
+	"hang=CASE";
 
 /* "N" or "N%" in lo..hi; -1 if not. */
 static long parse_num(const char *s, long lo, long hi, bool pct)
@@ -29,6 +30,66 @@ static long parse_num(const char *s, long lo, long hi, bool pct)
 	if (*end || v < lo || v > hi)
 		return -1;
 	return v;
+}
+
+/*
+ * "vlan-rewrite=FROM:TO" or "vlan-rewrite=FROM:TO@NIC" (v whole) into
+ * f->vlan[], checked against the rewrites already there; -1 with err and
+ * f untouched.
+ */
+static int parse_vlan(const char *v, struct fault *f, char *err)
+{
+	char **at = g_strsplit(v + 13, "@", -1), **ids = NULL;
+	long from = -1, to = -1, nic = -1;
+	int rc = -1;
+
+	if (g_strv_length(at) < 1 || g_strv_length(at) > 2)
+		goto bad;
+	if (at[1] && (nic = parse_num(at[1], 0, 15, false)) < 0)
+		goto bad;
+	ids = g_strsplit(at[0], ":", -1);
+	if (g_strv_length(ids) == 2) {
+		from = parse_num(ids[0], 1, 4094, false);
+		to = parse_num(ids[1], 1, 4094, false);
+	}
+	if (from < 0 || to < 0 || from == to)
+		goto bad;
+	if (f->n_vlan >= FAULT_MAX_VLAN) {
+		err_set(err, "bad fault '%s': at most %d VLAN rewrites", v,
+			FAULT_MAX_VLAN);
+		goto out;
+	}
+	for (int i = 0; i < f->n_vlan; i++) {
+		const struct fault_vlan *o = &f->vlan[i];
+
+		/* rewrites that meet on a tap: every tap, or the same one */
+		if (o->nic >= 0 && nic >= 0 && o->nic != nic)
+			continue;
+		if (o->from == from) {
+			err_set(err, "bad fault '%s': VLAN id %ld is already "
+				"rewritten toward that NIC", v, from);
+			goto out;
+		}
+		if (o->from == to || o->to == from) {
+			err_set(err, "bad fault '%s': it would chain with "
+				"vlan-rewrite=%d:%d on the same tap", v,
+				o->from, o->to);
+			goto out;
+		}
+	}
+	f->vlan[f->n_vlan].from = (int)from;
+	f->vlan[f->n_vlan].to = (int)to;
+	f->vlan[f->n_vlan].nic = (int)nic;
+	f->n_vlan++;
+	rc = 0;
+	goto out;
+bad:
+	err_set(err, "bad fault '%s' (vlan-rewrite=FROM:TO[@NIC], ids "
+		"1..4094, NIC 0..15)", v);
+out:
+	g_strfreev(ids);
+	g_strfreev(at);
+	return rc;
 }
 
 int fault_parse(const char *s, struct fault *f, char *err)
@@ -73,22 +134,8 @@ int fault_parse(const char *s, struct fault *f, char *err)
 				f->drop_over = (int)n;
 			}
 		} else if (g_str_has_prefix(v, "vlan-rewrite=")) {
-			char **ids = g_strsplit(v + 13, ":", -1);
-			long from = -1, to = -1;
-
-			if (g_strv_length(ids) == 2) {
-				from = parse_num(ids[0], 1, 4094, false);
-				to = parse_num(ids[1], 1, 4094, false);
-			}
-			g_strfreev(ids);
-			if (from < 0 || to < 0 || from == to) {
-				err_set(err, "bad fault '%s' (vlan-rewrite="
-					"FROM:TO, ids 1..4094)", v);
+			if (parse_vlan(v, f, err) < 0)
 				rc = -1;
-			} else {
-				f->vlan_from = (int)from;
-				f->vlan_to = (int)to;
-			}
 		} else if (g_str_has_prefix(v, "hang=") && v[5] &&
 			   strlen(v + 5) < sizeof(f->hang)) {
 			g_strlcpy(f->hang, v + 5, sizeof(f->hang));
@@ -104,6 +151,12 @@ int fault_parse(const char *s, struct fault *f, char *err)
 			f->drop_tftp = true;
 		} else if (!strcmp(v, "corrupt-icmp")) {
 			f->corrupt_icmp = true;
+		} else if (!strcmp(v, "mcast-allmulti")) {
+			f->mcast_allmulti = true;
+		} else if (!strcmp(v, "vlan-promisc")) {
+			f->vlan_promisc = true;
+		} else if (!strcmp(v, "arp-flux")) {
+			f->arp_flux = true;
 		} else {
 			err_set(err, "unknown fault '%s' (known: %s)", v,
 				known_faults);
@@ -125,7 +178,7 @@ int fault_parse(const char *s, struct fault *f, char *err)
 /* Whether f has anything for the nftables table. */
 static bool fault_nft(const struct fault *f)
 {
-	return f->drop_pct || f->drop_frag || f->drop_over || f->vlan_from ||
+	return f->drop_pct || f->drop_frag || f->drop_over || f->n_vlan ||
 	       f->corrupt_tcp || f->drop_mcast || f->drop_udp || f->drop_tftp;
 }
 
@@ -177,10 +230,12 @@ char *fault_rules(const struct fault *f, const char *table,
 		if (f->drop_over)
 			g_string_append_printf(r, "    ip length > %d drop\n",
 					       f->drop_over);
-		if (f->vlan_from)
-			g_string_append_printf(r, "    vlan id %d vlan id set "
-					       "%d\n", f->vlan_from,
-					       f->vlan_to);
+		for (int k = 0; k < f->n_vlan; k++)
+			if (f->vlan[k].nic < 0 || f->vlan[k].nic == i)
+				g_string_append_printf(r, "    vlan id %d vlan "
+						       "id set %d\n",
+						       f->vlan[k].from,
+						       f->vlan[k].to);
 		if (f->corrupt_tcp)
 			g_string_append(r, "    meta l4proto tcp ip length > "
 					"1000 @ih,0,8 set 0x55\n");
@@ -249,9 +304,17 @@ void fault_describe(const struct fault *f, JsonArray *arr)
 	if (f->drop_over)
 		describe(arr, "drop-over", "IPv4 datagrams over %d bytes "
 			 "toward the guests (an MTU clamp)", f->drop_over);
-	if (f->vlan_from)
-		describe(arr, "vlan-rewrite", "VLAN id %d rewritten to %d "
-			 "toward the guests", f->vlan_from, f->vlan_to);
+	for (int k = 0; k < f->n_vlan; k++) {
+		if (f->vlan[k].nic < 0)
+			describe(arr, "vlan-rewrite", "VLAN id %d rewritten to "
+				 "%d toward the guests", f->vlan[k].from,
+				 f->vlan[k].to);
+		else
+			describe(arr, "vlan-rewrite", "VLAN id %d rewritten to "
+				 "%d toward NIC %d only (the point's NICs under "
+				 "test in order, from 0)", f->vlan[k].from,
+				 f->vlan[k].to, f->vlan[k].nic);
+	}
 	if (f->corrupt_tcp)
 		describe(arr, "corrupt-tcp", "first payload byte of TCP "
 			 "segments over 1000 bytes overwritten, both ways, on "
@@ -282,6 +345,29 @@ void fault_describe(const struct fault *f, JsonArray *arr)
 	if (f->s4_fresh_boot)
 		describe(arr, "s4-fresh-boot", "the hibernation image on the "
 			 "guest's swap disk is wiped before it starts again");
+	if (f->mcast_allmulti)
+		describe(arr, "mcast-allmulti", "the multicast case puts the "
+			 "NIC in allmulticast mode before the frames come");
+	if (f->vlan_promisc)
+		describe(arr, "vlan-promisc", "the vlan case puts guest B's "
+			 "NIC in promiscuous mode before phase 1 (the NIC's "
+			 "VLAN filter goes off)");
+	if (f->arp_flux)
+		describe(arr, "arp-flux", "the multinic case leaves "
+			 "arp_ignore and arp_announce at 0");
+}
+
+int fault_check_taps(const struct fault *f, int n_taps, char *err)
+{
+	for (int k = 0; k < f->n_vlan; k++)
+		if (f->vlan[k].nic >= n_taps) {
+			err_set(err, "fault vlan-rewrite=%d:%d@%d: the point "
+				"has %d NIC%s under test", f->vlan[k].from,
+				f->vlan[k].to, f->vlan[k].nic, n_taps,
+				n_taps == 1 ? "" : "s");
+			return -1;
+		}
+	return 0;
 }
 
 int fault_apply(struct lab *lab, const char *script, const char *path,

@@ -8,7 +8,9 @@
  * it.  What the guest sends can be changed before the capture sees it only
  * by XDP (xdp.h says why): corrupt-icmp and drop-reply are XDP programs on
  * the taps, so the pcap shows a guest that answered wrongly or not at all.
- * s4-fresh-boot is not on the taps: the suspend case acts on it.
+ * s4-fresh-boot, mcast-allmulti, vlan-promisc and arp-flux are not on
+ * the taps: the case they name acts on them (suspend, multicast, vlan,
+ * multinic), and every other case ignores them.
  *
  * Calling sequence, per test point: fault_rules() gives the table's text
  * for the point's taps (pure, unit-tested), fault_apply() loads it,
@@ -23,13 +25,26 @@
 
 struct lab;
 
+#define FAULT_MAX_VLAN 4
+
+/*
+ * One VLAN id rewrite toward the guests (on the taps' egress, before the
+ * capture): from -> to, on every tap (nic -1) or only on the tap of the
+ * NIC under test with index nic (the point's NICs under test in order,
+ * management NICs not counted: 0 is the first guest's first NIC).
+ */
+struct fault_vlan {
+	int from, to;
+	int nic;
+};
+
 struct fault {
 	int drop_pct;		/* drop this share of ICMP toward the guest */
 	bool drop_frag;		/* drop non-first IPv4 fragments toward it */
 	int drop_over;		/* drop IPv4 datagrams longer than this
 				 * toward it (an MTU clamp); 0: none */
-	int vlan_from, vlan_to;	/* rewrite VLAN id from -> to toward it;
-				 * 0: none */
+	int n_vlan;		/* VLAN id rewrites (vlan-rewrite=F:T[@N]) */
+	struct fault_vlan vlan[FAULT_MAX_VLAN];
 	bool corrupt_tcp;	/* overwrite the first payload byte of large
 				 * TCP segments, both directions */
 	bool drop_mcast;	/* drop nicq's test frames (ethertype 0x88b5)
@@ -47,13 +62,35 @@ struct fault {
 				 * capture sees them (XDP) */
 	int drop_reply;		/* drop this share of ICMP echo replies from
 				 * it before the capture sees them (XDP) */
+	bool mcast_allmulti;	/* not on the taps: the multicast case puts
+				 * the NIC in allmulticast mode before the
+				 * frames come, so its filter lets every
+				 * group through */
+	bool vlan_promisc;	/* not on the taps: the vlan case puts guest
+				 * B's NIC in promiscuous mode before phase
+				 * 1, which turns the NIC's VLAN filter off */
+	bool arp_flux;		/* not on the taps: the multinic case leaves
+				 * arp_ignore and arp_announce at the
+				 * kernel's defaults (0) */
 	char hang[32];		/* a control for the runner, not the NIC:
 				 * this case's process stops answering, so
 				 * its deadline must end it */
 };
 
-/* Parse --inject "a,b=c" into f (added to what is there).  -1 with err. */
+/*
+ * Parse --inject "a,b=c" into f (added to what is there; vlan-rewrite may
+ * be given several times, up to FAULT_MAX_VLAN, as long as no two rewrite
+ * the same id toward the same tap and none rewrites toward a tap into an
+ * id another rewrites there).  -1 with err.
+ */
 int fault_parse(const char *s, struct fault *f, char *err);
+
+/*
+ * Whether f fits a point with n_taps NICs under test: -1 with err when a
+ * vlan-rewrite names a NIC the point does not have (it would silently
+ * change nothing).
+ */
+int fault_check_taps(const struct fault *f, int n_taps, char *err);
 
 /* Whether f has anything for the taps. */
 bool fault_on_taps(const struct fault *f);

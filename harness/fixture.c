@@ -247,6 +247,16 @@ int case_capture_rotate(struct case_ctx *ctx, const char *label)
 
 /* ---- layout --------------------------------------------------------- */
 
+/* How many of g's NICs before NIC i are on NIC i's segment. */
+static int same_segment(const struct topo_guest *g, int i)
+{
+	int k = 0;
+
+	for (int j = 0; j < i; j++)
+		k += g->nics[j].segment == g->nics[i].segment;
+	return k;
+}
+
 /* Place the NICs: models, addresses, MACs and device names. */
 static void layout(struct case_ctx *ctx, const struct topology *t,
 		   unsigned n)
@@ -283,9 +293,17 @@ static void layout(struct case_ctx *ctx, const struct topology *t,
 				 (unsigned)(0x10 + gi) & 0xffu, (unsigned)i & 0xffu);
 			snprintf(nt->tap, sizeof(nt->tap), "nq%.6st%u",
 				 ctx->lab->id, k % 100000);
+			/*
+			 * .10 + guest, and a guest's further NICs on the
+			 * same segment (multinic's shared segment) every
+			 * CASE_MAX_GUESTS after it: no two NICs share an
+			 * address.
+			 */
 			snprintf(nt->ip, sizeof(nt->ip), "198.18.%u.%u",
 				 case_octet(ctx, tn->segment),
-				 10u + (unsigned)gi % CASE_MAX_GUESTS);
+				 10u + (unsigned)gi % CASE_MAX_GUESTS +
+				 CASE_MAX_GUESTS * (unsigned)same_segment(
+					 &t->guests[gi], i));
 		}
 	}
 	ctx->nic = &ctx->nics[0];
@@ -937,6 +955,10 @@ static int fault_on(const struct run_env *env, struct case_ctx *ctx,
 	for (int i = 0; i < ctx->n_nics; i++)
 		if (!ctx->nics[i].mgmt)
 			g_ptr_array_add(taps, ctx->nics[i].tap);
+	if (fault_check_taps(env->fault, (int)taps->len, err) < 0) {
+		rc = -1;
+		goto out;
+	}
 	g_ptr_array_add(taps, NULL);
 	script = fault_rules(env->fault, table,
 			     (const char *const *)taps->pdata);
@@ -951,6 +973,7 @@ static int fault_on(const struct run_env *env, struct case_ctx *ctx,
 		rc = fault_xdp_apply(env->fault,
 				     (const char *const *)taps->pdata, err);
 	g_free(script);
+out:
 	g_free(table);
 	g_ptr_array_free(taps, TRUE);
 	return rc;

@@ -7,6 +7,7 @@
 #define ETH_HDR		14
 #define TAG_LEN		4
 #define IP_MIN_HDR	20
+#define ARP_LEN		28	/* IPv4 over Ethernet */
 
 static bool is_tag(uint16_t etype)
 {
@@ -96,6 +97,30 @@ enum frame_status frame_parse(const uint8_t *d, size_t cap, size_t wire,
 		return bad(f, FRAME_MALFORMED,
 			   "IPv4 total length beyond the frame");
 	return FRAME_OK;
+}
+
+bool frame_arp(const uint8_t *d, size_t cap, const struct frame_info *f,
+	       struct frame_arp *a)
+{
+	const uint8_t *p;
+	uint16_t op;
+
+	if (f->ethertype != FRAME_ETHERTYPE_ARP || f->l3_off < ETH_HDR ||
+	    cap < f->l3_off + ARP_LEN)
+		return false;
+	p = d + f->l3_off;
+	if (frame_rd16(p) != 1 || frame_rd16(p + 2) != FRAME_ETHERTYPE_IPV4 ||
+	    p[4] != 6 || p[5] != 4)
+		return false;
+	op = frame_rd16(p + 6);
+	if (op != FRAME_ARP_REQUEST && op != FRAME_ARP_REPLY)
+		return false;
+	a->op = op;
+	memcpy(a->sha, p + 8, 6);
+	memcpy(&a->spa, p + 14, 4);
+	memcpy(a->tha, p + 18, 6);
+	memcpy(&a->tpa, p + 24, 4);
+	return true;
 }
 
 pcap_t *frame_pcap_open(const char *path, char *err)

@@ -83,6 +83,28 @@ struct frame_info {
 enum frame_status frame_parse(const uint8_t *data, size_t caplen,
 			      size_t wire, struct frame_info *f);
 
+#define FRAME_ARP_REQUEST	1
+#define FRAME_ARP_REPLY		2
+
+/* An ARP request or reply for IPv4 over Ethernet. */
+struct frame_arp {
+	uint16_t op;		/* FRAME_ARP_REQUEST or FRAME_ARP_REPLY */
+	uint8_t sha[6], tha[6];	/* sender and target hardware addresses */
+	uint32_t spa, tpa;	/* sender and target protocol addresses,
+				 * network byte order */
+};
+
+/*
+ * The ARP packet of a frame that frame_parse() found FRAME_OK with
+ * ethertype ARP (under any tags): true and *a filled when it is a request
+ * or a reply for IPv4 over Ethernet (hardware type 1, protocol 0x0800,
+ * address lengths 6 and 4) captured whole (28 bytes from l3_off within
+ * caplen); false for any other frame, other types and opcodes (InARP,
+ * RARP), and a packet cut short.  The one ARP parser of the analyzers.
+ */
+bool frame_arp(const uint8_t *data, size_t caplen,
+	       const struct frame_info *f, struct frame_arp *a);
+
 /* Big-endian 16 bits at p: for callers reading past l3_off or l4_off. */
 static inline uint16_t frame_rd16(const uint8_t *p)
 {

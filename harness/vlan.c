@@ -12,15 +12,12 @@
 #include <string.h>
 
 #define ICMP_HDR	8
-#define ARP_LEN		28	/* IPv4 over Ethernet */
 
 #define VID_MASK	0x0fff
 #define VID_SLOTS	(VID_MASK + 2)	/* -1 (untagged), 0..4095 */
 
 #define ICMP_ECHOREPLY	0
 #define ICMP_ECHO	8
-#define ARP_REQUEST	1
-#define ARP_REPLY	2
 
 /* Which counter of struct vlan_count a frame of the pair goes to. */
 enum kind {
@@ -63,28 +60,16 @@ static bool arp_pair(uint32_t spa, uint32_t tpa, uint32_t a, uint32_t b)
 	return spa == tpa || spa == 0;	/* gratuitous, probe */
 }
 
-/* The ARP packet at d + off (caplen cap). */
-static enum kind parse_arp(const u_char *d, size_t off, size_t cap,
-			   uint32_t a, uint32_t b)
+/* The ARP packet of a sound frame: the pair's request or reply, or none. */
+static enum kind classify_arp(const u_char *d, size_t cap,
+			      const struct frame_info *fi, uint32_t a,
+			      uint32_t b)
 {
-	const u_char *arp = d + off;
-	uint32_t spa, tpa;
-	uint16_t op;
+	struct frame_arp arp;
 
-	if (cap < off + ARP_LEN)
+	if (!frame_arp(d, cap, fi, &arp) || !arp_pair(arp.spa, arp.tpa, a, b))
 		return K_NONE;
-	if (frame_rd16(arp) != 1 ||
-	    frame_rd16(arp + 2) != FRAME_ETHERTYPE_IPV4 ||
-	    arp[4] != 6 || arp[5] != 4)
-		return K_NONE;
-	op = frame_rd16(arp + 6);
-	if (op != ARP_REQUEST && op != ARP_REPLY)
-		return K_NONE;
-	memcpy(&spa, arp + 14, 4);
-	memcpy(&tpa, arp + 24, 4);
-	if (!arp_pair(spa, tpa, a, b))
-		return K_NONE;
-	return op == ARP_REQUEST ? K_ARP_REQUEST : K_ARP_REPLY;
+	return arp.op == FRAME_ARP_REQUEST ? K_ARP_REQUEST : K_ARP_REPLY;
 }
 
 /*
@@ -102,7 +87,7 @@ static enum kind parse_frame(const struct pcap_pkthdr *h, const u_char *d,
 	if (fi.ipv4)
 		return classify_ipv4(d, h->caplen, &fi, a, b);
 	if (fi.ethertype == FRAME_ETHERTYPE_ARP)
-		return parse_arp(d, fi.l3_off, h->caplen, a, b);
+		return classify_arp(d, h->caplen, &fi, a, b);
 	return K_NONE;
 }
 

@@ -107,6 +107,7 @@ usage_case "truncated guest initramfs" run --image "$WORK/img-initrd"
 usage_case "unknown profile" run --profile bogus
 usage_case "bad fault" run --inject drop=0
 usage_case "bad VLAN fault" run --inject vlan-rewrite=10:10
+usage_case "VLAN faults that would chain on one tap" run --inject vlan-rewrite=10:20@1,vlan-rewrite=20:30@1
 usage_case "hang fault for no case" run --inject hang=bogus
 usage_case "results folder the lab cannot see" run --results /var/tmp/nicq-results
 check "README's case table matches the cases' declarations" \

@@ -63,11 +63,19 @@ static void test_parse_each(void **state)
 	assert_int_equal(parse_ok("drop-over=68").drop_over, 68);
 	assert_int_equal(parse_ok("drop-over=65535").drop_over, 65535);
 	f = parse_ok("vlan-rewrite=10:20");
-	assert_int_equal(f.vlan_from, 10);
-	assert_int_equal(f.vlan_to, 20);
+	assert_int_equal(f.n_vlan, 1);
+	assert_int_equal(f.vlan[0].from, 10);
+	assert_int_equal(f.vlan[0].to, 20);
+	assert_int_equal(f.vlan[0].nic, -1);
 	f = parse_ok("vlan-rewrite=4094:1");
-	assert_int_equal(f.vlan_from, 4094);
-	assert_int_equal(f.vlan_to, 1);
+	assert_int_equal(f.vlan[0].from, 4094);
+	assert_int_equal(f.vlan[0].to, 1);
+	f = parse_ok("vlan-rewrite=10:20@1");
+	assert_int_equal(f.n_vlan, 1);
+	assert_int_equal(f.vlan[0].nic, 1);
+	assert_true(fault_on_taps(&f));
+	assert_int_equal(parse_ok("vlan-rewrite=10:20@0").vlan[0].nic, 0);
+	assert_int_equal(parse_ok("vlan-rewrite=10:20@15").vlan[0].nic, 15);
 	assert_true(parse_ok("corrupt-tcp").corrupt_tcp);
 	assert_true(parse_ok("drop-mcast").drop_mcast);
 	assert_int_equal(parse_ok("drop-udp=20").drop_udp, 20);
@@ -83,6 +91,16 @@ static void test_parse_each(void **state)
 	f = parse_ok("s4-fresh-boot");
 	assert_true(f.s4_fresh_boot);
 	assert_false(fault_on_taps(&f));	/* the suspend case acts on it */
+	/* the cases act on these, not the taps */
+	f = parse_ok("mcast-allmulti");
+	assert_true(f.mcast_allmulti);
+	assert_false(fault_on_taps(&f));
+	f = parse_ok("vlan-promisc");
+	assert_true(f.vlan_promisc);
+	assert_false(fault_on_taps(&f));
+	f = parse_ok("arp-flux");
+	assert_true(f.arp_flux);
+	assert_false(fault_on_taps(&f));
 	f = parse_ok("hang=ping");
 	assert_string_equal(f.hang, "ping");
 	assert_false(fault_on_taps(&f));	/* a control for the runner */
@@ -104,8 +122,8 @@ static void test_parse_several(void **state)
 	f = parse_ok("drop=5, drop-frag ,vlan-rewrite=100:200");
 	assert_int_equal(f.drop_pct, 5);
 	assert_true(f.drop_frag);
-	assert_int_equal(f.vlan_from, 100);
-	assert_int_equal(f.vlan_to, 200);
+	assert_int_equal(f.vlan[0].from, 100);
+	assert_int_equal(f.vlan[0].to, 200);
 	assert_false(f.corrupt_tcp);
 	/* added to what is there */
 	assert_int_equal(fault_parse("drop-tftp", &f, err), 0);
@@ -114,6 +132,73 @@ static void test_parse_several(void **state)
 	/* a later value of the same fault wins */
 	assert_int_equal(fault_parse("drop=7", &f, err), 0);
 	assert_int_equal(f.drop_pct, 7);
+}
+
+/* VLAN rewrites per tap: several, each toward its own NIC, never chained. */
+static void test_parse_vlan_per_nic(void **state)
+{
+	struct fault f;
+	char err[ERRLEN];
+
+	(void)state;
+	/* the vlan case's crossing: 10 -> 20 toward B, 20 -> 10 toward A */
+	f = parse_ok("vlan-rewrite=10:20@1,vlan-rewrite=20:10@0");
+	assert_int_equal(f.n_vlan, 2);
+	assert_int_equal(f.vlan[0].from, 10);
+	assert_int_equal(f.vlan[0].to, 20);
+	assert_int_equal(f.vlan[0].nic, 1);
+	assert_int_equal(f.vlan[1].from, 20);
+	assert_int_equal(f.vlan[1].to, 10);
+	assert_int_equal(f.vlan[1].nic, 0);
+	/* different ids toward the same tap, and every tap plus one */
+	f = parse_ok("vlan-rewrite=10:20@1,vlan-rewrite=30:40@1,"
+		     "vlan-rewrite=50:60");
+	assert_int_equal(f.n_vlan, 3);
+	/* the same id twice toward one tap: which would win? */
+	parse_bad("vlan-rewrite=10:20@1,vlan-rewrite=10:30@1",
+		  "bad fault 'vlan-rewrite=10:30@1': VLAN id 10 is already "
+		  "rewritten toward that NIC");
+	parse_bad("vlan-rewrite=10:20,vlan-rewrite=10:30@1",
+		  "VLAN id 10 is already rewritten");
+	parse_bad("vlan-rewrite=10:20@0,vlan-rewrite=10:30",
+		  "VLAN id 10 is already rewritten");
+	/* rules on one tap run in order: 10 -> 20 -> 10 would chain */
+	parse_bad("vlan-rewrite=10:20@1,vlan-rewrite=20:10@1",
+		  "would chain with vlan-rewrite=10:20 on the same tap");
+	parse_bad("vlan-rewrite=10:20,vlan-rewrite=30:10@2",
+		  "would chain");
+	/* the same id toward two different taps is fine */
+	f = parse_ok("vlan-rewrite=10:20@0,vlan-rewrite=10:30@1");
+	assert_int_equal(f.n_vlan, 2);
+	/* at most FAULT_MAX_VLAN; a refusal leaves f as it was */
+	f = parse_ok("vlan-rewrite=1:2@0,vlan-rewrite=3:4@0,"
+		     "vlan-rewrite=5:6@0,vlan-rewrite=7:8@0");
+	assert_int_equal(f.n_vlan, FAULT_MAX_VLAN);
+	assert_int_equal(fault_parse("vlan-rewrite=9:10@0", &f, err), -1);
+	assert_non_null(strstr(err, "at most 4 VLAN rewrites"));
+	assert_int_equal(f.n_vlan, FAULT_MAX_VLAN);
+	f = parse_ok("vlan-rewrite=10:20@1");
+	assert_int_equal(fault_parse("vlan-rewrite=10:30@1", &f, err), -1);
+	assert_int_equal(f.n_vlan, 1);
+	assert_int_equal(f.vlan[0].to, 20);
+}
+
+/* A rewrite toward a NIC the point does not have is refused, not ignored. */
+static void test_check_taps(void **state)
+{
+	struct fault f;
+	char err[ERRLEN] = "";
+
+	(void)state;
+	f = parse_ok("vlan-rewrite=10:20@1,vlan-rewrite=20:10@0");
+	assert_int_equal(fault_check_taps(&f, 2, err), 0);
+	assert_int_equal(fault_check_taps(&f, 1, err), -1);
+	assert_string_equal(err, "fault vlan-rewrite=10:20@1: the point has 1 "
+			    "NIC under test");
+	f = parse_ok("vlan-rewrite=10:20");
+	assert_int_equal(fault_check_taps(&f, 1, err), 0);
+	f = parse_ok("drop=5,arp-flux");
+	assert_int_equal(fault_check_taps(&f, 0, err), 0);
 }
 
 static void test_parse_bad(void **state)
@@ -135,7 +220,14 @@ static void test_parse_bad(void **state)
 	parse_bad("drop-over=1500%", "bad fault");
 	parse_bad("vlan-rewrite=10:10", "bad fault 'vlan-rewrite=10:10'");
 	parse_bad("vlan-rewrite=10", "bad fault 'vlan-rewrite=10' "
-		  "(vlan-rewrite=FROM:TO, ids 1..4094)");
+		  "(vlan-rewrite=FROM:TO[@NIC], ids 1..4094, NIC 0..15)");
+	parse_bad("vlan-rewrite=10:20@", "bad fault");
+	parse_bad("vlan-rewrite=10:20@16", "bad fault");
+	parse_bad("vlan-rewrite=10:20@-1", "bad fault");
+	parse_bad("vlan-rewrite=10:20@a", "bad fault");
+	parse_bad("vlan-rewrite=10:20@1@2", "bad fault");
+	parse_bad("vlan-rewrite=@1", "bad fault");
+	parse_bad("mcast-allmulti=1", "unknown fault");
 	parse_bad("vlan-rewrite=0:5", "bad fault");
 	parse_bad("vlan-rewrite=5:4095", "bad fault");
 	parse_bad("vlan-rewrite=1:2:3", "bad fault");
@@ -171,6 +263,7 @@ static void test_parse_bad_untouched(void **state)
 	const char *bad[] = {
 		"drop=0", "drop-udp=101", "drop-over=67", "vlan-rewrite=10:10",
 		"drop-frag,drop=0", "corrupt-icmp,drop-reply=5",
+		"vlan-rewrite=10:20@16",
 	};
 	char err[ERRLEN];
 
@@ -269,6 +362,8 @@ static void test_rules_none(void **state)
 	assert_null(fault_rules(&f, "nicq_fault", taps));
 	f = parse_ok("drop-reply=5");
 	assert_null(fault_rules(&f, "nicq_fault", taps));
+	f = parse_ok("mcast-allmulti,vlan-promisc,arp-flux");
+	assert_null(fault_rules(&f, "nicq_fault", taps));
 }
 
 static void test_rules_each(void **state)
@@ -293,6 +388,34 @@ static void test_rules_each(void **state)
 		    "20 drop", false);
 	expect_rule("drop-tftp", "ingress", "meta l4proto udp udp dport 69 drop",
 		    false);
+}
+
+/* A rewrite toward one NIC is on that tap's egress only. */
+static void test_rules_vlan_per_tap(void **state)
+{
+	char *r = rules_for("vlan-rewrite=10:20@1,vlan-rewrite=20:10@0");
+	char *b0 = chain_body(r, "egress", "vnet0");
+	char *b1 = chain_body(r, "egress", "vnet7");
+
+	(void)state;
+	assert_non_null(b0);
+	assert_non_null(b1);
+	assert_string_equal(b0, "    vlan id 20 vlan id set 10\n");
+	assert_string_equal(b1, "    vlan id 10 vlan id set 20\n");
+	assert_null(strstr(r, "ingress"));
+	g_free(b0);
+	g_free(b1);
+	g_free(r);
+	/* every tap, and one more toward the second only */
+	r = rules_for("vlan-rewrite=10:30,vlan-rewrite=40:50@1");
+	b0 = chain_body(r, "egress", "vnet0");
+	b1 = chain_body(r, "egress", "vnet7");
+	assert_string_equal(b0, "    vlan id 10 vlan id set 30\n");
+	assert_string_equal(b1, "    vlan id 10 vlan id set 30\n"
+			    "    vlan id 40 vlan id set 50\n");
+	g_free(b0);
+	g_free(b1);
+	g_free(r);
 }
 
 /* The table is replaced whole, every chain is closed, one per tap and hook. */
@@ -367,6 +490,7 @@ static int nft_check_child(const char *dir)
 		"corrupt-tcp", "drop-mcast", "drop-udp=20", "drop-tftp",
 		"drop=30,drop-frag,drop-over=1400,vlan-rewrite=10:20,"
 		"corrupt-tcp,drop-mcast,drop-udp=20,drop-tftp",
+		"vlan-rewrite=10:20@1,vlan-rewrite=20:10@0",
 	};
 	const char *const two[] = { "vnet0", "vnet7", NULL };
 
@@ -529,11 +653,13 @@ static void test_describe(void **state)
 	struct fault f = parse_ok("drop=30,drop-frag,drop-over=1400,"
 				  "vlan-rewrite=10:20,corrupt-tcp,drop-mcast,"
 				  "drop-udp=20,drop-tftp,corrupt-icmp,"
-				  "hang=ping,s4-fresh-boot");
+				  "hang=ping,s4-fresh-boot,mcast-allmulti,"
+				  "vlan-promisc,arp-flux");
 	const char *names[] = {
 		"drop", "drop-frag", "drop-over", "vlan-rewrite",
 		"corrupt-tcp", "drop-mcast", "drop-udp", "drop-tftp",
-		"corrupt-icmp", "hang", "s4-fresh-boot",
+		"corrupt-icmp", "hang", "s4-fresh-boot", "mcast-allmulti",
+		"vlan-promisc", "arp-flux",
 	};
 	JsonArray *a = json_array_new();
 
@@ -577,6 +703,19 @@ static void test_describe(void **state)
 		json_array_get_object_element(a, 0), "detail"), "35%"));
 	json_array_unref(a);
 
+	/* a rewrite per NIC says which */
+	a = json_array_new();
+	f = parse_ok("vlan-rewrite=10:20@1,vlan-rewrite=20:10@0");
+	fault_describe(&f, a);
+	assert_int_equal(json_array_get_length(a), 2);
+	assert_non_null(strstr(json_object_get_string_member(
+		json_array_get_object_element(a, 0), "detail"),
+		"VLAN id 10 rewritten to 20 toward NIC 1 only"));
+	assert_non_null(strstr(json_object_get_string_member(
+		json_array_get_object_element(a, 1), "detail"),
+		"VLAN id 20 rewritten to 10 toward NIC 0 only"));
+	json_array_unref(a);
+
 	/* one fault, one object; adds to what is there; none, nothing */
 	a = json_array_new();
 	f = parse_ok("drop-tftp");
@@ -598,10 +737,13 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_each),
 		cmocka_unit_test(test_parse_several),
+		cmocka_unit_test(test_parse_vlan_per_nic),
+		cmocka_unit_test(test_check_taps),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_parse_bad_untouched),
 		cmocka_unit_test(test_rules_none),
 		cmocka_unit_test(test_rules_each),
+		cmocka_unit_test(test_rules_vlan_per_tap),
 		cmocka_unit_test(test_rules_shape),
 		cmocka_unit_test(test_rules_nft_accepts),
 		cmocka_unit_test(test_xdp_on_taps),

@@ -310,6 +310,97 @@ static void test_malformed_ip(void **state)
 	assert_int_equal(fr.len, 60);
 }
 
+/* Build fr: an ARP packet (28 bytes) under ntags tags, then pad bytes. */
+static void build_arp(const struct pcapgen_tag *tags, size_t ntags,
+		      uint16_t htype, uint16_t ptype, uint8_t hlen,
+		      uint8_t plen, uint16_t op, size_t pad)
+{
+	const struct pcapgen_eth eth = { MAC_B, MAC_A, tags, ntags };
+
+	pcapgen_eth(&fr, &eth, FRAME_ETHERTYPE_ARP);
+	pcapgen_append16(&fr, htype);
+	pcapgen_append16(&fr, ptype);
+	pcapgen_append(&fr, &hlen, 1);
+	pcapgen_append(&fr, &plen, 1);
+	pcapgen_append16(&fr, op);
+	pcapgen_append(&fr, MAC_A, 6);
+	pcapgen_append(&fr, SRC, 4);
+	pcapgen_append(&fr, MAC_B, 6);
+	pcapgen_append(&fr, DST, 4);
+	for (size_t i = 0; i < pad; i++)
+		pcapgen_append(&fr, "", 1);
+}
+
+/* frame_arp() on a copy of the first cap bytes of fr. */
+static bool arp_of(size_t cap, struct frame_arp *a)
+{
+	uint8_t *copy = malloc(cap ? cap : 1);
+	struct frame_info fi;
+	bool ok;
+
+	assert_non_null(copy);
+	memcpy(copy, fr.b, cap);
+	memset(a, 0xee, sizeof(*a));
+	ok = frame_parse(copy, cap, fr.len, &fi) == FRAME_OK &&
+	     frame_arp(copy, cap, &fi, a);
+	free(copy);
+	return ok;
+}
+
+static void test_arp(void **state)
+{
+	const struct pcapgen_tag t10 = { 0x8100, 10 };
+	const struct pcapgen_tag qinq[2] = { { 0x88a8, 5 }, { 0x8100, 10 } };
+	struct frame_info fi;
+	struct frame_arp a;
+	uint32_t spa, tpa;
+
+	(void)state;
+	memcpy(&spa, SRC, 4);
+	memcpy(&tpa, DST, 4);
+	/* a reply, padded to the minimum as a NIC sends it */
+	build_arp(NULL, 0, 1, 0x0800, 6, 4, FRAME_ARP_REPLY, 18);
+	assert_true(arp_of(fr.len, &a));
+	assert_int_equal(a.op, FRAME_ARP_REPLY);
+	assert_memory_equal(a.sha, MAC_A, 6);
+	assert_memory_equal(a.tha, MAC_B, 6);
+	assert_int_equal(a.spa, spa);
+	assert_int_equal(a.tpa, tpa);
+	/* a request, under one tag and under two */
+	build_arp(&t10, 1, 1, 0x0800, 6, 4, FRAME_ARP_REQUEST, 0);
+	assert_true(arp_of(fr.len, &a));
+	assert_int_equal(a.op, FRAME_ARP_REQUEST);
+	assert_int_equal(a.tpa, tpa);
+	build_arp(qinq, 2, 1, 0x0800, 6, 4, FRAME_ARP_REQUEST, 0);
+	assert_true(arp_of(fr.len, &a));
+	assert_int_equal(a.spa, spa);
+	/* cut one byte short of the target address, or exactly whole */
+	build_arp(&t10, 1, 1, 0x0800, 6, 4, FRAME_ARP_REPLY, 0);
+	assert_false(arp_of(fr.len - 1, &a));
+	assert_true(arp_of(fr.len, &a));
+	/* other types, lengths and opcodes are not ARP for IPv4 */
+	build_arp(NULL, 0, 6, 0x0800, 6, 4, FRAME_ARP_REPLY, 0);
+	assert_false(arp_of(fr.len, &a));
+	build_arp(NULL, 0, 1, 0x86dd, 6, 4, FRAME_ARP_REPLY, 0);
+	assert_false(arp_of(fr.len, &a));
+	build_arp(NULL, 0, 1, 0x0800, 8, 4, FRAME_ARP_REPLY, 0);
+	assert_false(arp_of(fr.len, &a));
+	build_arp(NULL, 0, 1, 0x0800, 6, 16, FRAME_ARP_REPLY, 0);
+	assert_false(arp_of(fr.len, &a));
+	build_arp(NULL, 0, 1, 0x0800, 6, 4, 3, 0);	/* RARP request */
+	assert_false(arp_of(fr.len, &a));
+	build_arp(NULL, 0, 1, 0x0800, 6, 4, 8, 0);	/* InARP request */
+	assert_false(arp_of(fr.len, &a));
+	/* an IPv4 frame is not ARP, whatever its bytes */
+	{
+		struct pcapgen_ip ip = IP();
+
+		build(NULL, 0, &ip, 40);
+		assert_int_equal(parse_whole(&fi), FRAME_OK);
+		assert_false(frame_arp(fr.b, fr.len, &fi, &a));
+	}
+}
+
 static void test_pcap_open(void **state)
 {
 	char err[ERRLEN] = "";
@@ -339,6 +430,7 @@ int main(void)
 		cmocka_unit_test(test_not_ipv4),
 		cmocka_unit_test(test_short),
 		cmocka_unit_test(test_malformed_ip),
+		cmocka_unit_test(test_arp),
 		cmocka_unit_test(test_pcap_open),
 	};
 
