@@ -1,6 +1,7 @@
 /* fixture.c - see fixture.h. */
 #include "fixture.h"
 #include "capture.h"
+#include "console.h"
 #include "klog.h"
 #include "pxe.h"
 #include "transcript.h"
@@ -14,6 +15,27 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+/* ---- kernel logs ----------------------------------------------------------- */
+
+/*
+ * Read a console log a guest filled, at most CONSOLE_KLOG_MAX bytes and
+ * never through a symlink; what was cut is said as an observation, since
+ * the kernel-log check then saw only the start.
+ */
+static int console_read(struct case_ctx *ctx, const char *path, char **text,
+			size_t *len)
+{
+	bool cut = false;
+
+	if (file_read_max(path, CONSOLE_KLOG_MAX, text, len, &cut, NULL) < 0)
+		return -1;
+	if (cut)
+		observe_str(ctx, case_fmt(ctx, "%s: read", case_rel(ctx, path)),
+			    "the first %u bytes only (output truncated)",
+			    CONSOLE_KLOG_MAX);
+	return 0;
+}
 
 const struct param param_boot_timeout = {
 	"boot_timeout", PARAM_INT, "120", "120", 5, 3600,
@@ -644,7 +666,7 @@ static int start_restored(const struct run_env *env, struct case_ctx *ctx,
 		rc = guest_boot_hooked(ctx->lab, spec, prof_int(env->prof,
 				       &param_boot_timeout) * 1000, NULL, NULL,
 				       &t, err);
-		if (file_read(boot_console, &text, &len, NULL) == 0) {
+		if (console_read(ctx, boot_console, &text, &len) == 0) {
 			record_artifact(ctx, "console", boot_console);
 			case_klog_check(ctx, case_fmt(ctx, "console at boot%s",
 				ctx->n_guests > 1 ? (gi ? " (b)" : " (a)") :
@@ -979,7 +1001,6 @@ out:
 	return rc;
 }
 
-/* ---- kernel logs ----------------------------------------------------------- */
 
 void case_klog_check(struct case_ctx *ctx, const char *what,
 		     const char *file, const char *text, size_t len)
@@ -1166,7 +1187,7 @@ teardown:
 		cg->g = NULL;
 		disk_remove(cg);
 		if (cg->console &&
-		    file_read(cg->console, &text, &len, NULL) == 0) {
+		    console_read(&ctx, cg->console, &text, &len) == 0) {
 			const char *what = ctx.n_guests > 1 ?
 				(gi ? "console-b" : "console-a") : "console";
 
