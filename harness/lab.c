@@ -32,6 +32,8 @@ static void quiet_libvirt(void *data, virErrorPtr e)
 
 /* ---- leftovers and cleanup ------------------------------------------- */
 
+static int netns_procs(const char *ns_path, GString *what);
+
 static GPtrArray *list_prefixed(const char *dir, const char *prefix)
 {
 	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
@@ -137,9 +139,16 @@ int lab_check_leftovers(char *err)
 		char *ns = g_strdup_printf("%s/nicq-%s", NETNS_DIR, id);
 		char *dir = g_strdup_printf("%s/%s", LAB_RUNDIR, id);
 
-		if (g_file_test(ns, G_FILE_TEST_EXISTS))
+		if (g_file_test(ns, G_FILE_TEST_EXISTS)) {
+			GString *procs = g_string_new(NULL);
+
 			g_string_append_printf(what, "%snamespace nicq-%s",
 					       what->len ? ", " : "", id);
+			if (netns_procs(ns, procs))
+				g_string_append_printf(what, " with processes "
+						       "%s", procs->str);
+			g_string_free(procs, TRUE);
+		}
 		if (g_file_test(dir, G_FILE_TEST_IS_DIR))
 			g_string_append_printf(what, "%slab directory %s",
 					       what->len ? ", " : "", dir);
@@ -147,8 +156,9 @@ int lab_check_leftovers(char *err)
 		g_free(dir);
 	}
 	if (what->len) {
-		err_set(err, "leftovers of an earlier nicq run: %s; remove "
-			"them with 'nicq cleanup'", what->str);
+		err_set(err, "leftovers of an earlier nicq run: %s; 'nicq "
+			"cleanup' ends those processes and removes them",
+			what->str);
 		rc = -1;
 	}
 	g_string_free(what, TRUE);
@@ -157,9 +167,73 @@ int lab_check_leftovers(char *err)
 }
 
 /*
+ * Whether the process that pidfd names (opened for pid) lives in the network
+ * namespace ns_st: checked after the pidfd was taken, so a number reused
+ * between the /proc listing and now is judged as the process the pidfd
+ * holds, and a process that ends meanwhile only makes the signal fail.
+ */
+static bool pid_in_netns(pid_t pid, const struct stat *ns_st)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	return stat(path, &st) == 0 && st.st_ino == ns_st->st_ino &&
+	       st.st_dev == ns_st->st_dev;
+}
+
+/* The command name of pid (its /proc/<pid>/comm), "?" when gone. */
+static void pid_comm(pid_t pid, char comm[32])
+{
+	char path[64], *text = NULL;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	g_strlcpy(comm, "?", 32);
+	if (g_file_get_contents(path, &text, NULL, NULL)) {
+		g_strchomp(text);
+		g_strlcpy(comm, text, 32);
+		g_free(text);
+	}
+}
+
+/*
+ * The processes in the network namespace bound at ns_path, except
+ * ourselves: each as "pid N (comm)" appended to what (when not NULL; at
+ * most 8 named, then "and N more").  Returns how many.
+ */
+static int netns_procs(const char *ns_path, GString *what)
+{
+	struct stat ns_st;
+	DIR *d;
+	struct dirent *de;
+	int n = 0;
+
+	if (stat(ns_path, &ns_st) < 0 || !(d = opendir("/proc")))
+		return 0;
+	while ((de = readdir(d))) {
+		pid_t pid = (pid_t)atoi(de->d_name);
+		char comm[32];
+
+		if (pid <= 0 || pid == getpid() || !pid_in_netns(pid, &ns_st))
+			continue;
+		if (what && n < 8) {
+			pid_comm(pid, comm);
+			g_string_append_printf(what, "%spid %d (%s)",
+					       n ? ", " : "", (int)pid, comm);
+		}
+		n++;
+	}
+	closedir(d);
+	if (what && n > 8)
+		g_string_append_printf(what, " and %d more", n - 8);
+	return n;
+}
+
+/*
  * Kill every process whose network namespace is the one bound at ns_path,
- * except ourselves: SIGTERM, a grace period, then SIGKILL.  Returns how
- * many processes were found.
+ * except ourselves: SIGTERM, a grace period, then SIGKILL, each through a
+ * pidfd taken before the namespace is checked.  Returns how many processes
+ * were found.
  */
 static int kill_netns_procs(const char *ns_path)
 {
@@ -176,20 +250,20 @@ static int kill_netns_procs(const char *ns_path)
 		if (!d)
 			return found;
 		while ((de = readdir(d))) {
-			char path[64];
-			struct stat st;
 			pid_t pid = (pid_t)atoi(de->d_name);
+			int fd;
 
 			if (pid <= 0 || pid == getpid())
 				continue;
-			snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
-			if (stat(path, &st) < 0)
+			fd = pid_fd_open(pid);
+			if (fd < 0)
 				continue;
-			if (st.st_ino != ns_st.st_ino ||
-			    st.st_dev != ns_st.st_dev)
-				continue;
-			n++;
-			kill(pid, round == 2 ? SIGKILL : SIGTERM);
+			if (pid_in_netns(pid, &ns_st)) {
+				n++;
+				pid_fd_signal(fd, round == 2 ? SIGKILL :
+					      SIGTERM);
+			}
+			close(fd);
 			waitpid(pid, NULL, WNOHANG);
 		}
 		closedir(d);
@@ -201,6 +275,8 @@ static int kill_netns_procs(const char *ns_path)
 		for (int i = 0; i < (round == 0 ? 30 : 20); i++) {
 			while (waitpid(-1, NULL, WNOHANG) > 0)
 				;
+			if (!netns_procs(ns_path, NULL))
+				break;
 			usleep(100000);
 		}
 	}
@@ -574,7 +650,7 @@ static pid_t start_daemon(struct lab *lab, bool identity, char *const argv[],
 	char *log = g_strdup_printf("%s/%s.stderr", lab->dir,
 				    strrchr(argv[0], '/') + 1);
 	int pipefd[2];
-	pid_t pid;
+	pid_t pid, parent;
 	char msg[512];
 	ssize_t n;
 
@@ -584,6 +660,7 @@ static pid_t start_daemon(struct lab *lab, bool identity, char *const argv[],
 		goto out;
 	}
 	fflush(NULL);
+	parent = getpid();
 	pid = fork();
 	if (pid == 0) {
 		int fd;
@@ -591,6 +668,8 @@ static pid_t start_daemon(struct lab *lab, bool identity, char *const argv[],
 		close(pipefd[0]);
 		setsid();
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)	/* nicq died before the line above */
+			_exit(126);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);

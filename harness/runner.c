@@ -102,6 +102,7 @@ struct runner {
 	int cell_open;		/* index of the cell whose subtest is open */
 	bool bail, failed;
 	char bail_why[ERRLEN];
+	pid_t parent;		/* nicq itself, as the points' processes see it */
 };
 
 static int pidfd_open_(pid_t pid)
@@ -118,6 +119,8 @@ static void point_child(struct runner *rn, const struct pt *t)
 
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != rn->parent)	/* nicq died before the line above */
+		_exit(3);
 	/* stdout carries only TAP, which is the parent's to write */
 	fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
@@ -487,7 +490,7 @@ static int make_run_dir(const char *root, char **out, char *err)
 
 int run_matrix(const struct run_opts *o)
 {
-	struct runner rn = { .opts = o };
+	struct runner rn = { .opts = o, .parent = getpid() };
 	struct lab_opts lo = { .uri = o->uri, .accel = o->accel };
 	struct lab *lab = NULL;
 	struct ssh_ident *ident = NULL;

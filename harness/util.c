@@ -85,6 +85,20 @@ static int pidfd_open_(pid_t pid)
 	return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
+int pid_fd_open(pid_t pid)
+{
+	int fd = pidfd_open_(pid);
+
+	if (fd >= 0)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return fd;
+}
+
+int pid_fd_signal(int pidfd, int sig)
+{
+	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
 int pid_wait(pid_t pid, int timeout_ms, int *status)
 {
 	int64_t deadline = mono_ms() + timeout_ms;
@@ -124,15 +138,31 @@ int pid_wait(pid_t pid, int timeout_ms, int *status)
 
 void pid_stop(pid_t pid, int grace_ms)
 {
+	int fd;
+
 	if (pid <= 0)
 		return;
-	if (kill(pid, SIGTERM) < 0 && errno == ESRCH) {
+	/*
+	 * pid is our child and not reaped yet, so the number is still its
+	 * own: the pidfd taken now names it for good, whatever happens to
+	 * the number once it is reaped.
+	 */
+	fd = pid_fd_open(pid);
+	if (fd < 0) {
 		waitpid(pid, NULL, WNOHANG);
 		return;
 	}
-	if (pid_wait(pid, grace_ms, NULL) == 0)
+	if (pid_fd_signal(fd, SIGTERM) < 0 && errno == ESRCH) {
+		waitpid(pid, NULL, WNOHANG);
+		close(fd);
 		return;
-	kill(pid, SIGKILL);
+	}
+	if (pid_wait(pid, grace_ms, NULL) == 0) {
+		close(fd);
+		return;
+	}
+	pid_fd_signal(fd, SIGKILL);
+	close(fd);
 	pid_wait(pid, 5000, NULL);
 }
 
@@ -173,6 +203,33 @@ static void drain(int fd, GString *buf, size_t max, size_t *cut, bool *open)
 	}
 }
 
+/* Whether child pid has exited, without reaping it (its number stays ours). */
+static bool leader_exited(pid_t pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+		return errno == ECHILD;
+	return si.si_pid == pid;
+}
+
+/* Wait up to ms for child pid to exit, not reaping it: 0 once it has. */
+static int leader_wait(pid_t pid, int ms)
+{
+	int fd = pid_fd_open(pid);
+
+	if (fd >= 0) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		poll(&p, 1, ms);
+		close(fd);
+	} else {
+		usleep((useconds_t)ms * 1000);
+	}
+	return leader_exited(pid) ? 0 : -1;
+}
+
 static int spawn_run_impl(char *const argv[], int timeout_ms,
 			  struct proc_result *res, bool honour_interrupt,
 			  char *err)
@@ -202,14 +259,13 @@ static int spawn_run_impl(char *const argv[], int timeout_ms,
 		struct pollfd p[2];
 		int n = 0, i;
 
-		if (!exited && waitpid(pid, &st, WNOHANG) == pid)
+		if (!exited && leader_exited(pid))
 			exited = true;
 		if ((honour_interrupt && interrupted()) ||
 		    deadline_left(deadline) == 0) {
 			if (!exited) {
 				kill(-pid, SIGKILL);
 				kill(pid, SIGKILL);
-				waitpid(pid, &st, 0);
 				exited = true;
 			}
 			if (honour_interrupt && interrupted())
@@ -224,7 +280,7 @@ static int spawn_run_impl(char *const argv[], int timeout_ms,
 			p[n++] = (struct pollfd){ .fd = fd_err, .events = POLLIN };
 		if (n == 0) {
 			/* pipes closed, child still running: wait for it */
-			if (pid_wait(pid, 50, &st) == 0)
+			if (!leader_wait(pid, 50))
 				exited = true;
 			continue;
 		}
@@ -241,8 +297,14 @@ static int spawn_run_impl(char *const argv[], int timeout_ms,
 				      &res->err_cut, &err_open);
 		}
 	}
-	/* The group may still hold children that outlived the leader. */
+	/*
+	 * The group may still hold children that outlived the leader.  The
+	 * leader is a zombie, not reaped, so its number (and the group's) is
+	 * still ours: kill the group, then reap.
+	 */
 	kill(-pid, SIGKILL);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
 	close(fd_out);
 	close(fd_err);
 	g_spawn_close_pid(pid);

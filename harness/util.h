@@ -96,7 +96,19 @@ pid_t spawn_bg(char *const argv[], const char *log_path, char *err);
  */
 int pid_wait(pid_t pid, int timeout_ms, int *status);
 
-/* SIGTERM, wait grace_ms, then SIGKILL and reap.  pid <= 0 is a no-op. */
+/*
+ * A pidfd for pid (close-on-exec), -1 on error; and a signal sent through
+ * it.  Take the pidfd while the number is known to be the process's own
+ * (an unreaped child, or checked after opening): a signal through it never
+ * reaches a later process that got the same number.
+ */
+int pid_fd_open(pid_t pid);
+int pid_fd_signal(int pidfd, int sig);
+
+/*
+ * SIGTERM, wait grace_ms, then SIGKILL and reap, through a pidfd taken
+ * before anything is reaped.  pid <= 0 is a no-op.
+ */
 void pid_stop(pid_t pid, int grace_ms);
 
 /* mkdir -p with mode 0755. */

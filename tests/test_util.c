@@ -13,7 +13,12 @@
 
 #include <glib.h>
 #include <string.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -138,6 +143,81 @@ static void test_file_read_max(void **state)
 	g_free(link);
 }
 
+/* Whether pid is gone or a zombie (killed, not yet reaped by its parent). */
+static bool pid_dead(pid_t pid)
+{
+	char path[64], *text = NULL, *close;
+	bool dead = true;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (g_file_get_contents(path, &text, NULL, NULL)) {
+		close = strrchr(text, ')');
+		dead = close && close[1] == ' ' && (close[2] == 'Z' ||
+						   close[2] == 'X');
+		g_free(text);
+	}
+	return dead;
+}
+
+/*
+ * Issue 10, item 8: a command's group is killed after its leader exited,
+ * and before the leader is reaped (the group's number is still its own):
+ * a background child the command left is gone when spawn_run returns.
+ */
+static void test_group_killed_before_reap(void **state)
+{
+	struct proc_result r;
+	pid_t bg;
+	int i;
+
+	(void)state;
+	run_sh("sleep 30 </dev/null >/dev/null 2>&1 & echo $!", &r);
+	assert_int_equal(r.status, 0);
+	bg = (pid_t)atoi(r.out);
+	assert_true(bg > 0);
+	for (i = 0; i < 40 && !pid_dead(bg); i++)
+		usleep(50000);
+	assert_true(pid_dead(bg));
+	proc_result_clear(&r);
+}
+
+/*
+ * A pidfd names one process for good: pid_stop ends and reaps a child
+ * through it, and a signal through a pidfd of a reaped child fails with
+ * ESRCH instead of reaching whatever gets the number next.
+ */
+static void test_pidfd(void **state)
+{
+	pid_t pid;
+	int fd, st;
+
+	(void)state;
+	pid = fork();
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	pid_stop(pid, 2000);
+	assert_int_equal(waitpid(pid, &st, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);	/* reaped by pid_stop */
+
+	pid = fork();
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	fd = pid_fd_open(pid);
+	assert_true(fd >= 0);
+	assert_int_equal(pid_fd_signal(fd, 0), 0);
+	assert_int_equal(pid_fd_signal(fd, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	assert_int_equal(pid_fd_signal(fd, SIGKILL), -1);
+	assert_int_equal(errno, ESRCH);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -145,6 +225,8 @@ int main(void)
 		cmocka_unit_test(test_stdout_cap),
 		cmocka_unit_test(test_stderr_cap),
 		cmocka_unit_test(test_file_read_max),
+		cmocka_unit_test(test_group_killed_before_reap),
+		cmocka_unit_test(test_pidfd),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
