@@ -45,11 +45,29 @@ int64_t deadline_left(int64_t deadline)
 }
 
 static volatile sig_atomic_t got_signal;
+static volatile sig_atomic_t second_fd = -1;
+static volatile pid_t second_owner;
 
 static void on_signal(int sig)
 {
-	if (!got_signal)
+	int saved = errno;
+
+	if (!got_signal) {
 		got_signal = sig;
+	} else if (second_fd >= 0 && getpid() == second_owner) {
+		char c = (char)sig;
+
+		if (write(second_fd, &c, 1) < 0) {
+			/* nothing to do in a handler: the pipe is full */
+		}
+	}
+	errno = saved;
+}
+
+void interrupt_second_fd(int fd)
+{
+	second_owner = getpid();
+	second_fd = fd;
 }
 
 void interrupt_install(void)

@@ -38,6 +38,13 @@ void interrupt_install(void);
 bool interrupted(void);
 int interrupt_signal(void);	/* the signal that interrupted us, or 0 */
 void interrupt_raise(int sig);	/* set the flag by hand (tests) */
+/*
+ * A second SIGINT/SIGTERM/SIGHUP (the flag already set) writes the
+ * signal's number as one byte to fd, in the process that called this
+ * only (not in its forked children); -1 turns it off.  The lab's guard
+ * (lab.c) reads it and kills what the lab started.
+ */
+void interrupt_second_fd(int fd);
 
 /*
  * Result of a subprocess run with spawn_run() (or of a guest command,
