@@ -55,7 +55,7 @@ static int make_file(const char *path, uint64_t len, char **sha, char *err)
 {
 	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
 	guchar *buf = g_malloc(1 << 20);
-	FILE *f = fopen(path, "we");
+	FILE *f = file_fopen(path, "w");
 	uint64_t done = 0;
 	int rc = -1;
 

@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -470,8 +471,7 @@ static int disk_create(struct case_ctx *ctx, struct case_guest *cg)
 	int fd;
 
 	cg->disk = g_build_filename(ctx->dir, "disk.raw", NULL);
-	fd = open(cg->disk, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		  O_CLOEXEC, 0600);
+	fd = file_open(cg->disk, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	if (fd < 0 || ftruncate(fd, (off_t)ctx->desc->disk_mib << 20) < 0) {
 		case_error(ctx, "cannot create disk '%s': %s", cg->disk,
 			   strerror(errno));
@@ -633,6 +633,27 @@ out:
  * restore it onto this point's host side like every later point.  So every
  * point of a shape starts from the same guest state, byte for byte.
  */
+/*
+ * A saved guest's memory image (libvirtd writes it by name): a regular
+ * file, reached without symlinks, mode 0600 - it holds the guest's RAM.
+ */
+static int image_private(const char *path, char *err)
+{
+	int fd = file_open(path, O_RDONLY, 0);
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    fchmod(fd, 0600) < 0) {
+		err_set(err, "cannot make '%s' private: %s", path,
+			fd < 0 ? strerror(errno) : "not a regular file");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 static int start_restored(const struct run_env *env, struct case_ctx *ctx,
 			  int gi, struct domain_spec *spec, JsonObject *go,
 			  struct guest **out, char *err)
@@ -679,6 +700,8 @@ static int start_restored(const struct run_env *env, struct case_ctx *ctx,
 			case_phase(ctx, "save guest %d", gi);
 			rc = guest_save(t, tmp, err);
 		}
+		if (rc == 0)
+			rc = image_private(tmp, err);
 		if (rc == 0 && rename(tmp, image) < 0) {
 			err_set(err, "cannot rename '%s': %s", tmp,
 				strerror(errno));

@@ -174,7 +174,7 @@ static void resolve(struct httpd *h, const char *method, const char *path,
 	a->status = 404;
 	if (file) {
 		a->status = 500;
-		a->fd = open(file, O_RDONLY | O_CLOEXEC);
+		a->fd = file_open(file, O_RDONLY, 0);
 		if (a->fd >= 0 && fstat(a->fd, &st) == 0) {
 			a->size = (uint64_t)st.st_size;
 			a->status = 200;
@@ -482,7 +482,7 @@ int httpd_add_file(struct httpd *h, const char *url_path,
 {
 	struct route *rt;
 	struct stat st;
-	int fd = open(file_path, O_RDONLY | O_CLOEXEC);
+	int fd = file_open(file_path, O_RDONLY, 0);
 
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		err_set(err, "cannot open '%s': %s", file_path,

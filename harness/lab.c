@@ -68,7 +68,7 @@ static int lab_lock(const char *id, int *fd_out, bool *busy, char *err)
 	if (mkdir_p(LAB_RUNDIR, err) < 0)
 		return -1;
 	path = g_strdup_printf("%s/%s.lock", LAB_RUNDIR, id);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		err_set(err, "cannot open '%s': %s", path, strerror(errno));
 		g_free(path);
@@ -688,7 +688,7 @@ static pid_t start_daemon(struct lab *lab, bool identity, char *const argv[],
 		fd = open("/dev/null", O_RDONLY);
 		if (fd >= 0)
 			dup2(fd, 0);
-		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0644);
 		if (fd >= 0) {
 			dup2(fd, 1);
 			dup2(fd, 2);

@@ -239,8 +239,7 @@ static void journal_read(struct prun *r)
 	ssize_t n;
 
 	if (r->jfd < 0 && r->journal)
-		r->jfd = open(r->journal, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-			      O_NONBLOCK);
+		r->jfd = file_open(r->journal, O_RDONLY | O_NONBLOCK, 0);
 	if (r->jfd < 0)
 		return;
 	while ((n = read(r->jfd, buf, sizeof(buf))) > 0) {

@@ -169,9 +169,9 @@ static int point_dir(const char *run_dir, const struct cell *cell,
 	char *celldir = g_build_filename(run_dir, cell->slug, NULL);
 	char *dir = g_build_filename(celldir, cd->name, NULL);
 
-	if ((mkdir(celldir, 0755) < 0 && errno != EEXIST) ||
-	    mkdir(dir, 0755) < 0) {
-		err_set(err, "cannot create '%s': %s", dir, strerror(errno));
+	/* under the run's folder: no symlink followed, the point's new */
+	if (mkdir_p(celldir, err) < 0 ||
+	    mkdir_new(dir, results_dir_mode(), err) < 0) {
 		g_free(celldir);
 		g_free(dir);
 		return -1;
@@ -468,19 +468,34 @@ static char *make_run_id(void)
 	return g_strdup_printf("%s-%s", stamp, id);
 }
 
-/* The results root and the run's own folder, made fresh (0755). */
-static int make_run_dir(const char *root, char **out, char *err)
+/*
+ * The results root and the run's own folder, made fresh and exclusively
+ * (an existing one is an error) with mode, in a root that only root can
+ * change; from here on every file under it is opened from the folder's
+ * descriptor without following symlinks (util.h results_dir_set).
+ */
+static int make_run_dir(const char *root, mode_t mode, char **out,
+			char *err)
 {
 	char *id = make_run_id();
 	char *dir = g_build_filename(root, id, NULL);
+	char e2[ERRLEN];
 
 	g_free(id);
 	if (mkdir_p(root, err) < 0) {
 		g_free(dir);
 		return -1;
 	}
-	if (mkdir(dir, 0755) < 0) {
-		err_set(err, "cannot create '%s': %s", dir, strerror(errno));
+	if (path_root_only(root, e2) < 0) {
+		err_set(err, "results folder '%s' refused: %s", root, e2);
+		g_free(dir);
+		return -1;
+	}
+	if (mkdir_new(dir, mode, err) < 0 || chmod(dir, mode) < 0 ||
+	    results_dir_set(dir, mode, err) < 0) {
+		if (!*err)
+			err_set(err, "cannot create '%s': %s", dir,
+				strerror(errno));
 		g_free(dir);
 		return -1;
 	}
@@ -530,7 +545,13 @@ int run_matrix(const struct run_opts *o)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (make_run_dir(o->results_root, &rn.run_dir, err) < 0) {
+	/*
+	 * 0750: only root reads what a run kept.  With --connect the user's
+	 * libvirt may run QEMU as its own user, which must reach the
+	 * point's disk: 0755 there.
+	 */
+	if (make_run_dir(o->results_root, o->uri ? 0755 : 0750, &rn.run_dir,
+			 err) < 0) {
 		fprintf(stderr, "nicq: %s\n", err);
 		rc = EXIT_USAGE;
 		goto out;
@@ -543,7 +564,7 @@ int run_matrix(const struct run_opts *o)
 	n_cells = run_cells(o, cells, vhost_ok,
 			    "vhost-net not available on this host");
 	tap_path = g_build_filename(rn.run_dir, "run.tap", NULL);
-	tapf = fopen(tap_path, "wx");
+	tapf = file_fopen(tap_path, "wx");
 	if (!tapf) {
 		fprintf(stderr, "nicq: cannot write '%s': %s\n", tap_path,
 			strerror(errno));

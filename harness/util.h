@@ -118,13 +118,46 @@ int pid_fd_signal(int pidfd, int sig);
  */
 void pid_stop(pid_t pid, int grace_ms);
 
-/* mkdir -p with mode 0755. */
+/*
+ * The run's folder, made fresh by the runner: from here on every file and
+ * folder nicq opens or makes under it (file_open, file_fopen, file_write,
+ * file_appendf, file_read_max, mkdir_p, mkdir_new, spawn_bg's log) is
+ * resolved from its descriptor without following any symlink, in any
+ * component.  Elsewhere only the last component refuses a symlink.
+ * Folders made under it get folder_mode (mkdir_p).
+ */
+int results_dir_set(const char *path, mode_t folder_mode, char *err);
+void results_dir_clear(void);
+mode_t results_dir_mode(void);	/* the folder_mode given */
+
+/* open(2) as above: O_NOFOLLOW and O_CLOEXEC always; -1 and errno. */
+int file_open(const char *path, int flags, mode_t mode);
+/* fopen(3) as above, how "r", "w", "a", with "x" for O_EXCL; files 0644. */
+#include <stdio.h>
+FILE *file_fopen(const char *path, const char *how);
+
+/*
+ * 0 when path (resolved) and every folder above it can be changed by root
+ * (or nicq's own user) alone: owned by them, and not writable by group or
+ * others unless sticky (/tmp).  Else -1, with the folder that fails.
+ * Programs nicq starts (QEMU, libvirt, tcpdump, nft) open their files
+ * under the run's folder by name; this keeps those names nicq's own.
+ */
+int path_root_only(const char *path, char *err);
+
+/* mkdir -p: folder_mode under the run's folder, 0755 elsewhere. */
 int mkdir_p(const char *path, char *err);
+/* mkdir -p whose last folder must be new (made with mode). */
+int mkdir_new(const char *path, mode_t mode, char *err);
 
 /* Remove a directory tree (no symlinks followed).  Missing is fine. */
 int rm_rf(const char *path, char *err);
 
-/* Write a whole file (created 0644 or truncated). */
+/*
+ * Write a whole file, 0644, atomically (a new file renamed over it): a
+ * symlink where it goes is replaced, never followed; its folder is
+ * reached without symlinks under the run's folder (results_dir_set).
+ */
 int file_write(const char *path, const void *buf, size_t len, char *err);
 
 /* Read a whole file, NUL-terminated, g_free(). */

@@ -14,6 +14,7 @@
 #include <glib.h>
 #include <string.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,6 +219,140 @@ static void test_pidfd(void **state)
 	close(fd);
 }
 
+/* Whether path holds exactly text. */
+static bool holds(const char *path, const char *text)
+{
+	char *got = NULL;
+	bool same;
+
+	if (!g_file_get_contents(path, &got, NULL, NULL))
+		return false;
+	same = !strcmp(got, text);
+	g_free(got);
+	return same;
+}
+
+/*
+ * Issue 10, item 5: the run's folder is made exclusively, and nothing
+ * nicq writes under it goes through a symlink - one planted where a file
+ * goes, or one swapped in for a folder on the way.
+ */
+static void test_results_dir(void **state)
+{
+	char *root = g_dir_make_tmp("nicq-rd-XXXXXX", NULL);
+	char *run = g_build_filename(root, "run", NULL);
+	char *outside = g_build_filename(root, "outside", NULL);
+	char *victim = g_build_filename(outside, "victim", NULL);
+	char *p, *q, err[ERRLEN] = "", *text;
+	struct stat st;
+	size_t len;
+	bool cut;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	assert_non_null(root);
+	assert_int_equal(mkdir_new(run, 0750, err), 0);
+	assert_int_equal(mkdir_new(run, 0750, err), -1);	/* exclusive */
+	assert_non_null(strstr(err, "File exists"));
+	assert_int_equal(results_dir_set(run, 0750, err), 0);
+	assert_int_equal(mkdir(outside, 0755), 0);
+	assert_true(g_file_set_contents(victim, "keep", -1, NULL));
+
+	/* a symlink planted where a file goes: opening it fails */
+	p = g_build_filename(run, "transcript.txt", NULL);
+	assert_int_equal(symlink(victim, p), 0);
+	fd = file_open(p, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	assert_int_equal(fd, -1);
+	assert_int_equal(errno, ELOOP);
+	assert_null(file_fopen(p, "a"));
+	assert_null(file_fopen(p, "w"));
+	assert_int_equal(file_appendf(p, err, "x"), -1);
+	assert_int_equal(file_read_max(p, 100, &text, &len, &cut, err), -1);
+	/* file_write replaces the link, never writes through it */
+	assert_int_equal(file_write(p, "new", 3, err), 0);
+	assert_int_equal(lstat(p, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_true(holds(p, "new"));
+	assert_true(holds(victim, "keep"));
+	g_free(p);
+
+	/* a folder swapped for a symlink to elsewhere: nothing goes there */
+	p = g_build_filename(run, "cell", NULL);
+	assert_int_equal(symlink(outside, p), 0);
+	q = g_build_filename(p, "run.tap", NULL);
+	assert_int_equal(file_open(q, O_WRONLY | O_CREAT, 0644), -1);
+	assert_null(file_fopen(q, "wx"));
+	assert_int_equal(file_write(q, "x", 1, err), -1);
+	g_free(q);
+	q = g_build_filename(p, "victim", NULL);
+	assert_int_equal(file_open(q, O_RDONLY, 0), -1);
+	assert_int_equal(file_read_max(q, 100, &text, &len, &cut, err), -1);
+	g_free(q);
+	q = g_build_filename(p, "ping", NULL);
+	assert_int_equal(mkdir_p(q, err), -1);
+	assert_int_equal(mkdir_new(q, 0750, err), -1);
+	g_free(q);
+	q = g_build_filename(outside, "ping", NULL);
+	assert_false(g_file_test(q, G_FILE_TEST_EXISTS));
+	g_free(q);
+	q = g_build_filename(outside, "run.tap", NULL);
+	assert_false(g_file_test(q, G_FILE_TEST_EXISTS));
+	g_free(q);
+	assert_true(holds(victim, "keep"));
+	g_free(p);
+
+	/* folders made under it: the run's mode, files through them fine */
+	p = g_build_filename(run, "virtio", "ping", NULL);
+	assert_int_equal(mkdir_p(p, err), 0);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0750);
+	q = g_build_filename(p, "result.json", NULL);
+	assert_int_equal(file_write(q, "{}", 2, err), 0);
+	assert_true(holds(q, "{}"));
+	f = file_fopen(q, "a");
+	assert_non_null(f);
+	fputs("\n", f);
+	fclose(f);
+	assert_true(holds(q, "{}\n"));
+	g_free(q);
+	g_free(p);
+
+	results_dir_clear();
+	assert_int_equal(rm_rf(root, err), 0);
+	g_free(root);
+	g_free(run);
+	g_free(outside);
+	g_free(victim);
+}
+
+/* A results root another user can change is refused; sticky /tmp is fine. */
+static void test_path_root_only(void **state)
+{
+	char *root = g_dir_make_tmp("nicq-ro-XXXXXX", NULL);
+	char *sub = g_build_filename(root, "results", NULL);
+	char err[ERRLEN] = "";
+
+	(void)state;
+	assert_int_equal(mkdir(sub, 0755), 0);
+	assert_int_equal(path_root_only(sub, err), 0);
+	assert_int_equal(chmod(root, 0777), 0);	/* anyone may rename sub */
+	assert_int_equal(path_root_only(sub, err), -1);
+	assert_non_null(strstr(err, root));
+	assert_non_null(strstr(err, "mode 0777"));
+	assert_int_equal(chmod(root, 01777), 0);	/* sticky: they may not */
+	assert_int_equal(path_root_only(sub, err), 0);
+	assert_int_equal(chmod(root, 0700), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(sub, 1000, 1000), 0);
+		assert_int_equal(path_root_only(sub, err), -1);
+		assert_non_null(strstr(err, "owner uid 1000"));
+	}
+	assert_int_equal(rm_rf(root, err), 0);
+	g_free(root);
+	g_free(sub);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,6 +362,8 @@ int main(void)
 		cmocka_unit_test(test_file_read_max),
 		cmocka_unit_test(test_group_killed_before_reap),
 		cmocka_unit_test(test_pidfd),
+		cmocka_unit_test(test_results_dir),
+		cmocka_unit_test(test_path_root_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
