@@ -6,6 +6,7 @@
 #include "pxe.h"
 #include "transcript.h"
 #include "util.h"
+#include "xfer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -168,6 +169,34 @@ int case_guest_run_on(struct case_ctx *ctx, int i, const char *cmd,
 		return -1;
 	}
 	return 0;
+}
+
+void case_note(struct case_ctx *ctx, const char *what, const char *text)
+{
+	struct transcript_rec tr = { 0 };
+
+	clock_gettime(CLOCK_REALTIME, &tr.wall_start);
+	tr.mono_start = mono_ms();
+	tr.where = "nicq";
+	tr.cmd = what;
+	tr.outcome = "note";
+	tr.out = text;
+	tr.out_len = text ? strlen(text) : 0;
+	transcript_add(ctx->transcript, &tr);
+}
+
+void xfer_note_refused(struct case_ctx *ctx, const struct xfer_result *r)
+{
+	char *text;
+
+	if (!r->refused)
+		return;
+	text = g_strdup_printf("refused %u connection%s not from the guest: "
+			       "%s%s\n", r->refused, r->refused == 1 ? "" :
+			       "s", r->refused_from, r->refused >
+			       XFER_REFUSED_NAMED ? " ..." : "");
+	case_note(ctx, "transfer receiver", text);
+	g_free(text);
 }
 
 const char *case_last_cmd(struct case_ctx *ctx)

@@ -40,7 +40,7 @@ gone() {
 }
 
 # start_run NAME: a one-point run in the background; waits for its guest's
-# readiness line; sets RUN_PID and NS (the lab's namespace)
+# first ping in the transcript (a restored guest runs); sets RUN_PID and NS (the lab's namespace)
 start_run() {
 	local dir="$WORK/$1" i
 	setsid $NICQ run --model virtio --vhost off --case ping --results "$dir" \
@@ -48,7 +48,7 @@ start_run() {
 	RUN_PID=$!
 	NS=""
 	for i in $(seq 1 1200); do
-		if grep -qs NICQ-READY "$dir"/*/virtio-vhost-off/ping/console*.log; then
+		if grep -qs "ping " "$dir"/*/virtio-vhost-off/ping/transcript.txt; then
 			NS=$(sed -n 's/^# lab: private, namespace //p' "$dir.tap")
 			break
 		fi
