@@ -7,6 +7,7 @@
 #   make check      unit tests, then integration in the private lab
 #   make unit       unit tests only
 #   make SANITIZE=address,undefined unit
+#   make san-run    the sanitizer build runs one real point (part of check)
 #   make install    the binary, nicq(1), the guest recipe and a bash
 #                   completion under $(DESTDIR)$(PREFIX) (/usr/local)
 #   make install-check  install into a scratch DESTDIR and try it
@@ -54,7 +55,7 @@ TESTLIB  := $(BUILD)/tests/libtesthelp.a
 HEADERS  := $(wildcard harness/*.h cases/*.h)
 
 .PHONY: all deps guest run check unit integration clean bench cleanup FORCE \
-	install uninstall install-check fuzz fuzz-check fuzz-long
+	install uninstall install-check fuzz fuzz-check fuzz-long san-run
 all: nicq
 
 deps:
@@ -131,10 +132,16 @@ tests/node_modules: tests/package.json tests/package-lock.json
 integration: nicq guest tests/node_modules
 	tests/integration.sh
 
+# The sanitizer build runs one real point once (ASan and UBSan silent).
+san-run: guest
+	$(MAKE) SANITIZE=address,undefined nicq
+	tests/san-run.sh build/san/nicq
+
 check:
 	scripts/deps.sh --install
 	$(MAKE) unit
 	$(MAKE) SANITIZE=address,undefined unit
+	$(MAKE) san-run
 	$(MAKE) fuzz-check
 	$(MAKE) tests/node_modules
 	tests/tap-consumers.sh --fixtures

@@ -20,8 +20,11 @@
 #      killed mid-run gives Bail out!, exit 3, no case blamed;
 #   6. every result.json and TAP YAML block of those runs validates against
 #      docs/result-schema.json and the two agree;
-#   7. SIGINT and SIGTERM in the middle of a run leave nothing behind;
-#   8. leftovers are refused and removed by 'nicq cleanup';
+#   7. SIGINT and SIGTERM in the middle of a run leave nothing behind; a
+#      second SIGINT past a hung libvirtd kills what the lab started
+#      (tests/interrupt-hard.sh);
+#   8. leftovers are refused and removed by 'nicq cleanup'; after SIGKILL
+#      of nicq the refusal names each process and namespace left;
 #   9. the run-level reports of every run above (passing, failing, known
 #      defect, timed out, bailed out, interrupted): run.json and
 #      results.json against docs/results-schema.json and the points,
@@ -345,6 +348,10 @@ interrupt_case TERM virtio ping transcript.txt "ping"
 interrupt_case INT e1000 pxe console.log "iPXE"
 interrupt_case TERM rtl8139 reload transcript.txt "modprobe -r"
 interrupt_case TERM virtio bonding transcript.txt "ip link set"
+# a hung libvirtd: one SIGINT cannot finish, a second kills what the lab
+# started; and SIGKILL of nicq: the next run names what is left (item 8)
+check "a second SIGINT kills the lab past a hung libvirtd; after SIGKILL the next run names the leftovers" \
+	tests/interrupt-hard.sh second sigkill
 
 # --- 8. leftovers are refused, then cleaned --------------------------------------
 ip netns add nicq-leftovertest
