@@ -267,7 +267,6 @@ static void point_end(struct runner *rn, struct pt *t, int st)
 
 	if (t->pidfd >= 0)
 		close(t->pidfd);
-	kill(-t->pid, SIGKILL);	/* anything left in its group */
 	t->running = false;
 	t->done = true;
 	rn->running--;
@@ -333,9 +332,19 @@ static void points_reap(struct runner *rn)
 		usleep(50000);
 	for (int i = 0; i < rn->n_pts; i++) {
 		struct pt *t = &rn->pts[i];
+		siginfo_t si = { 0 };
 		int st = 0;
 
-		if (t->running && waitpid(t->pid, &st, WNOHANG) == t->pid)
+		if (!t->running ||
+		    waitid(P_PID, (id_t)t->pid, &si, WEXITED | WNOHANG |
+			   WNOWAIT) < 0 || si.si_pid != t->pid)
+			continue;
+		/*
+		 * Anything left in its group, killed while the leader is a
+		 * zombie: the group's number is still the point's own.
+		 */
+		kill(-t->pid, SIGKILL);
+		if (waitpid(t->pid, &st, 0) == t->pid)
 			point_end(rn, t, st);
 	}
 }

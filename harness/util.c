@@ -719,18 +719,34 @@ out:
 
 int file_read(const char *path, char **out, size_t *len, char *err)
 {
-	GError *gerr = NULL;
-	char *buf;
-	gsize n;
+	/* host files (/etc, /usr/lib/ipxe) may be symlinks; the run's not */
+	int fd = under_run(path) ? file_open(path, O_RDONLY, 0) :
+		 open(path, O_RDONLY | O_CLOEXEC);
+	GString *buf;
+	char tmp[65536];
+	ssize_t n;
 
-	if (!g_file_get_contents(path, &buf, &n, &gerr)) {
-		err_set(err, "cannot read '%s': %s", path, gerr->message);
-		g_error_free(gerr);
+	if (fd < 0) {
+		err_set(err, "cannot read '%s': %s", path, strerror(errno));
 		return -1;
 	}
-	*out = buf;
+	buf = g_string_new(NULL);
+	while ((n = read(fd, tmp, sizeof(tmp))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err_set(err, "cannot read '%s': %s", path,
+				strerror(errno));
+			close(fd);
+			g_string_free(buf, TRUE);
+			return -1;
+		}
+		g_string_append_len(buf, tmp, n);
+	}
+	close(fd);
 	if (len)
-		*len = n;
+		*len = buf->len;
+	*out = g_string_free(buf, FALSE);
 	return 0;
 }
 

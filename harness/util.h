@@ -160,7 +160,8 @@ int rm_rf(const char *path, char *err);
  */
 int file_write(const char *path, const void *buf, size_t len, char *err);
 
-/* Read a whole file, NUL-terminated, g_free(). */
+/* Read a whole file, NUL-terminated, g_free(); under the run's folder
+ * (results_dir_set) not through a symlink. */
 int file_read(const char *path, char **out, size_t *len, char *err);
 
 /*

@@ -11,7 +11,12 @@
 #            namespace and each process left (pid and name) and
 #            'nicq cleanup'; 'nicq cleanup' removes them.
 #
-#   tests/interrupt-hard.sh [second|sigkill]...   (default: both)
+#   deadline one SIGINT with libvirtd frozen: the teardown's libvirt calls
+#            end at their deadline and nicq finishes alone (about 90 s;
+#            run by hand, not by integration.sh).
+#
+#   tests/interrupt-hard.sh [second|sigkill|deadline]...
+#                                        (default: second and sigkill)
 #
 # Prints "ok - ..." / "not ok - ..." lines and exits non-zero on a failure.
 set -u
@@ -96,6 +101,34 @@ second_signal() {
 	gone "$NS" >/dev/null || $NICQ cleanup
 }
 
+# One SIGINT with libvirtd hung: the point's process is killed at the
+# runner's interrupt grace (60 s), then the teardown's libvirt calls end at
+# their deadline (20 s, the lab's libvirtd killed) and nicq finishes
+# without a second signal.  About 90 s: not part of integration.sh.
+deadline() {
+	local lvd t0 t1 rc procs
+	if ! start_run deadline; then
+		bad "deadline: the guest did not come up ($(tail -n 3 "$WORK/deadline.err"))"
+		kill -KILL "$RUN_PID" 2>/dev/null; wait "$RUN_PID"; $NICQ cleanup 2>/dev/null
+		return
+	fi
+	lvd=$(ns_pids "$NS" libvirtd)
+	procs=$(ip netns pids "$NS")
+	kill -STOP $lvd
+	t0=$(date +%s)
+	kill -INT "$RUN_PID"
+	( sleep 240; kill -KILL "$RUN_PID" 2>/dev/null; kill -CONT $lvd ) &
+	wait "$RUN_PID"; rc=$?
+	t1=$(date +%s)
+	echo "# one SIGINT, libvirtd hung: nicq left after $((t1 - t0)) s"
+	check "deadline: exit 3 (got $rc)" test "$rc" -eq 3
+	check "deadline: within 150 s ($((t1 - t0)) s)" test $((t1 - t0)) -le 150
+	check "deadline: stderr says libvirtd was ended at the deadline" \
+		grep -q "libvirtd did not answer within 20 s" "$WORK/deadline.err"
+	check "deadline: nothing left behind" gone "$NS" $procs
+	gone "$NS" >/dev/null || $NICQ cleanup
+}
+
 sigkill() {
 	local qemu rc
 	if ! start_run sigkill; then
@@ -131,6 +164,7 @@ for t in "${tests[@]}"; do
 	case $t in
 	second) second_signal ;;
 	sigkill) sigkill ;;
+	deadline) deadline ;;
 	*) echo "unknown test $t" >&2; exit 2 ;;
 	esac
 done

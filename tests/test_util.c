@@ -288,6 +288,7 @@ static void test_results_dir(void **state)
 	q = g_build_filename(p, "victim", NULL);
 	assert_int_equal(file_open(q, O_RDONLY, 0), -1);
 	assert_int_equal(file_read_max(q, 100, &text, &len, &cut, err), -1);
+	assert_int_equal(file_read(q, &text, &len, err), -1);
 	g_free(q);
 	q = g_build_filename(p, "ping", NULL);
 	assert_int_equal(mkdir_p(q, err), -1);
