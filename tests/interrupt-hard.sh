@@ -72,7 +72,7 @@ ns_pids() {
 }
 
 second_signal() {
-	local lvd t0 t1 rc procs
+	local lvd t0 t1 rc procs wd
 	if ! start_run second; then
 		bad "second signal: the guest did not come up ($(tail -n 3 "$WORK/second.err"))"
 		kill -KILL "$RUN_PID" 2>/dev/null; wait "$RUN_PID"; $NICQ cleanup 2>/dev/null
@@ -89,8 +89,10 @@ second_signal() {
 	check "second signal: one SIGINT cannot finish with libvirtd hung" test $? -eq 0
 	kill -INT "$RUN_PID"
 	# a nicq that ignores the second signal hangs on libvirtd for good
-	( sleep 60; kill -KILL "$RUN_PID" 2>/dev/null; kill -CONT $lvd ) &
+	( sleep 60; kill -KILL "$RUN_PID" 2>/dev/null; kill -CONT $lvd 2>/dev/null ) &
+	wd=$!
 	wait "$RUN_PID"; rc=$?
+	kill "$wd" 2>/dev/null	# before its kill could reach a reused pid
 	t1=$(date +%s.%N)
 	check "second signal: exit 3 (got $rc)" test "$rc" -eq 3
 	check "second signal: nicq left within 20 s of it ($(echo "$t1 - $t0 - 2" | bc) s)" \
@@ -106,7 +108,7 @@ second_signal() {
 # their deadline (20 s, the lab's libvirtd killed) and nicq finishes
 # without a second signal.  About 90 s: not part of integration.sh.
 deadline() {
-	local lvd t0 t1 rc procs
+	local lvd t0 t1 rc procs wd
 	if ! start_run deadline; then
 		bad "deadline: the guest did not come up ($(tail -n 3 "$WORK/deadline.err"))"
 		kill -KILL "$RUN_PID" 2>/dev/null; wait "$RUN_PID"; $NICQ cleanup 2>/dev/null
@@ -117,8 +119,10 @@ deadline() {
 	kill -STOP $lvd
 	t0=$(date +%s)
 	kill -INT "$RUN_PID"
-	( sleep 240; kill -KILL "$RUN_PID" 2>/dev/null; kill -CONT $lvd ) &
+	( sleep 240; kill -KILL "$RUN_PID" 2>/dev/null; kill -CONT $lvd 2>/dev/null ) &
+	wd=$!
 	wait "$RUN_PID"; rc=$?
+	kill "$wd" 2>/dev/null
 	t1=$(date +%s)
 	echo "# one SIGINT, libvirtd hung: nicq left after $((t1 - t0)) s"
 	check "deadline: exit 3 (got $rc)" test "$rc" -eq 3
