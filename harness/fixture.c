@@ -570,13 +570,12 @@ static int control_nic(const struct case_ctx *ctx, int gi)
 /*
  * The shape of a guest: everything of its spec the guest can see (NICs
  * with their models, MACs and MTUs, memory, kernel and command line, disk
- * or not, accelerator), hashed.  Guests of one shape in a run start from
- * one saved state.
+ * or not, accelerator).  Guests of one shape start from one saved state;
+ * states_key() hashes it with what else decides the state.
  */
-static char *shape_key(const struct domain_spec *s)
+static char *shape_desc(const struct domain_spec *s)
 {
 	GString *d = g_string_new(NULL);
-	char *sum, *key;
 
 	g_string_append_printf(d, "%s|%u|%u|%s|%s|%s|%d|%d|%d|%d", s->type,
 			       s->memory_mib, s->vcpus, s->kernel, s->initrd,
@@ -588,12 +587,7 @@ static char *shape_key(const struct domain_spec *s)
 				       model_name(s->nics[i].model),
 				       s->nics[i].mac, s->nics[i].mtu,
 				       s->nics[i].vhost);
-	sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, d->str,
-					    (gssize)d->len);
-	key = g_strndup(sum, 12);
-	g_free(sum);
-	g_string_free(d, TRUE);
-	return key;
+	return g_string_free(d, FALSE);
 }
 
 /* What a saved state needs besides itself: the readiness marker's data. */
@@ -657,10 +651,11 @@ out:
 
 /*
  * Start guest gi of the point from its shape's saved state, making that
- * state first if no earlier point did: boot the guest to its readiness
- * marker (console in console-boot.log, scanned here), save it, then
- * restore it onto this point's host side like every later point.  So every
- * point of a shape starts from the same guest state, byte for byte.
+ * state first if no earlier point (of this run or an earlier one: states.h)
+ * did: boot the guest to its readiness marker (console in console-boot.log,
+ * scanned here), save it, then restore it onto this point's host side like
+ * every later point.  So every point of a shape starts from the same guest
+ * state, byte for byte.
  */
 /*
  * A saved guest's memory image (libvirtd writes it by name): a regular
@@ -687,13 +682,16 @@ static int start_restored(const struct run_env *env, struct case_ctx *ctx,
 			  int gi, struct domain_spec *spec, JsonObject *go,
 			  struct guest **out, char *err)
 {
-	char *key = shape_key(spec);
-	char *suffix = g_strdup_printf("j%d-s%s", ctx->slot, key);
-	char *name = lab_name(ctx->lab, suffix);
-	char *dir = g_strdup_printf("%s/%s/j%d", env->images_dir,
-				    ctx->cell->slug, ctx->slot);
-	char *image = g_strdup_printf("%s/%s.save", dir, key);
-	char *meta = g_strdup_printf("%s/%s.json", dir, key);
+	char *desc = shape_desc(spec);
+	char *key = states_key(env->states, desc);
+	/*
+	 * libvirt restores a state under the name it was saved with, so the
+	 * name is the state's own, not the run's: only the private lab
+	 * restores, and its libvirtd is the run's alone.
+	 */
+	char *name = g_strdup_printf("nicq-state-%s", key);
+	char *state = states_lookup(env->states, key);
+	char *image = NULL, *meta = NULL, *tmp = NULL;
 	char *console = (char *)spec->console_log;
 	char *hostkey = NULL, *ifaces = NULL, *merr = NULL, *text;
 	const char *saved_name = spec->name;
@@ -705,13 +703,18 @@ static int start_restored(const struct run_env *env, struct case_ctx *ctx,
 	spec->name = name;
 	json_object_set_string_member(go, "domain", name);
 	json_object_set_string_member(go, "shape", key);
-	if (mkdir_p(dir, err) < 0)
-		goto out;
-	if (!g_file_test(meta, G_FILE_TEST_EXISTS)) {
+	json_object_set_string_member(go, "state", state ? "cached" : "made");
+	if (!state) {
 		char *boot_console = g_strdup_printf("%s/console-boot%s.log",
 			ctx->dir, ctx->n_guests > 1 ? (gi ? "-b" : "-a") : "");
-		char *tmp = g_strconcat(image, ".tmp", NULL);
 
+		tmp = states_begin(env->states, key, err);
+		if (!tmp) {
+			g_free(boot_console);
+			goto out;
+		}
+		image = g_build_filename(tmp, "state.save", NULL);
+		meta = g_build_filename(tmp, "meta.json", NULL);
 		spec->console_log = boot_console;
 		rc = guest_boot_hooked(ctx->lab, spec, prof_int(env->prof,
 				       &param_boot_timeout) * 1000, NULL, NULL,
@@ -727,25 +730,28 @@ static int start_restored(const struct run_env *env, struct case_ctx *ctx,
 		if (rc == 0) {
 			json_object_set_int_member(go, "boot_ms", t->boot_ms);
 			case_phase(ctx, "save guest %d", gi);
-			rc = guest_save(t, tmp, err);
+			rc = guest_save(t, image, err);
 		}
 		if (rc == 0)
-			rc = image_private(tmp, err);
-		if (rc == 0 && rename(tmp, image) < 0) {
-			err_set(err, "cannot rename '%s': %s", tmp,
-				strerror(errno));
-			rc = -1;
-		}
+			rc = image_private(image, err);
 		if (rc == 0)
 			rc = image_meta_write(meta, t, err);
-		unlink(tmp);
 		guest_destroy(t);
-		g_free(tmp);
 		g_free(boot_console);
-		if (rc < 0)
+		g_free(image);
+		g_free(meta);
+		image = meta = NULL;
+		if (rc < 0) {
+			states_abandon(env->states, tmp);
 			goto out;
+		}
 		rc = -1;
+		state = states_commit(env->states, key, tmp, err);
+		if (!state)
+			goto out;
 	}
+	image = g_build_filename(state, "state.save", NULL);
+	meta = g_build_filename(state, "meta.json", NULL);
 	if (image_meta_read(meta, &hostkey, &ifaces, &merr, &boot_ms,
 			    err) < 0)
 		goto out;
@@ -758,10 +764,11 @@ static int start_restored(const struct run_env *env, struct case_ctx *ctx,
 	rc = 0;
 out:
 	spec->name = saved_name;
-	g_free(dir);
+	g_free(desc);
 	g_free(key);
-	g_free(suffix);
 	g_free(name);
+	g_free(state);
+	g_free(tmp);
 	g_free(image);
 	g_free(meta);
 	g_free(hostkey);
@@ -922,7 +929,7 @@ static int boot_guest(const struct run_env *env, struct case_ctx *ctx,
 		json_array_add_object_element(nics, no);
 	}
 	spec.n_nics = k;
-	if (!pxe && env->images_dir) {
+	if (!pxe && env->states) {
 		if (start_restored(env, ctx, gi, &spec, go, &cg->g, err) < 0) {
 			case_error(ctx, "guest %d did not come up: %s", gi,
 				   err);

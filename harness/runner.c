@@ -212,14 +212,6 @@ static void bail(struct runner *rn, const char *fmt, ...)
 }
 
 /* Remove a cell's saved guest states (100 MB each). */
-static void images_clear_cell(const char *dir, const char *slug)
-{
-	char *cd = g_build_filename(dir, slug, NULL);
-
-	rm_rf(cd, NULL);
-	g_free(cd);
-}
-
 /* Start point t in a free slot; false (bail set) if it cannot start. */
 static bool point_start(struct runner *rn, struct pt *t)
 {
@@ -392,10 +384,6 @@ static void points_emit(struct runner *rn)
 			tap_subtest_end(rn->tap, t->cell->name, t->cell->skip,
 					NULL);
 			rn->cell_open = -1;
-			/* its guests' saved states are of no later use */
-			if (rn->env.images_dir)
-				images_clear_cell(rn->env.images_dir,
-						  t->cell->slug);
 		}
 	}
 }
@@ -462,6 +450,59 @@ static int private_lab_path_ok(const char *path, const char *what, char *err)
 	return rc;
 }
 
+/*
+ * The saved-state cache of this guest image: <image folder's parent>/
+ * guest-states (like guest-debs, the image builder's package cache), or
+ * NICQ_STATE_DIR.  A state depends on the image's bytes, the QEMU binary
+ * and libvirt, so they salt its key.
+ */
+/* How much the saved-state cache may keep: NICQ_STATE_CACHE_MB, 4 GiB. */
+static uint64_t state_cache_bytes(void)
+{
+	const char *v = g_getenv("NICQ_STATE_CACHE_MB");
+	guint64 mb = 4096;
+
+	if (v && *v && !g_ascii_string_to_unsigned(v, 10, 0, 1u << 30, &mb,
+						     NULL))
+		mb = 4096;
+	return (uint64_t)mb << 20;
+}
+
+static int states_for(const struct run_opts *o, struct lab *lab,
+		      const char *kernel, const char *initrd,
+		      struct states **out, char *err)
+{
+	const char *env = g_getenv("NICQ_STATE_DIR");
+	char *img = g_canonicalize_filename(o->image_dir, NULL);
+	char *parent = g_path_get_dirname(img);
+	char *dir = env && *env ? g_canonicalize_filename(env, NULL) :
+		    g_build_filename(parent, "guest-states", NULL);
+	char *qemu = g_find_program_in_path("qemu-system-x86_64");
+	const char *files[] = { kernel, initrd, NULL };
+	unsigned long hv = 0, lv = 0;
+	struct stat st = { 0 };
+	char *salt;
+	int rc;
+
+	if (qemu)
+		stat(qemu, &st);
+	virConnectGetVersion(lab->conn, &hv);
+	virConnectGetLibVersion(lab->conn, &lv);
+	salt = g_strdup_printf("qemu %s %lld %lld %lu|libvirt %lu|%s",
+			       qemu ? qemu : "-", (long long)st.st_size,
+			       (long long)st.st_mtime, hv, lv,
+			       lab->accel_name);
+	rc = private_lab_path_ok(dir, "saved guest states", err);
+	if (rc == 0)
+		rc = states_open(dir, files, salt, out, err);
+	g_free(img);
+	g_free(parent);
+	g_free(dir);
+	g_free(qemu);
+	g_free(salt);
+	return rc;
+}
+
 static char *make_run_id(void)
 {
 	char stamp[32], id[7];
@@ -521,7 +562,7 @@ int run_matrix(const struct run_opts *o)
 	struct cell cells[6];
 	char err[ERRLEN] = "", lab_err[ERRLEN] = "";
 	char *tap_path = NULL, *logs = NULL, *vreason = NULL;
-	char *kernel = NULL, *initrd = NULL, *images = NULL;
+	char *kernel = NULL, *initrd = NULL;
 	FILE *tapf = NULL;
 	GPtrArray *unreported = g_ptr_array_new_with_free_func(g_free);
 	int n_cells, i, j, rc = EXIT_PASS, lab_rc = 0;
@@ -603,30 +644,23 @@ int run_matrix(const struct run_opts *o)
 		    lab->accel_reason);
 	if (!vhost_ok)
 		tap_comment(rn.tap, "vhost-net: unavailable (%s)", vreason);
-	if (ssh_ident_new(&ident, err) < 0) {
-		tap_bail(rn.tap, err);
-		fprintf(stderr, "nicq: %s\n", err);
-		rc = EXIT_INFRA;
-		goto out;
-	}
 	rn.env.lab = lab;
-	rn.env.ident = ident;
 	rn.env.kernel = kernel;
 	rn.env.initrd = initrd;
 	rn.env.prof = &o->prof;
 	rn.env.fault = &o->fault;
 	/*
-	 * Saved guest states, in the run's folder: on disk (the lab's own
-	 * /run is memory), seen alike by nicq and the private lab's libvirtd.
-	 * With --connect the user's libvirt may run QEMU as a user that cannot
-	 * read a results folder, so guests boot from power-on there.
+	 * Saved guest states, kept across runs next to the guest image
+	 * (states.h): on disk, seen alike by nicq and the private lab's
+	 * libvirtd.  With --connect the user's libvirt may run QEMU as a user
+	 * that cannot read them, so guests boot from power-on there.
 	 */
 	if (!o->fresh_boot && lab->private_lab) {
-		images = g_build_filename(rn.run_dir, "lab", "images", NULL);
-		if (mkdir_p(images, err) == 0) {
-			rn.env.images_dir = images;
-			tap_comment(rn.tap, "guests: booted once per shape, saved, "
-				    "and restored for every point");
+		if (states_for(o, lab, kernel, initrd, &rn.env.states,
+			       err) == 0) {
+			tap_comment(rn.tap, "guests: booted once per shape, "
+				    "saved in %s, and restored for every "
+				    "point", states_dir(rn.env.states));
 		} else {
 			tap_comment(rn.tap, "guests: booted for every point "
 				    "(%s)", err);
@@ -635,6 +669,27 @@ int run_matrix(const struct run_opts *o)
 		tap_comment(rn.tap, "guests: booted for every point (%s)",
 			    o->fresh_boot ? "--boot fresh" : "--connect");
 	}
+
+	/*
+	 * The guests' SSH identity: kept with the saved states, whose guests
+	 * know its public key; one for this run alone otherwise.
+	 */
+	if (rn.env.states) {
+		char *path = g_build_filename(states_dir(rn.env.states),
+					      "client-ed25519", NULL);
+
+		rc = ssh_ident_load(path, &ident, err);
+		g_free(path);
+	} else {
+		rc = ssh_ident_new(&ident, err);
+	}
+	if (rc < 0) {
+		tap_bail(rn.tap, err);
+		fprintf(stderr, "nicq: %s\n", err);
+		rc = EXIT_INFRA;
+		goto out;
+	}
+	rn.env.ident = ident;
 
 	/* the matrix, in order: cells x cases */
 	rn.pts = g_new0(struct pt, (gsize)n_cells * (gsize)o->n_cases + 1);
@@ -674,9 +729,10 @@ int run_matrix(const struct run_opts *o)
 		rc = EXIT_INFRA;
 out:
 	lab_close(lab);
-	if (images)
-		rm_rf(images, NULL);
-	g_free(images);
+	if (rn.env.states) {
+		states_trim(rn.env.states, state_cache_bytes(), 600);
+		states_close(rn.env.states);
+	}
 	/* the reports render what the folder holds, once the lab is gone */
 	if (reports && o->baselines) {
 		bool regressed = false;

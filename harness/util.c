@@ -794,7 +794,8 @@ int file_read_max(const char *path, size_t max, char **out, size_t *len,
 		n += (size_t)r;
 	}
 	close(fd);
-	*cut = n > max;
+	if (cut)
+		*cut = n > max;
 	if (n > max)
 		n = max;
 	buf[n] = '\0';

@@ -44,9 +44,10 @@ _nicq() {
 _nicq_complete() {
 	local run_opts="--model --vhost --case --profile --config --results
 		--connect --accel --tap-version --image --inject --junit
-		--baseline --help"
+		--baseline --jobs --boot --help"
 	local faults="drop= drop-frag drop-over= vlan-rewrite= corrupt-tcp
-		drop-mcast drop-udp= drop-tftp s4-fresh-boot hang="
+		drop-mcast drop-udp= drop-tftp corrupt-icmp drop-reply=
+		mcast-allmulti vlan-promisc arp-flux s4-fresh-boot hang="
 
 	COMPREPLY=()
 	if [[ $COMP_CWORD -eq 1 ]]; then

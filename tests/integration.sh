@@ -157,7 +157,7 @@ grep -vE '^ {6}' "$t"	# the YAML is in the results folder
 check "the matrix exits 0 (got $(rc_of matrix))" test "$(rc_of matrix)" = 0
 check "the matrix ran three points at a time" grep -q '^# jobs: 3 (--jobs)$' "$t"
 check "the matrix restored its guests from saved states" \
-	grep -q '^# guests: booted once per shape, saved, and restored' "$t"
+	grep -q '^# guests: booted once per shape, saved in .*, and restored' "$t"
 for m in rtl8139 e1000 virtio; do
 	check "$m vhost=off: every point passes, skips or is a known defect" \
 		grep -qE "^ok [0-9]+ - $m vhost=off$" "$t"
@@ -242,6 +242,10 @@ check "nicq compare on two clean runs: exit 0 (got $rc)" test $rc -eq 0
 ctl_ping=$(awk '$2 == "virtio" && $3 == "drop=20" {print $1}' "$WORK/control-names")
 $NICQ compare "$(run_dir single)" "$(run_dir "$ctl_ping")" >"$WORK/compare-ctl.txt"
 rc=$?
+check "saved states outlive their run: the drop=20 control restored the state README's one-case run saved" \
+	/usr/bin/python3 -c 'import json, sys; r = json.load(open(sys.argv[1]))
+sys.exit(0 if [g.get("state") for g in r["guests"]] == ["cached"] else 1)' \
+	"$(point "$ctl_ping" virtio ping)"
 check "nicq compare flags the drop=20 run against a clean one: exit 1 (got $rc)" \
 	test $rc -eq 1
 check "nicq compare names the regression: a new failure of virtio ping" \
