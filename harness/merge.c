@@ -44,23 +44,43 @@ static char *member_text(JsonObject *o, const char *path)
 	return text;
 }
 
-/* The profile's name and every parameter's value, as text. */
-static char *profile_text(JsonObject *run)
+/*
+ * How two runs' profiles differ ("name quick vs full", "boot_timeout 120 vs
+ * 300"), or NULL when they are alike.  g_free().
+ */
+static char *profile_diff(JsonObject *ra, JsonObject *rb)
 {
-	JsonObject *p = report_obj(run, "profile");
-	JsonArray *pa = report_arr(p, "params");
-	GString *s = g_string_new(report_str(p, "name"));
+	JsonObject *pa = report_obj(ra, "profile"), *pb = report_obj(rb,
+								    "profile");
+	JsonArray *la = report_arr(pa, "params"), *lb = report_arr(pb,
+								  "params");
+	guint na = la ? json_array_get_length(la) : 0;
+	guint nb = lb ? json_array_get_length(lb) : 0;
 
-	for (guint i = 0; pa && i < json_array_get_length(pa); i++) {
-		JsonObject *e = report_elem(pa, i);
-		JsonNode *v = e ? json_object_get_member(e, "value") : NULL;
-		char *t = v ? json_to_string(v, FALSE) : g_strdup("?");
+	if (g_strcmp0(report_str(pa, "name"), report_str(pb, "name")))
+		return g_strdup_printf("name %s vs %s", report_str(pa, "name"),
+				       report_str(pb, "name"));
+	for (guint i = 0; i < MAX(na, nb); i++) {
+		JsonObject *ea = report_elem(la, i), *eb = report_elem(lb, i);
+		JsonNode *va = ea ? json_object_get_member(ea, "value") : NULL;
+		JsonNode *vb = eb ? json_object_get_member(eb, "value") : NULL;
+		char *ta = va ? json_to_string(va, FALSE) : g_strdup("(none)");
+		char *tb = vb ? json_to_string(vb, FALSE) : g_strdup("(none)");
+		char *d = NULL;
 
-		g_string_append_printf(s, " %s=%s", report_str(e, "name") ?
-				       report_str(e, "name") : "?", t);
-		g_free(t);
+		if (g_strcmp0(report_str(ea, "name"), report_str(eb, "name")))
+			d = g_strdup_printf("parameter %u is %s vs %s", i,
+					    report_str(ea, "name"),
+					    report_str(eb, "name"));
+		else if (strcmp(ta, tb))
+			d = g_strdup_printf("%s %s vs %s",
+					    report_str(ea, "name"), ta, tb);
+		g_free(ta);
+		g_free(tb);
+		if (d)
+			return d;
 	}
-	return g_string_free(s, FALSE);
+	return NULL;
 }
 
 /* What must be alike in every shard of one matrix. */
@@ -147,24 +167,19 @@ static int check_shards(struct shard_run *sh, int n, char *err)
 				return -1;
 		}
 		{
-			char *a = profile_text(sh[0].run);
-			char *b = profile_text(sh[i].run);
-			bool differ = strcmp(a, b) != 0;
+			char *d = profile_diff(sh[0].run, sh[i].run);
 
-			if (differ) {
+			if (d) {
 				char *na = shard_name(&sh[0]);
 				char *nb = shard_name(&sh[i]);
 
 				err_set(err, "%s and %s are not shards of one "
-					"matrix: their profiles differ (%s vs "
-					"%s)", na, nb, a, b);
+					"matrix: profile %s", na, nb, d);
 				g_free(na);
 				g_free(nb);
-			}
-			g_free(a);
-			g_free(b);
-			if (differ)
+				g_free(d);
 				return -1;
+			}
 		}
 	}
 	by = g_new0(struct shard_run *, count + 1);

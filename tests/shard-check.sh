@@ -121,8 +121,8 @@ refused "shards of other options" "option --case" "${others[@]}" \
 	"$(altered cases 'r["options"]["cases"] = r["options"]["cases"][::-1]')"
 refused "shards of another nicq" "nicq version" "${others[@]}" \
 	"$(altered version 'r["nicq_version"] = "0.0.1"')"
-refused "shards of another profile" "profiles differ" "${others[@]}" \
-	"$(altered profile 'r["profile"]["params"][0]["value"] = 999999')"
+refused "shards of another profile" "profile boot_timeout" "${others[@]}" \
+	"$(altered profile '[p for p in r["profile"]["params"] if p["name"] == "boot_timeout"][0]["value"] = 99999')"
 refused "shards of another QEMU" "QEMU version" "${others[@]}" \
 	"$(altered qemu 'r["versions"]["qemu"] = "1.0.0"')"
 refused "a point in two shards" "is in shard" "${others[@]}" \
