@@ -44,9 +44,12 @@ void shard_split(const int *weight, int n, int count, int *out)
 		total = n;
 	for (int k = 0; k < n; k++) {
 		long long w = none ? 1 : (weight[k] > 0 ? weight[k] : 0);
-		/* the middle of the point's weight, doubled to stay integer */
+		/*
+		 * the middle of the point's weight, doubled to stay integer;
+		 * a middle right on a boundary goes to the lower shard
+		 */
 		long long mid2 = 2 * before + w;
-		long long s = mid2 * count / (2 * total);
+		long long s = mid2 > 0 ? (mid2 * count - 1) / (2 * total) : 0;
 
 		out[k] = (int)MIN(s, (long long)count - 1) + 1;
 		before += w;

@@ -33,8 +33,9 @@ int shard_parse(const char *s, struct shard *out, char *err);
 /*
  * Split n points of these weights (>= 0) into count contiguous blocks of
  * about equal weight: out[k] is point k's shard, 1..count, non-decreasing
- * in k.  A point goes to the shard its weight's middle falls in; with no
- * weight at all, every point weighs 1.
+ * in k.  A point goes to the shard its weight's middle falls in (the lower
+ * one when it falls on a boundary: one point of two shards is shard 1's);
+ * with no weight at all, every point weighs 1.
  */
 void shard_split(const int *weight, int n, int count, int *out);
 

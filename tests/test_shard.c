@@ -79,6 +79,13 @@ static void test_split(void **state)
 	check_blocks(w, 6, 3, out);
 	for (int k = 0; k < 6; k++)
 		assert_int_equal(out[k], k / 2 + 1);
+	/* one point of two shards: its middle is on the boundary, shard 1 */
+	w[0] = 707;
+	check_blocks(w, 1, 2, out);
+	assert_int_equal(out[0], 1);
+	/* of three, its middle is in the middle one */
+	check_blocks(w, 1, 3, out);
+	assert_int_equal(out[0], 2);
 	/* more shards than points: some shards are empty, none is shared */
 	w[0] = 5;
 	w[1] = 5;
