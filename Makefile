@@ -4,7 +4,8 @@
 #   make deps       install the Debian packages nicq needs (root)
 #   make guest      build (or reuse) the guest image under build/guest/
 #   make run        run the matrix in nicq's private lab (quick profile)
-#   make check      unit tests, then integration in the private lab
+#   make check      unit tests, then integration in the private lab, then
+#                   --connect against an independent libvirtd
 #   make unit       unit tests only
 #   make SANITIZE=address,undefined unit
 #   make install    the binary, nicq(1), the guest recipe and a bash
@@ -53,7 +54,8 @@ TESTLIB_SRCS := tests/pcapgen.c
 TESTLIB  := $(BUILD)/tests/libtesthelp.a
 HEADERS  := $(wildcard harness/*.h cases/*.h)
 
-.PHONY: all deps guest run check unit integration clean bench cleanup FORCE \
+.PHONY: all deps guest run check unit integration connect-check clean bench \
+	cleanup FORCE \
 	install uninstall install-check fuzz fuzz-check fuzz-long
 all: nicq
 
@@ -131,6 +133,11 @@ tests/node_modules: tests/package.json tests/package-lock.json
 integration: nicq guest tests/node_modules
 	tests/integration.sh
 
+# --connect against an independent libvirtd in a namespace of its own; after
+# integration, whose leftover checks would see that daemon
+connect-check: nicq guest
+	tests/connect-check.sh
+
 check:
 	scripts/deps.sh --install
 	$(MAKE) unit
@@ -140,6 +147,7 @@ check:
 	tests/tap-consumers.sh --fixtures
 	$(MAKE) install-check
 	$(MAKE) integration
+	$(MAKE) connect-check
 
 # ---- install ----------------------------------------------------------------
 # An installed nicq finds its data next to it (<prefix>/share/nicq), so the
