@@ -53,7 +53,11 @@ cleanup() {
 	for p in $(ip netns pids "$NS" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
 	ip netns delete "$NS" 2>/dev/null
 	[ -n "$made_run_libvirt" ] && rmdir /run/libvirt 2>/dev/null
-	rm -rf "$Q"
+	if [ "$fail" -eq 0 ]; then
+		rm -rf "$Q"
+	else
+		echo "# kept for diagnosis: $Q (results under private/results)"
+	fi
 }
 trap cleanup EXIT
 
@@ -131,7 +135,7 @@ crun() {
 		--vhost off --results "$R/$name" "$@" >"$Q/$name.tap" 2>"$Q/$name.err"
 	echo $? >"$Q/$name.rc"
 	echo "# $name: $(( $(date +%s) - t0 )) s"
-	grep -E '^ *(not )?ok|^Bail' "$Q/$name.tap" | sed 's/^/# /'
+	grep -E '^ *(not )?ok [0-9]|^Bail' "$Q/$name.tap" | sed 's/^/# /'
 }
 crun ping --model rtl8139,e1000,virtio --case ping --jobs 2
 crun pxe --model e1000 --case pxe --jobs 1
