@@ -25,6 +25,7 @@ static const char *const cells[] = { "virtio vhost=off", "e1000 vhost=off" };
 static const char *const cases[] = { "ping", "multicast" };
 
 static char *tmp;
+static bool bail2;	/* shard 2 bailed out while running position 2 */
 
 static void put(const char *path, const char *text)
 {
@@ -90,9 +91,12 @@ static char *make_shard(const char *name, int index, const char *options,
 		"\"shard\": {\"index\": %d, \"count\": 2, \"matrix_points\": 4}, "
 		"\"planned\": [%s], "
 		"\"end\": {\"finished_ms\": %d, \"exit_status\": %d, "
-		"\"bail_out\": null, \"unreported\": []}}",
+		"\"bail_out\": %s, \"unreported\": [%s]}}",
 		name, dir, 1000 * index, index, options, extra ? extra : "",
-		index, planned->str, 5000 + index, index == 2 ? 1 : 0);
+		index, planned->str, 5000 + index,
+		index == 2 ? (bail2 ? 3 : 1) : 0,
+		index == 2 && bail2 ? "\"lab failed: libvirtd died\"" : "null",
+		index == 2 && bail2 ? "\"e1000-vhost-off/ping\"" : "");
 	path = g_build_filename(dir, "run.json", NULL);
 	put(path, run->str);
 	g_free(path);
@@ -252,12 +256,57 @@ static void test_merge_refuses(void **state)
 	g_free(ver);
 }
 
+/* A shard that bailed out: the merged run bails out where it did. */
+static void test_merge_bailed(void **state)
+{
+	char *b2, *out = out_dir("bailed"), err[ERRLEN] = "", *text = NULL;
+	char *args[] = { "nicq", NULL }, *p;
+	const char *dirs[2];
+	JsonObject *doc = NULL;
+	FILE *saved = stdout;
+
+	(void)state;
+	bail2 = true;
+	b2 = make_shard("b2", 2, OPTS, NULL);
+	bail2 = false;
+	dirs[0] = s1;
+	dirs[1] = b2;
+	stdout = fopen("/dev/null", "w");
+	assert_int_equal(merge_runs(out, dirs, 2, args, NULL, err),
+			 EXIT_INFRA);
+	fclose(stdout);
+	stdout = saved;
+	assert_int_equal(report_build(out, &doc, err), 0);
+	assert_string_equal(report_str(report_obj(doc, "summary"), "status"),
+			    "bailed");
+	assert_string_equal(report_str(report_obj(doc, "summary"),
+				       "bail_out"),
+			    "shard 2/2: lab failed: libvirtd died");
+	assert_string_equal(report_str(report_elem(report_arr(report_elem(
+		report_arr(doc, "cells"), 1), "points"), 0), "status"),
+		"interrupted");
+	json_object_unref(doc);
+	p = g_build_filename(out, "run.tap", NULL);
+	assert_int_equal(file_read(p, &text, NULL, err), 0);
+	assert_non_null(strstr(text, "ok 1 - virtio vhost=off\n"
+			       "# Subtest: e1000 vhost=off\n    1..2\n"
+			       "    Bail out! shard 2/2: lab failed: "
+			       "libvirtd died\n"));
+	assert_null(strstr(text, "multicast # SKIP"));
+	g_free(text);
+	g_free(p);
+	g_free(b2);
+	g_free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_merge_joins, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_merge_refuses, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_merge_bailed, setup,
 						teardown),
 	};
 
