@@ -211,7 +211,9 @@ check "shard 1/2 ran e1000 and shard 2/2 virtio (blocks balanced by deadline)" \
 	-a -d "$(run_dir shard2)virtio-vhost-off/ping" -a ! -e "$(run_dir shard2)e1000-vhost-off"
 check "nicq merge of the shards = the matrix run's cells and verdicts; its refusals" \
 	tests/shard-check.sh "$NICQ" "$WORK/shards" "$rd" "$(run_dir shard1)" "$(run_dir shard2)"
-RUNS+=("$WORK/shards/merged/" "$(run_dir shard1)")
+check "a shard's run.json and results.json validate and agree with its points" \
+	tests/validate-report.py "$(run_dir shard1)"
+RUNS+=("$WORK/shards/merged/")	# its reports are checked with the others
 
 # --- 4. every declared negative control ----------------------------------------
 # One run per (model, fault) with all the cases that declare it; four at
