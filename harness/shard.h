@@ -8,9 +8,11 @@
  * weighs several pings) - and a point that never runs anywhere (a case
  * limited to another model, vhost=on for a model without vhost) weighs
  * nothing.  Contiguous rather than round-robin because a run boots each
- * guest shape once per cell and restores it for every point of that cell:
- * a block keeps a cell's points on one host (at most the two cells at its
- * edges are split), round-robin would make every shard boot every cell.
+ * guest shape once and restores it for every point of that shape
+ * (harness/states.h), and a cell's points share their model's shapes: a
+ * block keeps a cell on one host (at most the two cells at its edges are
+ * split), so each host boots only its cells' shapes, where round-robin
+ * would make every host boot every cell's.
  *
  * The split depends only on the weights, so every host of a fleet that
  * runs the same options and profile computes the same blocks, whatever it
