@@ -376,10 +376,8 @@ static char *kernel_cmdline(const struct run_env *env,
  */
 #define TFTP_CONNECT_DIR "/run/nicq-tftp"
 
-static char *tftp_dir_of(const struct lab *lab, unsigned n, const char *dir,
-			 bool as_libvirt)
+static char *tftp_dir_of(const struct lab *lab, unsigned n, bool as_libvirt)
 {
-	(void)dir;
 	if (!lab->private_lab)
 		return g_strdup_printf("%s/%s-p%u", TFTP_CONNECT_DIR, lab->id,
 				       n);
@@ -411,10 +409,10 @@ static int pxe_segment(const struct run_env *env, struct case_ctx *ctx,
 	char *base = kernel_cmdline(env, ctx, 0);
 	char *cmdline = g_strconcat(base, " nicq.boot=pxe", NULL);
 	char *net = g_strndup(ns->ip, (gsize)(strrchr(ns->ip, '.') - ns->ip));
-	char *tftp = tftp_dir_of(ctx->lab, n, ctx->dir, true);
+	char *tftp = tftp_dir_of(ctx->lab, n, true);
 	int rc;
 
-	ctx->tftp_dir = tftp_dir_of(ctx->lab, n, ctx->dir, false);
+	ctx->tftp_dir = tftp_dir_of(ctx->lab, n, false);
 	rc = ctx->lab->private_lab ? 0 : tftp_connect_dir(err);
 	if (rc == 0)
 		rc = pxe_tftp_root(ctx->tftp_dir, env->kernel, env->initrd,
@@ -1270,7 +1268,7 @@ void fixture_reap_point(const struct run_env *env, unsigned n, int slot,
 	/* a slot runs one point at a time: its objects are this point's */
 	char *suffix = g_strdup_printf("j%d-", slot);
 	char *prefix = lab_name(env->lab, suffix);
-	char *tftp = tftp_dir_of(env->lab, n, dir, false);
+	char *tftp = tftp_dir_of(env->lab, n, false);
 	char *disk = g_build_filename(dir, "disk.raw", NULL);
 	char err[ERRLEN];
 
