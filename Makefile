@@ -4,7 +4,8 @@
 #   make deps       install the Debian packages nicq needs (root)
 #   make guest      build (or reuse) the guest image under build/guest/
 #   make run        run the matrix in nicq's private lab (quick profile)
-#   make check      unit tests, then integration in the private lab
+#   make check      unit tests, then integration in the private lab, then
+#                   --connect against an independent libvirtd
 #   make unit       unit tests only
 #   make SANITIZE=address,undefined unit
 #   make san-run    the sanitizer build runs one real point (part of check)
@@ -54,7 +55,8 @@ TESTLIB_SRCS := tests/pcapgen.c
 TESTLIB  := $(BUILD)/tests/libtesthelp.a
 HEADERS  := $(wildcard harness/*.h cases/*.h)
 
-.PHONY: all deps guest run check unit integration clean bench cleanup FORCE \
+.PHONY: all deps guest run check unit integration connect-check clean bench \
+	cleanup FORCE \
 	install uninstall install-check fuzz fuzz-check fuzz-long san-run
 all: nicq
 
@@ -137,6 +139,11 @@ san-run: guest
 	$(MAKE) SANITIZE=address,undefined nicq
 	tests/san-run.sh build/san/nicq
 
+# --connect against an independent libvirtd in a namespace of its own; after
+# integration, whose leftover checks would see that daemon
+connect-check: nicq guest
+	tests/connect-check.sh
+
 check:
 	scripts/deps.sh --install
 	$(MAKE) unit
@@ -147,6 +154,7 @@ check:
 	tests/tap-consumers.sh --fixtures
 	$(MAKE) install-check
 	$(MAKE) integration
+	$(MAKE) connect-check
 
 # ---- install ----------------------------------------------------------------
 # An installed nicq finds its data next to it (<prefix>/share/nicq), so the

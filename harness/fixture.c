@@ -397,19 +397,38 @@ static char *kernel_cmdline(const struct run_env *env,
  *
  * dnsmasq drops its privileges, so the folder and its parents must be open
  * to others, which a results folder under a private home or mktemp -d is
- * not.  In the private lab the folder lives in the lab's own /run (seen
- * by its daemons as /run/nicq-tftp-p<n>), goes away after the point, and
- * the script is kept in the point's folder as evidence.  With --connect
- * it is the point's tftp/ folder.
+ * not.  So the folder is never in the results: in the private lab it lives
+ * in the lab's own /run (seen by its daemons as /run/nicq-tftp-p<n>); with
+ * --connect in TFTP_CONNECT_DIR/<lab id>-p<n>, made 0755 down from /run.
+ * Either goes away after the point, and the script is kept in the point's
+ * folder as evidence.
  */
-static char *tftp_dir_of(const struct lab *lab, unsigned n, const char *dir,
-			 bool as_libvirt)
+#define TFTP_CONNECT_DIR "/run/nicq-tftp"
+
+static char *tftp_dir_of(const struct lab *lab, unsigned n, bool as_libvirt)
 {
 	if (!lab->private_lab)
-		return g_build_filename(dir, "tftp", NULL);
+		return g_strdup_printf("%s/%s-p%u", TFTP_CONNECT_DIR, lab->id,
+				       n);
 	if (as_libvirt)
 		return g_strdup_printf("/run/nicq-tftp-p%u", n);
 	return g_strdup_printf("%s/run/nicq-tftp-p%u", lab->dir, n);
+}
+
+/* With --connect, TFTP_CONNECT_DIR open to dnsmasq's user.  -1 with err. */
+static int tftp_connect_dir(char *err)
+{
+	if (mkdir(TFTP_CONNECT_DIR, 0755) < 0 && errno != EEXIST) {
+		err_set(err, "cannot create '%s': %s", TFTP_CONNECT_DIR,
+			strerror(errno));
+		return -1;
+	}
+	if (chmod(TFTP_CONNECT_DIR, 0755) < 0) {
+		err_set(err, "cannot chmod '%s': %s", TFTP_CONNECT_DIR,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static int pxe_segment(const struct run_env *env, struct case_ctx *ctx,
@@ -419,12 +438,14 @@ static int pxe_segment(const struct run_env *env, struct case_ctx *ctx,
 	char *base = kernel_cmdline(env, ctx, 0);
 	char *cmdline = g_strconcat(base, " nicq.boot=pxe", NULL);
 	char *net = g_strndup(ns->ip, (gsize)(strrchr(ns->ip, '.') - ns->ip));
-	char *tftp = tftp_dir_of(ctx->lab, n, ctx->dir, true);
+	char *tftp = tftp_dir_of(ctx->lab, n, true);
 	int rc;
 
-	ctx->tftp_dir = tftp_dir_of(ctx->lab, n, ctx->dir, false);
-	rc = pxe_tftp_root(ctx->tftp_dir, env->kernel, env->initrd, ns->ip,
-			   cmdline, err);
+	ctx->tftp_dir = tftp_dir_of(ctx->lab, n, false);
+	rc = ctx->lab->private_lab ? 0 : tftp_connect_dir(err);
+	if (rc == 0)
+		rc = pxe_tftp_root(ctx->tftp_dir, env->kernel, env->initrd,
+				   ns->ip, cmdline, err);
 	snprintf(ip6, 40, "2001:2:0:%x::1", 0x10 + ctx->slot);
 	snprintf(start, 16, "%s.100", net);
 	snprintf(end, 16, "%s.199", net);
@@ -1260,7 +1281,7 @@ teardown:
 	}
 	for (i = 0; i < (int)nets->len; i++)
 		lab_segment_remove(ctx.lab, nets->pdata[i]);
-	if (ctx.tftp_dir && ctx.lab->private_lab) {
+	if (ctx.tftp_dir) {
 		char *from = g_build_filename(ctx.tftp_dir, PXE_BOOT_FILE,
 					      NULL);
 		char *to = g_build_filename(ctx.dir, PXE_BOOT_FILE, NULL);
@@ -1298,7 +1319,7 @@ void fixture_reap_point(const struct run_env *env, unsigned n, int slot,
 	/* a slot runs one point at a time: its objects are this point's */
 	char *suffix = g_strdup_printf("j%d-", slot);
 	char *prefix = lab_name(env->lab, suffix);
-	char *tftp = tftp_dir_of(env->lab, n, dir, false);
+	char *tftp = tftp_dir_of(env->lab, n, false);
 	char *disk = g_build_filename(dir, "disk.raw", NULL);
 	char err[ERRLEN];
 
@@ -1311,8 +1332,9 @@ void fixture_reap_point(const struct run_env *env, unsigned n, int slot,
 		fault_remove(env->lab, table);
 		g_free(table);
 	}
-	if (env->lab->private_lab)
-		rm_rf(tftp, NULL);
+	rm_rf(tftp, NULL);
+	if (!env->lab->private_lab)
+		rmdir(TFTP_CONNECT_DIR);	/* when no other run uses it */
 	unlink(disk);
 	g_free(suffix);
 	g_free(prefix);

@@ -71,6 +71,35 @@ const char *run_point_skip(const struct cell *c, const struct case_desc *cd)
 	return NULL;
 }
 
+bool run_point_in_shard(const struct run_opts *o, const struct cell *cells,
+			int n_cells, int pos)
+{
+	int n = n_cells * o->n_cases, *w, *of;
+	bool in;
+
+	if (o->shard.count == 0)
+		return true;
+	if (pos < 0 || pos >= n)
+		return false;
+	w = g_new0(int, n);
+	of = g_new0(int, n);
+	for (int k = 0; k < n; k++) {
+		const struct cell *c = &cells[k / o->n_cases];
+		const struct case_desc *cd = o->cases[k % o->n_cases];
+
+		if ((c->vhost && c->model != NIC_VIRTIO) ||
+		    (cd->only_model && *cd->only_model != (int)c->model))
+			w[k] = 0;
+		else
+			w[k] = fixture_deadline_s(cd, &o->prof);
+	}
+	shard_split(w, n, o->shard.count, of);
+	in = of[pos] == o->shard.index;
+	g_free(w);
+	g_free(of);
+	return in;
+}
+
 /* ---- points ----------------------------------------------------------- */
 
 /* One (cell, case) of the matrix, in matrix order. */
@@ -80,6 +109,8 @@ struct pt {
 	const char *skip;	/* not run: why */
 	bool running, done;
 	unsigned n;		/* its number in the run (names) */
+	int pos;		/* its place in the whole matrix */
+	int cell_pts;		/* points of its cell in this run */
 	int slot;
 	pid_t pid;
 	int pidfd;
@@ -362,7 +393,7 @@ static void points_emit(struct runner *rn)
 				tap_subtest_end(rn->tap, c->name, c->skip, NULL);
 			}
 			tap_subtest_begin(rn->tap, t->cell->name);
-			tap_plan(rn->tap, rn->opts->n_cases);
+			tap_plan(rn->tap, t->cell_pts);
 			rn->cell_open = ci;
 		}
 		if (t->skip) {
@@ -636,7 +667,21 @@ int run_matrix(const struct run_opts *o)
 		rc = EXIT_INFRA;
 		goto out;
 	}
-	tap_plan(rn.tap, n_cells);
+	/* the cells this run reports: those with points in its shard */
+	for (i = 0, j = 0; i < n_cells; i++) {
+		bool any = false;
+
+		for (int k = 0; k < o->n_cases; k++)
+			any |= run_point_in_shard(o, cells, n_cells,
+						  i * o->n_cases + k);
+		j += any;
+	}
+	tap_plan(rn.tap, j);
+	if (o->shard.count)
+		tap_comment(rn.tap, "shard %d/%d: %d of the matrix's %d cells "
+			    "(harness/shard.h splits it; nicq merge joins "
+			    "the shards)", o->shard.index, o->shard.count, j,
+			    n_cells);
 	tap_comment(rn.tap, "lab: %s%s", lab->private_lab ?
 		    "private, namespace " : "libvirt ",
 		    lab->private_lab ? lab->netns : lab->uri);
@@ -691,18 +736,27 @@ int run_matrix(const struct run_opts *o)
 	}
 	rn.env.ident = ident;
 
-	/* the matrix, in order: cells x cases */
+	/* the matrix, in order: cells x cases (this shard's part of it) */
 	rn.pts = g_new0(struct pt, (gsize)n_cells * (gsize)o->n_cases + 1);
 	for (i = 0; i < n_cells; i++) {
-		for (j = 0; j < o->n_cases; j++) {
-			struct pt *t = &rn.pts[rn.n_pts++];
+		int first = rn.n_pts;
 
+		for (j = 0; j < o->n_cases; j++) {
+			int pos = i * o->n_cases + j;
+			struct pt *t;
+
+			if (!run_point_in_shard(o, cells, n_cells, pos))
+				continue;
+			t = &rn.pts[rn.n_pts++];
 			t->cell = &cells[i];
 			t->cd = o->cases[j];
-			t->n = (unsigned)rn.n_pts;
+			t->pos = pos;
+			t->n = (unsigned)pos + 1;
 			t->pidfd = -1;
 			t->skip = run_point_skip(&cells[i], t->cd);
 		}
+		for (j = first; j < rn.n_pts; j++)
+			rn.pts[j].cell_pts = rn.n_pts - first;
 	}
 	rn.jobs = o->jobs > 0 ? o->jobs : 1;
 	rn.slot_busy = g_new0(bool, rn.jobs);
