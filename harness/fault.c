@@ -366,7 +366,8 @@ void fault_describe(const struct fault *f, JsonArray *arr)
 	if (f->bond_no_flap)
 		describe(arr, "bond-no-flap", "the bonding case's guest loop "
 			 "and host thread wait instead of taking the slaves' "
-			 "links down and up");
+			 "links down and up, and its silent-failure phases cut "
+			 "no path");
 }
 
 int fault_check_taps(const struct fault *f, int n_taps, char *err)

@@ -80,7 +80,8 @@ struct fault {
 	bool bond_no_flap;	/* not on the taps: the bonding case's
 				 * guest loop and host thread only wait
 				 * instead of taking the slaves' links down
-				 * and up */
+				 * and up, and its silent-failure phases
+				 * cut no path */
 	char hang[32];		/* a control for the runner, not the NIC:
 				 * this case's process stops answering, so
 				 * its deadline must end it */
