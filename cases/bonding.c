@@ -31,6 +31,13 @@
  * captures together (harness/spread.h): a request or reply counts once
  * however many taps it crossed.
  *
+ * The flapping must have happened, in both modes: each slave's "Link
+ * Failure Count" in /proc/net/bonding/bond0 (the bond's own count of the
+ * link failures it detected) grew between the read after setup and a read
+ * at the end of the flood, before the flapping stopped; and echo replies
+ * crossed the bond during the pings and during the flood.  The kernel's
+ * "link status definitely down/up" lines in that window are observed.
+ *
  * active-backup: the bond sends on its active slave only, and a slave
  * losing its link makes another one active (the guest kernel logs "making
  * interface the new active one" and announces the move with a gratuitous
@@ -50,6 +57,22 @@
  * sends elsewhere, so loss during the flapping can be larger than in
  * active-backup.  Expected: with every link up again, 0 loss, and the final
  * replies spread over at least two taps (normally all four).
+ *
+ * Then a silent path failure, twice: active-backup with the ARP monitor
+ * (miimon 0, arp_interval 100, arp_ip_target the host's VLAN address), and
+ * with miimon 100 alone.  After the bond settled, the active slave's tap
+ * drops every frame both ways (an nftables netdev table of the case's own,
+ * egress and ingress) while its carrier stays up; the host pings the bond
+ * (bond_count), nicq reads /proc/net/bonding/bond0 and the cut slave's
+ * carrier, and after_count more pings follow with the path still cut.
+ * With the ARP monitor the active slave must have changed and the later
+ * pings all come back; the carrier must read 1 (the failure was silent).
+ * With miimon alone the same is observed, not judged: it watches the
+ * carrier, so it is expected to keep the dead slave active.
+ *
+ * Negative controls: drop=50 loses final pings; bond-no-flap takes no link
+ * down and cuts no path, so in balance-rr no Link Failure Count grows and
+ * the ARP monitor's active slave stays.
  */
 #include "case.h"
 #include "spread.h"
