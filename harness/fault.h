@@ -8,10 +8,10 @@
  * it.  What the guest sends can be changed before the capture sees it only
  * by XDP (xdp.h says why): corrupt-icmp and drop-reply are XDP programs on
  * the taps, so the pcap shows a guest that answered wrongly or not at all.
- * s4-fresh-boot, mcast-allmulti, vlan-promisc, arp-flux, reload-no-unload
- * and bond-no-flap are not on the taps: the case they name acts on them
- * (suspend, multicast, vlan, multinic, reload, bonding), and every other
- * case ignores them.
+ * s4-fresh-boot, mcast-allmulti, vlan-promisc, arp-flux, reload-no-unload,
+ * bond-no-flap and lacp-bridge are not on the taps: the case they name
+ * acts on them (suspend, multicast, vlan, multinic, reload, bonding, lacp),
+ * and every other case ignores them.
  *
  * Calling sequence, per test point: fault_rules() gives the table's text
  * for the point's taps (pure, unit-tested), fault_apply() loads it,
@@ -82,6 +82,10 @@ struct fault {
 				 * instead of taking the slaves' links down
 				 * and up, and its silent-failure phases
 				 * cut no path */
+	bool lacp_bridge;	/* not on the taps: the lacp case leaves
+				 * link 1 to its bridge, which drops
+				 * LACPDUs, instead of wiring it point to
+				 * point */
 	char hang[32];		/* a control for the runner, not the NIC:
 				 * this case's process stops answering, so
 				 * its deadline must end it */
