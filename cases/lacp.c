@@ -19,12 +19,14 @@
  * AGG_WAIT_S each side's /proc/net/bonding/bond0 must show an active
  * aggregator with both ports, both slaves in it, and the other guest's
  * bond MAC as its partner.  Then A pings B over bond0.20 and every request
- * is answered.  The aggregator IDs, keys and the frames on each tap are
- * observed.
+ * is answered.  Then link 0 fails under the aggregate (its link state down
+ * on A's side through libvirt): both active aggregators must drop to one
+ * port, still with the other guest as partner, while A's pings to B all
+ * come back; with link 0 up again both take it back (two ports).  The
+ * aggregator IDs are observed.
  *
  * Not done here (yet): whether traffic spreads over both links (the
- * transmit hash puts one flow on one link; it needs several flows) and a
- * link flap under the aggregate.
+ * transmit hash puts one flow on one link; it needs several flows).
  *
  * Negative control: lacp-bridge leaves link 1 to its bridge (no
  * forwarding), which drops the LACPDUs: each side's aggregator holds one
@@ -172,10 +174,10 @@ static void agg_parse(struct agg *a)
 }
 
 /*
- * Wait (at most AGG_WAIT_S) until guest g's active aggregator has both
+ * Wait (at most AGG_WAIT_S) until guest g's active aggregator has ports
  * ports, then read the file into a.
  */
-static void agg_wait(struct case_ctx *ctx, int g, struct agg *a)
+static void agg_wait(struct case_ctx *ctx, int g, int ports, struct agg *a)
 {
 	struct proc_result r;
 	char *cmd = g_strdup_printf(
@@ -183,7 +185,7 @@ static void agg_wait(struct case_ctx *ctx, int g, struct agg *a)
 		"n=$(sed -n '/^Active Aggregator Info:/,/^$/s/.*Number of "
 		"ports: //p' /proc/net/bonding/bond0); "
 		"[ \"$n\" = %d ] && break; usleep 200000; i=$((i + 1)); done; "
-		"cat /proc/net/bonding/bond0", AGG_WAIT_S * 5, NLINKS);
+		"cat /proc/net/bonding/bond0", AGG_WAIT_S * 5, ports);
 
 	memset(a, 0, sizeof(*a));
 	a->id = a->ports = -1;
@@ -197,18 +199,81 @@ static void agg_wait(struct case_ctx *ctx, int g, struct agg *a)
 	g_free(cmd);
 }
 
-static void agg_judge(struct case_ctx *ctx, int g, const struct agg *a,
-		      const char *other_mac)
+static void agg_clear(struct agg *a)
 {
-	case_scope(ctx, "guest %c", 'A' + g);
+	g_free(a->text);
+	g_free(a->partner);
+	memset(a, 0, sizeof(*a));
+}
+
+static void agg_judge(struct case_ctx *ctx, const char *when, int g,
+		      const struct agg *a, int ports, const char *other_mac)
+{
+	case_scope(ctx, "%sguest %c", when, 'A' + g);
 	observe_int(ctx, "active aggregator ID", a->id, NULL);
 	expect_eq(ctx, "ports in the active aggregator (/proc/net/bonding/"
-		  "bond0)", NLINKS, a->ports, a->ev);
+		  "bond0)", ports, a->ports, a->ev);
 	expect_eq(ctx, "slaves whose Aggregator ID is the active one",
-		  NLINKS, a->slaves_in, a->ev);
+		  ports, a->slaves_in, a->ev);
 	expect_str(ctx, "partner MAC of the active aggregator (the other "
 		   "guest's bond)", other_mac, a->partner, a->ev);
 	case_scope(ctx, NULL);
+}
+
+/* A pings B over bond0.20: every request answered. */
+static void ping_ab(struct case_ctx *ctx, const char *when)
+{
+	struct proc_result r;
+	int sent, received, errors;
+
+	case_scope(ctx, "%sA -> B over bond0.%d", when, VID);
+	if (case_guest_run_on(ctx, 0, case_fmt(ctx, "ping -c %d -i 0.2 -W 2 "
+					       "%s", PINGS, vip(ctx, 1)),
+			      PINGS * 1000 + 20000, &r) == 0) {
+		ping_parse_summary(r.out, &sent, &received, &errors);
+		expect_eq(ctx, "echo replies A's ping received", PINGS,
+			  received, case_last_cmd(ctx));
+	}
+	proc_result_clear(&r);
+	case_scope(ctx, NULL);
+}
+
+/*
+ * Link 0 fails under the aggregate (its link state down on A's side,
+ * through libvirt: A loses carrier, B stops hearing LACPDUs and times the
+ * partner out): both aggregators must drop to one port while the pings
+ * still cross, and take link 0 back once it is up again.
+ */
+static void flap(struct case_ctx *ctx, const char *const macs[2])
+{
+	const char *mac = link_nic(ctx, 0, 0)->mac;
+	struct agg a;
+	char err[ERRLEN] = "";
+	int g;
+
+	case_phase(ctx, "link 0 down");
+	if (guest_set_link(ctx->guests[0].g, mac, false, err) < 0) {
+		case_error(ctx, "%s", err);
+		return;
+	}
+	for (g = 0; g < 2; g++) {
+		agg_wait(ctx, g, NLINKS - 1, &a);
+		agg_judge(ctx, "link 0 down: ", g, &a, NLINKS - 1,
+			  macs[1 - g]);
+		agg_clear(&a);
+	}
+	ping_ab(ctx, "link 0 down: ");
+	case_phase(ctx, "link 0 up again");
+	if (guest_set_link(ctx->guests[0].g, mac, true, err) < 0) {
+		case_error(ctx, "%s", err);
+		return;
+	}
+	for (g = 0; g < 2; g++) {
+		agg_wait(ctx, g, NLINKS, &a);
+		agg_judge(ctx, "link 0 up again: ", g, &a, NLINKS,
+			  macs[1 - g]);
+		agg_clear(&a);
+	}
 }
 
 static void lacp_run(struct case_ctx *ctx)
@@ -216,7 +281,7 @@ static void lacp_run(struct case_ctx *ctx)
 	char *table = NULL, *macs[2] = { NULL, NULL };
 	struct agg aggs[2];
 	struct proc_result r;
-	int g, sent, received, errors;
+	int g;
 
 	memset(aggs, 0, sizeof(aggs));
 	for (int k = 0; k < NLINKS; k++)
@@ -240,29 +305,22 @@ static void lacp_run(struct case_ctx *ctx)
 			goto out;
 	case_phase(ctx, "aggregation");
 	for (g = 0; g < 2; g++)
-		agg_wait(ctx, g, &aggs[g]);
+		agg_wait(ctx, g, NLINKS, &aggs[g]);
 	for (g = 0; g < 2; g++)
-		agg_judge(ctx, g, &aggs[g], macs[1 - g]);
+		agg_judge(ctx, "", g, &aggs[g], NLINKS, macs[1 - g]);
 
 	case_phase(ctx, "traffic");
-	case_scope(ctx, "A -> B over bond0.%d", VID);
-	if (case_guest_run_on(ctx, 0, case_fmt(ctx, "ping -c %d -i 0.2 -W 2 "
-					       "%s", PINGS, vip(ctx, 1)),
-			      PINGS * 1000 + 20000, &r) == 0) {
-		ping_parse_summary(r.out, &sent, &received, &errors);
-		expect_eq(ctx, "echo replies A's ping received", PINGS,
-			  received, case_last_cmd(ctx));
-	}
-	proc_result_clear(&r);
-	case_scope(ctx, NULL);
+	ping_ab(ctx, "");
+	/* the aggregate must have formed for a flap under it to mean much */
+	if (!case_failed(ctx))
+		flap(ctx, (const char *const *)macs);
 out:
 	case_captures_stop(ctx);
 	for (g = 0; g < 2; g++) {
 		if (case_guest_run_on(ctx, g, "ip link del bond0", 10000,
 				      &r) == 0)
 			proc_result_clear(&r);
-		g_free(aggs[g].text);
-		g_free(aggs[g].partner);
+		agg_clear(&aggs[g]);
 		g_free(macs[g]);
 	}
 	if (table)
@@ -273,7 +331,8 @@ out:
 static int lacp_deadline(const struct profile *p)
 {
 	(void)p;
-	return 3 * (AGG_WAIT_S + PINGS / 5 + 60);
+	/* three aggregations, two rounds of pings, setup */
+	return 3 * (3 * AGG_WAIT_S + 2 * PINGS / 5 + 60);
 }
 
 static const struct topology lacp_topo = {
