@@ -174,22 +174,25 @@ static void agg_parse(struct agg *a)
 }
 
 /*
- * Wait (at most AGG_WAIT_S) until guest g's active aggregator has ports
- * ports, then read the file into a.
+ * Wait (at most AGG_WAIT_S by the guest's uptime: a loaded TCG guest
+ * polls slowly, so no count of polls bounds it) until guest g's active
+ * aggregator has ports ports, then read the file into a.
  */
 static void agg_wait(struct case_ctx *ctx, int g, int ports, struct agg *a)
 {
 	struct proc_result r;
 	char *cmd = g_strdup_printf(
-		"i=0; while [ $i -lt %d ]; do "
+		"read u x < /proc/uptime; end=$((${u%%%%.*} + %d)); "
+		"while :; do "
 		"n=$(sed -n '/^Active Aggregator Info:/,/^$/s/.*Number of "
 		"ports: //p' /proc/net/bonding/bond0); "
-		"[ \"$n\" = %d ] && break; usleep 200000; i=$((i + 1)); done; "
-		"cat /proc/net/bonding/bond0", AGG_WAIT_S * 5, ports);
+		"[ \"$n\" = %d ] && break; read u x < /proc/uptime; "
+		"[ ${u%%%%.*} -ge $end ] && break; usleep 500000; done; "
+		"cat /proc/net/bonding/bond0", AGG_WAIT_S, ports);
 
 	memset(a, 0, sizeof(*a));
 	a->id = a->ports = -1;
-	if (case_guest_run_on(ctx, g, cmd, (AGG_WAIT_S + 20) * 1000,
+	if (case_guest_run_on(ctx, g, cmd, (AGG_WAIT_S + 60) * 1000,
 			      &r) == 0 && r.status == 0) {
 		a->text = g_strdup(r.out);
 		a->ev = case_last_cmd(ctx);
@@ -332,7 +335,7 @@ static int lacp_deadline(const struct profile *p)
 {
 	(void)p;
 	/* three aggregations, two rounds of pings, setup */
-	return 3 * (3 * AGG_WAIT_S + 2 * PINGS / 5 + 60);
+	return 3 * (3 * 2 * AGG_WAIT_S + 2 * PINGS / 5 + 60);
 }
 
 static const struct topology lacp_topo = {
