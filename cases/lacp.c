@@ -141,7 +141,9 @@ static char *bond_up(struct case_ctx *ctx, int g)
 struct agg {
 	long long id, ports;	/* the active aggregator's; -1 unknown */
 	char *partner;		/* its partner MAC */
-	int slaves_in;		/* slaves whose Aggregator ID is id */
+	int slaves_in;		/* slaves with MII Status up whose
+				 * Aggregator ID is id (a slave whose link
+				 * went down keeps its aggregator's ID) */
 	char *text;		/* the file */
 	const char *ev;
 };
@@ -150,6 +152,7 @@ static void agg_parse(struct agg *a)
 {
 	const char *act = strstr(a->text, "Active Aggregator Info:");
 	char **lines;
+	bool up = false;
 
 	a->id = a->ports = -1;
 	a->slaves_in = 0;
@@ -160,14 +163,21 @@ static void agg_parse(struct agg *a)
 	if (kv_get_int(act, "Number of ports: ", 0, G_MAXINT, &a->ports) < 0)
 		a->ports = -1;
 	a->partner = kv_get(act, "Partner Mac Address: ");
-	/* each slave's section has its own "Aggregator ID: " line */
+	/*
+	 * Each slave's section: "Slave Interface: ", "MII Status: ", ...,
+	 * "Aggregator ID: ".
+	 */
 	lines = g_strsplit(strstr(act, "\nSlave Interface: ") ?
 			   strstr(act, "\nSlave Interface: ") : "", "\n", -1);
 	for (char **l = lines; *l; l++) {
 		long long id;
 
-		if (kv_get_int(*l, "Aggregator ID: ", 0, G_MAXINT, &id) == 0 &&
-		    id == a->id)
+		if (g_str_has_prefix(*l, "Slave Interface: "))
+			up = false;
+		else if (g_str_has_prefix(*l, "MII Status: "))
+			up = !strcmp(*l + strlen("MII Status: "), "up");
+		else if (up && kv_get_int(*l, "Aggregator ID: ", 0, G_MAXINT,
+					  &id) == 0 && id == a->id)
 			a->slaves_in++;
 	}
 	g_strfreev(lines);
@@ -216,8 +226,8 @@ static void agg_judge(struct case_ctx *ctx, const char *when, int g,
 	observe_int(ctx, "active aggregator ID", a->id, NULL);
 	expect_eq(ctx, "ports in the active aggregator (/proc/net/bonding/"
 		  "bond0)", ports, a->ports, a->ev);
-	expect_eq(ctx, "slaves whose Aggregator ID is the active one",
-		  ports, a->slaves_in, a->ev);
+	expect_eq(ctx, "slaves up (MII Status) whose Aggregator ID is the "
+		  "active one", ports, a->slaves_in, a->ev);
 	expect_str(ctx, "partner MAC of the active aggregator (the other "
 		   "guest's bond)", other_mac, a->partner, a->ev);
 	case_scope(ctx, NULL);
