@@ -31,6 +31,13 @@
  * captures together (harness/spread.h): a request or reply counts once
  * however many taps it crossed.
  *
+ * The flapping must have happened, in both modes: each slave's "Link
+ * Failure Count" in /proc/net/bonding/bond0 (the bond's own count of the
+ * link failures it detected) grew between the read after setup and a read
+ * at the end of the flood, before the flapping stopped; and echo replies
+ * crossed the bond during the pings and during the flood.  The kernel's
+ * "link status definitely down/up" lines in that window are observed.
+ *
  * active-backup: the bond sends on its active slave only, and a slave
  * losing its link makes another one active (the guest kernel logs "making
  * interface the new active one" and announces the move with a gratuitous
@@ -50,6 +57,22 @@
  * sends elsewhere, so loss during the flapping can be larger than in
  * active-backup.  Expected: with every link up again, 0 loss, and the final
  * replies spread over at least two taps (normally all four).
+ *
+ * Then a silent path failure, twice: active-backup with the ARP monitor
+ * (miimon 0, arp_interval 100, arp_ip_target the host's VLAN address), and
+ * with miimon 100 alone.  After the bond settled, the active slave's tap
+ * drops every frame both ways (an nftables netdev table of the case's own,
+ * egress and ingress) while its carrier stays up; the host pings the bond
+ * (bond_count), nicq reads /proc/net/bonding/bond0 and the cut slave's
+ * carrier, and after_count more pings follow with the path still cut.
+ * With the ARP monitor the active slave must have changed and the later
+ * pings all come back; the carrier must read 1 (the failure was silent).
+ * With miimon alone the same is observed, not judged: it watches the
+ * carrier, so it is expected to keep the dead slave active.
+ *
+ * Negative controls: drop=50 loses final pings; bond-no-flap takes no link
+ * down and cuts no path, so in balance-rr no Link Failure Count grows and
+ * the ARP monitor's active slave stays.
  */
 #include "case.h"
 #include "spread.h"
@@ -92,6 +115,7 @@ struct flapper {
 	bool stop;
 	GThread *thread;
 	GString *log;		/* one line per change, under lock */
+	bool idle;		/* bond-no-flap: only wait */
 	int downs, errors;
 	int64_t t0;
 	struct timespec wall0;
@@ -139,6 +163,10 @@ static gpointer flap_loop(gpointer p)
 	while (!f->stop) {
 		int k = order[i++ % NSLAVES];
 
+		if (f->idle) {
+			flap_wait(f, HOST_DOWN_MS + HOST_UP_MS);
+			continue;
+		}
 		g_mutex_unlock(&f->lock);
 		flap_set(f, k, false);
 		g_mutex_lock(&f->lock);
@@ -158,6 +186,7 @@ static void flap_start(struct flapper *f, struct case_ctx *ctx)
 
 	memset(f, 0, sizeof(*f));
 	f->g = ctx->guest;
+	f->idle = ctx->fault->bond_no_flap;
 	for (k = 0; k < NSLAVES; k++)
 		f->macs[k] = ctx->nics[k].mac;
 	g_mutex_init(&f->lock);
@@ -193,6 +222,15 @@ struct phase {
 	int host_flaps, kernel_failovers;
 	GPtrArray *actives;	/* distinct active slaves seen, char * */
 	const char *actives_ev;	/* where they were read */
+	/*
+	 * Each slave's "Link Failure Count" in /proc/net/bonding/bond0 after
+	 * setup and at the end of the flood, before the flapping stopped:
+	 * the bond's own count of the link failures it saw (-1: not read).
+	 */
+	long long fails0[NSLAVES], fails1[NSLAVES];
+	const char *fails0_ev, *fails1_ev;
+	int kernel_downs, kernel_ups;	/* "link status definitely down/up"
+					 * in the console while flapping */
 };
 
 static void note_active(struct phase *ph, const char *name)
@@ -231,6 +269,41 @@ static int count_lines(const char *text, const char *prefix)
 		n += g_str_has_prefix(*l, prefix);
 	g_strfreev(lines);
 	return n;
+}
+
+/*
+ * Each slave's "Link Failure Count" from /proc/net/bonding/bond0 (text)
+ * into fails[] (by the slaves' order in ctx->nics), -1 where missing.
+ * Lines are "Slave Interface: <name>" and, below it, "Link Failure Count:
+ * <n>".  Returns how many slaves had a count.
+ */
+static int parse_fails(struct case_ctx *ctx, const char *text,
+		       long long fails[NSLAVES])
+{
+	char **lines = g_strsplit(text ? text : "", "\n", -1);
+	int cur = -1, found = 0, k;
+
+	for (k = 0; k < NSLAVES; k++)
+		fails[k] = -1;
+	for (char **l = lines; *l; l++) {
+		char *name = kv_get(*l, "Slave Interface: ");
+		long long n;
+
+		if (name) {
+			cur = -1;
+			for (k = 0; k < NSLAVES; k++)
+				if (!strcmp(name, ctx->nics[k].ifname))
+					cur = k;
+			g_free(name);
+		} else if (cur >= 0 && fails[cur] < 0 &&
+			   kv_get_int(*l, "Link Failure Count: ", 0, G_MAXINT,
+				      &n) == 0) {
+			fails[cur] = n;
+			found++;
+		}
+	}
+	g_strfreev(lines);
+	return found;
 }
 
 static size_t console_len(struct case_ctx *ctx)
@@ -282,7 +355,7 @@ static char *slave_list(struct case_ctx *ctx)
  * (or when the command could not run: an error is then recorded).
  */
 static bool bond_settle(struct case_ctx *ctx, struct phase *ph,
-			const char *when)
+			const char *when, long long *fails, const char **ev)
 {
 	struct proc_result r;
 	bool ok = false;
@@ -300,6 +373,10 @@ static bool bond_settle(struct case_ctx *ctx, struct phase *ph,
 			       count_lines(r.out, "MII Status: up"),
 			       case_last_cmd(ctx));
 		scan_actives(ph, r.out, "Currently Active Slave: ");
+		if (fails) {
+			parse_fails(ctx, r.out, fails);
+			*ev = case_last_cmd(ctx);
+		}
 	}
 	proc_result_clear(&r);
 	return ok;
@@ -329,6 +406,38 @@ static const char *flap_transcript(struct case_ctx *ctx,
 	return case_fmt(ctx, "transcript.txt:%u", line);
 }
 
+/*
+ * bond0 with opts ("mode ... miimon ...") and the four slaves, bond0.20 on
+ * top with the guest's VLAN address.  False (error recorded) if not.
+ */
+static bool bond_create(struct case_ctx *ctx, const char *opts)
+{
+	char *slaves = slave_list(ctx), *cmd;
+	struct proc_result r;
+	bool ok = false;
+
+	cmd = g_strdup_printf(
+		"ip link del bond0 2>/dev/null; "
+		"ip link add bond0 type bond %s && "
+		"for s in %s; do ip link set $s down && "
+		"ip link set $s master bond0 || exit 1; done && "
+		"ip link set bond0 up && "
+		"ip link add link bond0 name bond0.%d type vlan id %d && "
+		"ip addr add %s/24 dev bond0.%d && ip link set bond0.%d up",
+		opts, slaves, VID, VID, GUEST_VIP(ctx), VID, VID);
+	if (case_guest_run(ctx, cmd, 30000, &r) == 0) {
+		if (r.status != 0)
+			case_error(ctx, "cannot set up the bond (%s): exit %d, "
+				   "%s (%s)", opts, r.status,
+				   g_strstrip(r.errout), case_last_cmd(ctx));
+		ok = r.status == 0;
+	}
+	proc_result_clear(&r);
+	g_free(cmd);
+	g_free(slaves);
+	return ok;
+}
+
 static void run_phase(struct case_ctx *ctx, struct phase *ph, uint16_t id0)
 {
 	char *slaves = slave_list(ctx), *cmd, err[ERRLEN];
@@ -341,25 +450,9 @@ static void run_phase(struct case_ctx *ctx, struct phase *ph, uint16_t id0)
 	int k;
 
 	case_phase(ctx, "%s: bond up", ph->mode);
-	cmd = g_strdup_printf(
-		"ip link del bond0 2>/dev/null; "
-		"ip link add bond0 type bond mode %s miimon 100 && "
-		"for s in %s; do ip link set $s down && "
-		"ip link set $s master bond0 || exit 1; done && "
-		"ip link set bond0 up && "
-		"ip link add link bond0 name bond0.%d type vlan id %d && "
-		"ip addr add %s/24 dev bond0.%d && ip link set bond0.%d up",
-		ph->mode, slaves, VID, VID, GUEST_VIP(ctx), VID, VID);
-	if (case_guest_run(ctx, cmd, 30000, &r) < 0)
-		goto out;
-	if (r.status != 0) {
-		case_error(ctx, "cannot set up the bond: exit %d, %s (%s)",
-			   r.status, g_strstrip(r.errout), case_last_cmd(ctx));
-		proc_result_clear(&r);
-		goto out;
-	}
-	proc_result_clear(&r);
-	if (!bond_settle(ctx, ph, "after setup"))
+	cmd = NULL;
+	if (!bond_create(ctx, case_fmt(ctx, "mode %s miimon 100", ph->mode)) ||
+	    !bond_settle(ctx, ph, "after setup", ph->fails0, &ph->fails0_ev))
 		goto out;
 	con0 = console_len(ctx);
 
@@ -371,12 +464,16 @@ static void run_phase(struct case_ctx *ctx, struct phase *ph, uint16_t id0)
 		"/proc/net/bonding/bond0; }; "
 		"while [ ! -e /tmp/nicq-stop ]; do for s in %s; do "
 		"[ -e /tmp/nicq-stop ] && break; "
-		"ip link set $s down; usleep 300000; "
+		"%s $s down; usleep 300000; "
 		"echo \"$(cut -d' ' -f1 /proc/uptime) down $s active=$(act)\"; "
-		"ip link set $s up; n=$((n + 1)); usleep 700000; "
+		"%s $s up; n=$((n + 1)); usleep 700000; "
 		"echo \"$(cut -d' ' -f1 /proc/uptime) up $s active=$(act)\"; "
 		"done; done; for s in %s; do ip link set $s up; done; "
-		"echo flaps=$n", slaves, slaves);
+		"echo flaps=$n", slaves,
+		/* the control: the loop runs, the links stay up */
+		ctx->fault->bond_no_flap ? ": ip link set" : "ip link set",
+		ctx->fault->bond_no_flap ? ": ip link set" : "ip link set",
+		slaves);
 	if (sshc_start(ctx->ssh, cmd, 10000, &job, err) < 0)
 		case_error(ctx, "cannot start the guest's flapping: %s", err);
 	flap_start(&fl, ctx);
@@ -389,6 +486,19 @@ static void run_phase(struct case_ctx *ctx, struct phase *ph, uint16_t id0)
 	ps.ident = (uint16_t)(id0 + 1);
 	case_host_ping(ctx, &ps, &ph->flood);
 
+	/* the bond's own count of link failures, while still flapping */
+	if (case_guest_run(ctx, "cat /proc/net/bonding/bond0", 10000,
+			   &r) == 0) {
+		if (r.status == 0) {
+			parse_fails(ctx, r.out, ph->fails1);
+			ph->fails1_ev = case_last_cmd(ctx);
+		}
+		proc_result_clear(&r);
+	}
+	ph->kernel_downs = console_count_since(ctx, con0,
+					       "link status definitely down");
+	ph->kernel_ups = console_count_since(ctx, con0,
+					     "link status definitely up");
 	flap_stop(&fl);
 	if (case_guest_run(ctx, "touch /tmp/nicq-stop", 10000, &r) == 0)
 		proc_result_clear(&r);
@@ -424,7 +534,7 @@ static void run_phase(struct case_ctx *ctx, struct phase *ph, uint16_t id0)
 	g_string_free(fl.log, TRUE);
 
 	case_phase(ctx, "%s: final pings", ph->mode);
-	bond_settle(ctx, ph, "after the flapping");
+	bond_settle(ctx, ph, "after the flapping", NULL, NULL);
 	ps.count = case_param(ctx, &param_after_count);
 	ps.flood_s = 0;
 	ps.ident = (uint16_t)(id0 + 2);
@@ -437,6 +547,194 @@ out:
 		proc_result_clear(&r);
 	g_free(cmd);
 	g_free(slaves);
+}
+
+/* ---- a silent path failure: carrier up, nothing gets through ------------ */
+
+/*
+ * active-backup with one monitor, and the active slave's path cut on the
+ * host while its carrier stays up: every frame toward it and from it is
+ * dropped on its tap (an nftables netdev table of the case's own, egress
+ * and ingress).  The ARP monitor (arp_interval, arp_ip_target: the host's
+ * VLAN address) sees the replies stop and must fail over; the MII monitor
+ * looks at the carrier only, so it is expected to miss it, which is
+ * observed, not judged.
+ */
+struct silent {
+	const char *scope;	/* "arp monitor", "miimon only" */
+	bool arp;
+	bool ran;
+	struct phase ph;	/* for bond_settle: actives seen */
+	int failed;		/* slave index whose path was cut; -1 */
+	char *active0, *active1;	/* before the cut, after the pings */
+	char *mii1, *carrier1;	/* the cut slave's, after the pings */
+	const char *ev0, *ev1;
+	struct ping_summary during, final;
+};
+
+#define ARP_INTERVAL_MS 100
+
+/* The bond's "Currently Active Slave" (g_free), or NULL (error recorded). */
+static char *active_now(struct case_ctx *ctx, const char **ev)
+{
+	struct proc_result r;
+	char *a = NULL;
+
+	if (case_guest_run(ctx, "cat /proc/net/bonding/bond0", 10000,
+			   &r) == 0) {
+		a = kv_get(r.out, "Currently Active Slave: ");
+		*ev = case_last_cmd(ctx);
+		if (!a)
+			case_error(ctx, "no active slave in "
+				   "/proc/net/bonding/bond0 (%s)", *ev);
+	}
+	proc_result_clear(&r);
+	return a;
+}
+
+/* Cut (or restore) every frame both ways on tap; false (error) if not. */
+static bool path_cut(struct case_ctx *ctx, const char *tap, bool cut)
+{
+	char *table = g_strdup_printf("nicq_bond_%s", tap);
+	char *path, *script, err[ERRLEN];
+	bool ok = true;
+
+	if (!cut) {
+		fault_remove(ctx->lab, table);
+		g_free(table);
+		return true;
+	}
+	script = g_strdup_printf(
+		"table netdev %s\ndelete table netdev %s\n"
+		"table netdev %s {\n"
+		"  chain egress {\n"
+		"    type filter hook egress device \"%s\" priority 0;\n"
+		"    drop\n  }\n"
+		"  chain ingress {\n"
+		"    type filter hook ingress device \"%s\" priority 0;\n"
+		"    drop\n  }\n}\n", table, table, table, tap, tap);
+	path = g_build_filename(ctx->dir, case_fmt(ctx, "silent-%s.nft", tap),
+				NULL);
+	if (fault_apply(ctx->lab, script, path, err) < 0) {
+		case_error(ctx, "cannot cut the path on %s: %s", tap, err);
+		ok = false;
+	}
+	g_free(path);
+	g_free(script);
+	g_free(table);
+	return ok;
+}
+
+static void run_silent(struct case_ctx *ctx, struct silent *sp, uint16_t id0)
+{
+	struct ping_spec ps = { .dst = GUEST_VIP(ctx), .interval = 0.1,
+				.size = 56, .reply_wait_s = 1 };
+	struct proc_result r;
+	const char *opts, *tap = NULL;
+	int k;
+
+	case_phase(ctx, "%s: bond up", sp->scope);
+	opts = sp->arp ?
+	       case_fmt(ctx, "mode active-backup miimon 0 arp_interval %d "
+			"arp_ip_target %s", ARP_INTERVAL_MS, HOST_VIP(ctx)) :
+	       "mode active-backup miimon 100";
+	observe_str(ctx, "bond options", "%s", opts);
+	if (!bond_create(ctx, opts) ||
+	    !bond_settle(ctx, &sp->ph, "after setup", NULL, NULL) ||
+	    !(sp->active0 = active_now(ctx, &sp->ev0)))
+		goto out;
+	for (k = 0; k < NSLAVES; k++)
+		if (!strcmp(sp->active0, ctx->nics[k].ifname))
+			sp->failed = k;
+	if (sp->failed < 0) {
+		case_error(ctx, "the active slave '%s' is none of the bond's "
+			   "NICs (%s)", sp->active0, sp->ev0);
+		goto out;
+	}
+
+	case_phase(ctx, "%s: path cut", sp->scope);
+	tap = ctx->nics[sp->failed].tap;
+	if (!ctx->fault->bond_no_flap && !path_cut(ctx, tap, true)) {
+		tap = NULL;
+		goto out;
+	}
+	ps.count = case_param(ctx, &p_bond_count);
+	ps.ident = id0;
+	case_host_ping(ctx, &ps, &sp->during);
+	if (case_guest_run(ctx, case_fmt(ctx, "cat /proc/net/bonding/bond0; "
+					 "echo carrier=$(cat /sys/class/net/"
+					 "%s/carrier)",
+					 ctx->nics[sp->failed].ifname), 10000,
+			   &r) == 0) {
+		char *sect = strstr(r.out, case_fmt(ctx, "Slave Interface: %s\n",
+						     sp->active0));
+
+		sp->active1 = kv_get(r.out, "Currently Active Slave: ");
+		sp->mii1 = sect ? kv_get(sect, "MII Status: ") : NULL;
+		sp->carrier1 = kv_get(r.out, "carrier=");
+		sp->ev1 = case_last_cmd(ctx);
+	}
+	proc_result_clear(&r);
+	/* traffic goes on with the path still cut */
+	ps.count = case_param(ctx, &param_after_count);
+	ps.ident = (uint16_t)(id0 + 1);
+	case_host_ping(ctx, &ps, &sp->final);
+	sp->ran = true;
+out:
+	if (tap && !ctx->fault->bond_no_flap)
+		path_cut(ctx, tap, false);
+	if (case_guest_run(ctx, "ip link del bond0", 10000, &r) == 0)
+		proc_result_clear(&r);
+}
+
+static void judge_silent(struct case_ctx *ctx, struct silent *sp)
+{
+	int after = case_param(ctx, &param_after_count);
+	bool changed;
+
+	case_scope(ctx, "%s", sp->scope);
+	if (!sp->ran)
+		goto out;
+	observe_str(ctx, "active slave before the cut", "%s", sp->active0);
+	observe_str(ctx, "active slave after the pings", "%s",
+		    sp->active1 ? sp->active1 : "?");
+	observe_str(ctx, "MII Status of the cut slave after the pings", "%s",
+		    sp->mii1 ? sp->mii1 : "?");
+	observe_int(ctx, "pings during the cut: echo requests ping sent",
+		    sp->during.sent, NULL);
+	observe_int(ctx, "pings during the cut: echo replies ping received",
+		    sp->during.received, NULL);
+	if (ctx->fault->bond_no_flap)
+		observe_str(ctx, "injected fault", "bond-no-flap: the path "
+			    "was not cut");
+	/* the premise: the failure is silent, the carrier stays up */
+	expect_str(ctx, "carrier of the cut slave (silent failure: stays 1)",
+		   "1", sp->carrier1, sp->ev1);
+	changed = sp->active1 && strcmp(sp->active1, sp->active0) != 0 &&
+		  strcmp(sp->active1, "None") != 0;
+	if (sp->arp) {
+		expect_true(ctx, "active slave after the silent failure of its "
+			    "path (/proc/net/bonding/bond0)", changed,
+			    case_fmt(ctx, "another slave than %s",
+				     sp->active0),
+			    sp->active1 ? sp->active1 : "not read",
+			    case_fmt(ctx, "%s, %s", sp->ev0,
+				     sp->ev1 ? sp->ev1 : "?"));
+		expect_eq(ctx, "pings with the path still cut: echo replies "
+			  "ping received", after, sp->final.received,
+			  sp->final.evidence);
+	} else {
+		/* what the seed material says miimon does: nothing */
+		observe_str(ctx, "active slave changed after the silent "
+			    "failure (miimon sees the carrier only)", "%s",
+			    changed ? "yes" : "no");
+		observe_int(ctx, "pings with the path still cut: echo replies "
+			    "ping received", sp->final.received, NULL);
+		observe_int(ctx, "pings with the path still cut: echo requests "
+			    "ping sent", sp->final.sent, NULL);
+	}
+out:
+	case_scope(ctx, NULL);
 }
 
 /* ---- judging ------------------------------------------------------------ */
@@ -503,6 +801,58 @@ static void observe_loss(struct case_ctx *ctx, const char *what,
 			    s->dup_frames, NULL);
 }
 
+/*
+ * The flapping happened, seen from inside the guest: the bond counted a
+ * link failure on every slave ("Link Failure Count" grew between the read
+ * after setup, before the flapping started, and the read at the end of
+ * the flood, before it stopped; the pings ran in between), and traffic
+ * crossed the bond meanwhile (echo replies on the taps during the pings
+ * and during the flood).  Without this, "0 loss afterwards" and "replies
+ * on several taps" would hold for a bond whose links never failed.
+ */
+static void judge_flapped(struct case_ctx *ctx, const struct phase *ph,
+			  const struct spread_report *s_flap,
+			  const struct spread_report *s_flood)
+{
+	GString *d = g_string_new(NULL);
+	int k, grown = 0;
+
+	for (k = 0; k < NSLAVES; k++) {
+		const char *name = ctx->nics[k].ifname;
+
+		if (ph->fails0[k] < 0 || ph->fails1[k] < 0) {
+			g_string_append_printf(d, "%s%s: not read", k ? ", " : "",
+					       name);
+			continue;
+		}
+		grown += ph->fails1[k] > ph->fails0[k];
+		g_string_append_printf(d, "%s%s: %lld -> %lld", k ? ", " : "",
+				       name, ph->fails0[k], ph->fails1[k]);
+		observe_int(ctx, case_fmt(ctx, "link failures the bond counted "
+					  "on slave %d while flapping", k),
+			    ph->fails1[k] - ph->fails0[k], NULL);
+	}
+	observe_int(ctx, "kernel log while flapping: \"link status definitely "
+		    "down\"", ph->kernel_downs, NULL);
+	observe_int(ctx, "kernel log while flapping: \"link status definitely "
+		    "up\"", ph->kernel_ups, NULL);
+	expect_true(ctx, "slaves whose Link Failure Count grew while the "
+		    "links flapped (/proc/net/bonding/bond0)",
+		    grown == NSLAVES, case_fmt(ctx, "all %d", NSLAVES),
+		    case_fmt(ctx, "%d (%s)", grown, d->str),
+		    case_fmt(ctx, "%s, %s",
+			     ph->fails0_ev ? ph->fails0_ev : "?",
+			     ph->fails1_ev ? ph->fails1_ev : "?"));
+	expect_cmp(ctx, "echo replies through the bond during the pings while "
+		   "flapping", CMP_GE, 1, s_flap->replies,
+		   taps_evidence(ctx, case_fmt(ctx, "id %u", ph->flap.ident)));
+	expect_cmp(ctx, "echo replies through the bond during the flood while "
+		   "flapping", CMP_GE, 1, s_flood->replies,
+		   taps_evidence(ctx, case_fmt(ctx, "id %u",
+					       ph->flood.ident)));
+	g_string_free(d, TRUE);
+}
+
 static void judge_phase(struct case_ctx *ctx, struct phase *ph)
 {
 	int after = case_param(ctx, &param_after_count);
@@ -537,6 +887,7 @@ static void judge_phase(struct case_ctx *ctx, struct phase *ph)
 	if (spread(ctx, "flood while flapping", ph->flood.ident, &s_flood))
 		observe_loss(ctx, "flood while flapping", &ph->flood,
 			     &s_flood);
+	judge_flapped(ctx, ph, &s_flap, &s_flood);
 	if (spread(ctx, "final pings", ph->final.ident, &s_final)) {
 		const char *ev = taps_evidence(ctx,
 			case_fmt(ctx, "id %u", ph->final.ident));
@@ -622,6 +973,11 @@ static void bonding_case(struct case_ctx *ctx)
 		{ .mode = "active-backup", .active_backup = true },
 		{ .mode = "balance-rr" },
 	};
+	struct silent silents[2] = {
+		{ .scope = "arp monitor, silent path failure", .arp = true,
+		  .failed = -1 },
+		{ .scope = "miimon only, silent path failure", .failed = -1 },
+	};
 	char *host_tap, *port_tap, err[ERRLEN];
 	const char *bridge = ctx->nics[0].bridge;
 	struct vlanhost *vh = NULL;
@@ -657,8 +1013,17 @@ static void bonding_case(struct case_ctx *ctx)
 	for (i = 0; i < 2 && !interrupted(); i++) {
 		phases[i].actives = g_ptr_array_new_with_free_func(g_free);
 		phases[i].guest_flaps = -1;
+		for (int k = 0; k < NSLAVES; k++)
+			phases[i].fails0[k] = phases[i].fails1[k] = -1;
 		case_scope(ctx, "%s", phases[i].mode);
 		run_phase(ctx, &phases[i], (uint16_t)(base + 3 * i));
+		case_scope(ctx, NULL);
+	}
+	for (i = 0; i < 2 && !interrupted(); i++) {
+		silents[i].ph.mode = "active-backup";
+		silents[i].ph.actives = g_ptr_array_new_with_free_func(g_free);
+		case_scope(ctx, "%s", silents[i].scope);
+		run_silent(ctx, &silents[i], (uint16_t)(base + 6 + 2 * i));
 		case_scope(ctx, NULL);
 	}
 	vlanhost_get_stats(vh, &vs);
@@ -678,6 +1043,8 @@ static void bonding_case(struct case_ctx *ctx)
 	for (i = 0; i < 2; i++)
 		if (phases[i].actives)
 			judge_phase(ctx, &phases[i]);
+	for (i = 0; i < 2; i++)
+		judge_silent(ctx, &silents[i]);
 out:
 	vlanhost_free(vh);	/* the taps vanish with their descriptors */
 	for (i = 0; i < 2; i++) {
@@ -686,6 +1053,14 @@ out:
 		ping_summary_clear(&phases[i].flap);
 		ping_summary_clear(&phases[i].flood);
 		ping_summary_clear(&phases[i].final);
+		if (silents[i].ph.actives)
+			g_ptr_array_free(silents[i].ph.actives, TRUE);
+		g_free(silents[i].active0);
+		g_free(silents[i].active1);
+		g_free(silents[i].mii1);
+		g_free(silents[i].carrier1);
+		ping_summary_clear(&silents[i].during);
+		ping_summary_clear(&silents[i].final);
 	}
 	g_free(host_tap);
 	g_free(port_tap);
@@ -694,15 +1069,20 @@ out:
 /*
  * Measured under TCG (quick: 46 s on virtio): each phase takes its pings
  * (bond_count x 0.1 s, the flood, after_count x 0.1 s) plus about 15 s of
- * setup, settling and teardown.  Three times that.
+ * setup, settling and teardown.  Three times that; the same for the two
+ * silent failures (bond_count and after_count pings each).  A quick run
+ * with them took 95 s of case time on virtio, the host at load 11 on 2
+ * cores.
  */
 static int bonding_deadline(const struct profile *p)
 {
 	int pings = (prof_int(p, &p_bond_count) +
 		     prof_int(p, &param_after_count)) / 10 +
 		    prof_int(p, &param_flood_seconds);
+	int silent = (prof_int(p, &p_bond_count) +
+		      prof_int(p, &param_after_count)) / 10;
 
-	return 3 * 2 * (pings + 15);
+	return 3 * 2 * (pings + 15) + 3 * 2 * (silent + 15);
 }
 
 static const struct param *const bonding_params[] = {
@@ -736,6 +1116,12 @@ const struct case_desc case_bonding = {
 	.controls = {
 		{ "drop=50", "virtio",
 		  "*: final pings: echo requests on the taps" },
+		{ "bond-no-flap", "virtio",
+		  "balance-rr: slaves whose Link Failure Count grew while the "
+		  "links flapped*" },
+		{ "bond-no-flap", "virtio",
+		  "arp monitor, silent path failure: active slave after the "
+		  "silent failure of its path*" },
 	},
 	.run = bonding_case,
 };

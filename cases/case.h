@@ -429,6 +429,17 @@ bool case_wait_answer(struct case_ctx *ctx, const struct nic_under_test *nic,
 		      int timeout_s);
 
 /*
+ * Wait in nic's guest until its carrier is 1 and its operstate up, at most
+ * timeout_s, polling every 0.1 s with shell builtins (no fork per poll).
+ * Records the expectation "link up (carrier 1, operstate up) <when>,
+ * within <timeout_s> s" with what was read last and after how long;
+ * returns whether the link came up.  A driver that resets its link (an
+ * MTU change, a resume) must not make the first ping after it fail.
+ */
+bool case_wait_link(struct case_ctx *ctx, const struct nic_under_test *nic,
+		    int timeout_s, const char *when);
+
+/*
  * Ping nic from the host (count requests of size bytes, 0.1 s apart) and
  * judge it from nic's capture, which is stopped first: expectations
  * "<label>: requests on the wire" == count and "<label>: replies on the

@@ -181,6 +181,48 @@ bool case_wait_answer(struct case_ctx *ctx, const struct nic_under_test *nic,
 			   case_fmt(ctx, "%s (%s)", case_last_cmd(ctx), nic->ip));
 }
 
+bool case_wait_link(struct case_ctx *ctx, const struct nic_under_test *nic,
+		    int timeout_s, const char *when)
+{
+	char *dir = g_strdup_printf("/sys/class/net/%s", nic->ifname);
+	char *q = shq(dir);
+	char *cmd = g_strdup_printf(
+		"i=0; while :; do c=; o=; read c < %s/carrier 2>/dev/null; "
+		"read o < %s/operstate 2>/dev/null; "
+		"[ \"$c\" = 1 ] && [ \"$o\" = up ] && break; "
+		"[ $i -ge %d ] && break; usleep 100000; i=$((i + 1)); done; "
+		"echo carrier=$c operstate=$o polls=$i", q, q, timeout_s * 10);
+	struct proc_result r;
+	char *carrier = NULL, *oper = NULL;
+	long long polls = -1;
+	bool up = false;
+
+	if (case_guest_run_on(ctx, nic->guest, cmd, (timeout_s + 20) * 1000,
+			      &r) == 0 && r.status == 0) {
+		carrier = kv_get(r.out, "carrier=");
+		oper = kv_get(r.out, "operstate=");
+		if (kv_get_int(r.out, "polls=", 0, 1 << 20, &polls) < 0)
+			polls = -1;
+		up = carrier && oper && !strcmp(carrier, "1") &&
+		     !strcmp(oper, "up");
+	}
+	proc_result_clear(&r);
+	expect_true(ctx, case_fmt(ctx, "link up (carrier 1, operstate up) "
+				  "%s, within %d s", when, timeout_s), up,
+		    "carrier=1 operstate=up",
+		    case_fmt(ctx, "carrier=%s operstate=%s after %.1f s",
+			     carrier && *carrier ? carrier : "?",
+			     oper && *oper ? oper : "?",
+			     polls >= 0 ? polls / 10.0 : -1.0),
+		    case_last_cmd(ctx));
+	g_free(carrier);
+	g_free(oper);
+	g_free(cmd);
+	g_free(q);
+	g_free(dir);
+	return up;
+}
+
 unsigned case_ping_judge(struct case_ctx *ctx,
 			 const struct nic_under_test *nic, uint16_t ident,
 			 int count, const char *label)

@@ -109,60 +109,14 @@ static int guest_set_mtu(struct case_ctx *ctx, int mtu, char **errout)
 }
 
 /*
- * Wait in the guest until the NIC's carrier is 1 and its operstate up, at
- * most LINK_WAIT_S, polling every 0.1 s with shell builtins; record the
- * expectation.  Returns whether the link came up.
- */
-static bool wait_link(struct case_ctx *ctx, int mtu)
-{
-	char *dir = g_strdup_printf("/sys/class/net/%s", ctx->nic->ifname);
-	char *q = shq(dir);
-	char *cmd = g_strdup_printf(
-		"i=0; while :; do c=; o=; read c < %s/carrier 2>/dev/null; "
-		"read o < %s/operstate 2>/dev/null; "
-		"[ \"$c\" = 1 ] && [ \"$o\" = up ] && break; "
-		"[ $i -ge %d ] && break; usleep 100000; i=$((i + 1)); done; "
-		"echo carrier=$c operstate=$o polls=$i", q, q,
-		LINK_WAIT_S * 10);
-	struct proc_result r;
-	char *carrier = NULL, *oper = NULL;
-	long long polls = -1;
-	bool up = false;
-
-	if (case_guest_run(ctx, cmd, (LINK_WAIT_S + 20) * 1000, &r) == 0 &&
-	    r.status == 0) {
-		carrier = kv_get(r.out, "carrier=");
-		oper = kv_get(r.out, "operstate=");
-		if (kv_get_int(r.out, "polls=", 0, 1 << 20, &polls) < 0)
-			polls = -1;
-		up = carrier && oper && !strcmp(carrier, "1") &&
-		     !strcmp(oper, "up");
-	}
-	proc_result_clear(&r);
-	expect_true(ctx, case_fmt(ctx, "link up (carrier 1, operstate up) "
-				  "after MTU %d, within %d s", mtu,
-				  LINK_WAIT_S), up, "carrier=1 operstate=up",
-		    case_fmt(ctx, "carrier=%s operstate=%s after %.1f s",
-			     carrier && *carrier ? carrier : "?",
-			     oper && *oper ? oper : "?",
-			     polls >= 0 ? polls / 10.0 : -1.0),
-		    case_last_cmd(ctx));
-	g_free(carrier);
-	g_free(oper);
-	g_free(cmd);
-	g_free(q);
-	g_free(dir);
-	return up;
-}
-
-/*
  * After an MTU change: the link, then an answer.  Link up is not receive
  * up: QEMU's e1000 holds receive off for a second after every write of its
  * receive control register, which each MTU change makes (see promisc.c).
  */
 static void link_ready(struct case_ctx *ctx, int mtu)
 {
-	if (wait_link(ctx, mtu))
+	if (case_wait_link(ctx, ctx->nic, LINK_WAIT_S,
+			   case_fmt(ctx, "after MTU %d", mtu)))
 		case_wait_answer(ctx, ctx->nic, 15);
 }
 

@@ -25,6 +25,14 @@
  * gives up on a client that stalls, and then wget resumes with a range
  * request.  (Busybox 1.35's wget has no working -T: it crashes; each
  * attempt is bounded with `timeout 60` instead.)
+ *
+ * Negative controls: corrupt-tcp spoils the download's bytes on the tap;
+ * reload-no-unload makes the loop skip `modprobe -r`, so the driver stays
+ * bound, every round finds the same interface and the ifindex check must
+ * fail.  The kernel-log scan (harness/klog.h) catches what a reload
+ * typically leaves behind: a device whose last reference never goes
+ * ("unregister_netdevice: waiting for ... to become free"), a broken
+ * virtqueue, lockdep's reports.
  */
 #include "case.h"
 #include "flow.h"
@@ -209,7 +217,7 @@ static void reload_run(struct case_ctx *ctx)
 		"return 0; }; done; return 1; }; "
 		"for i in $(seq %d); do "
 		"ip link set dev $dev down; "
-		"modprobe -r %s || echo \"round $i: modprobe -r failed\"; "
+		"%s%s || echo \"round $i: modprobe -r failed\"; "
 		"usleep 300000; "
 		"modprobe %s || echo \"round $i: modprobe failed\"; "
 		"t=0; until dev=$(find_mac); do t=$((t + 1)); "
@@ -220,7 +228,13 @@ static void reload_run(struct case_ctx *ctx)
 		"echo \"round $i dev=$dev ifindex=$(cat "
 		"/sys/class/net/$dev/ifindex)\"; sleep 1; done; "
 		"echo final_dev=$dev",
-		macq, ifq, loops, drv, drv, nic->ip);
+		macq, ifq, loops,
+		/* the control: the driver stays, so does the device */
+		ctx->fault->reload_no_unload ? ": skipped modprobe -r " :
+		"modprobe -r ", drv, drv, nic->ip);
+	if (ctx->fault->reload_no_unload)
+		observe_str(ctx, "injected fault", "reload-no-unload: the "
+			    "loop skips modprobe -r");
 	if (case_guest_run(ctx, cmd, loops * 20000 + 30000, &r) == 0)
 		judge_loop(ctx, &r, loops, case_last_cmd(ctx));
 	proc_result_clear(&r);
@@ -321,6 +335,9 @@ const struct case_desc case_reload = {
 	.controls = {
 		{ "corrupt-tcp", "e1000",
 		  "download: SHA-256 of the file in the guest" },
+		{ "reload-no-unload", "virtio",
+		  "reload loop: distinct ifindexes (a new interface each "
+		  "round)" },
 	},
 	.run = reload_run,
 };

@@ -16,8 +16,9 @@
  * through libvirt (virDomainPMWakeup); the write must then return 0 in the
  * guest, the evidence must be intact, `ethtool -i` on the NIC under test
  * must still name the model's driver (rtl8139: 8139cp, e1000: e1000,
- * virtio: virtio_net), and the host's pings over that NIC (counted on its
- * tap) must all be answered.
+ * virtio: virtio_net), the NIC's link must come back (carrier 1, operstate
+ * up, within LINK_WAIT_S) and answer a ping, and then the host's pings
+ * over that NIC (counted on its tap) must all be answered.
  *
  * S4: the guest has a sparse raw virtio disk (vda) that nicq created in the
  * case's folder; it makes it swap, sets /sys/power/disk to "shutdown" and
@@ -43,7 +44,9 @@
  *
  * Negative controls: --inject s4-fresh-boot wipes the swap header before
  * the restart, so the guest boots fresh and the token, sleeper and boot_id
- * are gone; drop=100 loses the pings after S3 (and after S4).
+ * are gone; drop=100 loses the pings after S3 (and after S4): the link
+ * comes up, the wait for an answer fails, and the judged pings, which run
+ * anyway, find no reply on the tap.
  */
 #include "case.h"
 #include "fixture.h"
@@ -61,6 +64,21 @@
 #define PING_SIZE 56
 #define HIBERNATE_S 180		/* writing the image, at most */
 #define SAVED_CONSOLE "console-before-s4.log"
+#define LINK_WAIT_S 30		/* carrier back after a resume, at most */
+#define ANSWER_WAIT_S 15	/* then the first answer, at most */
+
+/*
+ * After a resume the NIC's driver brings its link back in its own time
+ * (e1000 and 8139cp reset the chip; virtio_net re-reads its status): wait
+ * for carrier 1 and operstate up, then for an answer, before the judged
+ * pings, so they judge the NIC and not the moment it was asked.  The
+ * pings run whatever the waits found: their loss is the verdict's reason.
+ */
+static void link_ready(struct case_ctx *ctx, const char *when)
+{
+	if (case_wait_link(ctx, ctx->nic, LINK_WAIT_S, when))
+		case_wait_answer(ctx, ctx->nic, ANSWER_WAIT_S);
+}
 
 /* The driver the NIC under test binds in the guest. */
 static const char *driver_of(const struct case_ctx *ctx)
@@ -234,6 +252,7 @@ static bool s3(struct case_ctx *ctx, const struct resume_evidence *before,
 		goto out;
 	up = true;
 	evidence_judge(ctx, before, &now, ev);
+	link_ready(ctx, "after the wake-up");
 	/* stops the captures; the ping is judged from the tap */
 	case_ping_judged(ctx, ctx->nic, case_param(ctx, &param_after_count),
 			 PING_SIZE, "ping");
@@ -458,6 +477,7 @@ static void s4(struct case_ctx *ctx, const struct resume_evidence *before,
 	if (swsusp_signature(disk, sig, err) == 0)
 		observe_str(ctx, "swap signature after the restart", "%s",
 			    sig);
+	link_ready(ctx, "after the resume");
 	case_ping_judged(ctx, ctx->nic, case_param(ctx, &param_after_count),
 			 PING_SIZE, "ping");
 out:
@@ -521,6 +541,7 @@ static void suspend_run(struct case_ctx *ctx)
 static int suspend_deadline(const struct profile *p)
 {
 	return 240 + HIBERNATE_S + prof_int(p, &param_boot_timeout) +
+	       2 * (LINK_WAIT_S + ANSWER_WAIT_S) +
 	       2 * prof_int(p, &param_after_count);
 }
 

@@ -14,7 +14,7 @@ static const char known_faults[] =
 	"drop=PCT, drop-frag, drop-over=BYTES, vlan-rewrite=FROM:TO[@NIC], "
 	"corrupt-tcp, drop-mcast, drop-udp=PCT, drop-tftp, corrupt-icmp, "
 	"drop-reply=PCT, s4-fresh-boot, mcast-allmulti, vlan-promisc, arp-flux, "
-	"hang=CASE";
+	"reload-no-unload, bond-no-flap, lacp-bridge, hang=CASE";
 
 /* "N" or "N%" in lo..hi; -1 if not. */
 static long parse_num(const char *s, long lo, long hi, bool pct)
@@ -157,6 +157,12 @@ int fault_parse(const char *s, struct fault *f, char *err)
 			f->vlan_promisc = true;
 		} else if (!strcmp(v, "arp-flux")) {
 			f->arp_flux = true;
+		} else if (!strcmp(v, "reload-no-unload")) {
+			f->reload_no_unload = true;
+		} else if (!strcmp(v, "bond-no-flap")) {
+			f->bond_no_flap = true;
+		} else if (!strcmp(v, "lacp-bridge")) {
+			f->lacp_bridge = true;
 		} else {
 			err_set(err, "unknown fault '%s' (known: %s)", v,
 				known_faults);
@@ -355,6 +361,19 @@ void fault_describe(const struct fault *f, JsonArray *arr)
 	if (f->arp_flux)
 		describe(arr, "arp-flux", "the multinic case leaves "
 			 "arp_ignore and arp_announce at 0");
+	if (f->reload_no_unload)
+		describe(arr, "reload-no-unload", "the reload case's loop "
+			 "skips modprobe -r: the driver stays bound and the "
+			 "interface keeps its ifindex");
+	if (f->bond_no_flap)
+		describe(arr, "bond-no-flap", "the bonding case's guest loop "
+			 "and host thread wait instead of taking the slaves' "
+			 "links down and up, and its silent-failure phases cut "
+			 "no path");
+	if (f->lacp_bridge)
+		describe(arr, "lacp-bridge", "the lacp case leaves link 1 to "
+			 "its bridge, which drops LACPDUs, instead of wiring "
+			 "it point to point");
 }
 
 int fault_check_taps(const struct fault *f, int n_taps, char *err)

@@ -8,9 +8,10 @@
  * it.  What the guest sends can be changed before the capture sees it only
  * by XDP (xdp.h says why): corrupt-icmp and drop-reply are XDP programs on
  * the taps, so the pcap shows a guest that answered wrongly or not at all.
- * s4-fresh-boot, mcast-allmulti, vlan-promisc and arp-flux are not on
- * the taps: the case they name acts on them (suspend, multicast, vlan,
- * multinic), and every other case ignores them.
+ * s4-fresh-boot, mcast-allmulti, vlan-promisc, arp-flux, reload-no-unload,
+ * bond-no-flap and lacp-bridge are not on the taps: the case they name
+ * acts on them (suspend, multicast, vlan, multinic, reload, bonding, lacp),
+ * and every other case ignores them.
  *
  * Calling sequence, per test point: fault_rules() gives the table's text
  * for the point's taps (pure, unit-tested), fault_apply() loads it,
@@ -72,6 +73,19 @@ struct fault {
 	bool arp_flux;		/* not on the taps: the multinic case leaves
 				 * arp_ignore and arp_announce at the
 				 * kernel's defaults (0) */
+	bool reload_no_unload;	/* not on the taps: the reload case's loop
+				 * skips `modprobe -r`, so the driver stays
+				 * bound and the interface keeps its
+				 * ifindex */
+	bool bond_no_flap;	/* not on the taps: the bonding case's
+				 * guest loop and host thread only wait
+				 * instead of taking the slaves' links down
+				 * and up, and its silent-failure phases
+				 * cut no path */
+	bool lacp_bridge;	/* not on the taps: the lacp case leaves
+				 * link 1 to its bridge, which drops
+				 * LACPDUs, instead of wiring it point to
+				 * point */
 	char hang[32];		/* a control for the runner, not the NIC:
 				 * this case's process stops answering, so
 				 * its deadline must end it */

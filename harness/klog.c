@@ -24,12 +24,42 @@ static const struct {
 		  "|[^\\[\\]]{1,120}: [0-9a-f]{4,8} \\[#\\d+\\])" },
 	{ "bug", "^(?:BUG: |kernel BUG at |Unable to handle kernel )" },
 	{ "ubsan", "^UBSAN: " },
-	{ "warning",
-	  "^WARNING: (?:CPU: |at |possible |suspicious RCU usage)" },
+	/*
+	 * Lockdep's reports (kernel/locking/lockdep.c, lockdep_rcu_suspicious)
+	 * before "warning", which would take some of them; pre-4.9 kernels
+	 * bracketed the title: "[ INFO: possible recursive locking detected ]".
+	 */
+	{ "lockdep",
+	  "^(?:WARNING|\\[ INFO): (?:possible (?:circular locking "
+	  "dependency|recursive locking|irq lock inversion dependency)"
+	  " detected|inconsistent lock state|bad unlock balance detected!"
+	  "|held lock freed!|lock held when returning to user space!"
+	  "|suspicious RCU usage|Nested lock was not taken"
+	  "|\\S+-safe -> \\S+-unsafe lock order detected)"
+	  "|^INFO: trying to register non-static key"
+	  "|^DEBUG_LOCKS_WARN_ON\\(" },
+	{ "warning", "^WARNING: (?:CPU: |at |possible )" },
 	{ "cut-here", "^-+\\[ cut here \\]-+" },
 	{ "call-trace", "^Call Trace:" },
 	{ "netdev-watchdog", "NETDEV WATCHDOG: " },
 	{ "tx-hang", "Detected (?:Tx|Hardware) Unit Hang|TX timeout on queue" },
+	/*
+	 * A device that cannot go away: something still holds a reference
+	 * (a driver's unload that leaks one hangs here for ever; with
+	 * CONFIG_NET_DEV_REFCNT_TRACKER the tracker names the holder).
+	 */
+	{ "netdev-refcount",
+	  "unregister_netdevice: waiting for .+ to become free"
+	  "|^ref_tracker: netdev@\\S+ has \\d+/\\d+ users at" },
+	/*
+	 * virtio_ring's BAD_RING(): "<dev>: <vq name>:<what>", the queue
+	 * marked broken (split and packed rings, from 2.6.24 on), and
+	 * virtio_net's complaints about what the device handed it.
+	 */
+	{ "virtio-ring",
+	  ":id \\d+ (?:is not a head!|out of range|has invalid length)"
+	  "|:used len \\d+ is larger than"
+	  "|: bad gso: type: \\d+|Unexpected TXQ \\(\\d+\\) queue failure" },
 	{ "csum-fault", ": hw csum failure" },
 	{ "alloc-failure", "page allocation failure: order:" },
 	{ "oom", "invoked oom-killer: |^Out of memory: " },

@@ -46,9 +46,16 @@
  *                    "kernel BUG at net/core/skbuff.c:110!",
  *                    "Unable to handle kernel ..."
  *   ubsan            "UBSAN: array-index-out-of-bounds in ..."
+ *   lockdep          "WARNING: possible circular locking dependency
+ *                    detected", "... recursive locking ...", "WARNING:
+ *                    inconsistent lock state", "WARNING: bad unlock balance
+ *                    detected!", "WARNING: suspicious RCU usage", "WARNING:
+ *                    HARDIRQ-safe -> HARDIRQ-unsafe lock order detected",
+ *                    "INFO: trying to register non-static key.",
+ *                    "DEBUG_LOCKS_WARN_ON(...)", and the bracketed
+ *                    "[ INFO: possible ... ]" of kernels before 4.9
  *   warning          "WARNING: CPU: 0 PID: 1 at ...", "WARNING: at ...",
- *                    lockdep's "WARNING: possible ..." and "WARNING:
- *                    suspicious RCU usage"
+ *                    any other "WARNING: possible ..."
  *   cut-here         "------------[ cut here ]------------"
  *   call-trace       "Call Trace:"
  *   netdev-watchdog  "NETDEV WATCHDOG: ens3 (e1000): transmit queue 0 timed
@@ -56,6 +63,15 @@
  *                    comes first)
  *   tx-hang          e1000/e1000e/igb "Detected Tx Unit Hang", "Detected
  *                    Hardware Unit Hang", virtio_net "TX timeout on queue"
+ *   netdev-refcount  "unregister_netdevice: waiting for eth0 to become
+ *                    free. Usage count = 2" (a device that cannot go away,
+ *                    e.g. a driver unload that leaked a reference), and the
+ *                    reference tracker's "ref_tracker: netdev@... has 1/1
+ *                    users at"
+ *   virtio-ring      virtio_ring's BAD_RING() errors, "virtio_net virtio0:
+ *                    output.0:id 5 is not a head!", ":id 300 out of range",
+ *                    and virtio_net's "eth0: bad gso: type: 7, size: 0",
+ *                    "Unexpected TXQ (0) queue failure: -28"
  *   csum-fault       "eth0: hw csum failure" (a NIC's checksum offload lied)
  *   alloc-failure    "page allocation failure: order:..."
  *   oom              "... invoked oom-killer:", "Out of memory: Killed ..."

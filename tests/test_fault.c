@@ -98,6 +98,15 @@ static void test_parse_each(void **state)
 	f = parse_ok("vlan-promisc");
 	assert_true(f.vlan_promisc);
 	assert_false(fault_on_taps(&f));
+	f = parse_ok("reload-no-unload");
+	assert_true(f.reload_no_unload);
+	assert_false(fault_on_taps(&f));
+	f = parse_ok("bond-no-flap");
+	assert_true(f.bond_no_flap);
+	assert_false(fault_on_taps(&f));
+	f = parse_ok("lacp-bridge");
+	assert_true(f.lacp_bridge);
+	assert_false(fault_on_taps(&f));
 	f = parse_ok("arp-flux");
 	assert_true(f.arp_flux);
 	assert_false(fault_on_taps(&f));
@@ -228,6 +237,8 @@ static void test_parse_bad(void **state)
 	parse_bad("vlan-rewrite=10:20@1@2", "bad fault");
 	parse_bad("vlan-rewrite=@1", "bad fault");
 	parse_bad("mcast-allmulti=1", "unknown fault");
+	parse_bad("reload-no-unload=1", "unknown fault");
+	parse_bad("bond-no-flap=1", "unknown fault");
 	parse_bad("vlan-rewrite=0:5", "bad fault");
 	parse_bad("vlan-rewrite=5:4095", "bad fault");
 	parse_bad("vlan-rewrite=1:2:3", "bad fault");
@@ -362,7 +373,8 @@ static void test_rules_none(void **state)
 	assert_null(fault_rules(&f, "nicq_fault", taps));
 	f = parse_ok("drop-reply=5");
 	assert_null(fault_rules(&f, "nicq_fault", taps));
-	f = parse_ok("mcast-allmulti,vlan-promisc,arp-flux");
+	f = parse_ok("mcast-allmulti,vlan-promisc,arp-flux,reload-no-unload,"
+		     "bond-no-flap,lacp-bridge");
 	assert_null(fault_rules(&f, "nicq_fault", taps));
 }
 
@@ -654,12 +666,14 @@ static void test_describe(void **state)
 				  "vlan-rewrite=10:20,corrupt-tcp,drop-mcast,"
 				  "drop-udp=20,drop-tftp,corrupt-icmp,"
 				  "hang=ping,s4-fresh-boot,mcast-allmulti,"
-				  "vlan-promisc,arp-flux");
+				  "vlan-promisc,arp-flux,reload-no-unload,"
+				  "bond-no-flap,lacp-bridge");
 	const char *names[] = {
 		"drop", "drop-frag", "drop-over", "vlan-rewrite",
 		"corrupt-tcp", "drop-mcast", "drop-udp", "drop-tftp",
 		"corrupt-icmp", "hang", "s4-fresh-boot", "mcast-allmulti",
-		"vlan-promisc", "arp-flux",
+		"vlan-promisc", "arp-flux", "reload-no-unload",
+		"bond-no-flap", "lacp-bridge",
 	};
 	JsonArray *a = json_array_new();
 

@@ -11,6 +11,10 @@
  *   kinds.log            one or more lines of every other kind
  *   formats.log          the prefixes logs come with, a console's mixed
  *                        lines, a NUL and invalid UTF-8
+ *   lockdep.log          lockdep's reports, a whole circular one and the
+ *                        titles of the others, old bracketed ones too
+ *   netdev-refcount.log  a device that cannot be freed, with the tracker
+ *   virtio-ring.log      virtio_ring's BAD_RING() and virtio_net's errors
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -150,11 +154,63 @@ static void test_kinds(void **state)
 		{ 43, "nmi" }, { 45, "nmi" }, { 46, "alloc-failure" },
 		{ 47, "oom" }, { 48, "oom" }, { 50, "cut-here" },
 		{ 51, "bug" }, { 52, "oops" }, { 53, "gpf" }, { 54, "ubsan" },
-		{ 55, "bug" }, { 56, "warning" }, { 57, "warning" },
+		{ 55, "bug" }, { 56, "lockdep" }, { 57, "lockdep" },
 	};
 
 	(void)state;
 	expect("kinds.log", w, G_N_ELEMENTS(w));
+}
+
+static void test_lockdep(void **state)
+{
+	static const struct want w[] = {
+		{ 3, "lockdep" }, { 25, "call-trace" }, { 31, "lockdep" },
+		{ 34, "lockdep" }, { 36, "lockdep" }, { 37, "lockdep" },
+		{ 38, "lockdep" }, { 39, "lockdep" }, { 40, "lockdep" },
+		{ 41, "lockdep" }, { 42, "warning" }, { 44, "lockdep" },
+		{ 46, "lockdep" },
+	};
+	GPtrArray *hits = scan_fixture("lockdep.log");
+
+	(void)state;
+	check_hits("lockdep.log", hits, w, G_N_ELEMENTS(w));
+	assert_string_equal(((struct klog_hit *)hits->pdata[0])->text,
+			    "WARNING: possible circular locking dependency "
+			    "detected");
+	klog_hits_free(hits);
+}
+
+static void test_netdev_refcount(void **state)
+{
+	static const struct want w[] = {
+		{ 2, "netdev-refcount" }, { 3, "netdev-refcount" },
+		{ 4, "netdev-refcount" }, { 7, "netdev-refcount" },
+	};
+	GPtrArray *hits = scan_fixture("netdev-refcount.log");
+
+	(void)state;
+	check_hits("netdev-refcount.log", hits, w, G_N_ELEMENTS(w));
+	assert_string_equal(((struct klog_hit *)hits->pdata[0])->text,
+			    "unregister_netdevice: waiting for enp1s0 to "
+			    "become free. Usage count = 2");
+	klog_hits_free(hits);
+}
+
+static void test_virtio_ring(void **state)
+{
+	static const struct want w[] = {
+		{ 2, "virtio-ring" }, { 3, "virtio-ring" },
+		{ 4, "virtio-ring" }, { 5, "virtio-ring" },
+		{ 6, "virtio-ring" }, { 7, "virtio-ring" },
+	};
+	GPtrArray *hits = scan_fixture("virtio-ring.log");
+
+	(void)state;
+	check_hits("virtio-ring.log", hits, w, G_N_ELEMENTS(w));
+	assert_string_equal(((struct klog_hit *)hits->pdata[0])->text,
+			    "virtio_net virtio0: output.0:id 5 is not a "
+			    "head!");
+	klog_hits_free(hits);
 }
 
 static void test_formats(void **state)
@@ -234,6 +290,9 @@ int main(void)
 		cmocka_unit_test(test_netdev_watchdog),
 		cmocka_unit_test(test_panic),
 		cmocka_unit_test(test_kinds),
+		cmocka_unit_test(test_lockdep),
+		cmocka_unit_test(test_netdev_refcount),
+		cmocka_unit_test(test_virtio_ring),
 		cmocka_unit_test(test_formats),
 		cmocka_unit_test(test_buffer),
 		cmocka_unit_test(test_missing_file),
