@@ -47,7 +47,8 @@ _nicq_complete() {
 		--baseline --jobs --boot --shard --help"
 	local faults="drop= drop-frag drop-over= vlan-rewrite= corrupt-tcp
 		drop-mcast drop-udp= drop-tftp corrupt-icmp drop-reply=
-		mcast-allmulti vlan-promisc arp-flux s4-fresh-boot hang="
+		mcast-allmulti vlan-promisc arp-flux reload-no-unload bond-no-flap
+		lacp-bridge s4-fresh-boot hang="
 
 	COMPREPLY=()
 	if [[ $COMP_CWORD -eq 1 ]]; then
