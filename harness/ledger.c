@@ -26,12 +26,23 @@ static void add(struct ledger *l, enum ledger_kind kind, bool host,
 	g_strlcpy(e->layer, layer ? layer : "", sizeof(e->layer));
 	g_strlcpy(e->name, name ? name : "", sizeof(e->name));
 	e->v = v < 0 ? LEDGER_UNKNOWN : v;
+	e->slack = -1;
 }
 
 void ledger_count(struct ledger *l, bool host, const char *layer,
 		  const char *name, long long v)
 {
 	add(l, LEDGER_COUNT, host, layer, name, v);
+}
+
+void ledger_count_slack(struct ledger *l, bool host, const char *layer,
+			const char *name, long long v, long long slack)
+{
+	int n = l->n;
+
+	add(l, LEDGER_COUNT, host, layer, name, v);
+	if (l->n > n)
+		l->e[n].slack = slack > 0 ? slack : 0;
 }
 
 void ledger_drop(struct ledger *l, bool host, const char *layer,
@@ -101,7 +112,8 @@ void ledger_settle(const struct ledger *l, struct ledger_sum *s)
 				began = true;
 			}
 		}
-		if (g->lost - g->counted > l->slack)
+		if (g->lost - g->counted > (e->slack >= 0 ? e->slack :
+					     l->slack))
 			g->silent = g->lost - g->counted;
 		gap_where(l, prev, i, g->where, sizeof(g->where));
 		if (g->silent > 0 && !began) {

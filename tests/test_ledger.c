@@ -92,6 +92,19 @@ static void test_silent_guest(void **state)
 	ledger_settle(&l, &s);
 	assert_int_equal(s.silent, 0);
 	assert_int_equal(s.gaps[1].counted, 500);
+	/* a count with a slack of its own: the unread tail at the end */
+	to_guest(&l, 1000, 0, 0, 0, 1000);
+	l.n--;
+	ledger_count(&l, false, "guest kernel", "UDP InDatagrams", 1000);
+	ledger_count_slack(&l, false, "receiver", "read", 900, 100);
+	ledger_settle(&l, &s);
+	assert_int_equal(s.n_gaps, 3);
+	assert_int_equal(s.gaps[2].lost, 100);
+	assert_int_equal(s.silent, 0);
+	l.e[l.n - 1].v = 899;
+	ledger_settle(&l, &s);
+	assert_int_equal(s.silent, 101);
+	assert_int_equal(s.gaps[2].silent, 101);
 }
 
 static void test_silent_host(void **state)
