@@ -31,6 +31,7 @@
  */
 #include "case.h"
 #include "iperf.h"
+#include "ledger.h"
 #include "util.h"
 
 #include <glib.h>
@@ -53,7 +54,20 @@
 #define KNEE_BISECTIONS 1
 #define KNEE_MAX_STEPS 7
 
+/* and one random size between 65 and 1471 bytes, drawn per point */
 static const int knee_sizes[] = { 64, 512, 1400 };
+#define KNEE_N_SIZES ((int)G_N_ELEMENTS(knee_sizes) + 1)
+/*
+ * The ledger's slack between two counts: datagrams in flight when a count
+ * was taken, iperf3's connect datagram on the data port.  The receiver's
+ * unread tail (datagrams still in its socket when iperf3 stopped reading)
+ * is allowed for separately: LEDGER_TAIL_PCT of what was sent, plus the
+ * slack.
+ */
+#define LEDGER_SLACK 16
+/* seconds the counters before and after a stream take to read (TCG) */
+#define LEDGER_READ_S 3
+#define LEDGER_TAIL_PCT 1
 
 static const struct param p_stress_seconds = {
 	"stress_seconds", PARAM_INT, "3", "60", 1, 86400,
@@ -62,6 +76,21 @@ static const struct param p_stress_seconds = {
 static const struct param p_knee_seconds = {
 	"knee_seconds", PARAM_INT, "1", "5", 1, 600,
 	"seconds of each step of the UDP loss-knee search",
+};
+
+/* The counters on both sides, before and after a stream. */
+struct snaps {
+	bool ok;
+	struct ledger_snap g0, g1, h0, h1;
+};
+
+/* One step of a knee search, judged once the capture stopped. */
+struct kstep {
+	int size, step, cport;
+	double pps;
+	char tag[32];
+	struct iperf_result res;
+	struct snaps sn;
 };
 
 struct run {
@@ -73,6 +102,7 @@ struct run {
 	struct iperf_result res;
 	long long host_drops;	/* UDP the host's kernel dropped at the
 				 * socket during the run; -1: unknown */
+	struct snaps sn;
 };
 
 static double mbit(double bps)
@@ -127,6 +157,190 @@ static int host_udp(struct case_ctx *ctx, struct iperf_udp_snmp *c)
 			   case_last_cmd(ctx));
 	proc_result_clear(&r);
 	return rc;
+}
+
+/*
+ * Read the counters of the ledger: the guest's NIC under test and kernel
+ * (one command over the management NIC), the host's tap and the lab
+ * namespace's UDP counters.  -1 when either cannot be read (an error is
+ * recorded: a ledger without its counters would call every loss silent).
+ */
+static int snap(struct case_ctx *ctx, struct ledger_snap *g,
+		struct ledger_snap *h)
+{
+	char *ifq = shq(ctx->nic->ifname), *tapq = shq(ctx->nic->tap);
+	char *gcmd = ledger_snap_cmd(ifq, true);
+	char *hcmd = ledger_snap_cmd(tapq, false);
+	char *argv[] = { "sh", "-c", hcmd, NULL };
+	struct proc_result r;
+	char err[ERRLEN];
+	int rc = -1;
+
+	if (case_guest_run(ctx, gcmd, 15000, &r) == 0) {
+		if (r.status != 0)
+			case_error(ctx, "cannot read the guest's counters: "
+				   "exit %d (%s)", r.status,
+				   case_last_cmd(ctx));
+		else if (ledger_snap_parse(r.out, strlen(r.out), g, err) < 0)
+			case_error(ctx, "the guest's counters: %s (%s)", err,
+				   case_last_cmd(ctx));
+		else
+			rc = 0;
+	}
+	proc_result_clear(&r);
+	if (rc < 0)
+		goto out;
+	rc = -1;
+	if (case_host_run(ctx, argv, 10000, &r) == 0) {
+		if (r.status != 0)
+			case_error(ctx, "cannot read the host's counters: exit "
+				   "%d (%s)", r.status, case_last_cmd(ctx));
+		else if (ledger_snap_parse(r.out, strlen(r.out), h, err) < 0)
+			case_error(ctx, "the host's counters: %s (%s)", err,
+				   case_last_cmd(ctx));
+		else
+			rc = 0;
+	}
+	proc_result_clear(&r);
+out:
+	g_free(ifq);
+	g_free(tapq);
+	g_free(gcmd);
+	g_free(hcmd);
+	return rc;
+}
+
+#define LD(a, b, f, have) ledger_delta((a)->f, (b)->f, (a)->have && \
+				       (b)->have)
+
+/*
+ * The ledger of one UDP stream, in datagrams, in the order the layers
+ * see them.  tap: the stream's datagrams on the tap (-1: unknown).
+ */
+static void udp_ledger(struct ledger *l, bool reverse,
+		       const struct iperf_result *res, long long tap,
+		       const struct snaps *sn, char *eth, size_t eth_len)
+{
+	const struct ledger_snap *g0 = &sn->g0, *g1 = &sn->g1;
+	const struct ledger_snap *h0 = &sn->h0, *h1 = &sn->h1;
+	const struct iperf_sum *rv = &res->received;
+	long long rcvd = rv->packets >= rv->lost_packets ?
+			 (long long)(rv->packets - rv->lost_packets) :
+			 LEDGER_UNKNOWN;
+	long long tail = (long long)res->sent.packets * LEDGER_TAIL_PCT / 100 +
+			 LEDGER_SLACK;
+	/* the receiving side's counters, and the sending side's */
+	const struct ledger_snap *r0 = reverse ? h0 : g0, *r1 = reverse ? h1 :
+				   g1;
+	const struct ledger_snap *s0 = reverse ? g0 : h0, *s1 = reverse ? g1 :
+				   h1;
+	bool rh = reverse;	/* the receiver is the host */
+	const char *rk = reverse ? "host" : "guest kernel";
+	long long in_err = LD(r0, r1, udp_in_errors, have_udp);
+	long long rcvbuf = LD(r0, r1, udp_rcvbuf, have_udp);
+	long long csum = LD(r0, r1, udp_csum, have_udp);
+	long long other = in_err >= 0 && rcvbuf >= 0 && csum >= 0 &&
+			  in_err >= rcvbuf + csum ? in_err - rcvbuf - csum :
+			  LEDGER_UNKNOWN;
+	char nm[LEDGER_NAME];
+	long long ed;
+
+	ledger_init(l, LEDGER_SLACK);
+	ledger_count(l, !reverse, "sender", reverse ?
+		     "guest iperf3 datagrams sent" :
+		     "host iperf3 datagrams sent", (long long)res->sent.packets);
+	ledger_drop(l, !reverse, reverse ? "guest kernel" : "host",
+		    "UDP SndbufErrors", LD(s0, s1, udp_sndbuf, have_udp));
+	if (reverse) {
+		ledger_drop(l, false, "device/driver", "guest tx_dropped",
+			    LD(g0, g1, tx_dropped, have_link));
+		ledger_drop(l, false, "device/driver", "guest tx_fifo_errors",
+			    LD(g0, g1, tx_fifo, have_link));
+		ledger_drop(l, false, "device/driver", "guest tx_aborted_errors",
+			    LD(g0, g1, tx_aborted, have_link));
+		ed = ledger_ethtool_delta(g0, g1, true, eth, eth_len);
+		g_snprintf(nm, sizeof(nm), "guest ethtool -S tx drop counters%s"
+			   "%s%s", *eth ? " (" : "", eth, *eth ? ")" : "");
+		ledger_drop(l, false, "device/driver", nm, ed);
+	}
+	ledger_count(l, true, "tap", "datagrams on the tap (capture)", tap);
+	if (!reverse) {
+		ledger_drop(l, true, "tap", "host tap tx_dropped",
+			    LD(h0, h1, tx_dropped, have_link));
+		ledger_drop(l, false, "device/driver", "guest rx_dropped",
+			    LD(g0, g1, rx_dropped, have_link));
+		ledger_drop(l, false, "device/driver", "guest rx_missed_errors",
+			    LD(g0, g1, rx_missed, have_link));
+		ledger_drop(l, false, "device/driver", "guest rx_fifo_errors",
+			    LD(g0, g1, rx_fifo, have_link));
+		ledger_drop(l, false, "device/driver", "guest rx_over_errors",
+			    LD(g0, g1, rx_over, have_link));
+		ledger_drop(l, false, "device/driver", "guest rx_length_errors",
+			    LD(g0, g1, rx_length, have_link));
+		ledger_drop(l, false, "device/driver", "guest rx_crc_errors",
+			    LD(g0, g1, rx_crc, have_link));
+		ledger_drop(l, false, "device/driver", "guest rx_frame_errors",
+			    LD(g0, g1, rx_frame, have_link));
+		ed = ledger_ethtool_delta(g0, g1, false, eth, eth_len);
+		g_snprintf(nm, sizeof(nm), "guest ethtool -S rx drop counters%s"
+			   "%s%s", *eth ? " (" : "", eth, *eth ? ")" : "");
+		ledger_drop(l, false, "device/driver", nm, ed);
+	} else {
+		ledger_drop(l, true, "tap", "host tap rx_dropped",
+			    LD(h0, h1, rx_dropped, have_link));
+	}
+	ledger_drop(l, rh, rk, reverse ? "host softnet backlog dropped" :
+		    "guest softnet backlog dropped",
+		    LD(r0, r1, softnet_dropped, have_softnet));
+	ledger_drop(l, rh, rk, "UDP RcvbufErrors", rcvbuf);
+	ledger_drop(l, rh, rk, "UDP InCsumErrors", csum);
+	ledger_drop(l, rh, rk, "UDP InErrors (other)", other);
+	ledger_count(l, rh, rk, "UDP InDatagrams",
+		     LD(r0, r1, udp_in, have_udp));
+	ledger_count_slack(l, rh, "receiver", reverse ?
+			   "host iperf3 datagrams received" :
+			   "guest iperf3 datagrams received", rcvd, tail);
+}
+
+/*
+ * Record a settled ledger: its entries (counts always; drop counters when
+ * they moved or could not be read, or all of them with full), where loss
+ * began, and per gap between two counts the judged expectation that no
+ * loss was silent.  Silent loss between two counts on the host's side is
+ * the host's: named so, never blamed on the NIC, and still a failure.
+ */
+static void ledger_record(struct case_ctx *ctx, const struct ledger *l,
+			  const struct ledger_sum *s, bool full,
+			  const char *ev)
+{
+	for (int i = 0; i < l->n; i++) {
+		const struct ledger_entry *e = &l->e[i];
+
+		if (e->kind == LEDGER_DROP && !full && e->v == 0)
+			continue;
+		observe(ctx, case_fmt(ctx, "ledger %s: %s%s", e->layer,
+				      e->name, e->kind == LEDGER_DROP ?
+				      " (dropped)" : ""),
+			e->v == LEDGER_UNKNOWN ? VAL_NONE_ : VAL_I(e->v), NULL,
+			ev);
+	}
+	observe(ctx, "ledger: where loss began", VAL_S(s->began[0] ?
+		s->began : "nothing lost, no drop counter moved"), NULL, ev);
+	for (int i = 0; i < s->n_gaps; i++) {
+		const struct ledger_gap *g = &s->gaps[i];
+		long long slack = l->e[g->to].slack >= 0 ? l->e[g->to].slack :
+				  l->slack;
+
+		expect_cmp(ctx, case_fmt(ctx, "%s %s", g->host ?
+					 "silent loss in the host" :
+					 "silent loss", g->where),
+			   CMP_EQ, 0, g->silent,
+			   case_fmt(ctx, "%s; lost %lld, drop counters %lld, "
+				    "%d counter%s unread, allowed in flight "
+				    "%lld", ev, g->lost, g->counted,
+				    g->unknown, g->unknown == 1 ? "" : "s",
+				    slack));
+	}
 }
 
 /*
@@ -190,23 +404,18 @@ out:
 }
 
 /*
- * The cross-check of one run: the data stream's L4 payload on the tap
- * against iperf3's byte counts.  What may differ, and by how much:
- *  - TCP: the tap carries every byte the receiver read (so never less
- *    than its count) and no byte the sender did not write, except
- *    retransmissions (each at most a 64 KiB GSO super-frame).  The bytes
- *    the sender wrote but never sent (still in its socket buffer when the
- *    test ended) and the receiver's unread tail fall inside that range.
- *  - UDP: nothing is retransmitted, and the host is never the bottleneck
- *    (it runs natively, the guest under emulation), so the host's own
- *    count must match the tap: what the host sent (host -> guest) or
- *    received (guest -> host).  The slack is 1 % plus 16 datagrams:
- *    iperf3's 4-byte connect handshake rides the same ports, and
- *    datagrams in flight when the test ends are on the wire but not
- *    counted.  The guest's count must lie on the right side of the tap
- *    (it cannot receive more than crossed it, nor send less).
- * Loss after the tap on the host side (e.g. a fault dropping frames the
- * capture already saw) makes the host's count fall short of the tap's.
+ * The cross-check of one UDP run: the data stream's L4 payload on the tap
+ * against iperf3's byte counts.  Nothing is retransmitted, and the host is
+ * never the bottleneck (it runs natively, the guest under emulation), so
+ * the host's own count must match the tap: what the host sent (host ->
+ * guest) or received (guest -> host).  The slack is 1 % plus 16
+ * datagrams: iperf3's 4-byte connect handshake rides the same ports, and
+ * datagrams in flight when the test ends are on the wire but not counted.
+ * The guest's count must lie on the right side of the tap (it cannot
+ * receive more than crossed it, nor send less).  Loss after the tap on the
+ * host side (e.g. a fault dropping frames the capture already saw) makes
+ * the host's count fall short of the tap's.  The ledger (udp_ledger) then
+ * says where each lost datagram went.
  */
 static void crosscheck(struct case_ctx *ctx, const struct run *ru,
 		       const struct flow_count *fc, const char *ev)
@@ -214,46 +423,40 @@ static void crosscheck(struct case_ctx *ctx, const struct run *ru,
 	const struct iperf_sum *snt = &ru->res.sent, *rcv = &ru->res.received;
 	long long wire = (long long)fc->l4_bytes;
 
-	if (!ru->udp) {
-		long long retx = snt->retransmits > 0 ? snt->retransmits : 0;
+	/* the host's side: sender when host -> guest, else receiver
+	 * plus what its kernel dropped at the socket */
+	const struct iperf_sum *host = ru->reverse ? rcv : snt;
+	long long blk = ru->res.blksize > 0 ? ru->res.blksize : 1500;
+	long long drops = ru->reverse && ru->host_drops > 0 ?
+			  ru->host_drops * blk : 0;
+	long long hb = (long long)host->bytes + drops;
+	long long slack = hb / 100 + 16 * blk;
 
-		expect_range(ctx, "payload bytes on the tap, between what "
-			     "iperf3 received and what it sent (+ 64 KiB a "
-			     "retransmit)", (double)rcv->bytes,
-			     (double)snt->bytes + (double)retx * 65536,
-			     (double)wire, ev);
-	} else {
-		/* the host's side: sender when host -> guest, else receiver
-		 * plus what its kernel dropped at the socket */
-		const struct iperf_sum *host = ru->reverse ? rcv : snt;
-		long long blk = ru->res.blksize > 0 ? ru->res.blksize : 1500;
-		long long drops = ru->reverse && ru->host_drops > 0 ?
-				  ru->host_drops * blk : 0;
-		long long hb = (long long)host->bytes + drops;
-		long long slack = hb / 100 + 16 * blk;
-
-		expect_range(ctx, ru->reverse ?
-			     "payload bytes on the tap, within 1 % + 16 "
-			     "datagrams of what the host's iperf3 received "
-			     "(+ its socket drops)" :
-			     "payload bytes on the tap, within 1 % + 16 "
-			     "datagrams of what the host's iperf3 sent",
-			     (double)(hb > slack ? hb - slack : 0),
-			     (double)(hb + slack), (double)wire, ev);
-		if (ru->reverse)
-			expect_cmp(ctx, "bytes the guest's iperf3 sent, at "
-				   "least the tap's payload less 1 % + 16 "
-				   "datagrams", CMP_GE, wire - slack,
-				   (long long)snt->bytes, ev);
-		else
-			expect_cmp(ctx, "bytes the guest's iperf3 received, "
-				   "at most the tap's payload plus 1 % + 16 "
-				   "datagrams", CMP_LE, wire + slack,
-				   (long long)rcv->bytes, ev);
-	}
+	expect_range(ctx, ru->reverse ?
+		     "payload bytes on the tap, within 1 % + 16 "
+		     "datagrams of what the host's iperf3 received "
+		     "(+ its socket drops)" :
+		     "payload bytes on the tap, within 1 % + 16 "
+		     "datagrams of what the host's iperf3 sent",
+		     (double)(hb > slack ? hb - slack : 0),
+		     (double)(hb + slack), (double)wire, ev);
+	if (ru->reverse)
+		expect_cmp(ctx, "bytes the guest's iperf3 sent, at "
+			   "least the tap's payload less 1 % + 16 "
+			   "datagrams", CMP_GE, wire - slack,
+			   (long long)snt->bytes, ev);
+	else
+		expect_cmp(ctx, "bytes the guest's iperf3 received, "
+			   "at most the tap's payload plus 1 % + 16 "
+			   "datagrams", CMP_LE, wire + slack,
+			   (long long)rcv->bytes, ev);
 }
 
-static void knee_measure(struct case_ctx *ctx, int size)
+/*
+ * The knee search at one datagram size; each step's figures from iperf3
+ * are observed now, its ledger once the capture stopped (steps).
+ */
+static void knee_measure(struct case_ctx *ctx, int size, GArray *steps)
 {
 	int seconds = case_param(ctx, &p_knee_seconds);
 	struct iperf_knee k;
@@ -264,37 +467,46 @@ static void knee_measure(struct case_ctx *ctx, int size)
 	iperf_knee_init(&k, KNEE_START_PPS, KNEE_MIN_PPS, KNEE_MAX_PPS,
 			KNEE_BISECTIONS, KNEE_MAX_STEPS);
 	while ((pps = iperf_knee_next(&k)) > 0 && !interrupted()) {
-		struct iperf_result res;
+		struct kstep ks = { .size = size, .step = ++step };
+		struct iperf_result *res = &ks.res;
 		const char *ev;
-		char tag[32];
 		double got;
 
 		pps = round(pps);
-		g_snprintf(tag, sizeof(tag), "knee-%d-%d", size, ++step);
-		if (iperf_client(ctx, tag, true, false, CPORT_BASE + 100 +
-				 step, pps * size * 8, size, seconds,
-				 &res) < 0)
+		ks.pps = pps;
+		/* a client port of its own in the whole point */
+		ks.cport = CPORT_BASE + 100 + (int)steps->len;
+		g_snprintf(ks.tag, sizeof(ks.tag), "knee-%d-%d", size, step);
+		if (snap(ctx, &ks.sn.g0, &ks.sn.h0) < 0)
 			break;
-		got = res.received.seconds > 0 ?
-		      (double)(res.received.packets -
-			       res.received.lost_packets) /
-		      res.received.seconds : 0;
+		if (iperf_client(ctx, ks.tag, true, false, ks.cport,
+				 pps * size * 8, size, seconds, res) < 0)
+			break;
+		ks.sn.ok = snap(ctx, &ks.sn.g1, &ks.sn.h1) == 0;
+		g_array_append_val(steps, ks);
+		got = res->received.seconds > 0 ?
+		      (double)(res->received.packets -
+			       res->received.lost_packets) /
+		      res->received.seconds : 0;
 		/* one scope per step, its figures as numbers (plots) */
-		ev = case_fmt(ctx, "iperf-%s.json", tag);
+		ev = case_fmt(ctx, "iperf-%s.json", ks.tag);
 		case_scope(ctx, "knee %d bytes step %d", size, step);
 		observe(ctx, "offered rate", VAL_D(pps), "pps", ev);
-		observe(ctx, "sent rate", VAL_D(round(res.sent.seconds > 0 ?
-			res.sent.packets / res.sent.seconds : 0)), "pps", ev);
+		observe(ctx, "sent rate", VAL_D(round(res->sent.seconds > 0 ?
+			res->sent.packets / res->sent.seconds : 0)), "pps",
+			ev);
 		observe(ctx, "arrival rate", VAL_D(round(got)), "pps", ev);
-		observe(ctx, "loss", VAL_D(round(res.received.lost_percent *
+		observe(ctx, "loss", VAL_D(round(res->received.lost_percent *
 						 1000) / 1000), "%", ev);
 		observe(ctx, "datagrams lost",
-			VAL_I((long long)res.received.lost_packets), NULL, ev);
+			VAL_I((long long)res->received.lost_packets), NULL, ev);
 		observe(ctx, "datagrams (receiver)",
-			VAL_I((long long)res.received.packets), NULL, ev);
+			VAL_I((long long)res->received.packets), NULL, ev);
 		case_scope(ctx, "knee %d bytes", size);
-		iperf_knee_record(&k, pps, res.received.lost_percent, got,
+		iperf_knee_record(&k, pps, res->received.lost_percent, got,
 				  KNEE_LIMIT_PCT);
+		if (!ks.sn.ok)
+			break;
 	}
 	observe_int(ctx, "knee (highest rate with loss under 0.1 %)",
 		    (long long)k.lo, "pps");
@@ -310,6 +522,63 @@ static void knee_measure(struct case_ctx *ctx, int size)
 			    "rate nicq offers: the knee is above",
 			    KNEE_MAX_PPS);
 	case_scope(ctx, NULL);
+}
+
+/*
+ * After the captures stopped: every knee step's ledger (judged: no silent
+ * loss), and per size where loss began: at the lowest offered rate at
+ * which anything was lost or any drop counter moved, the first layer in
+ * path order that counted it (or the gap where it was silent).
+ */
+static void knee_judge(struct case_ctx *ctx, const int *sizes, int n_sizes,
+		       GArray *steps)
+{
+	struct nic_under_test *nic = ctx->nic;
+	const char *pcap = case_rel(ctx, nic->pcap);
+
+	for (int z = 0; z < n_sizes; z++) {
+		const char *began = NULL;
+		double began_pps = 0;
+
+		for (guint i = 0; i < steps->len; i++) {
+			struct kstep *ks = &g_array_index(steps, struct kstep,
+							  i);
+			struct flow_count fc;
+			struct ledger l;
+			struct ledger_sum sum;
+			char err[ERRLEN], eth[256];
+			const char *ev;
+
+			if (ks->size != sizes[z] || !ks->sn.ok)
+				continue;
+			case_scope(ctx, "knee %d bytes step %d", ks->size,
+				   ks->step);
+			if (flow_count_port(nic->pcap, nic->host_ip, nic->ip,
+					    17, ks->cport, &fc, err) < 0) {
+				case_error(ctx, "%s", err);
+				continue;
+			}
+			ev = case_fmt(ctx, "%s (client port %d); iperf-%s.json",
+				      pcap, ks->cport, ks->tag);
+			udp_ledger(&l, false, &ks->res, (long long)fc.frames,
+				   &ks->sn, eth, sizeof(eth));
+			ledger_settle(&l, &sum);
+			ledger_record(ctx, &l, &sum, false, ev);
+			if (sum.began[0] && (!began || ks->pps < began_pps)) {
+				began = case_fmt(ctx, "%s", sum.began);
+				began_pps = ks->pps;
+			}
+		}
+		case_scope(ctx, "knee %d bytes", sizes[z]);
+		if (began)
+			observe_str(ctx, "loss began (lowest rate with loss or "
+				    "a drop counter moving)", "%.0f pps: %s",
+				    began_pps, began);
+		else
+			observe_str(ctx, "loss began (lowest rate with loss or "
+				    "a drop counter moving)", "at no rate tried");
+		case_scope(ctx, NULL);
+	}
 }
 
 /* What one run measured (iperf3's JSON): observed, not judged. */
@@ -341,27 +610,148 @@ static void observe_run(struct case_ctx *ctx, const struct run *ru)
 	}
 }
 
+/*
+ * The TCP ledger of one run, in bytes, from the tap by sequence number:
+ * what the sender wrote >= the unique payload on the tap >= what the
+ * receiver acknowledged on the tap (its kernel got it, in order) >= what
+ * the receiver's iperf3 read.  Payload sent again is counted apart
+ * (retransmitted bytes), so no bound depends on how many retransmits there
+ * were or how large.  Loss on the way is TCP's to repair, so these bounds
+ * are exact: a layer that counted more than the one before it saw is a
+ * counting (or capture) fault.  A run that moved nothing fails.
+ */
+static void judge_tcp(struct case_ctx *ctx, const struct run *ru,
+		      const char *ev)
+{
+	struct nic_under_test *nic = ctx->nic;
+	long long wrote = (long long)ru->res.sent.bytes;
+	long long read = (long long)ru->res.received.bytes;
+	struct tcp_progress t;
+	char err[ERRLEN];
+
+	expect_cmp(ctx, "bytes the receiver's iperf3 read (a run that moved "
+		   "none fails)", CMP_GT, 0, read, ev);
+	if (flow_tcp_progress(nic->pcap, ru->reverse ? nic->ip : nic->host_ip,
+			      ru->reverse ? nic->host_ip : nic->ip, ru->cport,
+			      &t, err) < 0) {
+		case_error(ctx, "%s", err);
+		return;
+	}
+	observe(ctx, "ledger sender: bytes iperf3 wrote", VAL_I(wrote), "bytes",
+		ev);
+	observe(ctx, "ledger tap: unique payload bytes (by sequence number)",
+		VAL_I((long long)t.unique_bytes), "bytes", ev);
+	observe(ctx, "ledger tap: payload bytes sent again (retransmitted)",
+		VAL_I((long long)(t.data_bytes - t.unique_bytes)), "bytes",
+		ev);
+	observe(ctx, "ledger tap: data segments", VAL_I((long long)
+		t.data_frames), NULL, ev);
+	observe(ctx, "ledger receiver kernel: bytes acknowledged on the tap",
+		VAL_I((long long)t.acked), "bytes", ev);
+	observe(ctx, "ledger receiver: bytes iperf3 read", VAL_I(read),
+		"bytes", ev);
+	observe(ctx, "written but never on the tap (the sender's socket at "
+		"the end)", VAL_I(wrote - (long long)t.unique_bytes), "bytes",
+		ev);
+	observe(ctx, "acknowledged but never read (the receiver's socket at "
+		"the end)", VAL_I((long long)t.acked - read), "bytes", ev);
+	expect_cmp(ctx, "unique payload bytes on the tap, at most what the "
+		   "sender wrote", CMP_LE, wrote, (long long)t.unique_bytes,
+		   ev);
+	expect_cmp(ctx, "bytes the receiver acknowledged on the tap, at most "
+		   "the unique payload there (+1: its FIN)", CMP_LE,
+		   (long long)t.unique_bytes + 1, (long long)t.acked, ev);
+	expect_cmp(ctx, "bytes the receiver's iperf3 read, at most what it "
+		   "acknowledged on the tap", CMP_LE, (long long)t.acked, read,
+		   ev);
+}
+
 /* After the captures stopped: one run against the tap. */
 static void judge_run(struct case_ctx *ctx, struct run *ru)
 {
 	struct nic_under_test *nic = ctx->nic;
 	const char *pcap = case_rel(ctx, nic->pcap);
+	const char *ev = case_fmt(ctx, "%s (client port %d); iperf-%s.json",
+				  pcap, ru->cport, ru->tag);
 	struct flow_count fc;
-	char err[ERRLEN];
+	char err[ERRLEN], eth[256];
 
 	case_scope(ctx, "%s", ru->name);
-	if (flow_count_port(nic->pcap, ru->reverse ? nic->ip : nic->host_ip,
-			    ru->reverse ? nic->host_ip : nic->ip,
-			    ru->udp ? 17 : 6, ru->cport, &fc, err) < 0) {
+	if (!ru->udp) {
+		judge_tcp(ctx, ru, ev);
+	} else if (flow_count_port(nic->pcap, ru->reverse ? nic->ip :
+				   nic->host_ip, ru->reverse ? nic->host_ip :
+				   nic->ip, 17, ru->cport, &fc, err) < 0) {
 		case_error(ctx, "%s", err);
 	} else {
 		observe_int(ctx, "data frames on the tap", (long long)fc.frames,
 			    NULL);
-		crosscheck(ctx, ru, &fc,
-			   case_fmt(ctx, "%s (client port %d); iperf-%s.json",
-				    pcap, ru->cport, ru->tag));
+		crosscheck(ctx, ru, &fc, ev);
+		if (ru->sn.ok) {
+			struct ledger l;
+			struct ledger_sum sum;
+
+			udp_ledger(&l, ru->reverse, &ru->res,
+				   (long long)fc.frames, &ru->sn, eth,
+				   sizeof(eth));
+			ledger_settle(&l, &sum);
+			ledger_record(ctx, &l, &sum, true, ev);
+		}
 	}
 	case_scope(ctx, NULL);
+}
+
+/*
+ * The udp-blackhole control: a loss no ledger counter sees.  In the guest,
+ * a policy rule sends UDP to the iperf3 port arriving on the NIC under
+ * test to a blackhole (the kernel drops it at the route lookup, counting
+ * it only in Ip InAddrErrors, which the ledger does not read), switched on
+ * and off through the run so that a share is lost.  The loop ends by
+ * itself and removes its rule; blackhole_stop() removes it again.
+ */
+#define BLACKHOLE_RULE "pref 90 iif %s ipproto udp dport %d blackhole"
+
+static struct sshc_job *blackhole_start(struct case_ctx *ctx, int seconds)
+{
+	char *ifq = shq(ctx->nic->ifname), err[ERRLEN];
+	char *rule = g_strdup_printf(BLACKHOLE_RULE, ifq, IPERF_PORT);
+	char *cmd = g_strdup_printf("end=$(($(date +%%s) + %d)); "
+				    "while [ $(date +%%s) -lt $end ]; do "
+				    "ip rule add %s; usleep 30000; "
+				    "ip rule del %s; usleep 70000; done",
+				    seconds + 3, rule, rule);
+	struct sshc_job *job = NULL;
+
+	observe_str(ctx, "fault", "udp-blackhole: UDP to port %d dropped in "
+		    "the guest by a blackhole policy rule, on and off",
+		    IPERF_PORT);
+	if (sshc_start(ctx->ssh, cmd, 10000, &job, err) < 0)
+		case_error(ctx, "cannot start the udp-blackhole loop in the "
+			   "guest: %s", err);
+	g_free(cmd);
+	g_free(rule);
+	g_free(ifq);
+	return job;
+}
+
+static void blackhole_stop(struct case_ctx *ctx, struct sshc_job *job)
+{
+	char *ifq = shq(ctx->nic->ifname);
+	char *cmd = g_strdup_printf("while ip rule del " BLACKHOLE_RULE
+				    " 2>/dev/null; do :; done; true", ifq,
+				    IPERF_PORT);
+	struct proc_result r;
+	char err[ERRLEN];
+
+	/* the loop ends by itself a few seconds after the run */
+	if (sshc_job_wait(job, 30000, &r, err) < 0)
+		case_error(ctx, "the udp-blackhole loop in the guest: %s", err);
+	proc_result_clear(&r);
+	sshc_job_free(job);
+	case_guest_run(ctx, cmd, 15000, &r);
+	proc_result_clear(&r);
+	g_free(cmd);
+	g_free(ifq);
 }
 
 static void stress_case(struct case_ctx *ctx)
@@ -384,10 +774,18 @@ static void stress_case(struct case_ctx *ctx)
 	struct ping_spec ps = { .dst = nic->ip, .count = after, .size = 56 };
 	struct ping_summary ping = { 0 };
 	struct proc_result r;
+	struct sshc_job *blackhole = NULL;
+	GArray *ksteps = g_array_new(FALSE, TRUE, sizeof(struct kstep));
+	int sizes[KNEE_N_SIZES], rc;
 	size_t i;
 
 	observe_str(ctx, "management NIC (SSH; no iperf3 on it)", "%s",
 		    model_name(ctx->nics[1].model));
+	/* the fixed sizes, and one drawn at random (recorded) */
+	memcpy(sizes, knee_sizes, sizeof(knee_sizes));
+	sizes[KNEE_N_SIZES - 1] = g_random_int_range(65, 1472);
+	observe_int(ctx, "knee: the random datagram size", sizes[KNEE_N_SIZES - 1],
+		    "bytes");
 
 	/* what the driver says about the link */
 	case_phase(ctx, "ethtool");
@@ -435,11 +833,23 @@ static void stress_case(struct case_ctx *ctx)
 			case_scope(ctx, NULL);
 			continue;
 		}
-		if (iperf_client(ctx, ru->tag, ru->udp, ru->reverse, ru->cport,
-				 rate, 0, seconds, &ru->res) < 0) {
+		if (snap(ctx, &ru->sn.g0, &ru->sn.h0) < 0) {
 			case_scope(ctx, NULL);
 			continue;
 		}
+		if (ru->udp && !ru->reverse && ctx->fault->udp_blackhole)
+			blackhole = blackhole_start(ctx, seconds);
+		rc = iperf_client(ctx, ru->tag, ru->udp, ru->reverse, ru->cport,
+				  rate, 0, seconds, &ru->res);
+		if (blackhole) {
+			blackhole_stop(ctx, blackhole);
+			blackhole = NULL;
+		}
+		if (rc < 0) {
+			case_scope(ctx, NULL);
+			continue;
+		}
+		ru->sn.ok = snap(ctx, &ru->sn.g1, &ru->sn.h1) == 0;
 		if (ru->udp && host_udp(ctx, &u1) == 0)
 			ru->host_drops = (long long)(u1.in_errors -
 						     u0.in_errors);
@@ -449,10 +859,10 @@ static void stress_case(struct case_ctx *ctx)
 			tcp_bps[ru->reverse] = ru->res.received.bits_per_second;
 		case_scope(ctx, NULL);
 	}
-	for (i = 0; i < G_N_ELEMENTS(knee_sizes) && !case_failed(ctx) &&
+	for (i = 0; i < (size_t)KNEE_N_SIZES && !case_failed(ctx) &&
 	     !interrupted(); i++) {
-		case_phase(ctx, "knee %d bytes", knee_sizes[i]);
-		knee_measure(ctx, knee_sizes[i]);
+		case_phase(ctx, "knee %d bytes", sizes[i]);
+		knee_measure(ctx, sizes[i], ksteps);
 	}
 
 stop:
@@ -469,9 +879,11 @@ stop:
 	for (i = 0; i < G_N_ELEMENTS(runs); i++)
 		if (runs[i].ok)
 			judge_run(ctx, &runs[i]);
+	knee_judge(ctx, sizes, KNEE_N_SIZES, ksteps);
 	if (ping.evidence)
 		case_ping_judge(ctx, nic, ping.ident, after, "ping after");
 out:
+	g_array_free(ksteps, TRUE);
 	ping_summary_clear(&ping);
 	g_free(ifq);
 	g_free(ipq);
@@ -485,9 +897,9 @@ out:
  */
 static int stress_deadline(const struct profile *p)
 {
-	int runs = 4 * (prof_int(p, &p_stress_seconds) + 3);
-	int knee = (int)G_N_ELEMENTS(knee_sizes) * KNEE_MAX_STEPS *
-		   (prof_int(p, &p_knee_seconds) + 2);
+	int runs = 4 * (prof_int(p, &p_stress_seconds) + 3 + LEDGER_READ_S);
+	int knee = KNEE_N_SIZES * KNEE_MAX_STEPS *
+		   (prof_int(p, &p_knee_seconds) + 2 + LEDGER_READ_S);
 
 	return 3 * (runs + knee + prof_int(p, &param_after_count) / 10 +
 		    10);
@@ -499,9 +911,10 @@ static const struct param *const stress_params[] = {
 
 const struct case_desc case_stress = {
 	.name = "stress",
-	.summary = "iperf3 TCP and UDP both ways with throughput "
-		   "cross-checked against the capture, the UDP loss knee at "
-		   "64/512/1400 bytes, then a clean ping",
+	.summary = "iperf3 TCP and UDP both ways with a loss ledger per "
+		   "stream (no silent loss; TCP bytes by sequence number), "
+		   "the UDP loss knee at 64/512/1400 and a random size with "
+		   "where loss began, then a clean ping",
 	.plan_case = 11,
 	.plan = "stress (iperf3 for netperf)",
 	/* headers up to the TCP data offset (54 bytes, 58 tagged) and ICMP
@@ -513,6 +926,12 @@ const struct case_desc case_stress = {
 	.controls = {
 		{ "drop-udp=20", "virtio",
 		  "udp guest->host: payload bytes on the tap, within *" },
+		/* the same loss, in the host after the tap: silent there */
+		{ "drop-udp=20", "virtio",
+		  "udp guest->host: silent loss in the host between tap *" },
+		/* a loss in the guest that no ledger counter sees */
+		{ "udp-blackhole", "virtio",
+		  "udp host->guest: silent loss between tap *" },
 	},
 	.run = stress_case,
 };

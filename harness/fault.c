@@ -14,7 +14,7 @@ static const char known_faults[] =
 	"drop=PCT, drop-frag, drop-over=BYTES, vlan-rewrite=FROM:TO[@NIC], "
 	"corrupt-tcp, drop-mcast, drop-udp=PCT, drop-tftp, corrupt-icmp, "
 	"drop-reply=PCT, s4-fresh-boot, mcast-allmulti, vlan-promisc, arp-flux, "
-	"hang=CASE";
+	"udp-blackhole, hang=CASE";
 
 /* "N" or "N%" in lo..hi; -1 if not. */
 static long parse_num(const char *s, long lo, long hi, bool pct)
@@ -157,6 +157,8 @@ int fault_parse(const char *s, struct fault *f, char *err)
 			f->vlan_promisc = true;
 		} else if (!strcmp(v, "arp-flux")) {
 			f->arp_flux = true;
+		} else if (!strcmp(v, "udp-blackhole")) {
+			f->udp_blackhole = true;
 		} else {
 			err_set(err, "unknown fault '%s' (known: %s)", v,
 				known_faults);
@@ -355,6 +357,10 @@ void fault_describe(const struct fault *f, JsonArray *arr)
 	if (f->arp_flux)
 		describe(arr, "arp-flux", "the multinic case leaves "
 			 "arp_ignore and arp_announce at 0");
+	if (f->udp_blackhole)
+		describe(arr, "udp-blackhole", "the stress case drops a share "
+			 "of the UDP toward the guest's iperf3 in the guest, "
+			 "by a blackhole policy rule no ledger counter sees");
 }
 
 int fault_check_taps(const struct fault *f, int n_taps, char *err)

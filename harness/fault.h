@@ -8,9 +8,9 @@
  * it.  What the guest sends can be changed before the capture sees it only
  * by XDP (xdp.h says why): corrupt-icmp and drop-reply are XDP programs on
  * the taps, so the pcap shows a guest that answered wrongly or not at all.
- * s4-fresh-boot, mcast-allmulti, vlan-promisc and arp-flux are not on
- * the taps: the case they name acts on them (suspend, multicast, vlan,
- * multinic), and every other case ignores them.
+ * s4-fresh-boot, mcast-allmulti, vlan-promisc, arp-flux and udp-blackhole
+ * are not on the taps: the case they name acts on them (suspend,
+ * multicast, vlan, multinic, stress), and every other case ignores them.
  *
  * Calling sequence, per test point: fault_rules() gives the table's text
  * for the point's taps (pure, unit-tested), fault_apply() loads it,
@@ -72,6 +72,11 @@ struct fault {
 	bool arp_flux;		/* not on the taps: the multinic case leaves
 				 * arp_ignore and arp_announce at the
 				 * kernel's defaults (0) */
+	bool udp_blackhole;	/* not on the taps: the stress case drops a
+				 * share of the UDP toward the guest's iperf3
+				 * in the guest, where no counter of the loss
+				 * ledger sees it (a blackhole policy rule,
+				 * switched on and off) */
 	char hang[32];		/* a control for the runner, not the NIC:
 				 * this case's process stops answering, so
 				 * its deadline must end it */

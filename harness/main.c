@@ -143,7 +143,7 @@ static GOptionEntry run_entries(struct cli *c, int i)
 		  "guest image folder (default: build/guest in the source tree; installed: ~/.cache/nicq/guest)",
 		  "DIR" },
 		{ "inject", 0, 0, G_OPTION_ARG_STRING, &c->inject,
-		  "negative control on the taps: drop=PCT, drop-frag, drop-over=BYTES, vlan-rewrite=FROM:TO[@NIC] (toward NIC number NIC only), corrupt-tcp, drop-mcast, drop-udp=PCT, drop-tftp, corrupt-icmp (echo replies changed, XDP), drop-reply=PCT (echo replies dropped, XDP); or one a case acts on: s4-fresh-boot (suspend: the hibernation image is wiped), mcast-allmulti (multicast: the NIC in allmulticast mode), vlan-promisc (vlan: guest B's NIC promiscuous), arp-flux (multinic: arp_ignore/arp_announce left at 0); or hang=CASE (that case's process hangs: a control for the deadline)", "F" },
+		  "negative control on the taps: drop=PCT, drop-frag, drop-over=BYTES, vlan-rewrite=FROM:TO[@NIC] (toward NIC number NIC only), corrupt-tcp, drop-mcast, drop-udp=PCT, drop-tftp, corrupt-icmp (echo replies changed, XDP), drop-reply=PCT (echo replies dropped, XDP); or one a case acts on: s4-fresh-boot (suspend: the hibernation image is wiped), mcast-allmulti (multicast: the NIC in allmulticast mode), vlan-promisc (vlan: guest B's NIC promiscuous), arp-flux (multinic: arp_ignore/arp_announce left at 0), udp-blackhole (stress: a share of UDP toward the guest dropped in the guest where no ledger counter sees it); or hang=CASE (that case's process hangs: a control for the deadline)", "F" },
 		{ "junit", 0, 0, G_OPTION_ARG_FILENAME, &c->junit,
 		  "also write the JUnit XML there (the run folder always has junit.xml)",
 		  "FILE" },

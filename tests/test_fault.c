@@ -100,6 +100,9 @@ static void test_parse_each(void **state)
 	assert_false(fault_on_taps(&f));
 	f = parse_ok("arp-flux");
 	assert_true(f.arp_flux);
+	f = parse_ok("udp-blackhole");
+	assert_true(f.udp_blackhole);
+	assert_false(fault_on_taps(&f));
 	assert_false(fault_on_taps(&f));
 	f = parse_ok("hang=ping");
 	assert_string_equal(f.hang, "ping");
@@ -228,6 +231,7 @@ static void test_parse_bad(void **state)
 	parse_bad("vlan-rewrite=10:20@1@2", "bad fault");
 	parse_bad("vlan-rewrite=@1", "bad fault");
 	parse_bad("mcast-allmulti=1", "unknown fault");
+	parse_bad("udp-blackhole=1", "unknown fault");
 	parse_bad("vlan-rewrite=0:5", "bad fault");
 	parse_bad("vlan-rewrite=5:4095", "bad fault");
 	parse_bad("vlan-rewrite=1:2:3", "bad fault");
@@ -362,7 +366,7 @@ static void test_rules_none(void **state)
 	assert_null(fault_rules(&f, "nicq_fault", taps));
 	f = parse_ok("drop-reply=5");
 	assert_null(fault_rules(&f, "nicq_fault", taps));
-	f = parse_ok("mcast-allmulti,vlan-promisc,arp-flux");
+	f = parse_ok("mcast-allmulti,vlan-promisc,arp-flux,udp-blackhole");
 	assert_null(fault_rules(&f, "nicq_fault", taps));
 }
 
@@ -654,12 +658,12 @@ static void test_describe(void **state)
 				  "vlan-rewrite=10:20,corrupt-tcp,drop-mcast,"
 				  "drop-udp=20,drop-tftp,corrupt-icmp,"
 				  "hang=ping,s4-fresh-boot,mcast-allmulti,"
-				  "vlan-promisc,arp-flux");
+				  "vlan-promisc,arp-flux,udp-blackhole");
 	const char *names[] = {
 		"drop", "drop-frag", "drop-over", "vlan-rewrite",
 		"corrupt-tcp", "drop-mcast", "drop-udp", "drop-tftp",
 		"corrupt-icmp", "hang", "s4-fresh-boot", "mcast-allmulti",
-		"vlan-promisc", "arp-flux",
+		"vlan-promisc", "arp-flux", "udp-blackhole",
 	};
 	JsonArray *a = json_array_new();
 
