@@ -159,57 +159,6 @@ static int host_udp(struct case_ctx *ctx, struct iperf_udp_snmp *c)
 	return rc;
 }
 
-/*
- * Read the counters of the ledger: the guest's NIC under test and kernel
- * (one command over the management NIC), the host's tap and the lab
- * namespace's UDP counters.  -1 when either cannot be read (an error is
- * recorded: a ledger without its counters would call every loss silent).
- */
-static int snap(struct case_ctx *ctx, struct ledger_snap *g,
-		struct ledger_snap *h)
-{
-	char *ifq = shq(ctx->nic->ifname), *tapq = shq(ctx->nic->tap);
-	char *gcmd = ledger_snap_cmd(ifq, true);
-	char *hcmd = ledger_snap_cmd(tapq, false);
-	char *argv[] = { "sh", "-c", hcmd, NULL };
-	struct proc_result r;
-	char err[ERRLEN];
-	int rc = -1;
-
-	if (case_guest_run(ctx, gcmd, 15000, &r) == 0) {
-		if (r.status != 0)
-			case_error(ctx, "cannot read the guest's counters: "
-				   "exit %d (%s)", r.status,
-				   case_last_cmd(ctx));
-		else if (ledger_snap_parse(r.out, strlen(r.out), g, err) < 0)
-			case_error(ctx, "the guest's counters: %s (%s)", err,
-				   case_last_cmd(ctx));
-		else
-			rc = 0;
-	}
-	proc_result_clear(&r);
-	if (rc < 0)
-		goto out;
-	rc = -1;
-	if (case_host_run(ctx, argv, 10000, &r) == 0) {
-		if (r.status != 0)
-			case_error(ctx, "cannot read the host's counters: exit "
-				   "%d (%s)", r.status, case_last_cmd(ctx));
-		else if (ledger_snap_parse(r.out, strlen(r.out), h, err) < 0)
-			case_error(ctx, "the host's counters: %s (%s)", err,
-				   case_last_cmd(ctx));
-		else
-			rc = 0;
-	}
-	proc_result_clear(&r);
-out:
-	g_free(ifq);
-	g_free(tapq);
-	g_free(gcmd);
-	g_free(hcmd);
-	return rc;
-}
-
 #define LD(a, b, f, have) ledger_delta((a)->f, (b)->f, (a)->have && \
 				       (b)->have)
 
@@ -300,47 +249,6 @@ static void udp_ledger(struct ledger *l, bool reverse,
 	ledger_count_slack(l, rh, "receiver", reverse ?
 			   "host iperf3 datagrams received" :
 			   "guest iperf3 datagrams received", rcvd, tail);
-}
-
-/*
- * Record a settled ledger: its entries (counts always; drop counters when
- * they moved or could not be read, or all of them with full), where loss
- * began, and per gap between two counts the judged expectation that no
- * loss was silent.  Silent loss between two counts on the host's side is
- * the host's: named so, never blamed on the NIC, and still a failure.
- */
-static void ledger_record(struct case_ctx *ctx, const struct ledger *l,
-			  const struct ledger_sum *s, bool full,
-			  const char *ev)
-{
-	for (int i = 0; i < l->n; i++) {
-		const struct ledger_entry *e = &l->e[i];
-
-		if (e->kind == LEDGER_DROP && !full && e->v == 0)
-			continue;
-		observe(ctx, case_fmt(ctx, "ledger %s: %s%s", e->layer,
-				      e->name, e->kind == LEDGER_DROP ?
-				      " (dropped)" : ""),
-			e->v == LEDGER_UNKNOWN ? VAL_NONE_ : VAL_I(e->v), NULL,
-			ev);
-	}
-	observe(ctx, "ledger: where loss began", VAL_S(s->began[0] ?
-		s->began : "nothing lost, no drop counter moved"), NULL, ev);
-	for (int i = 0; i < s->n_gaps; i++) {
-		const struct ledger_gap *g = &s->gaps[i];
-		long long slack = l->e[g->to].slack >= 0 ? l->e[g->to].slack :
-				  l->slack;
-
-		expect_cmp(ctx, case_fmt(ctx, "%s %s", g->host ?
-					 "silent loss in the host" :
-					 "silent loss", g->where),
-			   CMP_EQ, 0, g->silent,
-			   case_fmt(ctx, "%s; lost %lld, drop counters %lld, "
-				    "%d counter%s unread, allowed in flight "
-				    "%lld", ev, g->lost, g->counted,
-				    g->unknown, g->unknown == 1 ? "" : "s",
-				    slack));
-	}
 }
 
 /*
@@ -477,12 +385,14 @@ static void knee_measure(struct case_ctx *ctx, int size, GArray *steps)
 		/* a client port of its own in the whole point */
 		ks.cport = CPORT_BASE + 100 + (int)steps->len;
 		g_snprintf(ks.tag, sizeof(ks.tag), "knee-%d-%d", size, step);
-		if (snap(ctx, &ks.sn.g0, &ks.sn.h0) < 0)
+		if (case_ledger_snap(ctx, ctx->nic, &ks.sn.g0,
+				     &ks.sn.h0) < 0)
 			break;
 		if (iperf_client(ctx, ks.tag, true, false, ks.cport,
 				 pps * size * 8, size, seconds, res) < 0)
 			break;
-		ks.sn.ok = snap(ctx, &ks.sn.g1, &ks.sn.h1) == 0;
+		ks.sn.ok = case_ledger_snap(ctx, ctx->nic, &ks.sn.g1,
+					    &ks.sn.h1) == 0;
 		g_array_append_val(steps, ks);
 		got = res->received.seconds > 0 ?
 		      (double)(res->received.packets -
@@ -563,7 +473,7 @@ static void knee_judge(struct case_ctx *ctx, const int *sizes, int n_sizes,
 			udp_ledger(&l, false, &ks->res, (long long)fc.frames,
 				   &ks->sn, eth, sizeof(eth));
 			ledger_settle(&l, &sum);
-			ledger_record(ctx, &l, &sum, false, ev);
+			case_ledger_record(ctx, &l, &sum, false, ev);
 			if (sum.began[0] && (!began || ks->pps < began_pps)) {
 				began = case_fmt(ctx, "%s", sum.began);
 				began_pps = ks->pps;
@@ -695,7 +605,7 @@ static void judge_run(struct case_ctx *ctx, struct run *ru)
 				   (long long)fc.frames, &ru->sn, eth,
 				   sizeof(eth));
 			ledger_settle(&l, &sum);
-			ledger_record(ctx, &l, &sum, true, ev);
+			case_ledger_record(ctx, &l, &sum, true, ev);
 		}
 	}
 	case_scope(ctx, NULL);
@@ -833,7 +743,8 @@ static void stress_case(struct case_ctx *ctx)
 			case_scope(ctx, NULL);
 			continue;
 		}
-		if (snap(ctx, &ru->sn.g0, &ru->sn.h0) < 0) {
+		if (case_ledger_snap(ctx, ctx->nic, &ru->sn.g0,
+				     &ru->sn.h0) < 0) {
 			case_scope(ctx, NULL);
 			continue;
 		}
@@ -849,7 +760,8 @@ static void stress_case(struct case_ctx *ctx)
 			case_scope(ctx, NULL);
 			continue;
 		}
-		ru->sn.ok = snap(ctx, &ru->sn.g1, &ru->sn.h1) == 0;
+		ru->sn.ok = case_ledger_snap(ctx, ctx->nic, &ru->sn.g1,
+					     &ru->sn.h1) == 0;
 		if (ru->udp && host_udp(ctx, &u1) == 0)
 			ru->host_drops = (long long)(u1.in_errors -
 						     u0.in_errors);
