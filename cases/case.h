@@ -443,12 +443,12 @@ unsigned case_ping_judge(struct case_ctx *ctx,
  * Read the counters of the loss ledger (ledger.h) for nic: its guest's
  * device and kernel counters (one command over SSH) into g, the host's
  * tap and the lab namespace's counters into h.  Read before and after a
- * stream.  -1 when either cannot be read (an error is recorded: a ledger
+ * stream; settle after it (ledger_snap_cmd()).  -1 when either cannot be read (an error is recorded: a ledger
  * without its counters would call every loss silent).
  */
 struct ledger_snap;
 int case_ledger_snap(struct case_ctx *ctx, const struct nic_under_test *nic,
-		     struct ledger_snap *g, struct ledger_snap *h);
+		     bool settle, struct ledger_snap *g, struct ledger_snap *h);
 
 /*
  * Record a settled ledger in the current scope: its entries as

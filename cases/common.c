@@ -226,11 +226,11 @@ unsigned case_ping_judged(struct case_ctx *ctx,
 }
 
 int case_ledger_snap(struct case_ctx *ctx, const struct nic_under_test *nic,
-		     struct ledger_snap *g, struct ledger_snap *h)
+		     bool settle, struct ledger_snap *g, struct ledger_snap *h)
 {
 	char *ifq = shq(nic->ifname), *tapq = shq(nic->tap);
-	char *gcmd = ledger_snap_cmd(ifq, true);
-	char *hcmd = ledger_snap_cmd(tapq, false);
+	char *gcmd = ledger_snap_cmd(ifq, true, settle);
+	char *hcmd = ledger_snap_cmd(tapq, false, settle);
 	char *argv[] = { "sh", "-c", hcmd, NULL };
 	struct proc_result r;
 	char err[ERRLEN];

@@ -308,7 +308,7 @@ static void ping_case(struct case_ctx *ctx)
 			case_phase(ctx, "%s", steps[i].label);
 		/* the flood's ledger: the counters before and after it */
 		if (steps[i].count == 0 &&
-		    case_ledger_snap(ctx, ctx->nic, &steps[i].g0,
+		    case_ledger_snap(ctx, ctx->nic, false, &steps[i].g0,
 				     &steps[i].h0) < 0)
 			break;
 		if (case_host_ping(ctx, &ps, &steps[i].sum) < 0)
@@ -316,7 +316,7 @@ static void ping_case(struct case_ctx *ctx)
 		steps[i].ran = true;
 		if (steps[i].count == 0)
 			steps[i].sn_ok = case_ledger_snap(ctx, ctx->nic,
-							  &steps[i].g1,
+							  false, &steps[i].g1,
 							  &steps[i].h1) == 0;
 	}
 	case_captures_stop(ctx);

@@ -66,7 +66,7 @@ static const int knee_sizes[] = { 64, 512, 1400 };
  */
 #define LEDGER_SLACK 16
 /* seconds the counters before and after a stream take to read (TCG) */
-#define LEDGER_READ_S 3
+#define LEDGER_READ_S 6
 #define LEDGER_TAIL_PCT 1
 
 static const struct param p_stress_seconds = {
@@ -244,6 +244,9 @@ static void udp_ledger(struct ledger *l, bool reverse,
 	ledger_drop(l, rh, rk, "UDP RcvbufErrors", rcvbuf);
 	ledger_drop(l, rh, rk, "UDP InCsumErrors", csum);
 	ledger_drop(l, rh, rk, "UDP InErrors (other)", other);
+	/* datagrams that came after the receiver closed its socket */
+	ledger_drop(l, rh, rk, "UDP NoPorts", LD(r0, r1, udp_noports,
+						 have_udp));
 	ledger_count(l, rh, rk, "UDP InDatagrams",
 		     LD(r0, r1, udp_in, have_udp));
 	ledger_count_slack(l, rh, "receiver", reverse ?
@@ -385,13 +388,13 @@ static void knee_measure(struct case_ctx *ctx, int size, GArray *steps)
 		/* a client port of its own in the whole point */
 		ks.cport = CPORT_BASE + 100 + (int)steps->len;
 		g_snprintf(ks.tag, sizeof(ks.tag), "knee-%d-%d", size, step);
-		if (case_ledger_snap(ctx, ctx->nic, &ks.sn.g0,
+		if (case_ledger_snap(ctx, ctx->nic, false, &ks.sn.g0,
 				     &ks.sn.h0) < 0)
 			break;
 		if (iperf_client(ctx, ks.tag, true, false, ks.cport,
 				 pps * size * 8, size, seconds, res) < 0)
 			break;
-		ks.sn.ok = case_ledger_snap(ctx, ctx->nic, &ks.sn.g1,
+		ks.sn.ok = case_ledger_snap(ctx, ctx->nic, true, &ks.sn.g1,
 					    &ks.sn.h1) == 0;
 		g_array_append_val(steps, ks);
 		got = res->received.seconds > 0 ?
@@ -616,8 +619,11 @@ static void judge_run(struct case_ctx *ctx, struct run *ru)
  * a policy rule sends UDP to the iperf3 port arriving on the NIC under
  * test to a blackhole (the kernel drops it at the route lookup, counting
  * it only in Ip InAddrErrors, which the ledger does not read), switched on
- * and off through the run so that a share is lost.  The loop ends by
- * itself and removes its rule; blackhole_stop() removes it again.
+ * and off through the run so that a share is lost.  The local table's
+ * rule moves from preference 0 to 100 for it, or local delivery would
+ * come first.  The loop waits a second (iperf3's UDP connect datagram
+ * must get through), ends by itself and removes its rule;
+ * blackhole_stop() removes it again and puts the local rule back.
  */
 #define BLACKHOLE_RULE "pref 90 iif %s ipproto udp dport %d blackhole"
 
@@ -626,18 +632,28 @@ static struct sshc_job *blackhole_start(struct case_ctx *ctx, int seconds)
 	char *ifq = shq(ctx->nic->ifname), err[ERRLEN];
 	char *rule = g_strdup_printf(BLACKHOLE_RULE, ifq, IPERF_PORT);
 	char *cmd = g_strdup_printf("end=$(($(date +%%s) + %d)); "
+				    "usleep 1000000; "
 				    "while [ $(date +%%s) -lt $end ]; do "
 				    "ip rule add %s; usleep 30000; "
 				    "ip rule del %s; usleep 70000; done",
 				    seconds + 3, rule, rule);
 	struct sshc_job *job = NULL;
+	struct proc_result r;
 
 	observe_str(ctx, "fault", "udp-blackhole: UDP to port %d dropped in "
 		    "the guest by a blackhole policy rule, on and off",
 		    IPERF_PORT);
-	if (sshc_start(ctx->ssh, cmd, 10000, &job, err) < 0)
+	if (case_guest_run(ctx, "ip rule add pref 100 lookup local && "
+			   "ip rule del pref 0 lookup local", 15000, &r) < 0) {
+		/* error recorded */
+	} else if (r.status != 0) {
+		case_error(ctx, "cannot move the local rule for udp-blackhole "
+			   "(%s)", case_last_cmd(ctx));
+	} else if (sshc_start(ctx->ssh, cmd, 10000, &job, err) < 0) {
 		case_error(ctx, "cannot start the udp-blackhole loop in the "
 			   "guest: %s", err);
+	}
+	proc_result_clear(&r);
 	g_free(cmd);
 	g_free(rule);
 	g_free(ifq);
@@ -648,17 +664,24 @@ static void blackhole_stop(struct case_ctx *ctx, struct sshc_job *job)
 {
 	char *ifq = shq(ctx->nic->ifname);
 	char *cmd = g_strdup_printf("while ip rule del " BLACKHOLE_RULE
-				    " 2>/dev/null; do :; done; true", ifq,
+				    " 2>/dev/null; do :; done; "
+				    "ip rule add pref 0 lookup local; "
+				    "ip rule del pref 100 lookup local", ifq,
 				    IPERF_PORT);
 	struct proc_result r;
 	char err[ERRLEN];
 
 	/* the loop ends by itself a few seconds after the run */
-	if (sshc_job_wait(job, 30000, &r, err) < 0)
-		case_error(ctx, "the udp-blackhole loop in the guest: %s", err);
-	proc_result_clear(&r);
+	if (job) {
+		if (sshc_job_wait(job, 30000, &r, err) < 0)
+			case_error(ctx, "the udp-blackhole loop in the guest: "
+				   "%s", err);
+		proc_result_clear(&r);
+	}
 	sshc_job_free(job);
-	case_guest_run(ctx, cmd, 15000, &r);
+	if (case_guest_run(ctx, cmd, 15000, &r) == 0 && r.status != 0)
+		case_error(ctx, "cannot put the guest's rules back after "
+			   "udp-blackhole (%s)", case_last_cmd(ctx));
 	proc_result_clear(&r);
 	g_free(cmd);
 	g_free(ifq);
@@ -743,16 +766,20 @@ static void stress_case(struct case_ctx *ctx)
 			case_scope(ctx, NULL);
 			continue;
 		}
-		if (case_ledger_snap(ctx, ctx->nic, &ru->sn.g0,
+		if (case_ledger_snap(ctx, ctx->nic, false, &ru->sn.g0,
 				     &ru->sn.h0) < 0) {
 			case_scope(ctx, NULL);
 			continue;
 		}
-		if (ru->udp && !ru->reverse && ctx->fault->udp_blackhole)
-			blackhole = blackhole_start(ctx, seconds);
+		if (ru->udp && !ru->reverse && ctx->fault->udp_blackhole &&
+		    !(blackhole = blackhole_start(ctx, seconds))) {
+			blackhole_stop(ctx, NULL);
+			case_scope(ctx, NULL);
+			continue;
+		}
 		rc = iperf_client(ctx, ru->tag, ru->udp, ru->reverse, ru->cport,
 				  rate, 0, seconds, &ru->res);
-		if (blackhole) {
+		if (ru->udp && !ru->reverse && ctx->fault->udp_blackhole) {
 			blackhole_stop(ctx, blackhole);
 			blackhole = NULL;
 		}
@@ -760,7 +787,7 @@ static void stress_case(struct case_ctx *ctx)
 			case_scope(ctx, NULL);
 			continue;
 		}
-		ru->sn.ok = case_ledger_snap(ctx, ctx->nic, &ru->sn.g1,
+		ru->sn.ok = case_ledger_snap(ctx, ctx->nic, true, &ru->sn.g1,
 					     &ru->sn.h1) == 0;
 		if (ru->udp && host_udp(ctx, &u1) == 0)
 			ru->host_drops = (long long)(u1.in_errors -

@@ -133,12 +133,16 @@ void ledger_settle(const struct ledger *l, struct ledger_sum *s)
 
 /* ---- counters --------------------------------------------------------- */
 
-char *ledger_snap_cmd(const char *ifq, bool ethtool)
+char *ledger_snap_cmd(const char *ifq, bool ethtool, bool settle)
 {
-	return g_strdup_printf("echo @@ip; ip -j -s -s link show dev %s; "
+	return g_strdup_printf("%secho @@ip; ip -j -s -s link show dev %s; "
 			       "echo @@softnet; cat /proc/net/softnet_stat; "
 			       "echo @@snmp; cat /proc/net/snmp; "
-			       "echo @@ethtool;%s%s%s true", ifq,
+			       "echo @@ethtool;%s%s%s true",
+			       settle ? "i=0; a=; while [ $i -lt 25 ]; do "
+			       "b=$(grep '^Udp: [0-9]' /proc/net/snmp); "
+			       "[ \"$a\" = \"$b\" ] && break; a=$b; "
+			       "usleep 200000; i=$((i + 1)); done; " : "", ifq,
 			       ethtool ? " ethtool -S " : "",
 			       ethtool ? ifq : "",
 			       ethtool ? " 2>/dev/null;" : "");

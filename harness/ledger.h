@@ -135,8 +135,14 @@ struct ledger_snap {
 	struct ledger_key keys[LEDGER_MAX_KEYS];	/* ethtool drop counters */
 };
 
-/* The shell command whose output ledger_snap_parse() reads; g_free(). */
-char *ledger_snap_cmd(const char *ifname_quoted, bool ethtool);
+/*
+ * The shell command whose output ledger_snap_parse() reads; g_free().
+ * settle: first wait (at most 5 s) until the UDP counters stop moving for
+ * 200 ms, so that datagrams still queued toward a slow receiver when its
+ * sender stopped are counted where they end (delivered, or dropped at a
+ * closed port) before the reading after a stream.
+ */
+char *ledger_snap_cmd(const char *ifname_quoted, bool ethtool, bool settle);
 
 int ledger_snap_parse(const char *text, size_t len, struct ledger_snap *s,
 		      char *err);

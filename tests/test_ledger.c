@@ -277,11 +277,15 @@ static void test_keys(void **state)
 	assert_false(ledger_drop_key("tx_queue_0_kicks"));
 	assert_true(ledger_tx_key("tx_queue_0_drops"));
 	assert_false(ledger_tx_key("rx_queue_0_drops"));
-	cmd = ledger_snap_cmd("'eth0'", true);
+	cmd = ledger_snap_cmd("'eth0'", true, false);
+	assert_true(g_str_has_prefix(cmd, "echo @@ip;"));
 	assert_non_null(strstr(cmd, "ip -j -s -s link show dev 'eth0';"));
 	assert_non_null(strstr(cmd, "ethtool -S 'eth0'"));
 	g_free(cmd);
-	cmd = ledger_snap_cmd("'tap0'", false);
+	cmd = ledger_snap_cmd("'tap0'", false, true);
+	assert_true(g_str_has_prefix(cmd, "i=0; a=; while"));
+	assert_non_null(strstr(cmd, "/proc/net/snmp); [ \"$a\" = \"$b\" ] "
+			       "&& break;"));
 	assert_null(strstr(cmd, "ethtool -S"));
 	assert_non_null(strstr(cmd, "echo @@ethtool;"));
 	g_free(cmd);
