@@ -14,18 +14,25 @@
  *  2. iperf3 TCP host -> guest and guest -> host (-R), then UDP both ways
  *     offered at the TCP rate just measured in that direction, each for
  *     the profile's stress_seconds.  Throughput and UDP loss come from
- *     iperf3's JSON (kept as iperf-*.json) and are observed, not judged.
+ *     iperf3's JSON (kept as iperf-*.json) and are observed.
  *     Each run's data stream has a client port of its own (--cport), so
  *     its bytes on the tap can be counted apart from the control
- *     connection and the other runs; the count must agree with iperf3's
- *     (see crosscheck() for the tolerance): that is judged.
- *  3. The loss knee, host -> guest: for UDP payloads of 64, 512 and 1400
- *     bytes, the highest offered packet rate with loss under 0.1 %,
- *     stepping the rate (doubling, then one bisection; knee_seconds per
- *     step).  Measured host -> guest because only the host can really
- *     offer a rate: a guest under emulation that cannot keep up sends
- *     less instead of losing, so a guest -> host knee would measure the
- *     guest's CPU, not its NIC.  Observed, not judged.
+ *     connection and the other runs.  Every run goes through the loss
+ *     ledger (harness/ledger.h): the counters of the guest's NIC and
+ *     kernel and of the host's tap and namespace are read before and
+ *     after it, and loss that no counter explains fails as silent loss,
+ *     named by the layers where it happened (udp_ledger()).  TCP is
+ *     followed by sequence number on the tap (judge_tcp()); UDP's tap
+ *     count must also agree with the host's iperf3 (crosscheck()).
+ *  3. The loss knee, host -> guest: for UDP payloads of 64, 512, 1400
+ *     bytes and one random size, the highest offered packet rate with
+ *     loss under 0.1 % (observed; each step's ledger judged, and per size
+ *     where loss began: the first counter that moved, or the silent gap,
+ *     at the lowest rate with any loss), stepping the rate (doubling,
+ *     then one bisection; knee_seconds per step).  Measured host -> guest
+ *     because only the host can really offer a rate: a guest under
+ *     emulation that cannot keep up sends less instead of losing, so a
+ *     guest -> host knee would measure the guest's CPU, not its NIC.
  *  4. Afterwards a ping (judged from the capture) must be answered with 0
  *     loss; the runner then checks the kernel log.
  */
