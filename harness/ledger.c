@@ -98,6 +98,10 @@ void ledger_settle(const struct ledger *l, struct ledger_sum *s)
 		for (int j = prev + 1; j < i; j++) {
 			const struct ledger_entry *d = &l->e[j];
 
+			/* a gap that passes through the guest is not the
+			 * host's, even between two counts on the tap */
+			if (!d->host)
+				g->host = false;
 			if (d->kind != LEDGER_DROP)
 				continue;
 			if (d->v == LEDGER_UNKNOWN) {

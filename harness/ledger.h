@@ -64,7 +64,8 @@ struct ledger_gap {
 	long long counted;	/* known drop counters between them */
 	int unknown;		/* drop counters between them not read */
 	long long silent;	/* lost - counted, when over the slack; else 0 */
-	bool host;		/* both counts on the host's side */
+	bool host;		/* both counts, and every layer between them,
+				 * on the host's side */
 	char where[256];	/* "between <from> and <to> (<layers>)" */
 };
 

@@ -127,6 +127,35 @@ static void test_silent_host(void **state)
 			    "tap): host");
 }
 
+/* A round trip: requests and replies both counted on the tap. */
+static void test_round_trip(void **state)
+{
+	struct ledger l;
+	struct ledger_sum s;
+
+	(void)state;
+	ledger_init(&l, 0);
+	ledger_count(&l, true, "sender", "requests sent", 1000);
+	ledger_count(&l, true, "tap", "requests on the tap", 1000);
+	ledger_drop(&l, true, "tap", "tx_dropped", 0);
+	ledger_drop(&l, false, "device/driver", "guest rx_dropped", 0);
+	ledger_drop(&l, false, "device/driver", "guest tx_dropped", 0);
+	ledger_drop(&l, true, "tap", "rx_dropped", 0);
+	ledger_count_slack(&l, true, "tap", "replies on the tap", 800, 3);
+	ledger_count_slack(&l, true, "receiver", "replies counted", 797, 3);
+	ledger_settle(&l, &s);
+	assert_int_equal(s.n_gaps, 3);
+	assert_true(s.gaps[0].host);
+	assert_int_equal(s.gaps[1].silent, 200);
+	assert_false(s.gaps[1].host);	/* through the guest */
+	assert_string_equal(s.gaps[1].where,
+			    "between tap (requests on the tap) and tap "
+			    "(replies on the tap): tap, device/driver, tap");
+	assert_int_equal(s.host_silent, 0);
+	assert_true(s.gaps[2].host);
+	assert_int_equal(s.gaps[2].silent, 0);	/* within its slack */
+}
+
 static void test_unknown(void **state)
 {
 	struct ledger l;
@@ -297,6 +326,7 @@ int main(void)
 		cmocka_unit_test(test_explained),
 		cmocka_unit_test(test_silent_guest),
 		cmocka_unit_test(test_silent_host),
+		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_snap),
 		cmocka_unit_test(test_snap_bad),
