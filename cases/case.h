@@ -455,7 +455,9 @@ int case_ledger_snap(struct case_ctx *ctx, const struct nic_under_test *nic,
  * observations "ledger <layer>: <name>" (counts always; drop counters when
  * they moved or could not be read, or all with full), where loss began,
  * and per gap between two counts the expectation "silent loss <where>"
- * (or "silent loss in the host <where>" between two host-side counts) = 0.
+ * (or "silent loss in the host <where>" between two host-side counts) = 0;
+ * with drop counters of the host's own stack, that they counted nothing
+ * ("loss in the host, counted ...").
  */
 struct ledger;
 struct ledger_sum;

@@ -281,9 +281,14 @@ void case_ledger_record(struct case_ctx *ctx, const struct ledger *l,
 			const struct ledger_sum *s, bool full,
 			const char *ev)
 {
+	bool host_drops = false;
+
 	for (int i = 0; i < l->n; i++) {
 		const struct ledger_entry *e = &l->e[i];
 
+		if (e->kind == LEDGER_DROP && e->host &&
+		    !strcmp(e->layer, "host"))
+			host_drops = true;
 		if (e->kind == LEDGER_DROP && !full && e->v == 0)
 			continue;
 		observe(ctx, case_fmt(ctx, "ledger %s: %s%s", e->layer,
@@ -292,6 +297,10 @@ void case_ledger_record(struct case_ctx *ctx, const struct ledger *l,
 			e->v == LEDGER_UNKNOWN ? VAL_NONE_ : VAL_I(e->v), NULL,
 			ev);
 	}
+	if (host_drops)
+		expect_cmp(ctx, "loss in the host, counted by its own drop "
+			   "counters (not the NIC's; the stream did not test "
+			   "what it claims)", CMP_EQ, 0, s->host_counted, ev);
 	observe(ctx, "ledger: where loss began", VAL_S(s->began[0] ?
 		s->began : "nothing lost, no drop counter moved"), NULL, ev);
 	for (int i = 0; i < s->n_gaps; i++) {

@@ -107,8 +107,8 @@ static void flood_ledger(struct case_ctx *ctx, const struct echo_flow *f,
 {
 	const struct ledger_snap *g0 = &s->g0, *g1 = &s->g1;
 	const struct ledger_snap *h0 = &s->h0, *h1 = &s->h1;
-	long long fl = MAX(in_flight, 0L);
-	char eth[256], nm[LEDGER_NAME];
+	long long fl = MAX(in_flight, 0L), ed;
+	char eth[256];
 	struct ledger_sum sum;
 	struct ledger l;
 
@@ -129,27 +129,30 @@ static void flood_ledger(struct case_ctx *ctx, const struct echo_flow *f,
 		    LD(g0, g1, rx_over, have_link));
 	ledger_drop(&l, false, "device/driver", "guest rx_length/crc/frame "
 		    "errors", LD(g0, g1, rx_errors, have_link));
-	ledger_ethtool_delta(g0, g1, false, eth, sizeof(eth));
-	g_snprintf(nm, sizeof(nm), "guest ethtool -S rx drop counters%s%s%s",
-		   *eth ? " (" : "", eth, *eth ? ")" : "");
-	ledger_drop(&l, false, "device/driver", nm,
-		    ledger_ethtool_delta(g0, g1, false, NULL, 0));
+	ed = ledger_ethtool_delta(g0, g1, false, eth, sizeof(eth));
+	ledger_drop(&l, false, "device/driver",
+		    "guest ethtool -S rx drop counters", ed);
+	if (*eth)
+		observe(ctx, "ledger: guest ethtool -S rx counters that moved",
+			VAL_S(case_fmt(ctx, "%s", eth)), NULL, ev);
 	ledger_drop(&l, false, "guest kernel", "guest softnet backlog dropped",
 		    LD(g0, g1, softnet_dropped, have_softnet));
 	ledger_drop(&l, false, "device/driver", "guest tx_dropped",
 		    LD(g0, g1, tx_dropped, have_link));
 	ledger_drop(&l, false, "device/driver", "guest tx_errors",
 		    LD(g0, g1, tx_errors, have_link));
-	ledger_ethtool_delta(g0, g1, true, eth, sizeof(eth));
-	g_snprintf(nm, sizeof(nm), "guest ethtool -S tx drop counters%s%s%s",
-		   *eth ? " (" : "", eth, *eth ? ")" : "");
-	ledger_drop(&l, false, "device/driver", nm,
-		    ledger_ethtool_delta(g0, g1, true, NULL, 0));
+	ed = ledger_ethtool_delta(g0, g1, true, eth, sizeof(eth));
+	ledger_drop(&l, false, "device/driver",
+		    "guest ethtool -S tx drop counters", ed);
+	if (*eth)
+		observe(ctx, "ledger: guest ethtool -S tx counters that moved",
+			VAL_S(case_fmt(ctx, "%s", eth)), NULL, ev);
 	ledger_drop(&l, true, "tap", "host tap rx_dropped",
 		    LD(h0, h1, rx_dropped, have_link));
 	ledger_count_slack(&l, true, "tap", "right echo replies on the tap",
 			   f ? f->replies : 0, fl);
-	ledger_drop(&l, true, "host", "host softnet backlog dropped",
+	ledger_drop(&l, true, "host kernel (whole machine)",
+		    "host softnet backlog dropped",
 		    LD(h0, h1, softnet_dropped, have_softnet));
 	ledger_count_slack(&l, true, "receiver", "ping's own count of replies",
 			   s->sum.received, fl);

@@ -201,7 +201,6 @@ static void udp_ledger(struct ledger *l, bool reverse,
 	long long other = in_err >= 0 && rcvbuf >= 0 && csum >= 0 &&
 			  in_err >= rcvbuf + csum ? in_err - rcvbuf - csum :
 			  LEDGER_UNKNOWN;
-	char nm[LEDGER_NAME];
 	long long ed;
 
 	ledger_init(l, LEDGER_SLACK);
@@ -218,9 +217,8 @@ static void udp_ledger(struct ledger *l, bool reverse,
 		ledger_drop(l, false, "device/driver", "guest tx_aborted_errors",
 			    LD(g0, g1, tx_aborted, have_link));
 		ed = ledger_ethtool_delta(g0, g1, true, eth, eth_len);
-		g_snprintf(nm, sizeof(nm), "guest ethtool -S tx drop counters%s"
-			   "%s%s", *eth ? " (" : "", eth, *eth ? ")" : "");
-		ledger_drop(l, false, "device/driver", nm, ed);
+		ledger_drop(l, false, "device/driver",
+			    "guest ethtool -S tx drop counters", ed);
 	}
 	ledger_count(l, true, "tap", "datagrams on the tap (capture)", tap);
 	if (!reverse) {
@@ -241,14 +239,14 @@ static void udp_ledger(struct ledger *l, bool reverse,
 		ledger_drop(l, false, "device/driver", "guest rx_frame_errors",
 			    LD(g0, g1, rx_frame, have_link));
 		ed = ledger_ethtool_delta(g0, g1, false, eth, eth_len);
-		g_snprintf(nm, sizeof(nm), "guest ethtool -S rx drop counters%s"
-			   "%s%s", *eth ? " (" : "", eth, *eth ? ")" : "");
-		ledger_drop(l, false, "device/driver", nm, ed);
+		ledger_drop(l, false, "device/driver",
+			    "guest ethtool -S rx drop counters", ed);
 	} else {
 		ledger_drop(l, true, "tap", "host tap rx_dropped",
 			    LD(h0, h1, rx_dropped, have_link));
 	}
-	ledger_drop(l, rh, rk, reverse ? "host softnet backlog dropped" :
+	ledger_drop(l, rh, reverse ? "host kernel (whole machine)" : rk,
+		    reverse ? "host softnet backlog dropped" :
 		    "guest softnet backlog dropped",
 		    LD(r0, r1, softnet_dropped, have_softnet));
 	ledger_drop(l, rh, rk, "UDP RcvbufErrors", rcvbuf);
@@ -618,6 +616,11 @@ static void judge_run(struct case_ctx *ctx, struct run *ru)
 				   sizeof(eth));
 			ledger_settle(&l, &sum);
 			case_ledger_record(ctx, &l, &sum, true, ev);
+			if (*eth)
+				observe(ctx, "ledger: guest ethtool -S "
+					"counters that moved",
+					VAL_S(case_fmt(ctx, "%s", eth)), NULL,
+					ev);
 		}
 	}
 	case_scope(ctx, NULL);
@@ -634,7 +637,8 @@ static void judge_run(struct case_ctx *ctx, struct run *ru)
  * must get through), ends by itself and removes its rule;
  * blackhole_stop() removes it again and puts the local rule back.
  */
-#define BLACKHOLE_RULE "pref 90 iif %s ipproto udp dport %d blackhole"
+/* ipproto by number: the guest has no /etc/protocols */
+#define BLACKHOLE_RULE "pref 90 iif %s ipproto 17 dport %d blackhole"
 
 static struct sshc_job *blackhole_start(struct case_ctx *ctx, int seconds)
 {
@@ -643,8 +647,9 @@ static struct sshc_job *blackhole_start(struct case_ctx *ctx, int seconds)
 	char *cmd = g_strdup_printf("end=$(($(date +%%s) + %d)); "
 				    "usleep 1000000; "
 				    "while [ $(date +%%s) -lt $end ]; do "
-				    "ip rule add %s; usleep 60000; "
-				    "ip rule del %s; usleep 40000; done",
+				    "ip rule add %s || exit 1; usleep 60000; "
+				    "ip rule del %s || exit 1; usleep 40000; "
+				    "done",
 				    seconds + 3, rule, rule);
 	struct sshc_job *job = NULL;
 	struct proc_result r;
@@ -685,6 +690,10 @@ static void blackhole_stop(struct case_ctx *ctx, struct sshc_job *job)
 		if (sshc_job_wait(job, 30000, &r, err) < 0)
 			case_error(ctx, "the udp-blackhole loop in the guest: "
 				   "%s", err);
+		else if (r.status != 0)
+			case_error(ctx, "the udp-blackhole loop in the guest "
+				   "failed: exit %d, %.200s", r.status,
+				   r.errout ? g_strstrip(r.errout) : "");
 		proc_result_clear(&r);
 	}
 	sshc_job_free(job);

@@ -109,6 +109,8 @@ void ledger_settle(const struct ledger *l, struct ledger_sum *s)
 				continue;
 			}
 			g->counted += d->v;
+			if (d->host && !strcmp(d->layer, "host"))
+				s->host_counted += d->v;
 			if (d->v > 0 && !began) {
 				g_snprintf(s->began, sizeof(s->began),
 					   "%s: %s (+%lld)", d->layer,

@@ -73,6 +73,14 @@ struct ledger_sum {
 	long long sent, received;	/* the first and last known counts */
 	long long lost, counted, silent;	/* sums over the gaps */
 	long long host_silent;	/* of silent, in host gaps */
+	/*
+	 * Loss the host's own counters counted: drop counters on the host's
+	 * side in the layer "host" (its stack, for this stream alone: the
+	 * lab namespace's UDP counters), not the tap's (a device that does
+	 * not drain its queue) nor machine-wide ones.  Not the NIC's loss,
+	 * and no pass either: the stream did not test what it claims.
+	 */
+	long long host_counted;
 	int n_gaps;
 	struct ledger_gap gaps[LEDGER_MAX];
 	/*

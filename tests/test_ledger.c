@@ -53,6 +53,7 @@ static void test_explained(void **state)
 	assert_false(s.gaps[1].host);
 	assert_int_equal(s.silent, 0);
 	assert_int_equal(s.lost, 349);
+	assert_int_equal(s.host_counted, 0);	/* the tap's is not the host's */
 	/* the first counter in path order that moved */
 	assert_string_equal(s.began, "tap: tx_dropped (+300)");
 }
@@ -170,6 +171,17 @@ static void test_unknown(void **state)
 	assert_int_equal(s.gaps[0].unknown, 1);
 	assert_int_equal(s.gaps[0].silent, 100);
 	assert_false(s.gaps[0].host);	/* the receiver is the guest */
+	/* the host's stack dropped some, counted: host loss */
+	ledger_init(&l, 0);
+	ledger_count(&l, false, "sender", "guest sent", 100);
+	ledger_count(&l, true, "tap", "on the tap", 100);
+	ledger_drop(&l, true, "host kernel (whole machine)", "softnet", 4);
+	ledger_drop(&l, true, "host", "UDP RcvbufErrors", 7);
+	ledger_count(&l, true, "receiver", "host got", 89);
+	ledger_settle(&l, &s);
+	assert_int_equal(s.host_counted, 7);
+	assert_int_equal(s.silent, 0);
+	assert_true(s.gaps[1].host);
 	/* one count only: nothing to settle */
 	ledger_init(&l, 0);
 	ledger_count(&l, true, "sender", "sent", 10);
