@@ -107,7 +107,7 @@ static void flood_ledger(struct case_ctx *ctx, const struct echo_flow *f,
 {
 	const struct ledger_snap *g0 = &s->g0, *g1 = &s->g1;
 	const struct ledger_snap *h0 = &s->h0, *h1 = &s->h1;
-	long long fl = MAX(in_flight, 0L), ed;
+	long long fl = MAX(in_flight, 0L), ed, link = 0, rx[7], tx[2];
 	char eth[256];
 	struct ledger_sum sum;
 	struct ledger l;
@@ -119,31 +119,43 @@ static void flood_ledger(struct case_ctx *ctx, const struct echo_flow *f,
 		     f ? f->requests : 0);
 	ledger_drop(&l, true, "tap", "host tap tx_dropped",
 		    LD(h0, h1, tx_dropped, have_link));
-	ledger_drop(&l, false, "device/driver", "guest rx_dropped",
-		    LD(g0, g1, rx_dropped, have_link));
+	rx[0] = LD(g0, g1, rx_dropped, have_link);
+	rx[1] = LD(g0, g1, rx_missed, have_link);
+	rx[2] = LD(g0, g1, rx_fifo, have_link);
+	rx[3] = LD(g0, g1, rx_over, have_link);
+	rx[4] = LD(g0, g1, rx_length, have_link);
+	rx[5] = LD(g0, g1, rx_crc, have_link);
+	rx[6] = LD(g0, g1, rx_frame, have_link);
+	tx[0] = LD(g0, g1, tx_dropped, have_link);
+	tx[1] = LD(g0, g1, tx_fifo, have_link);
+	ledger_drop(&l, false, "device/driver", "guest rx_dropped", rx[0]);
 	ledger_drop(&l, false, "device/driver", "guest rx_missed_errors",
-		    LD(g0, g1, rx_missed, have_link));
-	ledger_drop(&l, false, "device/driver", "guest rx_fifo_errors",
-		    LD(g0, g1, rx_fifo, have_link));
-	ledger_drop(&l, false, "device/driver", "guest rx_over_errors",
-		    LD(g0, g1, rx_over, have_link));
-	ledger_drop(&l, false, "device/driver", "guest rx_length/crc/frame "
-		    "errors", LD(g0, g1, rx_errors, have_link));
+		    rx[1]);
+	ledger_drop(&l, false, "device/driver", "guest rx_fifo_errors", rx[2]);
+	ledger_drop(&l, false, "device/driver", "guest rx_over_errors", rx[3]);
+	ledger_drop(&l, false, "device/driver", "guest rx_length_errors",
+		    rx[4]);
+	ledger_drop(&l, false, "device/driver", "guest rx_crc_errors", rx[5]);
+	ledger_drop(&l, false, "device/driver", "guest rx_frame_errors",
+		    rx[6]);
+	for (int i = 0; i < 7; i++)
+		link += rx[i] > 0 ? rx[i] : 0;
+	/* a driver's ethtool -S drops mostly repeat its link counters */
 	ed = ledger_ethtool_delta(g0, g1, false, eth, sizeof(eth));
-	ledger_drop(&l, false, "device/driver",
-		    "guest ethtool -S rx drop counters", ed);
+	ledger_drop(&l, false, "device/driver", "guest ethtool -S rx drop "
+		    "counters beyond the link's", ledger_beyond(ed, link));
 	if (*eth)
 		observe(ctx, "ledger: guest ethtool -S rx counters that moved",
 			VAL_S(case_fmt(ctx, "%s", eth)), NULL, ev);
 	ledger_drop(&l, false, "guest kernel", "guest softnet backlog dropped",
 		    LD(g0, g1, softnet_dropped, have_softnet));
-	ledger_drop(&l, false, "device/driver", "guest tx_dropped",
-		    LD(g0, g1, tx_dropped, have_link));
-	ledger_drop(&l, false, "device/driver", "guest tx_errors",
-		    LD(g0, g1, tx_errors, have_link));
+	ledger_drop(&l, false, "device/driver", "guest tx_dropped", tx[0]);
+	ledger_drop(&l, false, "device/driver", "guest tx_fifo_errors",
+		    tx[1]);
+	link = (tx[0] > 0 ? tx[0] : 0) + (tx[1] > 0 ? tx[1] : 0);
 	ed = ledger_ethtool_delta(g0, g1, true, eth, sizeof(eth));
-	ledger_drop(&l, false, "device/driver",
-		    "guest ethtool -S tx drop counters", ed);
+	ledger_drop(&l, false, "device/driver", "guest ethtool -S tx drop "
+		    "counters beyond the link's", ledger_beyond(ed, link));
 	if (*eth)
 		observe(ctx, "ledger: guest ethtool -S tx counters that moved",
 			VAL_S(case_fmt(ctx, "%s", eth)), NULL, ev);

@@ -174,6 +174,53 @@ static int host_udp(struct case_ctx *ctx, struct iperf_udp_snmp *c)
 #define LD(a, b, f, have) ledger_delta((a)->f, (b)->f, (a)->have && \
 				       (b)->have)
 
+/* The guest's link drop counters of each direction (ip -s -s link). */
+static const char *const rx_names[] = {
+	"guest rx_dropped", "guest rx_missed_errors", "guest rx_fifo_errors",
+	"guest rx_over_errors", "guest rx_length_errors",
+	"guest rx_crc_errors", "guest rx_frame_errors", NULL,
+};
+static const char *const tx_names[] = {
+	"guest tx_dropped", "guest tx_fifo_errors", "guest tx_aborted_errors",
+	NULL,
+};
+
+static const long long *rx_vals(const struct ledger_snap *a,
+				const struct ledger_snap *b, long long *v)
+{
+	v[0] = LD(a, b, rx_dropped, have_link);
+	v[1] = LD(a, b, rx_missed, have_link);
+	v[2] = LD(a, b, rx_fifo, have_link);
+	v[3] = LD(a, b, rx_over, have_link);
+	v[4] = LD(a, b, rx_length, have_link);
+	v[5] = LD(a, b, rx_crc, have_link);
+	v[6] = LD(a, b, rx_frame, have_link);
+	return v;
+}
+
+static const long long *tx_vals(const struct ledger_snap *a,
+				const struct ledger_snap *b, long long *v)
+{
+	v[0] = LD(a, b, tx_dropped, have_link);
+	v[1] = LD(a, b, tx_fifo, have_link);
+	v[2] = LD(a, b, tx_aborted, have_link);
+	return v;
+}
+
+/* Add them to the ledger (device/driver); their known sum. */
+static long long link_drops(struct ledger *l, const char *const *names,
+			    const long long *v)
+{
+	long long sum = 0;
+
+	for (int i = 0; names[i]; i++) {
+		ledger_drop(l, false, "device/driver", names[i], v[i]);
+		if (v[i] > 0)
+			sum += v[i];
+	}
+	return sum;
+}
+
 /*
  * The ledger of one UDP stream, in datagrams, in the order the layers
  * see them.  tap: the stream's datagrams on the tap (-1: unknown).
@@ -201,7 +248,7 @@ static void udp_ledger(struct ledger *l, bool reverse,
 	long long other = in_err >= 0 && rcvbuf >= 0 && csum >= 0 &&
 			  in_err >= rcvbuf + csum ? in_err - rcvbuf - csum :
 			  LEDGER_UNKNOWN;
-	long long ed;
+	long long ed, link, v[8];
 
 	ledger_init(l, LEDGER_SLACK);
 	ledger_count(l, !reverse, "sender", reverse ?
@@ -210,37 +257,21 @@ static void udp_ledger(struct ledger *l, bool reverse,
 	ledger_drop(l, !reverse, reverse ? "guest kernel" : "host",
 		    "UDP SndbufErrors", LD(s0, s1, udp_sndbuf, have_udp));
 	if (reverse) {
-		ledger_drop(l, false, "device/driver", "guest tx_dropped",
-			    LD(g0, g1, tx_dropped, have_link));
-		ledger_drop(l, false, "device/driver", "guest tx_fifo_errors",
-			    LD(g0, g1, tx_fifo, have_link));
-		ledger_drop(l, false, "device/driver", "guest tx_aborted_errors",
-			    LD(g0, g1, tx_aborted, have_link));
+		link = link_drops(l, tx_names, tx_vals(g0, g1, v));
 		ed = ledger_ethtool_delta(g0, g1, true, eth, eth_len);
-		ledger_drop(l, false, "device/driver",
-			    "guest ethtool -S tx drop counters", ed);
+		ledger_drop(l, false, "device/driver", "guest ethtool -S tx "
+			    "drop counters beyond the link's",
+			    ledger_beyond(ed, link));
 	}
 	ledger_count(l, true, "tap", "datagrams on the tap (capture)", tap);
 	if (!reverse) {
 		ledger_drop(l, true, "tap", "host tap tx_dropped",
 			    LD(h0, h1, tx_dropped, have_link));
-		ledger_drop(l, false, "device/driver", "guest rx_dropped",
-			    LD(g0, g1, rx_dropped, have_link));
-		ledger_drop(l, false, "device/driver", "guest rx_missed_errors",
-			    LD(g0, g1, rx_missed, have_link));
-		ledger_drop(l, false, "device/driver", "guest rx_fifo_errors",
-			    LD(g0, g1, rx_fifo, have_link));
-		ledger_drop(l, false, "device/driver", "guest rx_over_errors",
-			    LD(g0, g1, rx_over, have_link));
-		ledger_drop(l, false, "device/driver", "guest rx_length_errors",
-			    LD(g0, g1, rx_length, have_link));
-		ledger_drop(l, false, "device/driver", "guest rx_crc_errors",
-			    LD(g0, g1, rx_crc, have_link));
-		ledger_drop(l, false, "device/driver", "guest rx_frame_errors",
-			    LD(g0, g1, rx_frame, have_link));
+		link = link_drops(l, rx_names, rx_vals(g0, g1, v));
 		ed = ledger_ethtool_delta(g0, g1, false, eth, eth_len);
-		ledger_drop(l, false, "device/driver",
-			    "guest ethtool -S rx drop counters", ed);
+		ledger_drop(l, false, "device/driver", "guest ethtool -S rx "
+			    "drop counters beyond the link's",
+			    ledger_beyond(ed, link));
 	} else {
 		ledger_drop(l, true, "tap", "host tap rx_dropped",
 			    LD(h0, h1, rx_dropped, have_link));

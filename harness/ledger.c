@@ -172,6 +172,15 @@ bool ledger_tx_key(const char *name)
 	return strstr(name, "tx") != NULL;
 }
 
+long long ledger_beyond(long long ethtool, long long link)
+{
+	if (ethtool < 0)
+		return LEDGER_UNKNOWN;
+	if (link < 0)
+		link = 0;
+	return ethtool > link ? ethtool - link : 0;
+}
+
 long long ledger_delta(long long before, long long after, bool have)
 {
 	if (!have || before < 0 || after < 0 || after < before)

@@ -162,6 +162,17 @@ bool ledger_drop_key(const char *name);
 bool ledger_tx_key(const char *name);
 
 /*
+ * What a driver's `ethtool -S` drop counters counted beyond the link's own
+ * (ip -s link) drop counters of the same direction: drivers report the
+ * same drops in both (virtio's rx_queue_0_drops is its rx_dropped,
+ * 8139cp's rx_fifo its rx_missed_errors), and a ledger that added both
+ * would explain twice what was dropped once.  ethtool: the ethtool delta
+ * (LEDGER_UNKNOWN: none); link: the link counters' summed delta (unknown
+ * ones left out).  max(0, ethtool - link), or LEDGER_UNKNOWN.
+ */
+long long ledger_beyond(long long ethtool, long long link);
+
+/*
  * after - before of one field; LEDGER_UNKNOWN when either reading lacks
  * it or the counter went backwards (reset).
  */

@@ -241,6 +241,12 @@ static void test_snap(void **state)
 	assert_int_equal(ledger_delta(a.rx_missed, b.rx_missed, true), 6);
 	assert_int_equal(ledger_delta(a.udp_rcvbuf, b.udp_rcvbuf, true), 90);
 	assert_int_equal(ledger_delta(5, 4, true), LEDGER_UNKNOWN);
+	/* ethtool counters beyond the link's: the same drops count once */
+	assert_int_equal(ledger_beyond(5078, 5078), 0);
+	assert_int_equal(ledger_beyond(20, 16), 4);
+	assert_int_equal(ledger_beyond(3, 10), 0);
+	assert_int_equal(ledger_beyond(7, LEDGER_UNKNOWN), 7);
+	assert_int_equal(ledger_beyond(LEDGER_UNKNOWN, 3), LEDGER_UNKNOWN);
 	assert_int_equal(ledger_delta(1, 4, false), LEDGER_UNKNOWN);
 	assert_int_equal(ledger_delta(LEDGER_UNKNOWN, 4, true),
 			 LEDGER_UNKNOWN);
