@@ -4,9 +4,11 @@
 #   make deps       install the Debian packages nicq needs (root)
 #   make guest      build (or reuse) the guest image under build/guest/
 #   make run        run the matrix in nicq's private lab (quick profile)
-#   make check      unit tests, then integration in the private lab
+#   make check      unit tests, then integration in the private lab, then
+#                   --connect against an independent libvirtd
 #   make unit       unit tests only
 #   make SANITIZE=address,undefined unit
+#   make san-run    the sanitizer build runs one real point (part of check)
 #   make install    the binary, nicq(1), the guest recipe and a bash
 #                   completion under $(DESTDIR)$(PREFIX) (/usr/local)
 #   make install-check  install into a scratch DESTDIR and try it
@@ -53,8 +55,9 @@ TESTLIB_SRCS := tests/pcapgen.c
 TESTLIB  := $(BUILD)/tests/libtesthelp.a
 HEADERS  := $(wildcard harness/*.h cases/*.h)
 
-.PHONY: all deps guest run check unit integration clean bench cleanup FORCE \
-	install uninstall install-check fuzz fuzz-check fuzz-long
+.PHONY: all deps guest run check unit integration connect-check clean bench \
+	cleanup FORCE \
+	install uninstall install-check fuzz fuzz-check fuzz-long san-run
 all: nicq
 
 deps:
@@ -131,15 +134,27 @@ tests/node_modules: tests/package.json tests/package-lock.json
 integration: nicq guest tests/node_modules
 	tests/integration.sh
 
+# The sanitizer build runs one real point once (ASan and UBSan silent).
+san-run: guest
+	$(MAKE) SANITIZE=address,undefined nicq
+	tests/san-run.sh build/san/nicq
+
+# --connect against an independent libvirtd in a namespace of its own; after
+# integration, whose leftover checks would see that daemon
+connect-check: nicq guest
+	tests/connect-check.sh
+
 check:
 	scripts/deps.sh --install
 	$(MAKE) unit
 	$(MAKE) SANITIZE=address,undefined unit
+	$(MAKE) san-run
 	$(MAKE) fuzz-check
 	$(MAKE) tests/node_modules
 	tests/tap-consumers.sh --fixtures
 	$(MAKE) install-check
 	$(MAKE) integration
+	$(MAKE) connect-check
 
 # ---- install ----------------------------------------------------------------
 # An installed nicq finds its data next to it (<prefix>/share/nicq), so the

@@ -6,7 +6,8 @@
 #   - one case on one model, end to end (the developer loop), with where
 #     its guest's start came from, and nicq's peak memory
 #   - the quick matrix (BENCH_MODELS, default all three; vhost off) with
-#     --jobs 1 and --jobs 2 in the same invocation: wall, per-case wall,
+#     --jobs 1 and --jobs 2 in the same invocation, each from an empty
+#     saved-state folder, then --jobs 2 on the states saved: wall, per-case wall,
 #     booted vs restored guest starts, the share of the wall that is not
 #     the cases' own traffic, and where a cold boot's time goes
 #
@@ -25,31 +26,41 @@ echo "== kernel-log scan: what a guest can print without a newline"
 build/bench_klog
 
 echo "== one case, one model, end to end (private lab)"
+# restore-cold: an empty saved-state folder (the guest boots, is saved,
+# then restored); restore-cached: the same again (the developer's second
+# run); fresh: --boot fresh (power-on, nothing saved)
 for m in virtio; do
-	for boot in restore fresh; do
+	for how in restore-cold restore-cached fresh; do
+		boot=${how%%-*}
 		/usr/bin/time -f "%e s wall, %M KiB max RSS" -o "$WORK/time" \
+			env NICQ_STATE_DIR="$WORK/states-one" \
 			./nicq run --model "$m" --vhost off --case ping \
-			--boot "$boot" --results "$WORK/one-$boot" \
-			>"$WORK/one-$boot.tap" 2>/dev/null || true
-		res=$(ls "$WORK"/one-"$boot"/*/"$m"-vhost-off/ping/result.json 2>/dev/null | head -n 1)
+			--boot "$boot" --results "$WORK/one-$how" \
+			>"$WORK/one-$how.tap" 2>/dev/null || true
+		res=$(ls "$WORK"/one-"$how"/*/"$m"-vhost-off/ping/result.json 2>/dev/null | head -n 1)
 		summary=$(/usr/bin/python3 -c 'import json,sys
 r = json.load(open(sys.argv[1]))
 g = r["guests"][0] if r["guests"] else {}
-print("guest %s in %s ms%s; point %s ms; verdict %s" % (g.get("start", "?"), g.get("start_ms", "?"), " (after a %s ms boot to save it)" % g["boot_ms"] if "boot_ms" in g else "", r["duration_ms"], r["verdict"]))' "$res" 2>/dev/null || echo "no result")
-		echo "$m ping, --boot $boot: $(cat "$WORK/time"); $summary"
+print("guest %s%s in %s ms%s; point %s ms; verdict %s" % (g.get("start", "?"), " (state %s)" % g["state"] if "state" in g else "", g.get("start_ms", "?"), " (after a %s ms boot to save it)" % g["boot_ms"] if "boot_ms" in g else "", r["duration_ms"], r["verdict"]))' "$res" 2>/dev/null || echo "no result")
+		echo "$m ping, $how: $(cat "$WORK/time"); $summary"
 	done
 done
 
 [ "${BENCH_MATRIX:-1}" = 0 ] && exit 0
-for jobs in 1 2; do
-	echo "== quick matrix ($models, vhost off), --jobs $jobs"
+# each --jobs with an empty saved-state folder of its own (a first run),
+# then --jobs 2 again on the states it saved (every later run)
+for how in 1-cold 2-cold 2-cached; do
+	jobs=${how%%-*}
+	states="$WORK/states-m$jobs"
+	echo "== quick matrix ($models, vhost off), --jobs $jobs, saved states ${how#*-}"
 	start=$(date +%s.%N)
-	./nicq run --model "$models" --vhost off --profile quick --jobs "$jobs" \
-		--results "$WORK/m$jobs" >"$WORK/m$jobs.tap" 2>/dev/null || true
+	NICQ_STATE_DIR="$states" ./nicq run --model "$models" --vhost off \
+		--profile quick --jobs "$jobs" --results "$WORK/m$how" \
+		>"$WORK/m$how.tap" 2>/dev/null || true
 	end=$(date +%s.%N)
 	wall=$(python3 -c "print(round($end - $start, 1))")
-	echo "  wall $wall s; $(grep -cE '^    ok' "$WORK/m$jobs.tap") ok, $(grep -cE '^    not ok' "$WORK/m$jobs.tap") not ok"
-	bench/summary.py "$(ls -d "$WORK/m$jobs"/*/ | head -n 1)" "$wall"
+	echo "  wall $wall s; $(grep -cE '^    ok' "$WORK/m$how.tap") ok, $(grep -cE '^    not ok' "$WORK/m$how.tap") not ok"
+	bench/summary.py "$(ls -d "$WORK/m$how"/*/ | head -n 1)" "$wall"
 done
 echo "== where a cold boot goes (the boots of the --jobs 1 matrix)"
-bench/boot.py "$(ls -d "$WORK/m1"/*/ | head -n 1)"
+bench/boot.py "$(ls -d "$WORK/m1-cold"/*/ | head -n 1)"

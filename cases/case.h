@@ -333,6 +333,16 @@ int case_guest_run_on(struct case_ctx *ctx, int i, const char *cmd,
 /* path relative to the point's folder, as evidence cites files. */
 const char *case_rel(const struct case_ctx *ctx, const char *path);
 
+/*
+ * A note in the transcript from nicq itself (no command): what (one line)
+ * and text (may be NULL), e.g. the clients a listener turned away.
+ */
+void case_note(struct case_ctx *ctx, const char *what, const char *text);
+
+/* The note for a transfer receiver that turned clients away (if any). */
+struct xfer_result;
+void xfer_note_refused(struct case_ctx *ctx, const struct xfer_result *r);
+
 /* "transcript.txt:<line>" of the last command run (evidence). */
 const char *case_last_cmd(struct case_ctx *ctx);
 

@@ -207,9 +207,9 @@ static bool run_state(struct case_ctx *ctx, const struct state *st,
 		goto out;
 
 	/* the host listens on the NIC under test's segment */
-	if (xfer_recv_start(nic->host_ip, 0, FILE_BYTES,
-			    case_scaled_ms(ctx, 90000), 30000, &rx,
-			    err) < 0) {
+	if (xfer_recv_start_from(nic->host_ip, nic->ip, 0, FILE_BYTES,
+				 case_scaled_ms(ctx, 90000), 30000, &rx,
+				 err) < 0) {
 		case_error(ctx, "%s", err);
 		goto out;
 	}
@@ -248,6 +248,7 @@ static bool run_state(struct case_ctx *ctx, const struct state *st,
 		observe_str(ctx, "nc in the guest", "exit status %d", rc);
 	proc_result_clear(&r);
 	xfer_finish(rx, &res);
+	xfer_note_refused(ctx, &res);
 	rx = NULL;
 	observe(ctx, "seconds to send the file", VAL_D(res.seconds), "s", ev);
 	if (!res.ok)

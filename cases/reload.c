@@ -55,7 +55,7 @@ static int make_file(const char *path, uint64_t len, char **sha, char *err)
 {
 	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
 	guchar *buf = g_malloc(1 << 20);
-	FILE *f = fopen(path, "we");
+	FILE *f = file_fopen(path, "w");
 	uint64_t done = 0;
 	int rc = -1;
 
@@ -169,7 +169,7 @@ static void reload_run(struct case_ctx *ctx)
 
 	case_phase(ctx, "prepare the download");
 	if (make_file(path, len, &want, err) < 0 ||
-	    httpd_start(nic->host_ip, 0, &h, err) < 0 ||
+	    httpd_start_from(nic->host_ip, nic->ip, 0, &h, err) < 0 ||
 	    httpd_add_file(h, "/download.bin", path, err) < 0) {
 		case_error(ctx, "%s", err);
 		goto out;

@@ -90,8 +90,8 @@ static void transfer_run(struct case_ctx *ctx)
 
 	case_phase(ctx, "transfer");
 	/* guest -> host: nicq listens first, then the guest sends */
-	if (xfer_recv_start(nic->host_ip, 0, len, timeout_ms, 30000,
-			    &from_guest, err) < 0) {
+	if (xfer_recv_start_from(nic->host_ip, nic->ip, 0, len, timeout_ms,
+				 30000, &from_guest, err) < 0) {
 		case_error(ctx, "%s", err);
 		return;
 	}
@@ -119,6 +119,7 @@ static void transfer_run(struct case_ctx *ctx)
 
 	xfer_finish(to_guest, &r_to);
 	xfer_finish(from_guest, &r_from);
+	xfer_note_refused(ctx, &r_from);
 	if (sshc_job_wait(rx_job, 30000, &r, err) == 0) {
 		sha_to = kv_get(r.out, "to_guest=");
 		guest_ev = case_last_cmd(ctx);

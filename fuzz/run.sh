@@ -20,7 +20,7 @@ mode=${1:-check}
 B=build/fuzz
 targets=${FUZZ_TARGETS:-$(ls fuzz/fuzz_*.c | sed 's|fuzz/fuzz_||; s|\.c$||')}
 case "$mode" in
-check) secs=${FUZZ_SECONDS:-5} ;;
+check) secs=${FUZZ_SECONDS:-2} ;;
 long) secs=${FUZZ_SECONDS:-600} ;;
 merge) secs=0 ;;
 *) echo "usage: $0 check|long|merge" >&2; exit 2 ;;

@@ -97,10 +97,22 @@ int capture_start(const char *ifname, const char *path, int snaplen,
 		err_set(err, "cannot capture on '%s': %s", ifname, ebuf);
 		goto fail;
 	}
-	c->d = pcap_dump_open(c->p, path);
-	if (!c->d) {
-		err_set(err, "cannot write '%s': %s", path, pcap_geterr(c->p));
-		goto fail;
+	{
+		/* never through a symlink (util.h file_fopen) */
+		FILE *f = file_fopen(path, "w");
+
+		if (!f) {
+			err_set(err, "cannot write '%s': %s", path,
+				strerror(errno));
+			goto fail;
+		}
+		c->d = pcap_dump_fopen(c->p, f);
+		if (!c->d) {
+			err_set(err, "cannot write '%s': %s", path,
+				pcap_geterr(c->p));
+			fclose(f);
+			goto fail;
+		}
 	}
 	if (pthread_create(&c->thread, NULL, capture_loop, c) != 0) {
 		err_set(err, "cannot start capture thread for '%s'", ifname);

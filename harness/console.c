@@ -343,7 +343,7 @@ void console_scan_poll(struct console_scan *cs)
 	char *chunk;
 	int fd;
 
-	fd = open(cs->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	fd = file_open(cs->path, O_RDONLY | O_NONBLOCK, 0);
 	if (fd < 0)
 		return;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {

@@ -6,6 +6,7 @@
 #include "pxe.h"
 #include "transcript.h"
 #include "util.h"
+#include "xfer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -167,6 +169,34 @@ int case_guest_run_on(struct case_ctx *ctx, int i, const char *cmd,
 		return -1;
 	}
 	return 0;
+}
+
+void case_note(struct case_ctx *ctx, const char *what, const char *text)
+{
+	struct transcript_rec tr = { 0 };
+
+	clock_gettime(CLOCK_REALTIME, &tr.wall_start);
+	tr.mono_start = mono_ms();
+	tr.where = "nicq";
+	tr.cmd = what;
+	tr.outcome = "note";
+	tr.out = text;
+	tr.out_len = text ? strlen(text) : 0;
+	transcript_add(ctx->transcript, &tr);
+}
+
+void xfer_note_refused(struct case_ctx *ctx, const struct xfer_result *r)
+{
+	char *text;
+
+	if (!r->refused)
+		return;
+	text = g_strdup_printf("refused %u connection%s not from the guest: "
+			       "%s%s\n", r->refused, r->refused == 1 ? "" :
+			       "s", r->refused_from, r->refused >
+			       XFER_REFUSED_NAMED ? " ..." : "");
+	case_note(ctx, "transfer receiver", text);
+	g_free(text);
 }
 
 const char *case_last_cmd(struct case_ctx *ctx)
@@ -377,19 +407,38 @@ static char *kernel_cmdline(const struct run_env *env,
  *
  * dnsmasq drops its privileges, so the folder and its parents must be open
  * to others, which a results folder under a private home or mktemp -d is
- * not.  In the private lab the folder lives in the lab's own /run (seen
- * by its daemons as /run/nicq-tftp-p<n>), goes away after the point, and
- * the script is kept in the point's folder as evidence.  With --connect
- * it is the point's tftp/ folder.
+ * not.  So the folder is never in the results: in the private lab it lives
+ * in the lab's own /run (seen by its daemons as /run/nicq-tftp-p<n>); with
+ * --connect in TFTP_CONNECT_DIR/<lab id>-p<n>, made 0755 down from /run.
+ * Either goes away after the point, and the script is kept in the point's
+ * folder as evidence.
  */
-static char *tftp_dir_of(const struct lab *lab, unsigned n, const char *dir,
-			 bool as_libvirt)
+#define TFTP_CONNECT_DIR "/run/nicq-tftp"
+
+static char *tftp_dir_of(const struct lab *lab, unsigned n, bool as_libvirt)
 {
 	if (!lab->private_lab)
-		return g_build_filename(dir, "tftp", NULL);
+		return g_strdup_printf("%s/%s-p%u", TFTP_CONNECT_DIR, lab->id,
+				       n);
 	if (as_libvirt)
 		return g_strdup_printf("/run/nicq-tftp-p%u", n);
 	return g_strdup_printf("%s/run/nicq-tftp-p%u", lab->dir, n);
+}
+
+/* With --connect, TFTP_CONNECT_DIR open to dnsmasq's user.  -1 with err. */
+static int tftp_connect_dir(char *err)
+{
+	if (mkdir(TFTP_CONNECT_DIR, 0755) < 0 && errno != EEXIST) {
+		err_set(err, "cannot create '%s': %s", TFTP_CONNECT_DIR,
+			strerror(errno));
+		return -1;
+	}
+	if (chmod(TFTP_CONNECT_DIR, 0755) < 0) {
+		err_set(err, "cannot chmod '%s': %s", TFTP_CONNECT_DIR,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static int pxe_segment(const struct run_env *env, struct case_ctx *ctx,
@@ -399,12 +448,14 @@ static int pxe_segment(const struct run_env *env, struct case_ctx *ctx,
 	char *base = kernel_cmdline(env, ctx, 0);
 	char *cmdline = g_strconcat(base, " nicq.boot=pxe", NULL);
 	char *net = g_strndup(ns->ip, (gsize)(strrchr(ns->ip, '.') - ns->ip));
-	char *tftp = tftp_dir_of(ctx->lab, n, ctx->dir, true);
+	char *tftp = tftp_dir_of(ctx->lab, n, true);
 	int rc;
 
-	ctx->tftp_dir = tftp_dir_of(ctx->lab, n, ctx->dir, false);
-	rc = pxe_tftp_root(ctx->tftp_dir, env->kernel, env->initrd, ns->ip,
-			   cmdline, err);
+	ctx->tftp_dir = tftp_dir_of(ctx->lab, n, false);
+	rc = ctx->lab->private_lab ? 0 : tftp_connect_dir(err);
+	if (rc == 0)
+		rc = pxe_tftp_root(ctx->tftp_dir, env->kernel, env->initrd,
+				   ns->ip, cmdline, err);
 	snprintf(ip6, 40, "2001:2:0:%x::1", 0x10 + ctx->slot);
 	snprintf(start, 16, "%s.100", net);
 	snprintf(end, 16, "%s.199", net);
@@ -480,8 +531,7 @@ static int disk_create(struct case_ctx *ctx, struct case_guest *cg)
 	int fd;
 
 	cg->disk = g_build_filename(ctx->dir, "disk.raw", NULL);
-	fd = open(cg->disk, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		  O_CLOEXEC, 0600);
+	fd = file_open(cg->disk, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	if (fd < 0 || ftruncate(fd, (off_t)ctx->desc->disk_mib << 20) < 0) {
 		case_error(ctx, "cannot create disk '%s': %s", cg->disk,
 			   strerror(errno));
@@ -551,13 +601,12 @@ static int control_nic(const struct case_ctx *ctx, int gi)
 /*
  * The shape of a guest: everything of its spec the guest can see (NICs
  * with their models, MACs and MTUs, memory, kernel and command line, disk
- * or not, accelerator), hashed.  Guests of one shape in a run start from
- * one saved state.
+ * or not, accelerator).  Guests of one shape start from one saved state;
+ * states_key() hashes it with what else decides the state.
  */
-static char *shape_key(const struct domain_spec *s)
+static char *shape_desc(const struct domain_spec *s)
 {
 	GString *d = g_string_new(NULL);
-	char *sum, *key;
 
 	g_string_append_printf(d, "%s|%u|%u|%s|%s|%s|%d|%d|%d|%d", s->type,
 			       s->memory_mib, s->vcpus, s->kernel, s->initrd,
@@ -569,12 +618,7 @@ static char *shape_key(const struct domain_spec *s)
 				       model_name(s->nics[i].model),
 				       s->nics[i].mac, s->nics[i].mtu,
 				       s->nics[i].vhost);
-	sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, d->str,
-					    (gssize)d->len);
-	key = g_strndup(sum, 12);
-	g_free(sum);
-	g_string_free(d, TRUE);
-	return key;
+	return g_string_free(d, FALSE);
 }
 
 /* What a saved state needs besides itself: the readiness marker's data. */
@@ -638,22 +682,47 @@ out:
 
 /*
  * Start guest gi of the point from its shape's saved state, making that
- * state first if no earlier point did: boot the guest to its readiness
- * marker (console in console-boot.log, scanned here), save it, then
- * restore it onto this point's host side like every later point.  So every
- * point of a shape starts from the same guest state, byte for byte.
+ * state first if no earlier point (of this run or an earlier one: states.h)
+ * did: boot the guest to its readiness marker (console in console-boot.log,
+ * scanned here), save it, then restore it onto this point's host side like
+ * every later point.  So every point of a shape starts from the same guest
+ * state, byte for byte.
  */
+/*
+ * A saved guest's memory image (libvirtd writes it by name): a regular
+ * file, reached without symlinks, mode 0600 - it holds the guest's RAM.
+ */
+static int image_private(const char *path, char *err)
+{
+	int fd = file_open(path, O_RDONLY, 0);
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    fchmod(fd, 0600) < 0) {
+		err_set(err, "cannot make '%s' private: %s", path,
+			fd < 0 ? strerror(errno) : "not a regular file");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 static int start_restored(const struct run_env *env, struct case_ctx *ctx,
 			  int gi, struct domain_spec *spec, JsonObject *go,
 			  struct guest **out, char *err)
 {
-	char *key = shape_key(spec);
-	char *suffix = g_strdup_printf("j%d-s%s", ctx->slot, key);
-	char *name = lab_name(ctx->lab, suffix);
-	char *dir = g_strdup_printf("%s/%s/j%d", env->images_dir,
-				    ctx->cell->slug, ctx->slot);
-	char *image = g_strdup_printf("%s/%s.save", dir, key);
-	char *meta = g_strdup_printf("%s/%s.json", dir, key);
+	char *desc = shape_desc(spec);
+	char *key = states_key(env->states, desc);
+	/*
+	 * libvirt restores a state under the name it was saved with, so the
+	 * name is the state's own, not the run's: only the private lab
+	 * restores, and its libvirtd is the run's alone.
+	 */
+	char *name = g_strdup_printf("nicq-state-%s", key);
+	char *state = states_lookup(env->states, key);
+	char *image = NULL, *meta = NULL, *tmp = NULL;
 	char *console = (char *)spec->console_log;
 	char *hostkey = NULL, *ifaces = NULL, *merr = NULL, *text;
 	const char *saved_name = spec->name;
@@ -665,13 +734,18 @@ static int start_restored(const struct run_env *env, struct case_ctx *ctx,
 	spec->name = name;
 	json_object_set_string_member(go, "domain", name);
 	json_object_set_string_member(go, "shape", key);
-	if (mkdir_p(dir, err) < 0)
-		goto out;
-	if (!g_file_test(meta, G_FILE_TEST_EXISTS)) {
+	json_object_set_string_member(go, "state", state ? "cached" : "made");
+	if (!state) {
 		char *boot_console = g_strdup_printf("%s/console-boot%s.log",
 			ctx->dir, ctx->n_guests > 1 ? (gi ? "-b" : "-a") : "");
-		char *tmp = g_strconcat(image, ".tmp", NULL);
 
+		tmp = states_begin(env->states, key, err);
+		if (!tmp) {
+			g_free(boot_console);
+			goto out;
+		}
+		image = g_build_filename(tmp, "state.save", NULL);
+		meta = g_build_filename(tmp, "meta.json", NULL);
 		spec->console_log = boot_console;
 		rc = guest_boot_hooked(ctx->lab, spec, prof_int(env->prof,
 				       &param_boot_timeout) * 1000, NULL, NULL,
@@ -687,23 +761,28 @@ static int start_restored(const struct run_env *env, struct case_ctx *ctx,
 		if (rc == 0) {
 			json_object_set_int_member(go, "boot_ms", t->boot_ms);
 			case_phase(ctx, "save guest %d", gi);
-			rc = guest_save(t, tmp, err);
-		}
-		if (rc == 0 && rename(tmp, image) < 0) {
-			err_set(err, "cannot rename '%s': %s", tmp,
-				strerror(errno));
-			rc = -1;
+			rc = guest_save(t, image, err);
 		}
 		if (rc == 0)
+			rc = image_private(image, err);
+		if (rc == 0)
 			rc = image_meta_write(meta, t, err);
-		unlink(tmp);
 		guest_destroy(t);
-		g_free(tmp);
 		g_free(boot_console);
-		if (rc < 0)
+		g_free(image);
+		g_free(meta);
+		image = meta = NULL;
+		if (rc < 0) {
+			states_abandon(env->states, tmp);
 			goto out;
+		}
 		rc = -1;
+		state = states_commit(env->states, key, tmp, err);
+		if (!state)
+			goto out;
 	}
+	image = g_build_filename(state, "state.save", NULL);
+	meta = g_build_filename(state, "meta.json", NULL);
 	if (image_meta_read(meta, &hostkey, &ifaces, &merr, &boot_ms,
 			    err) < 0)
 		goto out;
@@ -716,10 +795,11 @@ static int start_restored(const struct run_env *env, struct case_ctx *ctx,
 	rc = 0;
 out:
 	spec->name = saved_name;
-	g_free(dir);
+	g_free(desc);
 	g_free(key);
-	g_free(suffix);
 	g_free(name);
+	g_free(state);
+	g_free(tmp);
 	g_free(image);
 	g_free(meta);
 	g_free(hostkey);
@@ -880,7 +960,7 @@ static int boot_guest(const struct run_env *env, struct case_ctx *ctx,
 		json_array_add_object_element(nics, no);
 	}
 	spec.n_nics = k;
-	if (!pxe && env->images_dir) {
+	if (!pxe && env->states) {
 		if (start_restored(env, ctx, gi, &spec, go, &cg->g, err) < 0) {
 			case_error(ctx, "guest %d did not come up: %s", gi,
 				   err);
@@ -1211,7 +1291,7 @@ teardown:
 	}
 	for (i = 0; i < (int)nets->len; i++)
 		lab_segment_remove(ctx.lab, nets->pdata[i]);
-	if (ctx.tftp_dir && ctx.lab->private_lab) {
+	if (ctx.tftp_dir) {
 		char *from = g_build_filename(ctx.tftp_dir, PXE_BOOT_FILE,
 					      NULL);
 		char *to = g_build_filename(ctx.dir, PXE_BOOT_FILE, NULL);
@@ -1249,7 +1329,7 @@ void fixture_reap_point(const struct run_env *env, unsigned n, int slot,
 	/* a slot runs one point at a time: its objects are this point's */
 	char *suffix = g_strdup_printf("j%d-", slot);
 	char *prefix = lab_name(env->lab, suffix);
-	char *tftp = tftp_dir_of(env->lab, n, dir, false);
+	char *tftp = tftp_dir_of(env->lab, n, false);
 	char *disk = g_build_filename(dir, "disk.raw", NULL);
 	char err[ERRLEN];
 
@@ -1262,8 +1342,9 @@ void fixture_reap_point(const struct run_env *env, unsigned n, int slot,
 		fault_remove(env->lab, table);
 		g_free(table);
 	}
-	if (env->lab->private_lab)
-		rm_rf(tftp, NULL);
+	rm_rf(tftp, NULL);
+	if (!env->lab->private_lab)
+		rmdir(TFTP_CONNECT_DIR);	/* when no other run uses it */
 	unlink(disk);
 	g_free(suffix);
 	g_free(prefix);

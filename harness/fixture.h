@@ -24,6 +24,7 @@
 #define NICQ_FIXTURE_H
 
 #include "case.h"
+#include "states.h"
 
 /* What every point of a run shares. */
 struct run_env {
@@ -33,10 +34,11 @@ struct run_env {
 	const struct profile *prof;
 	const struct fault *fault;
 	/*
-	 * Where guests' saved states live (absolute, seen alike by nicq and
-	 * the lab's libvirtd), or NULL: every guest boots from power-on.
+	 * Guests' saved states (harness/states.h: absolute, seen alike by
+	 * nicq and the lab's libvirtd, kept across runs), or NULL: every
+	 * guest boots from power-on.
 	 */
-	const char *images_dir;
+	struct states *states;
 };
 
 /* The runner's own parameters (registered with the cases'). */

@@ -40,6 +40,8 @@ struct httpd {
 	int port;
 	GThread *acceptor;
 	GPtrArray *conns;	/* only the acceptor, then httpd_stop() */
+	bool peer_only;		/* serve peer alone (httpd_start_from) */
+	struct in_addr peer;
 	atomic_uint_fast64_t rate;
 	GMutex lock;		/* routes, log, st */
 	GHashTable *routes;
@@ -174,7 +176,7 @@ static void resolve(struct httpd *h, const char *method, const char *path,
 	a->status = 404;
 	if (file) {
 		a->status = 500;
-		a->fd = open(file, O_RDONLY | O_CLOEXEC);
+		a->fd = file_open(file, O_RDONLY, 0);
 		if (a->fd >= 0 && fstat(a->fd, &st) == 0) {
 			a->size = (uint64_t)st.st_size;
 			a->status = 200;
@@ -370,6 +372,22 @@ static void reap(struct httpd *h, bool all)
 	}
 }
 
+/* A client turned away: closed at once, counted, and in the log. */
+static void turn_away(struct httpd *h, int fd, const struct sockaddr_in *from,
+		      const char *why)
+{
+	char ip[INET_ADDRSTRLEN] = "?";
+
+	close(fd);
+	inet_ntop(AF_INET, &from->sin_addr, ip, sizeof(ip));
+	g_mutex_lock(&h->lock);
+	h->st.refused++;
+	if (h->log)
+		file_appendf(h->log, NULL, "refused %s:%u: %s\n", ip,
+			     ntohs(from->sin_port), why);
+	g_mutex_unlock(&h->lock);
+}
+
 static gpointer accept_main(gpointer arg)
 {
 	struct httpd *h = arg;
@@ -377,12 +395,24 @@ static gpointer accept_main(gpointer arg)
 	int fd, one = 1;
 
 	while (wait_fd(h, h->lfd, POLLIN, -1) >= 0) {
+		struct sockaddr_in from = { 0 };
+		socklen_t flen = sizeof(from);
+
 		reap(h, false);
-		fd = accept4(h->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		fd = accept4(h->lfd, (struct sockaddr *)&from, &flen,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EINTR &&
 			    errno != ECONNABORTED)	/* e.g. EMFILE */
 				wait_fd(h, -1, 0, 100);
+			continue;
+		}
+		if (h->peer_only && from.sin_addr.s_addr != h->peer.s_addr) {
+			turn_away(h, fd, &from, "not the guest");
+			continue;
+		}
+		if (h->conns->len >= HTTPD_MAX_CONNS) {
+			turn_away(h, fd, &from, "too many connections");
 			continue;
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -412,6 +442,12 @@ static void route_free(gpointer p)
 
 int httpd_start(const char *bind_ip, int port, struct httpd **out, char *err)
 {
+	return httpd_start_from(bind_ip, NULL, port, out, err);
+}
+
+int httpd_start_from(const char *bind_ip, const char *peer_ip, int port,
+		     struct httpd **out, char *err)
+{
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t salen = sizeof(sa);
 	struct httpd *h = g_new0(struct httpd, 1);
@@ -429,6 +465,13 @@ int httpd_start(const char *bind_ip, int port, struct httpd **out, char *err)
 		goto fail;
 	}
 	sa.sin_port = htons((uint16_t)port);
+	if (peer_ip) {
+		if (inet_pton(AF_INET, peer_ip, &h->peer) != 1) {
+			err_set(err, "invalid peer address '%s'", peer_ip);
+			goto fail;
+		}
+		h->peer_only = true;
+	}
 	h->stopfd = eventfd(0, EFD_CLOEXEC);
 	if (h->stopfd < 0) {
 		err_set(err, "cannot create eventfd: %s", strerror(errno));
@@ -482,7 +525,7 @@ int httpd_add_file(struct httpd *h, const char *url_path,
 {
 	struct route *rt;
 	struct stat st;
-	int fd = open(file_path, O_RDONLY | O_CLOEXEC);
+	int fd = file_open(file_path, O_RDONLY, 0);
 
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		err_set(err, "cannot open '%s': %s", file_path,

@@ -41,6 +41,9 @@ struct httpd_stats {
 	uint64_t completed;	/* responses sent to their last byte */
 	uint64_t aborted;	/* responses cut short: client gone or
 				 * stalled, or httpd_stop() */
+	uint64_t refused;	/* clients closed at once: not the peer
+				 * (httpd_start_from), or HTTPD_MAX_CONNS
+				 * connections already open */
 };
 
 /*
@@ -49,6 +52,17 @@ struct httpd_stats {
  * added.
  */
 int httpd_start(const char *bind_ip, int port, struct httpd **out, char *err);
+
+/*
+ * The same, serving peer_ip alone (the guest; NULL: anyone): a client
+ * from any other address is closed at once, counted in refused, and
+ * logged ("refused IP:PORT: not the guest").  Either way at most
+ * HTTPD_MAX_CONNS connections (one thread each) are open at a time;
+ * more are refused the same way.
+ */
+#define HTTPD_MAX_CONNS 32
+int httpd_start_from(const char *bind_ip, const char *peer_ip, int port,
+		     struct httpd **out, char *err);
 
 /* The port the server listens on. */
 int httpd_port(const struct httpd *h);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -31,6 +32,8 @@ static void quiet_libvirt(void *data, virErrorPtr e)
 }
 
 /* ---- leftovers and cleanup ------------------------------------------- */
+
+static int netns_procs(const char *ns_path, GString *what);
 
 static GPtrArray *list_prefixed(const char *dir, const char *prefix)
 {
@@ -65,7 +68,7 @@ static int lab_lock(const char *id, int *fd_out, bool *busy, char *err)
 	if (mkdir_p(LAB_RUNDIR, err) < 0)
 		return -1;
 	path = g_strdup_printf("%s/%s.lock", LAB_RUNDIR, id);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		err_set(err, "cannot open '%s': %s", path, strerror(errno));
 		g_free(path);
@@ -137,9 +140,16 @@ int lab_check_leftovers(char *err)
 		char *ns = g_strdup_printf("%s/nicq-%s", NETNS_DIR, id);
 		char *dir = g_strdup_printf("%s/%s", LAB_RUNDIR, id);
 
-		if (g_file_test(ns, G_FILE_TEST_EXISTS))
+		if (g_file_test(ns, G_FILE_TEST_EXISTS)) {
+			GString *procs = g_string_new(NULL);
+
 			g_string_append_printf(what, "%snamespace nicq-%s",
 					       what->len ? ", " : "", id);
+			if (netns_procs(ns, procs))
+				g_string_append_printf(what, " with processes "
+						       "%s", procs->str);
+			g_string_free(procs, TRUE);
+		}
 		if (g_file_test(dir, G_FILE_TEST_IS_DIR))
 			g_string_append_printf(what, "%slab directory %s",
 					       what->len ? ", " : "", dir);
@@ -147,8 +157,9 @@ int lab_check_leftovers(char *err)
 		g_free(dir);
 	}
 	if (what->len) {
-		err_set(err, "leftovers of an earlier nicq run: %s; remove "
-			"them with 'nicq cleanup'", what->str);
+		err_set(err, "leftovers of an earlier nicq run: %s; 'nicq "
+			"cleanup' ends those processes and removes them",
+			what->str);
 		rc = -1;
 	}
 	g_string_free(what, TRUE);
@@ -157,9 +168,73 @@ int lab_check_leftovers(char *err)
 }
 
 /*
+ * Whether the process that pidfd names (opened for pid) lives in the network
+ * namespace ns_st: checked after the pidfd was taken, so a number reused
+ * between the /proc listing and now is judged as the process the pidfd
+ * holds, and a process that ends meanwhile only makes the signal fail.
+ */
+static bool pid_in_netns(pid_t pid, const struct stat *ns_st)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	return stat(path, &st) == 0 && st.st_ino == ns_st->st_ino &&
+	       st.st_dev == ns_st->st_dev;
+}
+
+/* The command name of pid (its /proc/<pid>/comm), "?" when gone. */
+static void pid_comm(pid_t pid, char comm[32])
+{
+	char path[64], *text = NULL;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	g_strlcpy(comm, "?", 32);
+	if (g_file_get_contents(path, &text, NULL, NULL)) {
+		g_strchomp(text);
+		g_strlcpy(comm, text, 32);
+		g_free(text);
+	}
+}
+
+/*
+ * The processes in the network namespace bound at ns_path, except
+ * ourselves: each as "pid N (comm)" appended to what (when not NULL; at
+ * most 8 named, then "and N more").  Returns how many.
+ */
+static int netns_procs(const char *ns_path, GString *what)
+{
+	struct stat ns_st;
+	DIR *d;
+	struct dirent *de;
+	int n = 0;
+
+	if (stat(ns_path, &ns_st) < 0 || !(d = opendir("/proc")))
+		return 0;
+	while ((de = readdir(d))) {
+		pid_t pid = (pid_t)atoi(de->d_name);
+		char comm[32];
+
+		if (pid <= 0 || pid == getpid() || !pid_in_netns(pid, &ns_st))
+			continue;
+		if (what && n < 8) {
+			pid_comm(pid, comm);
+			g_string_append_printf(what, "%spid %d (%s)",
+					       n ? ", " : "", (int)pid, comm);
+		}
+		n++;
+	}
+	closedir(d);
+	if (what && n > 8)
+		g_string_append_printf(what, " and %d more", n - 8);
+	return n;
+}
+
+/*
  * Kill every process whose network namespace is the one bound at ns_path,
- * except ourselves: SIGTERM, a grace period, then SIGKILL.  Returns how
- * many processes were found.
+ * except ourselves: SIGTERM, a grace period, then SIGKILL, each through a
+ * pidfd taken before the namespace is checked.  Returns how many processes
+ * were found.
  */
 static int kill_netns_procs(const char *ns_path)
 {
@@ -176,20 +251,20 @@ static int kill_netns_procs(const char *ns_path)
 		if (!d)
 			return found;
 		while ((de = readdir(d))) {
-			char path[64];
-			struct stat st;
 			pid_t pid = (pid_t)atoi(de->d_name);
+			int fd;
 
 			if (pid <= 0 || pid == getpid())
 				continue;
-			snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
-			if (stat(path, &st) < 0)
+			fd = pid_fd_open(pid);
+			if (fd < 0)
 				continue;
-			if (st.st_ino != ns_st.st_ino ||
-			    st.st_dev != ns_st.st_dev)
-				continue;
-			n++;
-			kill(pid, round == 2 ? SIGKILL : SIGTERM);
+			if (pid_in_netns(pid, &ns_st)) {
+				n++;
+				pid_fd_signal(fd, round == 2 ? SIGKILL :
+					      SIGTERM);
+			}
+			close(fd);
 			waitpid(pid, NULL, WNOHANG);
 		}
 		closedir(d);
@@ -201,6 +276,8 @@ static int kill_netns_procs(const char *ns_path)
 		for (int i = 0; i < (round == 0 ? 30 : 20); i++) {
 			while (waitpid(-1, NULL, WNOHANG) > 0)
 				;
+			if (!netns_procs(ns_path, NULL))
+				break;
 			usleep(100000);
 		}
 	}
@@ -574,7 +651,7 @@ static pid_t start_daemon(struct lab *lab, bool identity, char *const argv[],
 	char *log = g_strdup_printf("%s/%s.stderr", lab->dir,
 				    strrchr(argv[0], '/') + 1);
 	int pipefd[2];
-	pid_t pid;
+	pid_t pid, parent;
 	char msg[512];
 	ssize_t n;
 
@@ -584,6 +661,7 @@ static pid_t start_daemon(struct lab *lab, bool identity, char *const argv[],
 		goto out;
 	}
 	fflush(NULL);
+	parent = getpid();
 	pid = fork();
 	if (pid == 0) {
 		int fd;
@@ -591,6 +669,8 @@ static pid_t start_daemon(struct lab *lab, bool identity, char *const argv[],
 		close(pipefd[0]);
 		setsid();
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)	/* nicq died before the line above */
+			_exit(126);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
@@ -608,7 +688,7 @@ static pid_t start_daemon(struct lab *lab, bool identity, char *const argv[],
 		fd = open("/dev/null", O_RDONLY);
 		if (fd >= 0)
 			dup2(fd, 0);
-		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0644);
 		if (fd >= 0) {
 			dup2(fd, 1);
 			dup2(fd, 2);
@@ -741,6 +821,7 @@ static int open_private(struct lab *lab, char *err)
 	lab->virtlogd_pid = start_daemon(lab, identity, virtlogd_argv, err);
 	if (lab->virtlogd_pid < 0)
 		return -1;
+	lab->virtlogd_pidfd = pid_fd_open(lab->virtlogd_pid);
 	sock = g_build_filename(lab->dir, "run/libvirt/virtlogd-sock", NULL);
 	rc = wait_socket(sock, lab->virtlogd_pid, DAEMON_START_MS, "virtlogd",
 			 err);
@@ -750,12 +831,193 @@ static int open_private(struct lab *lab, char *err)
 	lab->libvirtd_pid = start_daemon(lab, identity, libvirtd_argv, err);
 	if (lab->libvirtd_pid < 0)
 		return -1;
+	lab->libvirtd_pidfd = pid_fd_open(lab->libvirtd_pid);
 	sock = g_build_filename(lab->dir, "run/libvirt/libvirt-sock", NULL);
 	rc = wait_socket(sock, lab->libvirtd_pid, DAEMON_START_MS, "libvirtd",
 			 err);
 	lab->uri = g_strdup_printf("qemu+unix:///system?socket=%s", sock);
 	g_free(sock);
 	return rc;
+}
+
+/* ---- the guard: teardown deadlines and the second signal ---------------- */
+
+/* SIGKILL every process in the lab's namespace but nicq, at once. */
+static int kill_netns_now(const char *ns_path)
+{
+	struct stat ns_st;
+	DIR *d;
+	struct dirent *de;
+	int n = 0;
+
+	if (stat(ns_path, &ns_st) < 0 || !(d = opendir("/proc")))
+		return 0;
+	while ((de = readdir(d))) {
+		pid_t pid = (pid_t)atoi(de->d_name);
+		int fd;
+
+		if (pid <= 0 || pid == getpid() || (fd = pid_fd_open(pid)) < 0)
+			continue;
+		if (pid_in_netns(pid, &ns_st) && pid_fd_signal(fd, SIGKILL) == 0)
+			n++;
+		close(fd);
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * The second signal: kill what the lab started - every process in its
+ * namespace (QEMU, dnsmasq, the daemons, the points' processes and theirs)
+ * - so that whatever nicq's main thread waits on ends.  It then gets
+ * GUARD_FINISH_MS to write its results and remove the lab; past that (or
+ * on a third signal) the guard removes the namespace and the lab's folder
+ * itself and leaves with exit status 3.
+ */
+#define GUARD_FINISH_MS 15000
+
+static void guard_hard_stop(struct lab *lab, int sig)
+{
+	char *ns_path = NULL;
+	struct pollfd p = { .fd = lab->guard_pipe[0], .events = POLLIN };
+	char c;
+	int n = 0;
+
+	if (lab->private_lab && lab->netns) {
+		ns_path = g_build_filename(NETNS_DIR, lab->netns, NULL);
+		n = kill_netns_now(ns_path);
+	}
+	if (lab->libvirtd_pidfd >= 0)
+		pid_fd_signal(lab->libvirtd_pidfd, SIGKILL);
+	if (lab->virtlogd_pidfd >= 0)
+		pid_fd_signal(lab->virtlogd_pidfd, SIGKILL);
+	__atomic_store_n(&lab->hard_stopped, 1, __ATOMIC_SEQ_CST);
+	if (lab->private_lab)
+		fprintf(stderr, "nicq: second signal %d: killed %d process%s "
+			"the lab started, skipping the polite teardown\n", sig,
+			n, n == 1 ? "" : "es");
+	else
+		fprintf(stderr, "nicq: second signal %d: leaving without "
+			"teardown; 'nicq cleanup --connect %s' removes the "
+			"domains and networks left\n", sig, lab->uri);
+	/* 'q': the main thread finished its teardown in time */
+	if (lab->private_lab &&
+	    poll(&p, 1, GUARD_FINISH_MS) == 1 && read(p.fd, &c, 1) == 1 &&
+	    c == 'q') {
+		g_free(ns_path);
+		return;
+	}
+	if (ns_path) {
+		char e[ERRLEN];
+
+		kill_netns_now(ns_path);
+		if (netns_delete(lab->netns, e) < 0)
+			fprintf(stderr, "nicq: %s\n", e);
+	}
+	if (lab->dir)
+		rm_rf(lab->dir, NULL);
+	if (lab->id) {
+		char *lock = g_strdup_printf("%s/%s.lock", LAB_RUNDIR, lab->id);
+
+		unlink(lock);
+		g_free(lock);
+	}
+	g_free(ns_path);
+	fflush(NULL);
+	_exit(3);
+}
+
+/* A libvirt call outlived its deadline: end it. */
+static void guard_deadline(struct lab *lab)
+{
+	const char *what = __atomic_load_n(&lab->call_what, __ATOMIC_SEQ_CST);
+
+	if (lab->private_lab && lab->libvirtd_pidfd >= 0) {
+		fprintf(stderr, "nicq: the lab's libvirtd did not answer within "
+			"%d s while %s: killing it\n",
+			LAB_TEARDOWN_CALL_MS / 1000, what ? what : "tearing down");
+		pid_fd_signal(lab->libvirtd_pidfd, SIGKILL);
+	} else {
+		fprintf(stderr, "nicq: libvirt did not answer within %d s while "
+			"%s; a second Ctrl-C leaves without teardown\n",
+			LAB_TEARDOWN_CALL_MS / 1000, what ? what : "tearing down");
+	}
+}
+
+static void *guard_main(void *data)
+{
+	struct lab *lab = data;
+	sigset_t all;
+
+	/* signals go to the main thread, whose waits they cut short */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	for (;;) {
+		struct pollfd p = { .fd = lab->guard_pipe[0], .events = POLLIN };
+		int64_t dl = __atomic_load_n(&lab->call_deadline,
+					     __ATOMIC_SEQ_CST);
+		int timeout = dl ? (int)MIN(deadline_left(dl), 1000) : 1000;
+		char c;
+
+		if (poll(&p, 1, timeout) == 1) {
+			if (read(p.fd, &c, 1) != 1 || c == 'q')
+				return NULL;
+			guard_hard_stop(lab, c);
+			return NULL;
+		}
+		if (dl && deadline_left(dl) == 0 &&
+		    __atomic_compare_exchange_n(&lab->call_deadline, &dl, 0,
+						false, __ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST))
+			guard_deadline(lab);
+	}
+}
+
+static void lab_guard_start(struct lab *lab)
+{
+	if (pipe2(lab->guard_pipe, O_CLOEXEC) < 0)
+		return;
+	lab->guard_owner = getpid();
+	if (pthread_create(&lab->guard, NULL, guard_main, lab) != 0) {
+		close(lab->guard_pipe[0]);
+		close(lab->guard_pipe[1]);
+		lab->guard_pipe[0] = lab->guard_pipe[1] = -1;
+		return;
+	}
+	lab->guard_on = true;
+	interrupt_second_fd(lab->guard_pipe[1]);
+}
+
+static void lab_guard_stop(struct lab *lab)
+{
+	char q = 'q';
+
+	if (!lab->guard_on || getpid() != lab->guard_owner)
+		return;
+	interrupt_second_fd(-1);
+	if (write(lab->guard_pipe[1], &q, 1) == 1)
+		pthread_join(lab->guard, NULL);
+	else
+		pthread_detach(lab->guard);
+	close(lab->guard_pipe[0]);
+	close(lab->guard_pipe[1]);
+	lab->guard_on = false;
+}
+
+void lab_call_begin(struct lab *lab, int ms, const char *what)
+{
+	if (!lab || !lab->guard_on || getpid() != lab->guard_owner)
+		return;
+	__atomic_store_n(&lab->call_what, what, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&lab->call_deadline, mono_ms() + ms,
+			 __ATOMIC_SEQ_CST);
+}
+
+void lab_call_end(struct lab *lab)
+{
+	if (!lab || !lab->guard_on || getpid() != lab->guard_owner)
+		return;
+	__atomic_store_n(&lab->call_deadline, 0, __ATOMIC_SEQ_CST);
 }
 
 int lab_open(const struct lab_opts *opts, struct lab **out, char *err)
@@ -767,6 +1029,8 @@ int lab_open(const struct lab_opts *opts, struct lab **out, char *err)
 	lab->id = random_id();
 	lab->host_netns_fd = -1;
 	lab->lock_fd = -1;
+	lab->libvirtd_pidfd = lab->virtlogd_pidfd = -1;
+	lab->guard_pipe[0] = lab->guard_pipe[1] = -1;
 	lab->networks = g_ptr_array_new_with_free_func(g_free);
 	lab->domains = g_ptr_array_new_with_free_func(g_free);
 	lab->log_dir = g_strdup(opts->log_dir);
@@ -780,6 +1044,7 @@ int lab_open(const struct lab_opts *opts, struct lab **out, char *err)
 	} else {
 		lab->uri = g_strdup(opts->uri);
 	}
+	lab_guard_start(lab);
 	/* libvirtd's socket exists a moment before it accepts */
 	deadline = mono_ms() + 10000;
 	while (!(lab->conn = virConnectOpen(lab->uri))) {
@@ -896,6 +1161,8 @@ void lab_close(struct lab *lab)
 	if (!lab)
 		return;
 	if (lab->conn) {
+		lab_call_begin(lab, LAB_TEARDOWN_CALL_MS,
+			       "destroying the lab's guests and networks");
 		for (i = lab->domains->len; i > 0; i--) {
 			virDomainPtr d = virDomainLookupByName(
 				lab->conn, lab->domains->pdata[i - 1]);
@@ -916,6 +1183,7 @@ void lab_close(struct lab *lab)
 		}
 		virConnectClose(lab->conn);
 		lab->conn = NULL;
+		lab_call_end(lab);
 	}
 	pid_stop(lab->libvirtd_pid, 5000);
 	pid_stop(lab->virtlogd_pid, 3000);
@@ -948,6 +1216,11 @@ void lab_close(struct lab *lab)
 		g_free(lock);
 		close(lab->lock_fd);
 	}
+	lab_guard_stop(lab);
+	if (lab->libvirtd_pidfd >= 0)
+		close(lab->libvirtd_pidfd);
+	if (lab->virtlogd_pidfd >= 0)
+		close(lab->virtlogd_pidfd);
 	g_ptr_array_free(lab->networks, TRUE);
 	g_ptr_array_free(lab->domains, TRUE);
 	g_free(lab->id);
@@ -1029,6 +1302,7 @@ int lab_child_reconnect(struct lab *lab, char *err)
 	g_ptr_array_set_size(lab->domains, 0);
 	lab->libvirtd_pid = lab->virtlogd_pid = 0;	/* the parent's */
 	lab->lock_fd = -1;
+	lab->guard_on = false;	/* the guard thread is the parent's */
 	return 0;
 }
 
@@ -1042,6 +1316,8 @@ int lab_remove_prefixed(struct lab *lab, const char *prefix, char *err)
 		err_set(err, "no libvirt connection to remove '%s*'", prefix);
 		return -1;
 	}
+	lab_call_begin(lab, LAB_TEARDOWN_CALL_MS,
+		       "removing a point's guests and networks");
 	nd = virConnectListAllDomains(lab->conn, &doms, 0);
 	for (i = 0; i < nd; i++) {
 		const char *name = virDomainGetName(doms[i]);
@@ -1065,6 +1341,7 @@ int lab_remove_prefixed(struct lab *lab, const char *prefix, char *err)
 		virNetworkFree(nets[i]);
 	}
 	free(nets);
+	lab_call_end(lab);
 	if (nd < 0 || nn < 0) {
 		virErrorPtr e = virGetLastError();
 

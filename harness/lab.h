@@ -21,6 +21,7 @@
 #ifndef NICQ_LAB_H
 #define NICQ_LAB_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <libvirt/libvirt.h>
 #include <glib.h>
@@ -47,6 +48,21 @@ struct lab {
 	int host_netns_fd;	/* nicq's namespace before entering the lab */
 	pid_t libvirtd_pid;
 	pid_t virtlogd_pid;
+	int libvirtd_pidfd;	/* taken at start: never a reused number */
+	int virtlogd_pidfd;
+	/*
+	 * The guard, a thread of nicq's own process (not of the points'):
+	 * it ends a libvirt call in teardown that outlives its deadline
+	 * (lab_call_begin), and on a second SIGINT/SIGTERM kills everything
+	 * the lab started without waiting for libvirt.
+	 */
+	bool guard_on;
+	pthread_t guard;
+	int guard_pipe[2];
+	pid_t guard_owner;
+	int64_t call_deadline;	/* 0: no call under a deadline */
+	const char *call_what;
+	int hard_stopped;	/* the second signal came: all killed */
 	int lock_fd;
 	char *accel_name;	/* "kvm" or "tcg" */
 	char *accel_reason;
@@ -117,6 +133,17 @@ int lab_child_reconnect(struct lab *lab, char *err);
  * killed test point left).  Returns how many, -1 with err.
  */
 int lab_remove_prefixed(struct lab *lab, const char *prefix, char *err);
+
+/*
+ * Deadlines for libvirt calls in teardown, in nicq's own process: between
+ * begin and end, a call that takes longer than ms is ended - the private
+ * lab's libvirtd is killed (its calls fail at once and the teardown goes
+ * on); with --connect nicq says what it waits for and that a second
+ * Ctrl-C leaves without it.  Nested calls are not supported.
+ */
+#define LAB_TEARDOWN_CALL_MS 20000
+void lab_call_begin(struct lab *lab, int ms, const char *what);
+void lab_call_end(struct lab *lab);
 
 /* Tear everything down; NULL is fine.  Never fails loudly: it tries all. */
 void lab_close(struct lab *lab);

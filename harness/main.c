@@ -8,7 +8,9 @@
 #include "fixture.h"
 #include "hostprobe.h"
 #include "report.h"
+#include "merge.h"
 #include "runner.h"
+#include "shard.h"
 #include "util.h"
 #include "version.h"
 
@@ -27,7 +29,8 @@ static const char usage_text[] =
 	"                [--connect URI] [--accel auto|tcg|kvm]\n"
 	"                [--tap-version 13|14] [--image DIR] [--inject FAULT]\n"
 	"                [--boot restore|fresh] [--jobs N]\n"
-	"                [--junit FILE] [--baseline DIR]\n"
+	"                [--junit FILE] [--baseline DIR] [--shard I/N]\n"
+	"       nicq merge [--junit FILE] OUT_DIR SHARD_DIR...\n"
 	"       nicq report [--junit FILE] RUN_DIR\n"
 	"       nicq compare [--tolerance NAME=PCT] [--verbose] OLD... NEW\n"
 	"       nicq cleanup [--connect URI]\n"
@@ -106,6 +109,7 @@ struct cli {
 	char *models, *vhost, *cases, *profile, *config, *results, *uri;
 	char *accel, *image, *inject, *junit;
 	char **baselines;
+	char *shard;		/* --shard I/N */
 	char *list;		/* nicq list controls|params */
 	char *junit_abs;
 	char *boot;		/* --boot restore|fresh */
@@ -150,6 +154,9 @@ static GOptionEntry run_entries(struct cli *c, int i)
 		{ "baseline", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &c->baselines,
 		  "compare the run with this earlier run (a run folder or results.json; repeat for a spread) at its end: exit 1 on a regression",
 		  "DIR" },
+		{ "shard", 0, 0, G_OPTION_ARG_STRING, &c->shard,
+		  "run only shard I of N of the matrix (contiguous blocks balanced by the points' deadlines); 'nicq merge' joins the shards' run folders",
+		  "I/N" },
 		{ NULL }
 	};
 	return e[i];
@@ -279,11 +286,12 @@ static int parse_run_cli(int argc, char **argv, const char *cmd,
 			 struct run_opts *o, struct cli *c)
 {
 	GOptionContext *ctx;
-	GOptionEntry entries[17];
+	GOptionEntry entries[18];
 	GError *gerr = NULL;
 	char err[ERRLEN];
 	int i, rc = 0;
-	int n = !strcmp(cmd, "run") ? 16 : 14;	/* list: no --junit, --baseline */
+	/* list: no --junit, --baseline, --shard */
+	int n = !strcmp(cmd, "run") ? 17 : 14;
 
 	for (i = 0; i < n; i++)
 		entries[i] = run_entries(c, i);
@@ -416,6 +424,10 @@ static int parse_run_cli(int argc, char **argv, const char *cmd,
 		json_object_unref(doc);
 	}
 	o->baselines = c->baselines;
+	if (c->shard && shard_parse(c->shard, &o->shard, err) < 0) {
+		rc = usage_error("%s", err);
+		goto out;
+	}
 out:
 	g_option_context_free(ctx);
 	return rc;
@@ -597,6 +609,62 @@ out:
 	return rc;
 }
 
+/* nicq merge [--junit FILE] OUT_DIR SHARD_DIR...: join shards' run folders. */
+static int cmd_merge(int argc, char **argv, char **full_argv)
+{
+	char *junit = NULL, *junit_abs = NULL, err[ERRLEN];
+	GOptionEntry entries[] = {
+		{ "junit", 0, 0, G_OPTION_ARG_FILENAME, &junit,
+		  "also write the merged JUnit XML there", "FILE" },
+		{ NULL }
+	};
+	GOptionContext *ctx = g_option_context_new("OUT_DIR SHARD_DIR...");
+	char **args = g_strdupv(full_argv);	/* as typed, for run.json */
+	GError *gerr = NULL;
+	int rc;
+
+	g_option_context_set_summary(ctx, "Join the run folders of the shards "
+		"of one matrix ('nicq run --shard I/N' for I = 1..N, on any "
+		"hosts) into the new run folder OUT_DIR, as one run: its points "
+		"(copied), run.tap in matrix order, run.json, results.json, "
+		"junit.xml and report.html.  Shards of different nicq, QEMU or "
+		"libvirt versions, guest images, profiles or options, and "
+		"missing or overlapping shards, are refused (exit 2).  Exit "
+		"status as the unsplit run's: 0 every point passed, 1 a point "
+		"failed, 3 a shard bailed out.");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, &gerr)) {
+		rc = usage_error("%s", gerr->message);
+		g_error_free(gerr);
+		goto out;
+	}
+	if (argc < 3) {
+		rc = usage_error("nicq merge wants OUT_DIR and at least one "
+				 "shard's run folder (got %d argument%s)",
+				 argc - 1, argc == 2 ? "" : "s");
+		goto out;
+	}
+	if (junit)
+		junit_abs = g_canonicalize_filename(junit, NULL);
+	rc = merge_runs(argv[1], (const char *const *)argv + 2, argc - 2,
+			args, junit_abs, err);
+	if (rc == EXIT_USAGE || rc == EXIT_INFRA) {
+		fprintf(stderr, "nicq: %s\n", err);
+	} else {
+		char *abs = g_canonicalize_filename(argv[1], NULL);
+
+		fprintf(stderr, "nicq: merged %d shard%s into %s\n", argc - 2,
+			argc == 3 ? "" : "s", abs);
+		g_free(abs);
+	}
+out:
+	g_option_context_free(ctx);
+	g_strfreev(args);
+	g_free(junit);
+	g_free(junit_abs);
+	return rc;
+}
+
 /* nicq compare [--tolerance NAME=PCT]... [--verbose] OLD... NEW */
 static int cmd_compare(int argc, char **argv)
 {
@@ -734,9 +802,11 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "run") && strcmp(argv[1], "list") &&
 	    strcmp(argv[1], "report") && strcmp(argv[1], "compare") &&
-	    strcmp(argv[1], "cleanup") && strcmp(argv[1], "build-image"))
+	    strcmp(argv[1], "merge") && strcmp(argv[1], "cleanup") &&
+	    strcmp(argv[1], "build-image"))
 		return usage_error("unknown command '%s' (list, run, report, "
-				   "compare, cleanup, build-image)", argv[1]);
+				   "compare, merge, cleanup, build-image)",
+				   argv[1]);
 	/* GOption's "Usage:" line names the program: "nicq run" */
 	{
 		char *prg = g_strdup_printf("nicq %s", argv[1]);
@@ -750,6 +820,8 @@ int main(int argc, char **argv)
 		return cmd_report(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "compare"))
 		return cmd_compare(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "merge"))
+		return cmd_merge(argc - 1, argv + 1, argv);
 	if (!strcmp(argv[1], "build-image"))
 		return cmd_build_image(argc - 1, argv + 1);
 	o.argv = g_strdupv(argv);	/* as typed: parsing takes options out */
@@ -778,6 +850,7 @@ int main(int argc, char **argv)
 	g_free(c.junit);
 	g_free(c.junit_abs);
 	g_strfreev(c.baselines);
+	g_free(c.shard);
 	g_free(c.list);
 	g_free(c.boot);
 	g_free(c.jobs_why);

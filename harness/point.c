@@ -337,8 +337,7 @@ static bool compare(enum cmp op, struct val e, struct val hi, struct val m)
 
 int point_journal_open(struct point *p, const char *path, char *err)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
-		      O_NOFOLLOW, 0644);
+	int fd = file_open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
 
 	if (fd < 0) {
 		err_set(err, "cannot open journal '%s': %s", path,
@@ -387,7 +386,7 @@ static void journal_write(struct point *p, JsonObject *rec)
 
 int point_journal_replay(struct point *p, const char *path, char *err)
 {
-	FILE *f = fopen(path, "re");
+	FILE *f = file_fopen(path, "r");
 	char *buf;
 	int added = 0;
 

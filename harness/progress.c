@@ -181,7 +181,9 @@ void progress_start(const struct run_opts *o, const struct cell *cells,
 	pg.run_t0 = mono_ms();
 	for (int i = 0; i < n_cells; i++)
 		for (int j = 0; j < o->n_cases; j++)
-			if (!run_point_skip(&cells[i], o->cases[j])) {
+			if (!run_point_skip(&cells[i], o->cases[j]) &&
+			    run_point_in_shard(o, cells, n_cells,
+					       i * o->n_cases + j)) {
 				pg.total++;
 				pg.planned_s += fixture_deadline_s(o->cases[j],
 								   &o->prof);
@@ -239,8 +241,7 @@ static void journal_read(struct prun *r)
 	ssize_t n;
 
 	if (r->jfd < 0 && r->journal)
-		r->jfd = open(r->journal, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-			      O_NONBLOCK);
+		r->jfd = file_open(r->journal, O_RDONLY | O_NONBLOCK, 0);
 	if (r->jfd < 0)
 		return;
 	while ((n = read(r->jfd, buf, sizeof(buf))) > 0) {

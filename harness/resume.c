@@ -69,7 +69,7 @@ void resume_evidence_clear(struct resume_evidence *e)
 int swsusp_signature(const char *path, char sig[11], char *err)
 {
 	char buf[11] = "";
-	int fd = open(path, O_RDONLY | O_CLOEXEC), i;
+	int fd = file_open(path, O_RDONLY, 0), i;
 	ssize_t n;
 
 	if (fd < 0) {
@@ -92,7 +92,7 @@ int swsusp_signature(const char *path, char sig[11], char *err)
 int swsusp_wipe(const char *path, char *err)
 {
 	static const char zero[4096];
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int fd = file_open(path, O_WRONLY, 0);
 
 	if (fd < 0 || pwrite(fd, zero, sizeof(zero), 0) != sizeof(zero) ||
 	    fsync(fd) < 0) {

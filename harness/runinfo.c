@@ -250,8 +250,12 @@ static void add_planned(JsonBuilder *b, const struct run_opts *o,
 	for (int i = 0; i < n_cells; i++) {
 		for (int j = 0; j < o->n_cases; j++) {
 			const struct case_desc *cd = o->cases[j];
+			int pos = i * o->n_cases + j;
 
+			if (!run_point_in_shard(o, cells, n_cells, pos))
+				continue;
 			json_builder_begin_object(b);
+			add_int(b, "position", pos);
 			add_str(b, "cell", cells[i].name);
 			add_str(b, "slug", cells[i].slug);
 			add_str(b, "model", model_name(cells[i].model));
@@ -332,6 +336,14 @@ int runinfo_begin(const char *run_dir, const struct run_opts *o,
 	add_image(b, o->image_dir);
 	add_profile(b, &o->prof);
 	add_options(b, o);
+	if (o->shard.count) {
+		json_builder_set_member_name(b, "shard");
+		json_builder_begin_object(b);
+		add_int(b, "index", o->shard.index);
+		add_int(b, "count", o->shard.count);
+		add_int(b, "matrix_points", (long long)n_cells * o->n_cases);
+		json_builder_end_object(b);
+	}
 	add_planned(b, o, cells, n_cells);
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);

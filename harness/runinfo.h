@@ -8,10 +8,12 @@
  *	host (name, OS, kernel, CPUs, memory), the lab and its accelerator,
  *	the QEMU and libvirt versions, vhost-net, the guest image, the
  *	profile with every parameter's value, the options, and the planned
- *	points: every (cell, case) of the matrix in run order, with the
- *	reason for each point that is skipped before it runs (a cell this
- *	host cannot run, a case limited to another model) - those points
- *	have no result.json;
+ *	points: every (cell, case) of the matrix in run order, each with
+ *	its position in the whole matrix and the reason for each point that
+ *	is skipped before it runs (a cell this host cannot run, a case
+ *	limited to another model) - those points have no result.json.  A
+ *	shard (--shard I/N) plans only its own points and says which shard
+ *	of how many points it is (member "shard");
  *
  *	at the end (runinfo_end): the exit status, the Bail out! reason and
  *	the points judged after it that TAP does not report (those running

@@ -71,6 +71,35 @@ const char *run_point_skip(const struct cell *c, const struct case_desc *cd)
 	return NULL;
 }
 
+bool run_point_in_shard(const struct run_opts *o, const struct cell *cells,
+			int n_cells, int pos)
+{
+	int n = n_cells * o->n_cases, *w, *of;
+	bool in;
+
+	if (o->shard.count == 0)
+		return true;
+	if (pos < 0 || pos >= n)
+		return false;
+	w = g_new0(int, n);
+	of = g_new0(int, n);
+	for (int k = 0; k < n; k++) {
+		const struct cell *c = &cells[k / o->n_cases];
+		const struct case_desc *cd = o->cases[k % o->n_cases];
+
+		if ((c->vhost && c->model != NIC_VIRTIO) ||
+		    (cd->only_model && *cd->only_model != (int)c->model))
+			w[k] = 0;
+		else
+			w[k] = fixture_deadline_s(cd, &o->prof);
+	}
+	shard_split(w, n, o->shard.count, of);
+	in = of[pos] == o->shard.index;
+	g_free(w);
+	g_free(of);
+	return in;
+}
+
 /* ---- points ----------------------------------------------------------- */
 
 /* One (cell, case) of the matrix, in matrix order. */
@@ -80,6 +109,8 @@ struct pt {
 	const char *skip;	/* not run: why */
 	bool running, done;
 	unsigned n;		/* its number in the run (names) */
+	int pos;		/* its place in the whole matrix */
+	int cell_pts;		/* points of its cell in this run */
 	int slot;
 	pid_t pid;
 	int pidfd;
@@ -102,6 +133,7 @@ struct runner {
 	int cell_open;		/* index of the cell whose subtest is open */
 	bool bail, failed;
 	char bail_why[ERRLEN];
+	pid_t parent;		/* nicq itself, as the points' processes see it */
 };
 
 static int pidfd_open_(pid_t pid)
@@ -118,6 +150,8 @@ static void point_child(struct runner *rn, const struct pt *t)
 
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != rn->parent)	/* nicq died before the line above */
+		_exit(3);
 	/* stdout carries only TAP, which is the parent's to write */
 	fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
@@ -166,9 +200,9 @@ static int point_dir(const char *run_dir, const struct cell *cell,
 	char *celldir = g_build_filename(run_dir, cell->slug, NULL);
 	char *dir = g_build_filename(celldir, cd->name, NULL);
 
-	if ((mkdir(celldir, 0755) < 0 && errno != EEXIST) ||
-	    mkdir(dir, 0755) < 0) {
-		err_set(err, "cannot create '%s': %s", dir, strerror(errno));
+	/* under the run's folder: no symlink followed, the point's new */
+	if (mkdir_p(celldir, err) < 0 ||
+	    mkdir_new(dir, results_dir_mode(), err) < 0) {
 		g_free(celldir);
 		g_free(dir);
 		return -1;
@@ -209,14 +243,6 @@ static void bail(struct runner *rn, const char *fmt, ...)
 }
 
 /* Remove a cell's saved guest states (100 MB each). */
-static void images_clear_cell(const char *dir, const char *slug)
-{
-	char *cd = g_build_filename(dir, slug, NULL);
-
-	rm_rf(cd, NULL);
-	g_free(cd);
-}
-
 /* Start point t in a free slot; false (bail set) if it cannot start. */
 static bool point_start(struct runner *rn, struct pt *t)
 {
@@ -264,7 +290,6 @@ static void point_end(struct runner *rn, struct pt *t, int st)
 
 	if (t->pidfd >= 0)
 		close(t->pidfd);
-	kill(-t->pid, SIGKILL);	/* anything left in its group */
 	t->running = false;
 	t->done = true;
 	rn->running--;
@@ -330,9 +355,19 @@ static void points_reap(struct runner *rn)
 		usleep(50000);
 	for (int i = 0; i < rn->n_pts; i++) {
 		struct pt *t = &rn->pts[i];
+		siginfo_t si = { 0 };
 		int st = 0;
 
-		if (t->running && waitpid(t->pid, &st, WNOHANG) == t->pid)
+		if (!t->running ||
+		    waitid(P_PID, (id_t)t->pid, &si, WEXITED | WNOHANG |
+			   WNOWAIT) < 0 || si.si_pid != t->pid)
+			continue;
+		/*
+		 * Anything left in its group, killed while the leader is a
+		 * zombie: the group's number is still the point's own.
+		 */
+		kill(-t->pid, SIGKILL);
+		if (waitpid(t->pid, &st, 0) == t->pid)
 			point_end(rn, t, st);
 	}
 }
@@ -358,7 +393,7 @@ static void points_emit(struct runner *rn)
 				tap_subtest_end(rn->tap, c->name, c->skip, NULL);
 			}
 			tap_subtest_begin(rn->tap, t->cell->name);
-			tap_plan(rn->tap, rn->opts->n_cases);
+			tap_plan(rn->tap, t->cell_pts);
 			rn->cell_open = ci;
 		}
 		if (t->skip) {
@@ -380,10 +415,6 @@ static void points_emit(struct runner *rn)
 			tap_subtest_end(rn->tap, t->cell->name, t->cell->skip,
 					NULL);
 			rn->cell_open = -1;
-			/* its guests' saved states are of no later use */
-			if (rn->env.images_dir)
-				images_clear_cell(rn->env.images_dir,
-						  t->cell->slug);
 		}
 	}
 }
@@ -450,6 +481,59 @@ static int private_lab_path_ok(const char *path, const char *what, char *err)
 	return rc;
 }
 
+/*
+ * The saved-state cache of this guest image: <image folder's parent>/
+ * guest-states (like guest-debs, the image builder's package cache), or
+ * NICQ_STATE_DIR.  A state depends on the image's bytes, the QEMU binary
+ * and libvirt, so they salt its key.
+ */
+/* How much the saved-state cache may keep: NICQ_STATE_CACHE_MB, 4 GiB. */
+static uint64_t state_cache_bytes(void)
+{
+	const char *v = g_getenv("NICQ_STATE_CACHE_MB");
+	guint64 mb = 4096;
+
+	if (v && *v && !g_ascii_string_to_unsigned(v, 10, 0, 1u << 30, &mb,
+						     NULL))
+		mb = 4096;
+	return (uint64_t)mb << 20;
+}
+
+static int states_for(const struct run_opts *o, struct lab *lab,
+		      const char *kernel, const char *initrd,
+		      struct states **out, char *err)
+{
+	const char *env = g_getenv("NICQ_STATE_DIR");
+	char *img = g_canonicalize_filename(o->image_dir, NULL);
+	char *parent = g_path_get_dirname(img);
+	char *dir = env && *env ? g_canonicalize_filename(env, NULL) :
+		    g_build_filename(parent, "guest-states", NULL);
+	char *qemu = g_find_program_in_path("qemu-system-x86_64");
+	const char *files[] = { kernel, initrd, NULL };
+	unsigned long hv = 0, lv = 0;
+	struct stat st = { 0 };
+	char *salt;
+	int rc;
+
+	if (qemu)
+		stat(qemu, &st);
+	virConnectGetVersion(lab->conn, &hv);
+	virConnectGetLibVersion(lab->conn, &lv);
+	salt = g_strdup_printf("qemu %s %lld %lld %lu|libvirt %lu|%s",
+			       qemu ? qemu : "-", (long long)st.st_size,
+			       (long long)st.st_mtime, hv, lv,
+			       lab->accel_name);
+	rc = private_lab_path_ok(dir, "saved guest states", err);
+	if (rc == 0)
+		rc = states_open(dir, files, salt, out, err);
+	g_free(img);
+	g_free(parent);
+	g_free(dir);
+	g_free(qemu);
+	g_free(salt);
+	return rc;
+}
+
 static char *make_run_id(void)
 {
 	char stamp[32], id[7];
@@ -465,19 +549,34 @@ static char *make_run_id(void)
 	return g_strdup_printf("%s-%s", stamp, id);
 }
 
-/* The results root and the run's own folder, made fresh (0755). */
-static int make_run_dir(const char *root, char **out, char *err)
+/*
+ * The results root and the run's own folder, made fresh and exclusively
+ * (an existing one is an error) with mode, in a root that only root can
+ * change; from here on every file under it is opened from the folder's
+ * descriptor without following symlinks (util.h results_dir_set).
+ */
+static int make_run_dir(const char *root, mode_t mode, char **out,
+			char *err)
 {
 	char *id = make_run_id();
 	char *dir = g_build_filename(root, id, NULL);
+	char e2[ERRLEN];
 
 	g_free(id);
 	if (mkdir_p(root, err) < 0) {
 		g_free(dir);
 		return -1;
 	}
-	if (mkdir(dir, 0755) < 0) {
-		err_set(err, "cannot create '%s': %s", dir, strerror(errno));
+	if (path_root_only(root, e2) < 0) {
+		err_set(err, "results folder '%s' refused: %s", root, e2);
+		g_free(dir);
+		return -1;
+	}
+	if (mkdir_new(dir, mode, err) < 0 || chmod(dir, mode) < 0 ||
+	    results_dir_set(dir, mode, err) < 0) {
+		if (!*err)
+			err_set(err, "cannot create '%s': %s", dir,
+				strerror(errno));
 		g_free(dir);
 		return -1;
 	}
@@ -487,14 +586,14 @@ static int make_run_dir(const char *root, char **out, char *err)
 
 int run_matrix(const struct run_opts *o)
 {
-	struct runner rn = { .opts = o };
+	struct runner rn = { .opts = o, .parent = getpid() };
 	struct lab_opts lo = { .uri = o->uri, .accel = o->accel };
 	struct lab *lab = NULL;
 	struct ssh_ident *ident = NULL;
 	struct cell cells[6];
 	char err[ERRLEN] = "", lab_err[ERRLEN] = "";
 	char *tap_path = NULL, *logs = NULL, *vreason = NULL;
-	char *kernel = NULL, *initrd = NULL, *images = NULL;
+	char *kernel = NULL, *initrd = NULL;
 	FILE *tapf = NULL;
 	GPtrArray *unreported = g_ptr_array_new_with_free_func(g_free);
 	int n_cells, i, j, rc = EXIT_PASS, lab_rc = 0;
@@ -527,7 +626,13 @@ int run_matrix(const struct run_opts *o)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (make_run_dir(o->results_root, &rn.run_dir, err) < 0) {
+	/*
+	 * 0750: only root reads what a run kept.  With --connect the user's
+	 * libvirt may run QEMU as its own user, which must reach the
+	 * point's disk: 0755 there.
+	 */
+	if (make_run_dir(o->results_root, o->uri ? 0755 : 0750, &rn.run_dir,
+			 err) < 0) {
 		fprintf(stderr, "nicq: %s\n", err);
 		rc = EXIT_USAGE;
 		goto out;
@@ -540,7 +645,7 @@ int run_matrix(const struct run_opts *o)
 	n_cells = run_cells(o, cells, vhost_ok,
 			    "vhost-net not available on this host");
 	tap_path = g_build_filename(rn.run_dir, "run.tap", NULL);
-	tapf = fopen(tap_path, "wx");
+	tapf = file_fopen(tap_path, "wx");
 	if (!tapf) {
 		fprintf(stderr, "nicq: cannot write '%s': %s\n", tap_path,
 			strerror(errno));
@@ -562,7 +667,21 @@ int run_matrix(const struct run_opts *o)
 		rc = EXIT_INFRA;
 		goto out;
 	}
-	tap_plan(rn.tap, n_cells);
+	/* the cells this run reports: those with points in its shard */
+	for (i = 0, j = 0; i < n_cells; i++) {
+		bool any = false;
+
+		for (int k = 0; k < o->n_cases; k++)
+			any |= run_point_in_shard(o, cells, n_cells,
+						  i * o->n_cases + k);
+		j += any;
+	}
+	tap_plan(rn.tap, j);
+	if (o->shard.count)
+		tap_comment(rn.tap, "shard %d/%d: %d of the matrix's %d cells "
+			    "(harness/shard.h splits it; nicq merge joins "
+			    "the shards)", o->shard.index, o->shard.count, j,
+			    n_cells);
 	tap_comment(rn.tap, "lab: %s%s", lab->private_lab ?
 		    "private, namespace " : "libvirt ",
 		    lab->private_lab ? lab->netns : lab->uri);
@@ -570,30 +689,23 @@ int run_matrix(const struct run_opts *o)
 		    lab->accel_reason);
 	if (!vhost_ok)
 		tap_comment(rn.tap, "vhost-net: unavailable (%s)", vreason);
-	if (ssh_ident_new(&ident, err) < 0) {
-		tap_bail(rn.tap, err);
-		fprintf(stderr, "nicq: %s\n", err);
-		rc = EXIT_INFRA;
-		goto out;
-	}
 	rn.env.lab = lab;
-	rn.env.ident = ident;
 	rn.env.kernel = kernel;
 	rn.env.initrd = initrd;
 	rn.env.prof = &o->prof;
 	rn.env.fault = &o->fault;
 	/*
-	 * Saved guest states, in the run's folder: on disk (the lab's own
-	 * /run is memory), seen alike by nicq and the private lab's libvirtd.
-	 * With --connect the user's libvirt may run QEMU as a user that cannot
-	 * read a results folder, so guests boot from power-on there.
+	 * Saved guest states, kept across runs next to the guest image
+	 * (states.h): on disk, seen alike by nicq and the private lab's
+	 * libvirtd.  With --connect the user's libvirt may run QEMU as a user
+	 * that cannot read them, so guests boot from power-on there.
 	 */
 	if (!o->fresh_boot && lab->private_lab) {
-		images = g_build_filename(rn.run_dir, "lab", "images", NULL);
-		if (mkdir_p(images, err) == 0) {
-			rn.env.images_dir = images;
-			tap_comment(rn.tap, "guests: booted once per shape, saved, "
-				    "and restored for every point");
+		if (states_for(o, lab, kernel, initrd, &rn.env.states,
+			       err) == 0) {
+			tap_comment(rn.tap, "guests: booted once per shape, "
+				    "saved in %s, and restored for every "
+				    "point", states_dir(rn.env.states));
 		} else {
 			tap_comment(rn.tap, "guests: booted for every point "
 				    "(%s)", err);
@@ -603,18 +715,48 @@ int run_matrix(const struct run_opts *o)
 			    o->fresh_boot ? "--boot fresh" : "--connect");
 	}
 
-	/* the matrix, in order: cells x cases */
+	/*
+	 * The guests' SSH identity: kept with the saved states, whose guests
+	 * know its public key; one for this run alone otherwise.
+	 */
+	if (rn.env.states) {
+		char *path = g_build_filename(states_dir(rn.env.states),
+					      "client-ed25519", NULL);
+
+		rc = ssh_ident_load(path, &ident, err);
+		g_free(path);
+	} else {
+		rc = ssh_ident_new(&ident, err);
+	}
+	if (rc < 0) {
+		tap_bail(rn.tap, err);
+		fprintf(stderr, "nicq: %s\n", err);
+		rc = EXIT_INFRA;
+		goto out;
+	}
+	rn.env.ident = ident;
+
+	/* the matrix, in order: cells x cases (this shard's part of it) */
 	rn.pts = g_new0(struct pt, (gsize)n_cells * (gsize)o->n_cases + 1);
 	for (i = 0; i < n_cells; i++) {
-		for (j = 0; j < o->n_cases; j++) {
-			struct pt *t = &rn.pts[rn.n_pts++];
+		int first = rn.n_pts;
 
+		for (j = 0; j < o->n_cases; j++) {
+			int pos = i * o->n_cases + j;
+			struct pt *t;
+
+			if (!run_point_in_shard(o, cells, n_cells, pos))
+				continue;
+			t = &rn.pts[rn.n_pts++];
 			t->cell = &cells[i];
 			t->cd = o->cases[j];
-			t->n = (unsigned)rn.n_pts;
+			t->pos = pos;
+			t->n = (unsigned)pos + 1;
 			t->pidfd = -1;
 			t->skip = run_point_skip(&cells[i], t->cd);
 		}
+		for (j = first; j < rn.n_pts; j++)
+			rn.pts[j].cell_pts = rn.n_pts - first;
 	}
 	rn.jobs = o->jobs > 0 ? o->jobs : 1;
 	rn.slot_busy = g_new0(bool, rn.jobs);
@@ -641,9 +783,10 @@ int run_matrix(const struct run_opts *o)
 		rc = EXIT_INFRA;
 out:
 	lab_close(lab);
-	if (images)
-		rm_rf(images, NULL);
-	g_free(images);
+	if (rn.env.states) {
+		states_trim(rn.env.states, state_cache_bytes(), 600);
+		states_close(rn.env.states);
+	}
 	/* the reports render what the folder holds, once the lab is gone */
 	if (reports && o->baselines) {
 		bool regressed = false;

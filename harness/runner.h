@@ -24,6 +24,7 @@
 #include "config.h"
 #include "fault.h"
 #include "lab.h"
+#include "shard.h"
 
 #define RUN_MAX_CASES 32
 
@@ -49,6 +50,8 @@ struct run_opts {
 	const char *junit_path;		/* --junit FILE (absolute), or NULL */
 	char **baselines;		/* --baseline DIR..., NULL-terminated,
 					 * absolute; NULL: none */
+	struct shard shard;		/* --shard I/N; count 0: the whole
+					 * matrix */
 };
 
 /*
@@ -64,6 +67,17 @@ int run_cells(const struct run_opts *opts, struct cell *cells,
  * on this host, or the case runs only on another model.
  */
 const char *run_point_skip(const struct cell *c, const struct case_desc *cd);
+
+/*
+ * Whether point pos of the matrix (cell pos / n_cases, case pos % n_cases)
+ * is in this run's shard (always, without --shard).  The split is
+ * harness/shard.h's, weighted by each point's deadline; points that run
+ * on no host (a case limited to another model, vhost=on for a model
+ * without vhost) weigh nothing, and nothing else this host can or cannot
+ * run changes it.
+ */
+bool run_point_in_shard(const struct run_opts *opts, const struct cell *cells,
+			int n_cells, int pos);
 
 /*
  * Run the matrix; returns an exit code (enum exit_code).  The run folder

@@ -26,6 +26,8 @@
 #include "ssh.h"
 #include "transcript.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <glib.h>
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
@@ -33,7 +35,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define POLL_SLICE_MS	100	/* longest wait between interrupted() checks */
 #define WRITE_CHUNK	(256 * 1024)
@@ -127,6 +131,112 @@ int ssh_ident_new(struct ssh_ident **out, char *err)
 fail:
 	ssh_ident_free(id);
 	return -1;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int ident_pub(struct ssh_ident *id, char *err)
+{
+	char *b64 = NULL;
+
+	if (ssh_pki_export_pubkey_base64(id->key, &b64) != SSH_OK) {
+		err_set(err, "cannot export the ed25519 public key");
+		return -1;
+	}
+	id->pub = g_strdup_printf("ssh-ed25519 %s", b64);
+	ssh_string_free_char(b64);
+	return 0;
+}
+
+int ssh_ident_load(const char *path, struct ssh_ident **out, char *err)
+{
+	struct ssh_ident *id;
+	char *text = NULL, *tmp;
+	struct stat st;
+	size_t len;
+	bool cut;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    st.st_uid != geteuid() || (st.st_mode & 077) ||
+		    st.st_size > 16384) {
+			close(fd);
+			err_set(err, "'%s' is not a private key of ours alone "
+				"(mode 0600, owner %u)", path,
+				(unsigned)geteuid());
+			return -1;
+		}
+		close(fd);
+		if (file_read_max(path, 16384, &text, &len, &cut, err) < 0)
+			return -1;
+		id = g_new0(struct ssh_ident, 1);
+		if (ssh_pki_import_privkey_base64(text, NULL, NULL, NULL,
+						  &id->key) != SSH_OK ||
+		    ssh_key_type(id->key) != SSH_KEYTYPE_ED25519) {
+			err_set(err, "'%s' is not an ed25519 private key",
+				path);
+			g_free(text);
+			ssh_ident_free(id);
+			return -1;
+		}
+		g_free(text);
+		if (ident_pub(id, err) < 0) {
+			ssh_ident_free(id);
+			return -1;
+		}
+		*out = id;
+		return 0;
+	}
+	if (errno != ENOENT) {
+		err_set(err, "cannot open '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (ssh_ident_new(&id, err) < 0)
+		return -1;
+	if (ssh_pki_export_privkey_base64(id->key, NULL, NULL, NULL,
+					  &text) != SSH_OK) {
+		err_set(err, "cannot export the ed25519 private key");
+		ssh_ident_free(id);
+		return -1;
+	}
+	tmp = g_strdup_printf("%s.%d.tmp", path, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0600);
+	if (fd < 0 || write_all(fd, text, strlen(text)) < 0 ||
+	    close(fd) < 0 || link(tmp, path) < 0) {
+		/* another run wrote one at the same time: use that one */
+		bool raced = errno == EEXIST;
+
+		if (fd >= 0)
+			unlink(tmp);
+		ssh_string_free_char(text);
+		g_free(tmp);
+		ssh_ident_free(id);
+		if (raced)
+			return ssh_ident_load(path, out, err);
+		err_set(err, "cannot write '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	unlink(tmp);
+	ssh_string_free_char(text);
+	g_free(tmp);
+	*out = id;
+	return 0;
 }
 
 const char *ssh_ident_pubkey(const struct ssh_ident *id)

@@ -1,7 +1,8 @@
 /*
  * ssh.h - guest control over SSH (libssh).
  *
- * Each run makes one ephemeral ed25519 identity (ssh_ident); its public key
+ * Each run makes one ephemeral ed25519 identity (ssh_ident), or keeps one
+ * next to its saved guest states (ssh_ident_load); its public key
  * goes to the guests on the kernel command line.  A guest announces its
  * host key's SHA-256 (hex of the digest of the key blob) in its readiness
  * marker on the serial console; sshc_connect() pins that key and refuses any
@@ -38,6 +39,12 @@
 struct ssh_ident;
 
 int ssh_ident_new(struct ssh_ident **out, char *err);
+/*
+ * The identity kept in path (a private key file, 0600, ours, not a
+ * symlink), made and written there first if there is none: guests saved by
+ * an earlier run (harness/states.h) have its public key.
+ */
+int ssh_ident_load(const char *path, struct ssh_ident **out, char *err);
 /* "ssh-ed25519 AAAA..." (no comment), owned by ident. */
 const char *ssh_ident_pubkey(const struct ssh_ident *id);
 void ssh_ident_free(struct ssh_ident *id);

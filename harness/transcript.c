@@ -19,8 +19,7 @@ struct transcript {
 
 struct transcript *transcript_open(const char *path, char *err)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC |
-		      O_NOFOLLOW, 0644);
+	int fd = file_open(path, O_RDWR | O_CREAT | O_APPEND, 0644);
 	struct transcript *t;
 	char buf[8192];
 	ssize_t n;

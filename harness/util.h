@@ -38,6 +38,13 @@ void interrupt_install(void);
 bool interrupted(void);
 int interrupt_signal(void);	/* the signal that interrupted us, or 0 */
 void interrupt_raise(int sig);	/* set the flag by hand (tests) */
+/*
+ * A second SIGINT/SIGTERM/SIGHUP (the flag already set) writes the
+ * signal's number as one byte to fd, in the process that called this
+ * only (not in its forked children); -1 turns it off.  The lab's guard
+ * (lab.c) reads it and kills what the lab started.
+ */
+void interrupt_second_fd(int fd);
 
 /*
  * Result of a subprocess run with spawn_run() (or of a guest command,
@@ -96,19 +103,65 @@ pid_t spawn_bg(char *const argv[], const char *log_path, char *err);
  */
 int pid_wait(pid_t pid, int timeout_ms, int *status);
 
-/* SIGTERM, wait grace_ms, then SIGKILL and reap.  pid <= 0 is a no-op. */
+/*
+ * A pidfd for pid (close-on-exec), -1 on error; and a signal sent through
+ * it.  Take the pidfd while the number is known to be the process's own
+ * (an unreaped child, or checked after opening): a signal through it never
+ * reaches a later process that got the same number.
+ */
+int pid_fd_open(pid_t pid);
+int pid_fd_signal(int pidfd, int sig);
+
+/*
+ * SIGTERM, wait grace_ms, then SIGKILL and reap, through a pidfd taken
+ * before anything is reaped.  pid <= 0 is a no-op.
+ */
 void pid_stop(pid_t pid, int grace_ms);
 
-/* mkdir -p with mode 0755. */
+/*
+ * The run's folder, made fresh by the runner: from here on every file and
+ * folder nicq opens or makes under it (file_open, file_fopen, file_write,
+ * file_appendf, file_read_max, mkdir_p, mkdir_new, spawn_bg's log) is
+ * resolved from its descriptor without following any symlink, in any
+ * component.  Elsewhere only the last component refuses a symlink.
+ * Folders made under it get folder_mode (mkdir_p).
+ */
+int results_dir_set(const char *path, mode_t folder_mode, char *err);
+void results_dir_clear(void);
+mode_t results_dir_mode(void);	/* the folder_mode given */
+
+/* open(2) as above: O_NOFOLLOW and O_CLOEXEC always; -1 and errno. */
+int file_open(const char *path, int flags, mode_t mode);
+/* fopen(3) as above, how "r", "w", "a", with "x" for O_EXCL; files 0644. */
+#include <stdio.h>
+FILE *file_fopen(const char *path, const char *how);
+
+/*
+ * 0 when path (resolved) and every folder above it can be changed by root
+ * (or nicq's own user) alone: owned by them, and not writable by group or
+ * others unless sticky (/tmp).  Else -1, with the folder that fails.
+ * Programs nicq starts (QEMU, libvirt, tcpdump, nft) open their files
+ * under the run's folder by name; this keeps those names nicq's own.
+ */
+int path_root_only(const char *path, char *err);
+
+/* mkdir -p: folder_mode under the run's folder, 0755 elsewhere. */
 int mkdir_p(const char *path, char *err);
+/* mkdir -p whose last folder must be new (made with mode). */
+int mkdir_new(const char *path, mode_t mode, char *err);
 
 /* Remove a directory tree (no symlinks followed).  Missing is fine. */
 int rm_rf(const char *path, char *err);
 
-/* Write a whole file (created 0644 or truncated). */
+/*
+ * Write a whole file, 0644, atomically (a new file renamed over it): a
+ * symlink where it goes is replaced, never followed; its folder is
+ * reached without symlinks under the run's folder (results_dir_set).
+ */
 int file_write(const char *path, const void *buf, size_t len, char *err);
 
-/* Read a whole file, NUL-terminated, g_free(). */
+/* Read a whole file, NUL-terminated, g_free(); under the run's folder
+ * (results_dir_set) not through a symlink. */
 int file_read(const char *path, char **out, size_t *len, char *err);
 
 /*

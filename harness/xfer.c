@@ -24,6 +24,8 @@ struct xfer {
 	int64_t deadline;
 	int stall_ms;		/* 0: no limit */
 	int64_t progress_at;	/* last time bytes moved (or start) */
+	bool peer_only;		/* receiver: accept peer alone */
+	struct in_addr peer;
 	uint64_t moved;		/* bytes so far, read by xfer_progress() */
 	GThread *thread;
 	struct xfer_result res;
@@ -213,11 +215,48 @@ static void run_send(struct xfer *x, GChecksum *sum, unsigned char *buf)
 	x->res.ok = true;
 }
 
+/* Note a refused client in x->res (its address, the first few). */
+static void refused(struct xfer *x, const struct sockaddr_in *from)
+{
+	char ip[INET_ADDRSTRLEN] = "?";
+	size_t n = strlen(x->res.refused_from);
+
+	inet_ntop(AF_INET, &from->sin_addr, ip, sizeof(ip));
+	if (x->res.refused < XFER_REFUSED_NAMED)
+		snprintf(x->res.refused_from + n,
+			 sizeof(x->res.refused_from) - n, "%s%s:%u",
+			 n ? " " : "", ip, ntohs(from->sin_port));
+	x->res.refused++;
+}
+
 static void run_recv(struct xfer *x, GChecksum *sum, unsigned char *buf)
 {
-	if (!wait_fd(x, x->lfd, POLLIN))
-		return;
-	x->fd = accept4(x->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	/*
+	 * The first connection from the peer (the guest) is the transfer;
+	 * any other client is closed at once and noted, so a stray one can
+	 * neither take the transfer's place nor stall it.
+	 */
+	for (;;) {
+		struct sockaddr_in from;
+		socklen_t flen = sizeof(from);
+
+		if (!wait_fd(x, x->lfd, POLLIN))
+			return;
+		x->fd = accept4(x->lfd, (struct sockaddr *)&from, &flen,
+				SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (x->fd < 0 && (errno == EAGAIN || errno == EINTR ||
+				  errno == ECONNABORTED))
+			continue;
+		if (x->fd < 0)
+			break;
+		if (!x->peer_only || (from.sin_family == AF_INET &&
+				      from.sin_addr.s_addr ==
+				      x->peer.s_addr))
+			break;
+		refused(x, &from);
+		close(x->fd);
+		x->fd = -1;
+	}
 	x->progress_at = mono_ms();
 	if (x->fd < 0) {
 		snprintf(x->res.err, sizeof(x->res.err), "accept: %s",
@@ -314,12 +353,27 @@ int xfer_send_start(const char *ip, int port, uint64_t bytes, uint64_t seed,
 int xfer_recv_start(const char *bind_ip, int port, uint64_t bytes,
 		    int timeout_ms, int stall_ms, struct xfer **out, char *err)
 {
+	return xfer_recv_start_from(bind_ip, NULL, port, bytes, timeout_ms,
+				    stall_ms, out, err);
+}
+
+int xfer_recv_start_from(const char *bind_ip, const char *peer_ip, int port,
+			 uint64_t bytes, int timeout_ms, int stall_ms,
+			 struct xfer **out, char *err)
+{
 	struct xfer *x = xfer_new(false, bytes, timeout_ms, stall_ms);
 	socklen_t len = sizeof(x->addr);
 	int one = 1;
 
 	if (parse_addr(bind_ip, port, &x->addr, err) < 0)
 		goto fail;
+	if (peer_ip) {
+		if (inet_pton(AF_INET, peer_ip, &x->peer) != 1) {
+			err_set(err, "bad IPv4 address '%s'", peer_ip);
+			goto fail;
+		}
+		x->peer_only = true;
+	}
 	x->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
 			0);
 	if (x->lfd < 0) {
@@ -328,7 +382,7 @@ int xfer_recv_start(const char *bind_ip, int port, uint64_t bytes,
 	}
 	setsockopt(x->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(x->lfd, (struct sockaddr *)&x->addr, sizeof(x->addr)) < 0 ||
-	    listen(x->lfd, 1) < 0 ||
+	    listen(x->lfd, 8) < 0 ||
 	    getsockname(x->lfd, (struct sockaddr *)&x->addr, &len) < 0) {
 		err_set(err, "cannot listen on %s:%d: %s", bind_ip, port,
 			strerror(errno));

@@ -21,12 +21,18 @@
 
 struct xfer;
 
+#define XFER_REFUSED_NAMED 8
+
 struct xfer_result {
 	uint64_t bytes;		/* moved before the end or the error */
 	double seconds;		/* connection established to done */
 	char sha256[65];	/* of the bytes moved, lower-case hex */
 	bool ok;		/* all bytes moved, peer behaved */
 	bool stalled;		/* ended by the stall limit */
+	unsigned refused;	/* receiver: clients other than the peer,
+				 * closed at once */
+	char refused_from[XFER_REFUSED_NAMED * 24];	/* "ip:port ..." of
+				 * the first XFER_REFUSED_NAMED of them */
 	char err[256];		/* why not, when !ok */
 };
 
@@ -48,6 +54,16 @@ int xfer_send_start(const char *ip, int port, uint64_t bytes, uint64_t seed,
 int xfer_recv_start(const char *bind_ip, int port, uint64_t bytes,
 		    int timeout_ms, int stall_ms, struct xfer **out,
 		    char *err);
+/*
+ * The same, taking the transfer from peer_ip alone (the guest; NULL: from
+ * anyone): a connection from any other address is closed at once and
+ * counted in the result's refused / refused_from, and the receiver waits
+ * on for the peer.  --connect mode binds in the host's own namespace,
+ * where anyone on the host may connect.
+ */
+int xfer_recv_start_from(const char *bind_ip, const char *peer_ip, int port,
+			 uint64_t bytes, int timeout_ms, int stall_ms,
+			 struct xfer **out, char *err);
 
 /* The listening port of a receiver (0 for a sender). */
 int xfer_port(const struct xfer *x);

@@ -44,13 +44,14 @@ _nicq() {
 _nicq_complete() {
 	local run_opts="--model --vhost --case --profile --config --results
 		--connect --accel --tap-version --image --inject --junit
-		--baseline --help"
+		--baseline --jobs --boot --shard --help"
 	local faults="drop= drop-frag drop-over= vlan-rewrite= corrupt-tcp
-		drop-mcast drop-udp= drop-tftp s4-fresh-boot hang="
+		drop-mcast drop-udp= drop-tftp corrupt-icmp drop-reply=
+		mcast-allmulti vlan-promisc arp-flux s4-fresh-boot hang="
 
 	COMPREPLY=()
 	if [[ $COMP_CWORD -eq 1 ]]; then
-		mapfile -t COMPREPLY < <(compgen -W "run list report compare cleanup build-image --version --help" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "run list report compare merge cleanup build-image --version --help" -- "$cur")
 		return
 	fi
 	case $prev in
@@ -79,6 +80,8 @@ _nicq_complete() {
 		mapfile -t COMPREPLY < <(compgen -W "qemu:///system" -- "$cur"); return ;;
 	--config|--junit)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
+	--shard)
+		return ;;	# I/N: nothing to offer
 	-t|--tolerance)
 		mapfile -t COMPREPLY < <(compgen -W "duration= boot= throughput= knee=" -- "$cur")
 		[[ ${#COMPREPLY[@]} -eq 1 ]] && compopt -o nospace 2>/dev/null
@@ -92,11 +95,12 @@ _nicq_complete() {
 	list)
 		if [[ $cur == -* ]]; then
 			local list_opts=${run_opts/--junit/}
+			list_opts=${list_opts/--shard/}
 			mapfile -t COMPREPLY < <(compgen -W "${list_opts/--baseline/}" -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -W "cases controls params" -- "$cur")
 		fi ;;
-	report)
+	report|merge)
 		if [[ $cur == -* ]]; then
 			mapfile -t COMPREPLY < <(compgen -W "--junit --help" -- "$cur")
 		else

@@ -97,7 +97,7 @@ for s in NAME SYNOPSIS DESCRIPTION COMMANDS OPTIONS FAULTS CASES "EXIT STATUS" F
 done
 # every option of every command, every fault, every case, every status
 missing=""
-for c in run list report compare cleanup build-image; do
+for c in run list report compare merge cleanup build-image; do
 	for o in $(inst "$c" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
 		[ "$o" = --help ] && continue
 		grep -qF -- "$o" "$D/man.txt" || missing+=" $c:$o"

@@ -10,7 +10,10 @@
 #      at a time, guests restored from saved states) - e1000's promisc is
 #      the known QEMU defect, reported as TODO with its diagnosis - vhost=on
 #      cells skip with the reason; TAP consumers accept the output; points
-#      restored from one saved state start alike;
+#      restored from one saved state start alike; a part of that matrix
+#      run as --shard 1/2 and 2/2 alongside and joined with nicq merge
+#      gives the matrix run's cells and verdicts, and merge refuses
+#      shards that do not make one matrix (tests/shard-check.sh);
 #   4. every negative control the cases declare (`nicq list controls`): the
 #      point fails, with the declared expectation among its failures, read
 #      from the point's own result.json; a capture made to lose frames (a
@@ -21,8 +24,11 @@
 #      killed mid-run gives Bail out!, exit 3, no case blamed;
 #   6. every result.json and TAP YAML block of those runs validates against
 #      docs/result-schema.json and the two agree;
-#   7. SIGINT and SIGTERM in the middle of a run leave nothing behind;
-#   8. leftovers are refused and removed by 'nicq cleanup';
+#   7. SIGINT and SIGTERM in the middle of a run leave nothing behind; a
+#      second SIGINT past a hung libvirtd kills what the lab started
+#      (tests/interrupt-hard.sh);
+#   8. leftovers are refused and removed by 'nicq cleanup'; after SIGKILL
+#      of nicq the refusal names each process and namespace left;
 #   9. the run-level reports of every run above (passing, failing, known
 #      defect, timed out, bailed out, interrupted): run.json and
 #      results.json against docs/results-schema.json and the points,
@@ -111,6 +117,11 @@ usage_case "bad VLAN fault" run --inject vlan-rewrite=10:10
 usage_case "VLAN faults that would chain on one tap" run --inject vlan-rewrite=10:20@1,vlan-rewrite=20:30@1
 usage_case "hang fault for no case" run --inject hang=bogus
 usage_case "results folder the lab cannot see" run --results /var/tmp/nicq-results
+usage_case "shard index 0" run --shard 0/2
+usage_case "shard index past the count" run --shard 3/2
+usage_case "shard that is not I/N" run --shard half
+usage_case "merge without shards" merge "$WORK/merged-none"
+usage_case "merge of a folder that is not a run" merge "$WORK/merged-none" "$WORK"
 check "README's case table matches the cases' declarations" \
 	tests/readme-cases.py README.md
 
@@ -138,6 +149,11 @@ front_before=$(ls results 2>/dev/null | sort)
 ALL=$($NICQ list | awk '/^cases:/{c=1;next} /^cells:/{c=0} c && /^  [a-z]/{print $1}')
 # the whole quick matrix as one run, three points at a time (--jobs)
 bg matrix run --profile quick --jobs 3
+# a part of it split in two shards, as two hosts would run it: the merged
+# shards must give the matrix run's cells and verdicts for those points
+SHARD_OPTS="--model virtio,e1000 --vhost off --case ping,multicast --jobs 1"
+bg shard1 run $SHARD_OPTS --shard 1/2
+bg shard2 run $SHARD_OPTS --shard 2/2
 bg_wait
 front_run=$(comm -13 <(echo "$front_before") <(ls results | sort) | head -n 1)
 check "front door: './nicq run --model virtio --vhost off --case ping' exits 0 (got $(rc_of front))" \
@@ -155,7 +171,7 @@ grep -vE '^ {6}' "$t"	# the YAML is in the results folder
 check "the matrix exits 0 (got $(rc_of matrix))" test "$(rc_of matrix)" = 0
 check "the matrix ran three points at a time" grep -q '^# jobs: 3 (--jobs)$' "$t"
 check "the matrix restored its guests from saved states" \
-	grep -q '^# guests: booted once per shape, saved, and restored' "$t"
+	grep -q '^# guests: booted once per shape, saved in .*, and restored' "$t"
 for m in rtl8139 e1000 virtio; do
 	check "$m vhost=off: every point passes, skips or is a known defect" \
 		grep -qE "^ok [0-9]+ - $m vhost=off$" "$t"
@@ -191,6 +207,17 @@ check "guests restored from one saved state start alike; a case's leftovers neve
 check "vlan keeps a capture per guest" \
 	test "$(ls "$WORK"/matrix/*/e1000-vhost-off/vlan/capture-*.pcap | wc -l)" -eq 2
 check "no leftovers after the matrix" no_leftovers
+for i in 1 2; do
+	check "shard $i/2 exits 0 (got $(rc_of shard$i))" test "$(rc_of shard$i)" = 0
+done
+check "shard 1/2 ran e1000 and shard 2/2 virtio (blocks balanced by deadline)" \
+	test -d "$(run_dir shard1)e1000-vhost-off/ping" -a ! -e "$(run_dir shard1)virtio-vhost-off" \
+	-a -d "$(run_dir shard2)virtio-vhost-off/ping" -a ! -e "$(run_dir shard2)e1000-vhost-off"
+check "nicq merge of the shards = the matrix run's cells and verdicts; its refusals" \
+	tests/shard-check.sh "$NICQ" "$WORK/shards" "$rd" "$(run_dir shard1)" "$(run_dir shard2)"
+check "a shard's run.json and results.json validate and agree with its points" \
+	tests/validate-report.py "$(run_dir shard1)"
+RUNS+=("$WORK/shards/merged/")	# its reports are checked with the others
 
 # --- 4. every declared negative control ----------------------------------------
 # One run per (model, fault) with all the cases that declare it; four at
@@ -250,6 +277,10 @@ check "nicq compare on two clean runs: exit 0 (got $rc)" test $rc -eq 0
 ctl_ping=$(awk '$2 == "virtio" && $3 == "drop=20" {print $1}' "$WORK/control-names")
 $NICQ compare "$(run_dir single)" "$(run_dir "$ctl_ping")" >"$WORK/compare-ctl.txt"
 rc=$?
+check "saved states outlive their run: the drop=20 control restored the state README's one-case run saved" \
+	/usr/bin/python3 -c 'import json, sys; r = json.load(open(sys.argv[1]))
+sys.exit(0 if [g.get("state") for g in r["guests"]] == ["cached"] else 1)' \
+	"$(point "$ctl_ping" virtio ping)"
 check "nicq compare flags the drop=20 run against a clean one: exit 1 (got $rc)" \
 	test $rc -eq 1
 check "nicq compare names the regression: a new failure of virtio ping" \
@@ -356,6 +387,10 @@ interrupt_case TERM virtio ping transcript.txt "ping"
 interrupt_case INT e1000 pxe console.log "iPXE"
 interrupt_case TERM rtl8139 reload transcript.txt "modprobe -r"
 interrupt_case TERM virtio bonding transcript.txt "ip link set"
+# a hung libvirtd: one SIGINT cannot finish, a second kills what the lab
+# started; and SIGKILL of nicq: the next run names what is left (item 8)
+check "a second SIGINT kills the lab past a hung libvirtd; after SIGKILL the next run names the leftovers" \
+	tests/interrupt-hard.sh second sigkill
 
 # --- 8. leftovers are refused, then cleaned --------------------------------------
 ip netns add nicq-leftovertest
