@@ -166,7 +166,7 @@ struct case_control {
 	const char *breaks;
 };
 
-#define CASE_MAX_CONTROLS 8
+#define CASE_MAX_CONTROLS 12
 
 struct case_desc {
 	const char *name;
@@ -459,6 +459,32 @@ unsigned case_ping_judged(struct case_ctx *ctx,
 unsigned case_ping_judge(struct case_ctx *ctx,
 			 const struct nic_under_test *nic, uint16_t ident,
 			 int count, const char *label);
+
+/*
+ * Read the counters of the loss ledger (ledger.h) for nic: its guest's
+ * device and kernel counters (one command over SSH) into g, the host's
+ * tap and the lab namespace's counters into h.  Read before and after a
+ * stream; settle after it (ledger_snap_cmd()).  -1 when either cannot be read (an error is recorded: a ledger
+ * without its counters would call every loss silent).
+ */
+struct ledger_snap;
+int case_ledger_snap(struct case_ctx *ctx, const struct nic_under_test *nic,
+		     bool settle, struct ledger_snap *g, struct ledger_snap *h);
+
+/*
+ * Record a settled ledger in the current scope: its entries as
+ * observations "ledger <layer>: <name>" (counts always; drop counters when
+ * they moved or could not be read, or all with full), where loss began,
+ * and per gap between two counts the expectation "silent loss <where>"
+ * (or "silent loss in the host <where>" between two host-side counts) = 0;
+ * with drop counters of the host's own stack, that they counted nothing
+ * ("loss in the host, counted ...").
+ */
+struct ledger;
+struct ledger_sum;
+void case_ledger_record(struct case_ctx *ctx, const struct ledger *l,
+			const struct ledger_sum *s, bool full,
+			const char *ev);
 
 /*
  * Guest time stamps on the host's clock.  A case that proves two things

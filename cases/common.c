@@ -2,6 +2,7 @@
  * parameters, host pings and how they are judged. */
 #include "case.h"
 #include "echo.h"
+#include "ledger.h"
 #include "util.h"
 
 #include <errno.h>
@@ -264,6 +265,101 @@ unsigned case_ping_judged(struct case_ctx *ctx,
 	replies = case_ping_judge(ctx, nic, sum.ident, count, label);
 	ping_summary_clear(&sum);
 	return replies;
+}
+
+int case_ledger_snap(struct case_ctx *ctx, const struct nic_under_test *nic,
+		     bool settle, struct ledger_snap *g, struct ledger_snap *h)
+{
+	char *ifq = shq(nic->ifname), *tapq = shq(nic->tap);
+	char *gcmd = ledger_snap_cmd(ifq, true, settle);
+	char *hcmd = ledger_snap_cmd(tapq, false, settle);
+	char *argv[] = { "sh", "-c", hcmd, NULL };
+	struct proc_result r;
+	char err[ERRLEN];
+	int rc = -1;
+
+	if (case_guest_run_on(ctx, nic->guest, gcmd, 15000, &r) == 0) {
+		if (r.status != 0)
+			case_error(ctx, "cannot read the guest's counters: "
+				   "exit %d (%s)", r.status,
+				   case_last_cmd(ctx));
+		else if (ledger_snap_parse(r.out, strlen(r.out), g, err) < 0)
+			case_error(ctx, "the guest's counters: %s (%s)", err,
+				   case_last_cmd(ctx));
+		else
+			rc = 0;
+	}
+	proc_result_clear(&r);
+	if (rc < 0)
+		goto out;
+	rc = -1;
+	if (case_host_run(ctx, argv, 10000, &r) == 0) {
+		if (r.status != 0)
+			case_error(ctx, "cannot read the host's counters: exit "
+				   "%d (%s)", r.status, case_last_cmd(ctx));
+		else if (ledger_snap_parse(r.out, strlen(r.out), h, err) < 0)
+			case_error(ctx, "the host's counters: %s (%s)", err,
+				   case_last_cmd(ctx));
+		else
+			rc = 0;
+	}
+	proc_result_clear(&r);
+out:
+	g_free(ifq);
+	g_free(tapq);
+	g_free(gcmd);
+	g_free(hcmd);
+	return rc;
+}
+
+/*
+ * Record a settled ledger: its entries (counts always; drop counters when
+ * they moved or could not be read, or all of them with full), where loss
+ * began, and per gap between two counts the judged expectation that no
+ * loss was silent.  Silent loss between two counts on the host's side is
+ * the host's: named so, never blamed on the NIC, and still a failure.
+ */
+void case_ledger_record(struct case_ctx *ctx, const struct ledger *l,
+			const struct ledger_sum *s, bool full,
+			const char *ev)
+{
+	bool host_drops = false;
+
+	for (int i = 0; i < l->n; i++) {
+		const struct ledger_entry *e = &l->e[i];
+
+		if (e->kind == LEDGER_DROP && e->host &&
+		    !strcmp(e->layer, "host"))
+			host_drops = true;
+		if (e->kind == LEDGER_DROP && !full && e->v == 0)
+			continue;
+		observe(ctx, case_fmt(ctx, "ledger %s: %s%s", e->layer,
+				      e->name, e->kind == LEDGER_DROP ?
+				      " (dropped)" : ""),
+			e->v == LEDGER_UNKNOWN ? VAL_NONE_ : VAL_I(e->v), NULL,
+			ev);
+	}
+	if (host_drops)
+		expect_cmp(ctx, "loss in the host, counted by its own drop "
+			   "counters (not the NIC's; the stream did not test "
+			   "what it claims)", CMP_EQ, 0, s->host_counted, ev);
+	observe(ctx, "ledger: where loss began", VAL_S(s->began[0] ?
+		s->began : "nothing lost, no drop counter moved"), NULL, ev);
+	for (int i = 0; i < s->n_gaps; i++) {
+		const struct ledger_gap *g = &s->gaps[i];
+		long long slack = l->e[g->to].slack >= 0 ? l->e[g->to].slack :
+				  l->slack;
+
+		expect_cmp(ctx, case_fmt(ctx, "%s %s", g->host ?
+					 "silent loss in the host" :
+					 "silent loss", g->where),
+			   CMP_EQ, 0, g->silent,
+			   case_fmt(ctx, "%s; lost %lld, drop counters %lld, "
+				    "%d counter%s unread, allowed in flight "
+				    "%lld", ev, g->lost, g->counted,
+				    g->unknown, g->unknown == 1 ? "" : "s",
+				    slack));
+	}
 }
 
 int case_guest_clock(struct case_ctx *ctx, int gi, struct guest_clock *out)

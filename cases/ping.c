@@ -30,6 +30,7 @@
  */
 #include "case.h"
 #include "echo.h"
+#include "ledger.h"
 #include "util.h"
 
 #include <glib.h>
@@ -63,6 +64,9 @@ struct step {
 	const char *label;
 	struct ping_summary sum;
 	bool ran;
+	/* the flood: the ledger's counters before and after it */
+	bool sn_ok;
+	struct ledger_snap g0, g1, h0, h1;
 };
 
 static char *fmt_interval(double v)
@@ -82,6 +86,90 @@ static const char *bad_where(struct case_ctx *ctx, const struct echo_flow *f)
 				f->bad_first_seq, f->bad_first_byte);
 	return case_fmt(ctx, "; first: seq %d (length or checksum)",
 			f->bad_first_seq);
+}
+
+#define LD(a, b, f, have) ledger_delta((a)->f, (b)->f, (a)->have && \
+				       (b)->have)
+
+/*
+ * The flood's loss ledger, in echo requests: ping sent them, the tap
+ * carried them toward the guest, the guest's device, driver and kernel
+ * took them (and answered), the tap carried the right replies back, ping
+ * counted them.  Between the requests and the replies on the tap only the
+ * host tap's tx_dropped, the guest's receive and transmit drop counters,
+ * its softnet drops and the tap's rx_dropped can explain a loss; between
+ * ping and the tap, and between the tap and ping's count, nothing may be
+ * lost at all (the host's own loss).  In flight when ping stopped: at
+ * most what ping itself says (its pipe).
+ */
+static void flood_ledger(struct case_ctx *ctx, const struct echo_flow *f,
+			 const struct step *s, long in_flight, const char *ev)
+{
+	const struct ledger_snap *g0 = &s->g0, *g1 = &s->g1;
+	const struct ledger_snap *h0 = &s->h0, *h1 = &s->h1;
+	long long fl = MAX(in_flight, 0L), ed, link = 0, rx[7], tx[2];
+	char eth[256];
+	struct ledger_sum sum;
+	struct ledger l;
+
+	ledger_init(&l, 0);
+	ledger_count(&l, true, "sender", "echo requests ping sent",
+		     s->sum.sent);
+	ledger_count(&l, true, "tap", "echo requests on the tap",
+		     f ? f->requests : 0);
+	ledger_drop(&l, true, "tap", "host tap tx_dropped",
+		    LD(h0, h1, tx_dropped, have_link));
+	rx[0] = LD(g0, g1, rx_dropped, have_link);
+	rx[1] = LD(g0, g1, rx_missed, have_link);
+	rx[2] = LD(g0, g1, rx_fifo, have_link);
+	rx[3] = LD(g0, g1, rx_over, have_link);
+	rx[4] = LD(g0, g1, rx_length, have_link);
+	rx[5] = LD(g0, g1, rx_crc, have_link);
+	rx[6] = LD(g0, g1, rx_frame, have_link);
+	tx[0] = LD(g0, g1, tx_dropped, have_link);
+	tx[1] = LD(g0, g1, tx_fifo, have_link);
+	ledger_drop(&l, false, "device/driver", "guest rx_dropped", rx[0]);
+	ledger_drop(&l, false, "device/driver", "guest rx_missed_errors",
+		    rx[1]);
+	ledger_drop(&l, false, "device/driver", "guest rx_fifo_errors", rx[2]);
+	ledger_drop(&l, false, "device/driver", "guest rx_over_errors", rx[3]);
+	ledger_drop(&l, false, "device/driver", "guest rx_length_errors",
+		    rx[4]);
+	ledger_drop(&l, false, "device/driver", "guest rx_crc_errors", rx[5]);
+	ledger_drop(&l, false, "device/driver", "guest rx_frame_errors",
+		    rx[6]);
+	for (int i = 0; i < 7; i++)
+		link += rx[i] > 0 ? rx[i] : 0;
+	/* a driver's ethtool -S drops mostly repeat its link counters */
+	ed = ledger_ethtool_delta(g0, g1, false, eth, sizeof(eth));
+	ledger_drop(&l, false, "device/driver", "guest ethtool -S rx drop "
+		    "counters beyond the link's", ledger_beyond(ed, link));
+	if (*eth)
+		observe(ctx, "ledger: guest ethtool -S rx counters that moved",
+			VAL_S(case_fmt(ctx, "%s", eth)), NULL, ev);
+	ledger_drop(&l, false, "guest kernel", "guest softnet backlog dropped",
+		    LD(g0, g1, softnet_dropped, have_softnet));
+	ledger_drop(&l, false, "device/driver", "guest tx_dropped", tx[0]);
+	ledger_drop(&l, false, "device/driver", "guest tx_fifo_errors",
+		    tx[1]);
+	link = (tx[0] > 0 ? tx[0] : 0) + (tx[1] > 0 ? tx[1] : 0);
+	ed = ledger_ethtool_delta(g0, g1, true, eth, sizeof(eth));
+	ledger_drop(&l, false, "device/driver", "guest ethtool -S tx drop "
+		    "counters beyond the link's", ledger_beyond(ed, link));
+	if (*eth)
+		observe(ctx, "ledger: guest ethtool -S tx counters that moved",
+			VAL_S(case_fmt(ctx, "%s", eth)), NULL, ev);
+	ledger_drop(&l, true, "tap", "host tap rx_dropped",
+		    LD(h0, h1, rx_dropped, have_link));
+	ledger_count_slack(&l, true, "tap", "right echo replies on the tap",
+			   f ? f->replies : 0, fl);
+	ledger_drop(&l, true, "host kernel (whole machine)",
+		    "host softnet backlog dropped",
+		    LD(h0, h1, softnet_dropped, have_softnet));
+	ledger_count_slack(&l, true, "receiver", "ping's own count of replies",
+			   s->sum.received, fl);
+	ledger_settle(&l, &sum);
+	case_ledger_record(ctx, &l, &sum, false, ev);
 }
 
 /* The flood, from the wire: nothing lost, nothing wrong, all of it sent. */
@@ -129,6 +217,8 @@ static void judge_flood(struct case_ctx *ctx, const struct echo_flow *f,
 		  0, bad, case_fmt(ctx, "%s%s", ev, bad_where(ctx, f)));
 	expect_cmp(ctx, "ping's replies, all seen on the wire", CMP_LE, rep_n,
 		   s->sum.received, ev);
+	if (s->sn_ok)
+		flood_ledger(ctx, f, s, in_flight, ev);
 	if ((unsigned)s->sum.sent != req || (unsigned)s->sum.received != rep_n)
 		observe(ctx, "ping's own count and the wire disagree",
 			VAL_S(case_fmt(ctx, "ping: %d sent, %d received; the "
@@ -231,9 +321,18 @@ static void ping_case(struct case_ctx *ctx)
 
 		if (i == 0 || strcmp(steps[i].label, steps[i - 1].label))
 			case_phase(ctx, "%s", steps[i].label);
+		/* the flood's ledger: the counters before and after it */
+		if (steps[i].count == 0 &&
+		    case_ledger_snap(ctx, ctx->nic, false, &steps[i].g0,
+				     &steps[i].h0) < 0)
+			break;
 		if (case_host_ping(ctx, &ps, &steps[i].sum) < 0)
 			break;
 		steps[i].ran = true;
+		if (steps[i].count == 0)
+			steps[i].sn_ok = case_ledger_snap(ctx, ctx->nic,
+							  false, &steps[i].g1,
+							  &steps[i].h1) == 0;
 	}
 	case_captures_stop(ctx);
 	if (interrupted())
@@ -304,6 +403,11 @@ const struct case_desc case_ping = {
 		/* a guest that leaves requests unanswered in the flood */
 		{ "drop-reply=20", "virtio",
 		  "flood size 56: echo requests lost on the wire*" },
+		/* the flood's ledger: loss no counter explains, located */
+		{ "drop=20", "virtio",
+		  "flood size 56: silent loss in the host between sender *" },
+		{ "drop-reply=20", "virtio",
+		  "flood size 56: silent loss between tap (echo requests*" },
 	},
 	.run = ping_case,
 };

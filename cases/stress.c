@@ -14,23 +14,31 @@
  *  2. iperf3 TCP host -> guest and guest -> host (-R), then UDP both ways
  *     offered at the TCP rate just measured in that direction, each for
  *     the profile's stress_seconds.  Throughput and UDP loss come from
- *     iperf3's JSON (kept as iperf-*.json) and are observed, not judged.
+ *     iperf3's JSON (kept as iperf-*.json) and are observed.
  *     Each run's data stream has a client port of its own (--cport), so
  *     its bytes on the tap can be counted apart from the control
- *     connection and the other runs; the count must agree with iperf3's
- *     (see crosscheck() for the tolerance): that is judged.
- *  3. The loss knee, host -> guest: for UDP payloads of 64, 512 and 1400
- *     bytes, the highest offered packet rate with loss under 0.1 %,
- *     stepping the rate (doubling, then one bisection; knee_seconds per
- *     step).  Measured host -> guest because only the host can really
- *     offer a rate: a guest under emulation that cannot keep up sends
- *     less instead of losing, so a guest -> host knee would measure the
- *     guest's CPU, not its NIC.  Observed, not judged.
+ *     connection and the other runs.  Every run goes through the loss
+ *     ledger (harness/ledger.h): the counters of the guest's NIC and
+ *     kernel and of the host's tap and namespace are read before and
+ *     after it, and loss that no counter explains fails as silent loss,
+ *     named by the layers where it happened (udp_ledger()).  TCP is
+ *     followed by sequence number on the tap (judge_tcp()); UDP's tap
+ *     count must also agree with the host's iperf3 (crosscheck()).
+ *  3. The loss knee, host -> guest: for UDP payloads of 64, 512, 1400
+ *     bytes and one random size, the highest offered packet rate with
+ *     loss under 0.1 % (observed; each step's ledger judged, and per size
+ *     where loss began: the first counter that moved, or the silent gap,
+ *     at the lowest rate with any loss), stepping the rate (doubling,
+ *     then one bisection; knee_seconds per step).  Measured host -> guest
+ *     because only the host can really offer a rate: a guest under
+ *     emulation that cannot keep up sends less instead of losing, so a
+ *     guest -> host knee would measure the guest's CPU, not its NIC.
  *  4. Afterwards a ping (judged from the capture) must be answered with 0
  *     loss; the runner then checks the kernel log.
  */
 #include "case.h"
 #include "iperf.h"
+#include "ledger.h"
 #include "util.h"
 
 #include <glib.h>
@@ -53,7 +61,25 @@
 #define KNEE_BISECTIONS 1
 #define KNEE_MAX_STEPS 7
 
+/* and one random size between 65 and 1471 bytes, drawn per point */
 static const int knee_sizes[] = { 64, 512, 1400 };
+#define KNEE_N_SIZES ((int)G_N_ELEMENTS(knee_sizes) + 1)
+/*
+ * The ledger's slack between two counts: datagrams in flight when a count
+ * was taken, iperf3's connect datagram on the data port.  The receiver's
+ * unread tail is allowed for separately: the datagrams still queued in its
+ * socket when iperf3 stopped reading are freed with the socket and counted
+ * nowhere (UDP InDatagrams counts datagrams read, not queued), at most
+ * what its receive buffer holds: rmem_default (212992 bytes; iperf3 sets
+ * no SO_RCVBUF for UDP) over the smallest truesize of a datagram's buffer
+ * (512 bytes), plus the slack.  The first stress runs here left 18-156
+ * datagrams a stream unread.
+ */
+#define LEDGER_SLACK 16
+#define LEDGER_TAIL (212992 / 512 + LEDGER_SLACK)
+/* seconds the counters before and after a stream take to read (TCG) */
+#define LEDGER_READ_S 6
+
 
 static const struct param p_stress_seconds = {
 	"stress_seconds", PARAM_INT, "3", "60", 1, 86400,
@@ -62,6 +88,21 @@ static const struct param p_stress_seconds = {
 static const struct param p_knee_seconds = {
 	"knee_seconds", PARAM_INT, "1", "5", 1, 600,
 	"seconds of each step of the UDP loss-knee search",
+};
+
+/* The counters on both sides, before and after a stream. */
+struct snaps {
+	bool ok;
+	struct ledger_snap g0, g1, h0, h1;
+};
+
+/* One step of a knee search, judged once the capture stopped. */
+struct kstep {
+	int size, step, cport;
+	double pps;
+	char tag[32];
+	struct iperf_result res;
+	struct snaps sn;
 };
 
 struct run {
@@ -73,6 +114,7 @@ struct run {
 	struct iperf_result res;
 	long long host_drops;	/* UDP the host's kernel dropped at the
 				 * socket during the run; -1: unknown */
+	struct snaps sn;
 };
 
 static double mbit(double bps)
@@ -127,6 +169,127 @@ static int host_udp(struct case_ctx *ctx, struct iperf_udp_snmp *c)
 			   case_last_cmd(ctx));
 	proc_result_clear(&r);
 	return rc;
+}
+
+#define LD(a, b, f, have) ledger_delta((a)->f, (b)->f, (a)->have && \
+				       (b)->have)
+
+/* The guest's link drop counters of each direction (ip -s -s link). */
+static const char *const rx_names[] = {
+	"guest rx_dropped", "guest rx_missed_errors", "guest rx_fifo_errors",
+	"guest rx_over_errors", "guest rx_length_errors",
+	"guest rx_crc_errors", "guest rx_frame_errors", NULL,
+};
+static const char *const tx_names[] = {
+	"guest tx_dropped", "guest tx_fifo_errors", "guest tx_aborted_errors",
+	NULL,
+};
+
+static const long long *rx_vals(const struct ledger_snap *a,
+				const struct ledger_snap *b, long long *v)
+{
+	v[0] = LD(a, b, rx_dropped, have_link);
+	v[1] = LD(a, b, rx_missed, have_link);
+	v[2] = LD(a, b, rx_fifo, have_link);
+	v[3] = LD(a, b, rx_over, have_link);
+	v[4] = LD(a, b, rx_length, have_link);
+	v[5] = LD(a, b, rx_crc, have_link);
+	v[6] = LD(a, b, rx_frame, have_link);
+	return v;
+}
+
+static const long long *tx_vals(const struct ledger_snap *a,
+				const struct ledger_snap *b, long long *v)
+{
+	v[0] = LD(a, b, tx_dropped, have_link);
+	v[1] = LD(a, b, tx_fifo, have_link);
+	v[2] = LD(a, b, tx_aborted, have_link);
+	return v;
+}
+
+/* Add them to the ledger (device/driver); their known sum. */
+static long long link_drops(struct ledger *l, const char *const *names,
+			    const long long *v)
+{
+	long long sum = 0;
+
+	for (int i = 0; names[i]; i++) {
+		ledger_drop(l, false, "device/driver", names[i], v[i]);
+		if (v[i] > 0)
+			sum += v[i];
+	}
+	return sum;
+}
+
+/*
+ * The ledger of one UDP stream, in datagrams, in the order the layers
+ * see them.  tap: the stream's datagrams on the tap (-1: unknown).
+ */
+static void udp_ledger(struct ledger *l, bool reverse,
+		       const struct iperf_result *res, long long tap,
+		       const struct snaps *sn, char *eth, size_t eth_len)
+{
+	const struct ledger_snap *g0 = &sn->g0, *g1 = &sn->g1;
+	const struct ledger_snap *h0 = &sn->h0, *h1 = &sn->h1;
+	const struct iperf_sum *rv = &res->received;
+	long long rcvd = rv->packets >= rv->lost_packets ?
+			 (long long)(rv->packets - rv->lost_packets) :
+			 LEDGER_UNKNOWN;
+	/* the receiving side's counters, and the sending side's */
+	const struct ledger_snap *r0 = reverse ? h0 : g0, *r1 = reverse ? h1 :
+				   g1;
+	const struct ledger_snap *s0 = reverse ? g0 : h0, *s1 = reverse ? g1 :
+				   h1;
+	bool rh = reverse;	/* the receiver is the host */
+	const char *rk = reverse ? "host" : "guest kernel";
+	long long in_err = LD(r0, r1, udp_in_errors, have_udp);
+	long long rcvbuf = LD(r0, r1, udp_rcvbuf, have_udp);
+	long long csum = LD(r0, r1, udp_csum, have_udp);
+	long long other = in_err >= 0 && rcvbuf >= 0 && csum >= 0 &&
+			  in_err >= rcvbuf + csum ? in_err - rcvbuf - csum :
+			  LEDGER_UNKNOWN;
+	long long ed, link, v[8];
+
+	ledger_init(l, LEDGER_SLACK);
+	ledger_count(l, !reverse, "sender", reverse ?
+		     "guest iperf3 datagrams sent" :
+		     "host iperf3 datagrams sent", (long long)res->sent.packets);
+	ledger_drop(l, !reverse, reverse ? "guest kernel" : "host",
+		    "UDP SndbufErrors", LD(s0, s1, udp_sndbuf, have_udp));
+	if (reverse) {
+		link = link_drops(l, tx_names, tx_vals(g0, g1, v));
+		ed = ledger_ethtool_delta(g0, g1, true, eth, eth_len);
+		ledger_drop(l, false, "device/driver", "guest ethtool -S tx "
+			    "drop counters beyond the link's",
+			    ledger_beyond(ed, link));
+	}
+	ledger_count(l, true, "tap", "datagrams on the tap (capture)", tap);
+	if (!reverse) {
+		ledger_drop(l, true, "tap", "host tap tx_dropped",
+			    LD(h0, h1, tx_dropped, have_link));
+		link = link_drops(l, rx_names, rx_vals(g0, g1, v));
+		ed = ledger_ethtool_delta(g0, g1, false, eth, eth_len);
+		ledger_drop(l, false, "device/driver", "guest ethtool -S rx "
+			    "drop counters beyond the link's",
+			    ledger_beyond(ed, link));
+	} else {
+		ledger_drop(l, true, "tap", "host tap rx_dropped",
+			    LD(h0, h1, rx_dropped, have_link));
+	}
+	ledger_drop(l, rh, reverse ? "host kernel (whole machine)" : rk,
+		    reverse ? "host softnet backlog dropped" :
+		    "guest softnet backlog dropped",
+		    LD(r0, r1, softnet_dropped, have_softnet));
+	ledger_drop(l, rh, rk, "UDP RcvbufErrors", rcvbuf);
+	ledger_drop(l, rh, rk, "UDP InCsumErrors", csum);
+	ledger_drop(l, rh, rk, "UDP InErrors (other)", other);
+	/* datagrams that came after the receiver closed its socket */
+	ledger_drop(l, rh, rk, "UDP NoPorts", LD(r0, r1, udp_noports,
+						 have_udp));
+	ledger_count_slack(l, rh, "receiver", reverse ?
+			   "host iperf3 datagrams received" :
+			   "guest iperf3 datagrams received", rcvd,
+			   LEDGER_TAIL);
 }
 
 /*
@@ -190,23 +353,18 @@ out:
 }
 
 /*
- * The cross-check of one run: the data stream's L4 payload on the tap
- * against iperf3's byte counts.  What may differ, and by how much:
- *  - TCP: the tap carries every byte the receiver read (so never less
- *    than its count) and no byte the sender did not write, except
- *    retransmissions (each at most a 64 KiB GSO super-frame).  The bytes
- *    the sender wrote but never sent (still in its socket buffer when the
- *    test ended) and the receiver's unread tail fall inside that range.
- *  - UDP: nothing is retransmitted, and the host is never the bottleneck
- *    (it runs natively, the guest under emulation), so the host's own
- *    count must match the tap: what the host sent (host -> guest) or
- *    received (guest -> host).  The slack is 1 % plus 16 datagrams:
- *    iperf3's 4-byte connect handshake rides the same ports, and
- *    datagrams in flight when the test ends are on the wire but not
- *    counted.  The guest's count must lie on the right side of the tap
- *    (it cannot receive more than crossed it, nor send less).
- * Loss after the tap on the host side (e.g. a fault dropping frames the
- * capture already saw) makes the host's count fall short of the tap's.
+ * The cross-check of one UDP run: the data stream's L4 payload on the tap
+ * against iperf3's byte counts.  Nothing is retransmitted, and the host is
+ * never the bottleneck (it runs natively, the guest under emulation), so
+ * the host's own count must match the tap: what the host sent (host ->
+ * guest) or received (guest -> host).  The slack is 1 % plus 16
+ * datagrams: iperf3's 4-byte connect handshake rides the same ports, and
+ * datagrams in flight when the test ends are on the wire but not counted.
+ * The guest's count must lie on the right side of the tap (it cannot
+ * receive more than crossed it, nor send less).  Loss after the tap on the
+ * host side (e.g. a fault dropping frames the capture already saw) makes
+ * the host's count fall short of the tap's.  The ledger (udp_ledger) then
+ * says where each lost datagram went.
  */
 static void crosscheck(struct case_ctx *ctx, const struct run *ru,
 		       const struct flow_count *fc, const char *ev)
@@ -214,46 +372,40 @@ static void crosscheck(struct case_ctx *ctx, const struct run *ru,
 	const struct iperf_sum *snt = &ru->res.sent, *rcv = &ru->res.received;
 	long long wire = (long long)fc->l4_bytes;
 
-	if (!ru->udp) {
-		long long retx = snt->retransmits > 0 ? snt->retransmits : 0;
+	/* the host's side: sender when host -> guest, else receiver
+	 * plus what its kernel dropped at the socket */
+	const struct iperf_sum *host = ru->reverse ? rcv : snt;
+	long long blk = ru->res.blksize > 0 ? ru->res.blksize : 1500;
+	long long drops = ru->reverse && ru->host_drops > 0 ?
+			  ru->host_drops * blk : 0;
+	long long hb = (long long)host->bytes + drops;
+	long long slack = hb / 100 + 16 * blk;
 
-		expect_range(ctx, "payload bytes on the tap, between what "
-			     "iperf3 received and what it sent (+ 64 KiB a "
-			     "retransmit)", (double)rcv->bytes,
-			     (double)snt->bytes + (double)retx * 65536,
-			     (double)wire, ev);
-	} else {
-		/* the host's side: sender when host -> guest, else receiver
-		 * plus what its kernel dropped at the socket */
-		const struct iperf_sum *host = ru->reverse ? rcv : snt;
-		long long blk = ru->res.blksize > 0 ? ru->res.blksize : 1500;
-		long long drops = ru->reverse && ru->host_drops > 0 ?
-				  ru->host_drops * blk : 0;
-		long long hb = (long long)host->bytes + drops;
-		long long slack = hb / 100 + 16 * blk;
-
-		expect_range(ctx, ru->reverse ?
-			     "payload bytes on the tap, within 1 % + 16 "
-			     "datagrams of what the host's iperf3 received "
-			     "(+ its socket drops)" :
-			     "payload bytes on the tap, within 1 % + 16 "
-			     "datagrams of what the host's iperf3 sent",
-			     (double)(hb > slack ? hb - slack : 0),
-			     (double)(hb + slack), (double)wire, ev);
-		if (ru->reverse)
-			expect_cmp(ctx, "bytes the guest's iperf3 sent, at "
-				   "least the tap's payload less 1 % + 16 "
-				   "datagrams", CMP_GE, wire - slack,
-				   (long long)snt->bytes, ev);
-		else
-			expect_cmp(ctx, "bytes the guest's iperf3 received, "
-				   "at most the tap's payload plus 1 % + 16 "
-				   "datagrams", CMP_LE, wire + slack,
-				   (long long)rcv->bytes, ev);
-	}
+	expect_range(ctx, ru->reverse ?
+		     "payload bytes on the tap, within 1 % + 16 "
+		     "datagrams of what the host's iperf3 received "
+		     "(+ its socket drops)" :
+		     "payload bytes on the tap, within 1 % + 16 "
+		     "datagrams of what the host's iperf3 sent",
+		     (double)(hb > slack ? hb - slack : 0),
+		     (double)(hb + slack), (double)wire, ev);
+	if (ru->reverse)
+		expect_cmp(ctx, "bytes the guest's iperf3 sent, at "
+			   "least the tap's payload less 1 % + 16 "
+			   "datagrams", CMP_GE, wire - slack,
+			   (long long)snt->bytes, ev);
+	else
+		expect_cmp(ctx, "bytes the guest's iperf3 received, "
+			   "at most the tap's payload plus 1 % + 16 "
+			   "datagrams", CMP_LE, wire + slack,
+			   (long long)rcv->bytes, ev);
 }
 
-static void knee_measure(struct case_ctx *ctx, int size)
+/*
+ * The knee search at one datagram size; each step's figures from iperf3
+ * are observed now, its ledger once the capture stopped (steps).
+ */
+static void knee_measure(struct case_ctx *ctx, int size, GArray *steps)
 {
 	int seconds = case_param(ctx, &p_knee_seconds);
 	struct iperf_knee k;
@@ -264,37 +416,48 @@ static void knee_measure(struct case_ctx *ctx, int size)
 	iperf_knee_init(&k, KNEE_START_PPS, KNEE_MIN_PPS, KNEE_MAX_PPS,
 			KNEE_BISECTIONS, KNEE_MAX_STEPS);
 	while ((pps = iperf_knee_next(&k)) > 0 && !interrupted()) {
-		struct iperf_result res;
+		struct kstep ks = { .size = size, .step = ++step };
+		struct iperf_result *res = &ks.res;
 		const char *ev;
-		char tag[32];
 		double got;
 
 		pps = round(pps);
-		g_snprintf(tag, sizeof(tag), "knee-%d-%d", size, ++step);
-		if (iperf_client(ctx, tag, true, false, CPORT_BASE + 100 +
-				 step, pps * size * 8, size, seconds,
-				 &res) < 0)
+		ks.pps = pps;
+		/* a client port of its own in the whole point */
+		ks.cport = CPORT_BASE + 100 + (int)steps->len;
+		g_snprintf(ks.tag, sizeof(ks.tag), "knee-%d-%d", size, step);
+		if (case_ledger_snap(ctx, ctx->nic, false, &ks.sn.g0,
+				     &ks.sn.h0) < 0)
 			break;
-		got = res.received.seconds > 0 ?
-		      (double)(res.received.packets -
-			       res.received.lost_packets) /
-		      res.received.seconds : 0;
+		if (iperf_client(ctx, ks.tag, true, false, ks.cport,
+				 pps * size * 8, size, seconds, res) < 0)
+			break;
+		ks.sn.ok = case_ledger_snap(ctx, ctx->nic, true, &ks.sn.g1,
+					    &ks.sn.h1) == 0;
+		g_array_append_val(steps, ks);
+		got = res->received.seconds > 0 ?
+		      (double)(res->received.packets -
+			       res->received.lost_packets) /
+		      res->received.seconds : 0;
 		/* one scope per step, its figures as numbers (plots) */
-		ev = case_fmt(ctx, "iperf-%s.json", tag);
+		ev = case_fmt(ctx, "iperf-%s.json", ks.tag);
 		case_scope(ctx, "knee %d bytes step %d", size, step);
 		observe(ctx, "offered rate", VAL_D(pps), "pps", ev);
-		observe(ctx, "sent rate", VAL_D(round(res.sent.seconds > 0 ?
-			res.sent.packets / res.sent.seconds : 0)), "pps", ev);
+		observe(ctx, "sent rate", VAL_D(round(res->sent.seconds > 0 ?
+			res->sent.packets / res->sent.seconds : 0)), "pps",
+			ev);
 		observe(ctx, "arrival rate", VAL_D(round(got)), "pps", ev);
-		observe(ctx, "loss", VAL_D(round(res.received.lost_percent *
+		observe(ctx, "loss", VAL_D(round(res->received.lost_percent *
 						 1000) / 1000), "%", ev);
 		observe(ctx, "datagrams lost",
-			VAL_I((long long)res.received.lost_packets), NULL, ev);
+			VAL_I((long long)res->received.lost_packets), NULL, ev);
 		observe(ctx, "datagrams (receiver)",
-			VAL_I((long long)res.received.packets), NULL, ev);
+			VAL_I((long long)res->received.packets), NULL, ev);
 		case_scope(ctx, "knee %d bytes", size);
-		iperf_knee_record(&k, pps, res.received.lost_percent, got,
+		iperf_knee_record(&k, pps, res->received.lost_percent, got,
 				  KNEE_LIMIT_PCT);
+		if (!ks.sn.ok)
+			break;
 	}
 	observe_int(ctx, "knee (highest rate with loss under 0.1 %)",
 		    (long long)k.lo, "pps");
@@ -310,6 +473,63 @@ static void knee_measure(struct case_ctx *ctx, int size)
 			    "rate nicq offers: the knee is above",
 			    KNEE_MAX_PPS);
 	case_scope(ctx, NULL);
+}
+
+/*
+ * After the captures stopped: every knee step's ledger (judged: no silent
+ * loss), and per size where loss began: at the lowest offered rate at
+ * which anything was lost or any drop counter moved, the first layer in
+ * path order that counted it (or the gap where it was silent).
+ */
+static void knee_judge(struct case_ctx *ctx, const int *sizes, int n_sizes,
+		       GArray *steps)
+{
+	struct nic_under_test *nic = ctx->nic;
+	const char *pcap = case_rel(ctx, nic->pcap);
+
+	for (int z = 0; z < n_sizes; z++) {
+		const char *began = NULL;
+		double began_pps = 0;
+
+		for (guint i = 0; i < steps->len; i++) {
+			struct kstep *ks = &g_array_index(steps, struct kstep,
+							  i);
+			struct flow_count fc;
+			struct ledger l;
+			struct ledger_sum sum;
+			char err[ERRLEN], eth[256];
+			const char *ev;
+
+			if (ks->size != sizes[z] || !ks->sn.ok)
+				continue;
+			case_scope(ctx, "knee %d bytes step %d", ks->size,
+				   ks->step);
+			if (flow_count_port(nic->pcap, nic->host_ip, nic->ip,
+					    17, ks->cport, &fc, err) < 0) {
+				case_error(ctx, "%s", err);
+				continue;
+			}
+			ev = case_fmt(ctx, "%s (client port %d); iperf-%s.json",
+				      pcap, ks->cport, ks->tag);
+			udp_ledger(&l, false, &ks->res, (long long)fc.frames,
+				   &ks->sn, eth, sizeof(eth));
+			ledger_settle(&l, &sum);
+			case_ledger_record(ctx, &l, &sum, false, ev);
+			if (sum.began[0] && (!began || ks->pps < began_pps)) {
+				began = case_fmt(ctx, "%s", sum.began);
+				began_pps = ks->pps;
+			}
+		}
+		case_scope(ctx, "knee %d bytes", sizes[z]);
+		if (began)
+			observe_str(ctx, "loss began (lowest rate with loss or "
+				    "a drop counter moving)", "%.0f pps: %s",
+				    began_pps, began);
+		else
+			observe_str(ctx, "loss began (lowest rate with loss or "
+				    "a drop counter moving)", "at no rate tried");
+		case_scope(ctx, NULL);
+	}
 }
 
 /* What one run measured (iperf3's JSON): observed, not judged. */
@@ -341,27 +561,179 @@ static void observe_run(struct case_ctx *ctx, const struct run *ru)
 	}
 }
 
+/*
+ * The TCP ledger of one run, in bytes, from the tap by sequence number:
+ * what the sender wrote >= the unique payload on the tap >= what the
+ * receiver acknowledged on the tap (its kernel got it, in order) >= what
+ * the receiver's iperf3 read.  Payload sent again is counted apart
+ * (retransmitted bytes), so no bound depends on how many retransmits there
+ * were or how large.  Loss on the way is TCP's to repair, so these bounds
+ * are exact: a layer that counted more than the one before it saw is a
+ * counting (or capture) fault.  A run that moved nothing fails.
+ */
+static void judge_tcp(struct case_ctx *ctx, const struct run *ru,
+		      const char *ev)
+{
+	struct nic_under_test *nic = ctx->nic;
+	long long wrote = (long long)ru->res.sent.bytes;
+	long long read = (long long)ru->res.received.bytes;
+	struct tcp_progress t;
+	char err[ERRLEN];
+
+	expect_cmp(ctx, "bytes the receiver's iperf3 read (a run that moved "
+		   "none fails)", CMP_GT, 0, read, ev);
+	if (flow_tcp_progress(nic->pcap, ru->reverse ? nic->ip : nic->host_ip,
+			      ru->reverse ? nic->host_ip : nic->ip, ru->cport,
+			      &t, err) < 0) {
+		case_error(ctx, "%s", err);
+		return;
+	}
+	observe(ctx, "ledger sender: bytes iperf3 wrote", VAL_I(wrote), "bytes",
+		ev);
+	observe(ctx, "ledger tap: unique payload bytes (by sequence number)",
+		VAL_I((long long)t.unique_bytes), "bytes", ev);
+	observe(ctx, "ledger tap: payload bytes sent again (retransmitted)",
+		VAL_I((long long)(t.data_bytes - t.unique_bytes)), "bytes",
+		ev);
+	observe(ctx, "ledger tap: data segments", VAL_I((long long)
+		t.data_frames), NULL, ev);
+	observe(ctx, "ledger receiver kernel: bytes acknowledged on the tap",
+		VAL_I((long long)t.acked), "bytes", ev);
+	observe(ctx, "ledger receiver: bytes iperf3 read", VAL_I(read),
+		"bytes", ev);
+	observe(ctx, "written but never on the tap (the sender's socket at "
+		"the end)", VAL_I(wrote - (long long)t.unique_bytes), "bytes",
+		ev);
+	observe(ctx, "acknowledged but never read (the receiver's socket at "
+		"the end)", VAL_I((long long)t.acked - read), "bytes", ev);
+	expect_cmp(ctx, "unique payload bytes on the tap, at most what the "
+		   "sender wrote", CMP_LE, wrote, (long long)t.unique_bytes,
+		   ev);
+	expect_cmp(ctx, "bytes the receiver acknowledged on the tap, at most "
+		   "the unique payload there (+1: its FIN)", CMP_LE,
+		   (long long)t.unique_bytes + 1, (long long)t.acked, ev);
+	expect_cmp(ctx, "bytes the receiver's iperf3 read, at most what it "
+		   "acknowledged on the tap", CMP_LE, (long long)t.acked, read,
+		   ev);
+}
+
 /* After the captures stopped: one run against the tap. */
 static void judge_run(struct case_ctx *ctx, struct run *ru)
 {
 	struct nic_under_test *nic = ctx->nic;
 	const char *pcap = case_rel(ctx, nic->pcap);
+	const char *ev = case_fmt(ctx, "%s (client port %d); iperf-%s.json",
+				  pcap, ru->cport, ru->tag);
 	struct flow_count fc;
-	char err[ERRLEN];
+	char err[ERRLEN], eth[256];
 
 	case_scope(ctx, "%s", ru->name);
-	if (flow_count_port(nic->pcap, ru->reverse ? nic->ip : nic->host_ip,
-			    ru->reverse ? nic->host_ip : nic->ip,
-			    ru->udp ? 17 : 6, ru->cport, &fc, err) < 0) {
+	if (!ru->udp) {
+		judge_tcp(ctx, ru, ev);
+	} else if (flow_count_port(nic->pcap, ru->reverse ? nic->ip :
+				   nic->host_ip, ru->reverse ? nic->host_ip :
+				   nic->ip, 17, ru->cport, &fc, err) < 0) {
 		case_error(ctx, "%s", err);
 	} else {
 		observe_int(ctx, "data frames on the tap", (long long)fc.frames,
 			    NULL);
-		crosscheck(ctx, ru, &fc,
-			   case_fmt(ctx, "%s (client port %d); iperf-%s.json",
-				    pcap, ru->cport, ru->tag));
+		crosscheck(ctx, ru, &fc, ev);
+		if (ru->sn.ok) {
+			struct ledger l;
+			struct ledger_sum sum;
+
+			udp_ledger(&l, ru->reverse, &ru->res,
+				   (long long)fc.frames, &ru->sn, eth,
+				   sizeof(eth));
+			ledger_settle(&l, &sum);
+			case_ledger_record(ctx, &l, &sum, true, ev);
+			if (*eth)
+				observe(ctx, "ledger: guest ethtool -S "
+					"counters that moved",
+					VAL_S(case_fmt(ctx, "%s", eth)), NULL,
+					ev);
+		}
 	}
 	case_scope(ctx, NULL);
+}
+
+/*
+ * The udp-blackhole control: a loss no ledger counter sees.  In the guest,
+ * a policy rule sends UDP to the iperf3 port arriving on the NIC under
+ * test to a blackhole (the kernel drops it at the route lookup, counting
+ * it only in Ip InAddrErrors, which the ledger does not read), switched on
+ * and off through the run so that a share is lost.  The local table's
+ * rule moves from preference 0 to 100 for it, or local delivery would
+ * come first.  The loop waits a second (iperf3's UDP connect datagram
+ * must get through), ends by itself and removes its rule;
+ * blackhole_stop() removes it again and puts the local rule back.
+ */
+/* ipproto by number: the guest has no /etc/protocols */
+#define BLACKHOLE_RULE "pref 90 iif %s ipproto 17 dport %d blackhole"
+
+static struct sshc_job *blackhole_start(struct case_ctx *ctx, int seconds)
+{
+	char *ifq = shq(ctx->nic->ifname), err[ERRLEN];
+	char *rule = g_strdup_printf(BLACKHOLE_RULE, ifq, IPERF_PORT);
+	char *cmd = g_strdup_printf("end=$(($(date +%%s) + %d)); "
+				    "usleep 1000000; "
+				    "while [ $(date +%%s) -lt $end ]; do "
+				    "ip rule add %s || exit 1; usleep 60000; "
+				    "ip rule del %s || exit 1; usleep 40000; "
+				    "done",
+				    seconds + 3, rule, rule);
+	struct sshc_job *job = NULL;
+	struct proc_result r;
+
+	observe_str(ctx, "fault", "udp-blackhole: UDP to port %d dropped in "
+		    "the guest by a blackhole policy rule, on and off",
+		    IPERF_PORT);
+	if (case_guest_run(ctx, "ip rule add pref 100 lookup local && "
+			   "ip rule del pref 0 lookup local", 15000, &r) < 0) {
+		/* error recorded */
+	} else if (r.status != 0) {
+		case_error(ctx, "cannot move the local rule for udp-blackhole "
+			   "(%s)", case_last_cmd(ctx));
+	} else if (sshc_start(ctx->ssh, cmd, 10000, &job, err) < 0) {
+		case_error(ctx, "cannot start the udp-blackhole loop in the "
+			   "guest: %s", err);
+	}
+	proc_result_clear(&r);
+	g_free(cmd);
+	g_free(rule);
+	g_free(ifq);
+	return job;
+}
+
+static void blackhole_stop(struct case_ctx *ctx, struct sshc_job *job)
+{
+	char *ifq = shq(ctx->nic->ifname);
+	char *cmd = g_strdup_printf("while ip rule del " BLACKHOLE_RULE
+				    " 2>/dev/null; do :; done; "
+				    "ip rule add pref 0 lookup local; "
+				    "ip rule del pref 100 lookup local", ifq,
+				    IPERF_PORT);
+	struct proc_result r;
+	char err[ERRLEN];
+
+	/* the loop ends by itself a few seconds after the run */
+	if (job) {
+		if (sshc_job_wait(job, 30000, &r, err) < 0)
+			case_error(ctx, "the udp-blackhole loop in the guest: "
+				   "%s", err);
+		else if (r.status != 0)
+			case_error(ctx, "the udp-blackhole loop in the guest "
+				   "failed: exit %d, %.200s", r.status,
+				   r.errout ? g_strstrip(r.errout) : "");
+		proc_result_clear(&r);
+	}
+	sshc_job_free(job);
+	if (case_guest_run(ctx, cmd, 15000, &r) == 0 && r.status != 0)
+		case_error(ctx, "cannot put the guest's rules back after "
+			   "udp-blackhole (%s)", case_last_cmd(ctx));
+	proc_result_clear(&r);
+	g_free(cmd);
+	g_free(ifq);
 }
 
 static void stress_case(struct case_ctx *ctx)
@@ -384,10 +756,18 @@ static void stress_case(struct case_ctx *ctx)
 	struct ping_spec ps = { .dst = nic->ip, .count = after, .size = 56 };
 	struct ping_summary ping = { 0 };
 	struct proc_result r;
+	struct sshc_job *blackhole = NULL;
+	GArray *ksteps = g_array_new(FALSE, TRUE, sizeof(struct kstep));
+	int sizes[KNEE_N_SIZES], rc;
 	size_t i;
 
 	observe_str(ctx, "management NIC (SSH; no iperf3 on it)", "%s",
 		    model_name(ctx->nics[1].model));
+	/* the fixed sizes, and one drawn at random (recorded) */
+	memcpy(sizes, knee_sizes, sizeof(knee_sizes));
+	sizes[KNEE_N_SIZES - 1] = g_random_int_range(65, 1472);
+	observe_int(ctx, "knee: the random datagram size", sizes[KNEE_N_SIZES - 1],
+		    "bytes");
 
 	/* what the driver says about the link */
 	case_phase(ctx, "ethtool");
@@ -435,11 +815,29 @@ static void stress_case(struct case_ctx *ctx)
 			case_scope(ctx, NULL);
 			continue;
 		}
-		if (iperf_client(ctx, ru->tag, ru->udp, ru->reverse, ru->cport,
-				 rate, 0, seconds, &ru->res) < 0) {
+		if (case_ledger_snap(ctx, ctx->nic, false, &ru->sn.g0,
+				     &ru->sn.h0) < 0) {
 			case_scope(ctx, NULL);
 			continue;
 		}
+		if (ru->udp && !ru->reverse && ctx->fault->udp_blackhole &&
+		    !(blackhole = blackhole_start(ctx, seconds))) {
+			blackhole_stop(ctx, NULL);
+			case_scope(ctx, NULL);
+			continue;
+		}
+		rc = iperf_client(ctx, ru->tag, ru->udp, ru->reverse, ru->cport,
+				  rate, 0, seconds, &ru->res);
+		if (ru->udp && !ru->reverse && ctx->fault->udp_blackhole) {
+			blackhole_stop(ctx, blackhole);
+			blackhole = NULL;
+		}
+		if (rc < 0) {
+			case_scope(ctx, NULL);
+			continue;
+		}
+		ru->sn.ok = case_ledger_snap(ctx, ctx->nic, true, &ru->sn.g1,
+					     &ru->sn.h1) == 0;
 		if (ru->udp && host_udp(ctx, &u1) == 0)
 			ru->host_drops = (long long)(u1.in_errors -
 						     u0.in_errors);
@@ -449,10 +847,10 @@ static void stress_case(struct case_ctx *ctx)
 			tcp_bps[ru->reverse] = ru->res.received.bits_per_second;
 		case_scope(ctx, NULL);
 	}
-	for (i = 0; i < G_N_ELEMENTS(knee_sizes) && !case_failed(ctx) &&
+	for (i = 0; i < (size_t)KNEE_N_SIZES && !case_failed(ctx) &&
 	     !interrupted(); i++) {
-		case_phase(ctx, "knee %d bytes", knee_sizes[i]);
-		knee_measure(ctx, knee_sizes[i]);
+		case_phase(ctx, "knee %d bytes", sizes[i]);
+		knee_measure(ctx, sizes[i], ksteps);
 	}
 
 stop:
@@ -469,9 +867,11 @@ stop:
 	for (i = 0; i < G_N_ELEMENTS(runs); i++)
 		if (runs[i].ok)
 			judge_run(ctx, &runs[i]);
+	knee_judge(ctx, sizes, KNEE_N_SIZES, ksteps);
 	if (ping.evidence)
 		case_ping_judge(ctx, nic, ping.ident, after, "ping after");
 out:
+	g_array_free(ksteps, TRUE);
 	ping_summary_clear(&ping);
 	g_free(ifq);
 	g_free(ipq);
@@ -485,9 +885,9 @@ out:
  */
 static int stress_deadline(const struct profile *p)
 {
-	int runs = 4 * (prof_int(p, &p_stress_seconds) + 3);
-	int knee = (int)G_N_ELEMENTS(knee_sizes) * KNEE_MAX_STEPS *
-		   (prof_int(p, &p_knee_seconds) + 2);
+	int runs = 4 * (prof_int(p, &p_stress_seconds) + 3 + LEDGER_READ_S);
+	int knee = KNEE_N_SIZES * KNEE_MAX_STEPS *
+		   (prof_int(p, &p_knee_seconds) + 2 + LEDGER_READ_S);
 
 	return 3 * (runs + knee + prof_int(p, &param_after_count) / 10 +
 		    10);
@@ -499,9 +899,10 @@ static const struct param *const stress_params[] = {
 
 const struct case_desc case_stress = {
 	.name = "stress",
-	.summary = "iperf3 TCP and UDP both ways with throughput "
-		   "cross-checked against the capture, the UDP loss knee at "
-		   "64/512/1400 bytes, then a clean ping",
+	.summary = "iperf3 TCP and UDP both ways with a loss ledger per "
+		   "stream (no silent loss; TCP bytes by sequence number), "
+		   "the UDP loss knee at 64/512/1400 and a random size with "
+		   "where loss began, then a clean ping",
 	.plan_case = 11,
 	.plan = "stress (iperf3 for netperf)",
 	/* headers up to the TCP data offset (54 bytes, 58 tagged) and ICMP
@@ -513,6 +914,12 @@ const struct case_desc case_stress = {
 	.controls = {
 		{ "drop-udp=20", "virtio",
 		  "udp guest->host: payload bytes on the tap, within *" },
+		/* the same loss, in the host after the tap: silent there */
+		{ "drop-udp=20", "virtio",
+		  "udp guest->host: silent loss in the host between tap *" },
+		/* a loss in the guest that no ledger counter sees */
+		{ "udp-blackhole", "virtio",
+		  "udp host->guest: silent loss between tap *" },
 	},
 	.run = stress_case,
 };

@@ -174,6 +174,8 @@ def main():
         "Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors "
         "SndbufErrors InCsumErrors IgnoredMulti MemErrors\n"
         "Udp: 100 2 3 400 5 6 0 0 0\n")
+    for p in sorted(glob.glob(os.path.join(FIX, "ledger", "*.txt"))):
+        put("ledger", os.path.basename(p), read(p))
     logs = sorted(glob.glob(os.path.join(FIX, "logs", "*.log")))
     for p in logs:
         put("klog", os.path.basename(p), read(p))

@@ -8,13 +8,14 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct capture {
 	pcap_t *p;
 	pcap_dumper_t *d;
 	pthread_t thread;
-	atomic_bool stop;
+	atomic_bool stop, hold;
 	uint64_t frames;
 	char *ifname;
 };
@@ -36,6 +37,10 @@ static void *capture_loop(void *arg)
 	while (!atomic_load(&c->stop)) {
 		struct pollfd pf = { .fd = fd, .events = POLLIN };
 
+		if (atomic_load(&c->hold)) {
+			poll(NULL, 0, 10);
+			continue;
+		}
 		if (poll(&pf, 1, 50) > 0)
 			pcap_dispatch(c->p, -1, on_packet, (u_char *)c);
 	}
@@ -43,6 +48,27 @@ static void *capture_loop(void *arg)
 	while (pcap_dispatch(c->p, -1, on_packet, (u_char *)c) > 0)
 		;
 	return NULL;
+}
+
+/* CAPTURE_BUFFER_BYTES, or NICQ_CAPTURE_BUFFER's bytes (a test hook). */
+static int capture_buffer(void)
+{
+	const char *v = getenv("NICQ_CAPTURE_BUFFER");
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return CAPTURE_BUFFER_BYTES;
+	n = strtol(v, &end, 10);
+	if (*end || n < 4096 || n > (1L << 30))
+		return CAPTURE_BUFFER_BYTES;
+	return (int)n;
+}
+
+void capture_hold(struct capture *c, bool hold)
+{
+	if (c)
+		atomic_store(&c->hold, hold);
 }
 
 int capture_start(const char *ifname, const char *path, int snaplen,
@@ -60,7 +86,7 @@ int capture_start(const char *ifname, const char *path, int snaplen,
 	pcap_set_snaplen(c->p, snaplen > 0 ? snaplen : 65535);
 	pcap_set_promisc(c->p, 1);
 	pcap_set_immediate_mode(c->p, 1);
-	pcap_set_buffer_size(c->p, 32 << 20);
+	pcap_set_buffer_size(c->p, capture_buffer());
 	pcap_set_timeout(c->p, 50);
 	if (pcap_activate(c->p) < 0) {
 		err_set(err, "cannot capture on '%s': %s", ifname,
@@ -111,13 +137,16 @@ int capture_stop(struct capture *c, struct capture_stats *st, char *err)
 
 	if (!c)
 		return 0;
+	atomic_store(&c->hold, false);
 	atomic_store(&c->stop, true);
 	pthread_join(c->thread, NULL);
 	if (st) {
 		memset(st, 0, sizeof(*st));
 		st->frames = c->frames;
-		if (pcap_stats(c->p, &ps) == 0)
-			st->kernel_dropped = (uint64_t)ps.ps_drop + ps.ps_ifdrop;
+		if (pcap_stats(c->p, &ps) == 0) {
+			st->kernel_dropped = ps.ps_drop;
+			st->if_dropped = ps.ps_ifdrop;
+		}
 	}
 	if (pcap_dump_flush(c->d) < 0) {
 		err_set(err, "cannot flush capture of '%s'", c->ifname);

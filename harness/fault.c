@@ -14,7 +14,7 @@ static const char known_faults[] =
 	"drop=PCT, drop-frag, drop-over=BYTES, vlan-rewrite=FROM:TO[@NIC], "
 	"corrupt-tcp, drop-mcast, drop-udp=PCT, drop-tftp, corrupt-icmp, "
 	"drop-reply=PCT, s4-fresh-boot, mcast-allmulti, vlan-promisc, arp-flux, "
-	"reload-no-unload, bond-no-flap, lacp-bridge, hang=CASE";
+	"reload-no-unload, bond-no-flap, lacp-bridge, udp-blackhole, hang=CASE";
 
 /* "N" or "N%" in lo..hi; -1 if not. */
 static long parse_num(const char *s, long lo, long hi, bool pct)
@@ -163,6 +163,8 @@ int fault_parse(const char *s, struct fault *f, char *err)
 			f->bond_no_flap = true;
 		} else if (!strcmp(v, "lacp-bridge")) {
 			f->lacp_bridge = true;
+		} else if (!strcmp(v, "udp-blackhole")) {
+			f->udp_blackhole = true;
 		} else {
 			err_set(err, "unknown fault '%s' (known: %s)", v,
 				known_faults);
@@ -374,6 +376,10 @@ void fault_describe(const struct fault *f, JsonArray *arr)
 		describe(arr, "lacp-bridge", "the lacp case leaves link 1 to "
 			 "its bridge, which drops LACPDUs, instead of wiring "
 			 "it point to point");
+	if (f->udp_blackhole)
+		describe(arr, "udp-blackhole", "the stress case drops a share "
+			 "of the UDP toward the guest's iperf3 in the guest, "
+			 "by a blackhole policy rule no ledger counter sees");
 }
 
 int fault_check_taps(const struct fault *f, int n_taps, char *err)

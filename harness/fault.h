@@ -9,9 +9,9 @@
  * by XDP (xdp.h says why): corrupt-icmp and drop-reply are XDP programs on
  * the taps, so the pcap shows a guest that answered wrongly or not at all.
  * s4-fresh-boot, mcast-allmulti, vlan-promisc, arp-flux, reload-no-unload,
- * bond-no-flap and lacp-bridge are not on the taps: the case they name
- * acts on them (suspend, multicast, vlan, multinic, reload, bonding, lacp),
- * and every other case ignores them.
+ * bond-no-flap, lacp-bridge and udp-blackhole are not on the taps: the case
+ * they name acts on them (suspend, multicast, vlan, multinic, reload,
+ * bonding, lacp, stress), and every other case ignores them.
  *
  * Calling sequence, per test point: fault_rules() gives the table's text
  * for the point's taps (pure, unit-tested), fault_apply() loads it,
@@ -86,6 +86,11 @@ struct fault {
 				 * link 1 to its bridge, which drops
 				 * LACPDUs, instead of wiring it point to
 				 * point */
+	bool udp_blackhole;	/* not on the taps: the stress case drops a
+				 * share of the UDP toward the guest's iperf3
+				 * in the guest, where no counter of the loss
+				 * ledger sees it (a blackhole policy rule,
+				 * switched on and off) */
 	char hang[32];		/* a control for the runner, not the NIC:
 				 * this case's process stops answering, so
 				 * its deadline must end it */

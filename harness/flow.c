@@ -94,7 +94,7 @@ int flow_count_port(const char *pcap_path, const char *src, const char *dst,
 struct tcp_seg {
 	bool fwd;		/* src -> dst */
 	uint16_t sport, dport;
-	uint32_t ack;
+	uint32_t seq, ack;
 	uint8_t flags;
 	size_t payload;
 	int64_t ts;
@@ -124,6 +124,7 @@ static int tcp_seg_of(const struct pcap_pkthdr *h, const u_char *p,
 	if (sg->sport != port && sg->dport != port)
 		return 0;
 	doff = (size_t)(tcp[12] >> 4) * 4;
+	sg->seq = (uint32_t)frame_rd16(tcp + 4) << 16 | frame_rd16(tcp + 6);
 	sg->ack = (uint32_t)frame_rd16(tcp + 8) << 16 | frame_rd16(tcp + 10);
 	sg->flags = tcp[13];
 	sg->payload = fi.ip.tot_len > fi.ip.hdr_len + doff ?
@@ -141,7 +142,7 @@ int flow_tcp_progress(const char *pcap_path, const char *src,
 	const u_char *p;
 	struct tcp_progress t = { 0 };
 	struct tcp_seg sg;
-	uint32_t base = 0, max = 0;
+	uint32_t base = 0, max = 0, hi = 0, end;
 	uint16_t a_port = 0, b_port = 0;	/* src's and dst's ports */
 	int64_t last_adv = 0;
 	bool have_ack = false;
@@ -183,8 +184,18 @@ int flow_tcp_progress(const char *pcap_path, const char *src,
 			if (sg.fwd) {
 				if (!sg.payload)
 					continue;
-				if (!t.data_frames++)
+				if (!t.data_frames++) {
 					t.first_data_us = sg.ts;
+					hi = sg.seq;
+				}
+				t.data_bytes += sg.payload;
+				end = sg.seq + (uint32_t)sg.payload;
+				if ((int32_t)(end - hi) > 0) {
+					t.unique_bytes +=
+						(int32_t)(sg.seq - hi) > 0 ?
+						sg.payload : end - hi;
+					hi = end;
+				}
 				t.last_data_us = sg.ts;
 			} else if ((sg.flags & 0x10) && !(sg.flags & 0x04)) {
 				if (!have_ack) {

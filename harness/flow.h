@@ -63,6 +63,14 @@ struct tcp_progress {
 	int64_t first_ack_us, last_ack_us;	/* first ack, last advance */
 	int64_t gap_us, gap_start_us;
 	uint64_t acked;		/* how far the acks moved, bytes */
+	/*
+	 * The data src -> dst by sequence number: payload bytes of all data
+	 * segments, and of them the bytes new to the stream (each sequence
+	 * number counted once, from the first data segment's on; a segment
+	 * that arrives out of order into a hole counts as a repeat).  What
+	 * is not unique was sent again: retransmissions.
+	 */
+	uint64_t data_bytes, unique_bytes;
 };
 
 int flow_tcp_progress(const char *pcap_path, const char *src,

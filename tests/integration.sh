@@ -16,7 +16,8 @@
 #      shards that do not make one matrix (tests/shard-check.sh);
 #   4. every negative control the cases declare (`nicq list controls`): the
 #      point fails, with the declared expectation among its failures, read
-#      from the point's own result.json;
+#      from the point's own result.json; a capture made to lose frames (a
+#      4 KiB buffer, NICQ_CAPTURE_BUFFER) fails as "capture incomplete";
 #   5. the runner's own controls: a case that hangs is killed at its
 #      deadline and the next case runs; a guest killed in a case fails that
 #      case and the next case runs on a fresh guest; the lab's libvirtd
@@ -241,6 +242,11 @@ bg single run --model virtio --vhost off --case ping --tap-version 13 --jobs 1 \
 ( TERM=xterm script -qfec "$NICQ run --model virtio --vhost off --case multicast --jobs 1 \
 	--results '$WORK/tty'" "$WORK/tty.typescript" >/dev/null 2>&1
 	echo $? >"$WORK/tty.rc" ) &
+# a capture that loses frames (the test hook: a 4 KiB capture buffer, which
+# the flood ping overflows) fails its point as "capture incomplete"
+( NICQ_CAPTURE_BUFFER=4096 $NICQ run --model virtio --vhost off --case ping --jobs 1 \
+	--results "$WORK/capsmall" >"$WORK/capsmall.tap" 2>"$WORK/capsmall.err"
+	echo $? >"$WORK/capsmall.rc" ) &
 bg_wait
 while read -r name model fault; do
 	RUNS+=("$(run_dir "$name")")
@@ -251,6 +257,11 @@ while IFS=$'\t' read -r c model fault breaks; do
 	check "control $c --inject $fault ($model): not ok for '$breaks'" \
 		tests/point-check.py "$(point "$name" "$model" "$c")" --verdict fail --failed "$breaks"
 done < "$WORK/controls"
+check "a capture that lost frames: exit 1 (got $(rc_of capsmall))" test "$(rc_of capsmall)" = 1
+check "a capture that lost frames: not ok for 'capture incomplete'" \
+	tests/point-check.py "$(point capsmall virtio ping)" --verdict fail \
+	--failed "capture of virtio NIC 0: capture incomplete*"
+RUNS+=("$(run_dir capsmall)")
 check "a failing run: tap-parser and TAP::Parser see the failure" \
 	tests/tap-consumers.sh "$(run_dir ctl-1)run.tap" expect-fail
 check "single-case run exits 0 (got $(rc_of single))" test "$(rc_of single)" = 0

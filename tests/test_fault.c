@@ -109,6 +109,9 @@ static void test_parse_each(void **state)
 	assert_false(fault_on_taps(&f));
 	f = parse_ok("arp-flux");
 	assert_true(f.arp_flux);
+	f = parse_ok("udp-blackhole");
+	assert_true(f.udp_blackhole);
+	assert_false(fault_on_taps(&f));
 	assert_false(fault_on_taps(&f));
 	f = parse_ok("hang=ping");
 	assert_string_equal(f.hang, "ping");
@@ -239,6 +242,7 @@ static void test_parse_bad(void **state)
 	parse_bad("mcast-allmulti=1", "unknown fault");
 	parse_bad("reload-no-unload=1", "unknown fault");
 	parse_bad("bond-no-flap=1", "unknown fault");
+	parse_bad("udp-blackhole=1", "unknown fault");
 	parse_bad("vlan-rewrite=0:5", "bad fault");
 	parse_bad("vlan-rewrite=5:4095", "bad fault");
 	parse_bad("vlan-rewrite=1:2:3", "bad fault");
@@ -374,7 +378,7 @@ static void test_rules_none(void **state)
 	f = parse_ok("drop-reply=5");
 	assert_null(fault_rules(&f, "nicq_fault", taps));
 	f = parse_ok("mcast-allmulti,vlan-promisc,arp-flux,reload-no-unload,"
-		     "bond-no-flap,lacp-bridge");
+		     "bond-no-flap,lacp-bridge,udp-blackhole");
 	assert_null(fault_rules(&f, "nicq_fault", taps));
 }
 
@@ -667,13 +671,13 @@ static void test_describe(void **state)
 				  "drop-udp=20,drop-tftp,corrupt-icmp,"
 				  "hang=ping,s4-fresh-boot,mcast-allmulti,"
 				  "vlan-promisc,arp-flux,reload-no-unload,"
-				  "bond-no-flap,lacp-bridge");
+				  "bond-no-flap,lacp-bridge,udp-blackhole");
 	const char *names[] = {
 		"drop", "drop-frag", "drop-over", "vlan-rewrite",
 		"corrupt-tcp", "drop-mcast", "drop-udp", "drop-tftp",
 		"corrupt-icmp", "hang", "s4-fresh-boot", "mcast-allmulti",
 		"vlan-promisc", "arp-flux", "reload-no-unload",
-		"bond-no-flap", "lacp-bridge",
+		"bond-no-flap", "lacp-bridge", "udp-blackhole",
 	};
 	JsonArray *a = json_array_new();
 

@@ -234,12 +234,58 @@ static void test_tcp_progress(void **state)
 	free(path);
 }
 
+/* A data segment host:40000 -> guest:5001 with sequence number seq. */
+static void dseg(struct pcapgen *g, int ms, uint32_t seq, size_t len)
+{
+	static struct pcapgen_frame f;
+	const struct pcapgen_eth eth = { NULL, NULL, NULL, 0 };
+	uint8_t a[4], b[4], l4[2000];
+	struct pcapgen_ip ip = { .proto = 6, .src = a, .dst = b };
+	size_t n;
+
+	assert_int_equal(inet_pton(AF_INET, HOST, a), 1);
+	assert_int_equal(inet_pton(AF_INET, GUEST, b), 1);
+	n = pcapgen_tcp(l4, 40000, 5001, seq, 1, 0x18, NULL, len);
+	pcapgen_eth(&f, &eth, 0x0800);
+	pcapgen_ipv4(&f, &ip, l4, n);
+	g->t_us = T0 + ms * 1000LL;
+	pcapgen_cut(g, &f, 64);		/* headers only, as stress captures */
+}
+
+/* Unique payload by sequence number, retransmissions apart (ledger). */
+static void test_tcp_unique(void **state)
+{
+	char *path = NULL, err[PCAPGEN_ERRLEN], e2[ERRLEN];
+	struct tcp_progress t;
+	struct pcapgen g;
+	uint32_t s0 = 0xfffffc00u;	/* wraps after 1024 bytes */
+
+	(void)state;
+	if (pcapgen_open_tmp(&g, "nicq-tcpu-", DLT_EN10MB, 64, &path, err) < 0)
+		fail_msg("%s", err);
+	dseg(&g, 1, s0, 1000);
+	dseg(&g, 2, s0 + 1000, 1000);		/* across the wrap */
+	dseg(&g, 3, s0 + 1000, 1000);		/* retransmitted whole */
+	dseg(&g, 4, s0 + 1500, 1000);		/* half old, half new */
+	dseg(&g, 5, s0 + 2500, 0);		/* a pure ack: no data */
+	dseg(&g, 6, s0 + 2500, 700);
+	dseg(&g, 7, s0, 500);			/* an old piece again */
+	assert_int_equal(pcapgen_close(&g), 0);
+	assert_int_equal(flow_tcp_progress(path, HOST, GUEST, 5001, &t, e2), 0);
+	assert_int_equal(t.data_frames, 6);
+	assert_int_equal(t.data_bytes, 1000 + 1000 + 1000 + 1000 + 700 + 500);
+	assert_int_equal(t.unique_bytes, 3200);
+	unlink(path);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_tcp_progress),
+		cmocka_unit_test(test_tcp_unique),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
