@@ -47,6 +47,26 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		}                                                           \
 	} while (0)
 
+/* Remove the input files when the fuzzer exits. */
+static char fuzz_tmp_paths[4][64];
+static void fuzz_unlink_all(void)
+{
+	for (int i = 0; i < 4; i++)
+		if (fuzz_tmp_paths[i][0])
+			unlink(fuzz_tmp_paths[i]);
+}
+
+static inline void fuzz_unlink_at_exit(const char *path)
+{
+	static int n;
+
+	if (n == 0)
+		atexit(fuzz_unlink_all);
+	if (n < 4)
+		snprintf(fuzz_tmp_paths[n++], sizeof(fuzz_tmp_paths[0]), "%s",
+			 path);
+}
+
 /*
  * A path whose file holds exactly data[0..size): one memfd per process,
  * rewritten on each call (slot 0..3 for targets that need several files).
@@ -54,17 +74,23 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static inline const char *fuzz_file(unsigned slot, const uint8_t *data,
 				    size_t size)
 {
+	/*
+	 * A real file (not a memfd's /proc/self/fd/N, which is a symlink:
+	 * nicq's readers of run-folder files refuse those), made once per
+	 * slot and rewritten per input.
+	 */
 	static int fd[4] = { -1, -1, -1, -1 };
-	static char path[4][40];
+	static char path[4][64];
 
 	if (slot >= 4)
 		abort();
 	if (fd[slot] < 0) {
-		fd[slot] = memfd_create("nicq-fuzz", MFD_CLOEXEC);
+		snprintf(path[slot], sizeof(path[slot]),
+			 "/tmp/nicq-fuzz-%d-%u-XXXXXX", (int)getpid(), slot);
+		fd[slot] = mkstemp(path[slot]);
 		if (fd[slot] < 0)
 			abort();
-		snprintf(path[slot], sizeof(path[slot]), "/proc/self/fd/%d",
-			 fd[slot]);
+		fuzz_unlink_at_exit(path[slot]);
 	}
 	if (ftruncate(fd[slot], 0) < 0 ||
 	    (size && pwrite(fd[slot], data, size, 0) != (ssize_t)size))
