@@ -211,7 +211,7 @@ static bool setup_guest(struct case_ctx *ctx)
 		g_string_append_printf(cmd, "ip rule add from %s table %d && "
 				       "ip route add 198.18.%u.0/24 dev %s src "
 				       "%s table %d || exit 1; ", nic->ip,
-				       100 + i, 10u + (unsigned)nic->segment,
+				       100 + i, case_octet(ctx, nic->segment),
 				       ifq, nic->ip, 100 + i);
 		g_string_append_printf(show, " %s", ifq);
 		g_free(ifq);

@@ -14,7 +14,7 @@ static const char known_faults[] =
 	"drop=PCT, drop-frag, drop-over=BYTES, vlan-rewrite=FROM:TO[@NIC], "
 	"corrupt-tcp, drop-mcast, drop-udp=PCT, drop-tftp, corrupt-icmp, "
 	"drop-reply=PCT, s4-fresh-boot, mcast-allmulti, vlan-promisc, arp-flux, "
-	"reload-no-unload, bond-no-flap, lacp-bridge, udp-blackhole, hang=CASE";
+	"reload-no-unload, bond-no-flap, udp-blackhole, hang=CASE";
 
 /* "N" or "N%" in lo..hi; -1 if not. */
 static long parse_num(const char *s, long lo, long hi, bool pct)
@@ -161,8 +161,6 @@ int fault_parse(const char *s, struct fault *f, char *err)
 			f->reload_no_unload = true;
 		} else if (!strcmp(v, "bond-no-flap")) {
 			f->bond_no_flap = true;
-		} else if (!strcmp(v, "lacp-bridge")) {
-			f->lacp_bridge = true;
 		} else if (!strcmp(v, "udp-blackhole")) {
 			f->udp_blackhole = true;
 		} else {
@@ -372,10 +370,6 @@ void fault_describe(const struct fault *f, JsonArray *arr)
 			 "and host thread wait instead of taking the slaves' "
 			 "links down and up, and its silent-failure phases cut "
 			 "no path");
-	if (f->lacp_bridge)
-		describe(arr, "lacp-bridge", "the lacp case leaves link 1 to "
-			 "its bridge, which drops LACPDUs, instead of wiring "
-			 "it point to point");
 	if (f->udp_blackhole)
 		describe(arr, "udp-blackhole", "the stress case drops a share "
 			 "of the UDP toward the guest's iperf3 in the guest, "

@@ -104,9 +104,6 @@ static void test_parse_each(void **state)
 	f = parse_ok("bond-no-flap");
 	assert_true(f.bond_no_flap);
 	assert_false(fault_on_taps(&f));
-	f = parse_ok("lacp-bridge");
-	assert_true(f.lacp_bridge);
-	assert_false(fault_on_taps(&f));
 	f = parse_ok("arp-flux");
 	assert_true(f.arp_flux);
 	f = parse_ok("udp-blackhole");
@@ -378,7 +375,7 @@ static void test_rules_none(void **state)
 	f = parse_ok("drop-reply=5");
 	assert_null(fault_rules(&f, "nicq_fault", taps));
 	f = parse_ok("mcast-allmulti,vlan-promisc,arp-flux,reload-no-unload,"
-		     "bond-no-flap,lacp-bridge,udp-blackhole");
+		     "bond-no-flap,udp-blackhole");
 	assert_null(fault_rules(&f, "nicq_fault", taps));
 }
 
@@ -671,13 +668,13 @@ static void test_describe(void **state)
 				  "drop-udp=20,drop-tftp,corrupt-icmp,"
 				  "hang=ping,s4-fresh-boot,mcast-allmulti,"
 				  "vlan-promisc,arp-flux,reload-no-unload,"
-				  "bond-no-flap,lacp-bridge,udp-blackhole");
+				  "bond-no-flap,udp-blackhole");
 	const char *names[] = {
 		"drop", "drop-frag", "drop-over", "vlan-rewrite",
 		"corrupt-tcp", "drop-mcast", "drop-udp", "drop-tftp",
 		"corrupt-icmp", "hang", "s4-fresh-boot", "mcast-allmulti",
 		"vlan-promisc", "arp-flux", "reload-no-unload",
-		"bond-no-flap", "lacp-bridge", "udp-blackhole",
+		"bond-no-flap", "udp-blackhole",
 	};
 	JsonArray *a = json_array_new();
 
