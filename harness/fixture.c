@@ -1095,12 +1095,24 @@ out:
 void case_klog_check(struct case_ctx *ctx, const char *what,
 		     const char *file, const char *text, size_t len)
 {
-	GPtrArray *hits = NULL;
+	GPtrArray *hits = NULL, *known = NULL;
 	char err[ERRLEN], *scope;
+	const char *why;
 
 	if (klog_scan(text, len, &hits, err) < 0) {
 		case_error(ctx, "cannot scan %s: %s", what, err);
 		return;
+	}
+	/* a defect of the guest kernel itself is said, not blamed */
+	why = klog_known(text, len, hits, &known);
+	if (why) {
+		const struct klog_hit *k = known->pdata[0];
+
+		observe_str(ctx, case_fmt(ctx, "%s: known guest kernel defect "
+					  "at line %u", what, k->line),
+			    "%s: %s", why, ((const struct klog_hit *)
+			    known->pdata[known->len > 1 ? 1 : 0])->text);
+		klog_hits_free(known);
 	}
 	for (guint i = 0; i < hits->len && i < 20; i++) {
 		const struct klog_hit *h = hits->pdata[i];

@@ -286,3 +286,92 @@ void klog_hits_free(GPtrArray *hits)
 	if (hits)
 		g_ptr_array_unref(hits);
 }
+
+/* Whether lines [from, to] (1-based) of text hold both needles. */
+static bool lines_hold(const char *text, size_t len, unsigned from,
+		       unsigned to, const char *a, const char *b)
+{
+	const char *p = text, *end = text + len, *s = NULL, *e;
+	unsigned line = 1;
+	bool fa = false, fb = false;
+
+	while (p < end && line < from) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (!nl)
+			return false;
+		p = nl + 1;
+		line++;
+	}
+	s = p;
+	while (p < end && line <= to) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		p = nl ? nl + 1 : end;
+		line++;
+	}
+	e = p;
+	fa = g_strstr_len(s, e - s, a) != NULL;
+	fb = g_strstr_len(s, e - s, b) != NULL;
+	return fa && fb;
+}
+
+const char *klog_known(const char *text, size_t len, GPtrArray *hits,
+		       GPtrArray **known)
+{
+	static const char why[] =
+		"Debian's 6.1 guest kernel warns in ktime_get_seconds() when "
+		"random.c's crng_reseed_interval() runs in syscore_resume with "
+		"an uptime under 120 s (a defect of the guest kernel, not of "
+		"the NIC)";
+	GPtrArray *out = NULL;
+	guint i = 0;
+
+	*known = NULL;
+	while (i < hits->len) {
+		struct klog_hit *h = hits->pdata[i];
+		guint j, trace = 0;
+
+		if (strcmp(h->kind, "warning") ||
+		    !strstr(h->text, "kernel/time/timekeeping.c") ||
+		    !strstr(h->text, "ktime_get_seconds")) {
+			i++;
+			continue;
+		}
+		/* its call trace: the next call-trace hit within 40 lines */
+		for (j = i + 1; j < hits->len; j++) {
+			struct klog_hit *t = hits->pdata[j];
+
+			if (t->line > h->line + 40)
+				break;
+			if (!strcmp(t->kind, "call-trace")) {
+				trace = j;
+				break;
+			}
+			if (strcmp(t->kind, "cut-here"))
+				break;	/* something else in between */
+		}
+		if (!trace || !lines_hold(text, len, ((struct klog_hit *)
+				hits->pdata[trace])->line, ((struct klog_hit *)
+				hits->pdata[trace])->line + 40,
+				"crng_make_state", "syscore_resume")) {
+			i++;
+			continue;
+		}
+		if (!out)
+			out = g_ptr_array_new_with_free_func(hit_free);
+		/* the cut-here right before it belongs to the incident */
+		if (i > 0 && !strcmp(((struct klog_hit *)hits->pdata[i - 1])->kind,
+				     "cut-here") &&
+		    ((struct klog_hit *)hits->pdata[i - 1])->line + 2 >=
+		    h->line)
+			i--;
+		for (j = i; j <= trace; j++)
+			g_ptr_array_add(out, hits->pdata[j]);
+		for (j = i; j <= trace; j++)
+			hits->pdata[j] = NULL;
+		g_ptr_array_remove_range(hits, i, trace - i + 1);
+	}
+	*known = out;
+	return out ? why : NULL;
+}

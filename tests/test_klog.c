@@ -281,6 +281,59 @@ static void test_missing_file(void **state)
 	assert_true(g_str_has_prefix(err, "cannot read '/nonexistent/"));
 }
 
+/* The 6.1 guest kernel's own warning on resume is said apart; others stay. */
+static const char known_log[] =
+	"[   15.514347] ACPI: PM: Restoring platform NVS memory\n"
+	"[   15.515728] ------------[ cut here ]------------\n"
+	"[   15.515831] WARNING: CPU: 0 PID: 150 at kernel/time/timekeeping.c:1005 ktime_get_seconds+0x1b/0x30\n"
+	"[   15.516134] Modules linked in: e1000\n"
+	"[   15.518198] RIP: 0010:ktime_get_seconds+0x1b/0x30\n"
+	"[   15.519305] Call Trace:\n"
+	"[   15.520276]  <TASK>\n"
+	"[   15.520479]  crng_make_state+0x136/0x1c0\n"
+	"[   15.521178]  _get_random_bytes+0x99/0x1a0\n"
+	"[   15.521596]  syscore_resume+0x4e/0x180\n"
+	"[   15.521610]  suspend_devices_and_enter+0x73c/0x890\n"
+	"[   15.600000] e1000 0000:00:03.0 eth0: Reset adapter\n";
+
+static void test_known(void **state)
+{
+	GPtrArray *hits = NULL, *known = NULL;
+	char err[256], *other;
+	const char *why;
+
+	(void)state;
+	assert_int_equal(klog_scan(known_log, strlen(known_log), &hits, err), 0);
+	assert_int_equal(hits->len, 3);	/* cut-here, warning, call-trace */
+	why = klog_known(known_log, strlen(known_log), hits, &known);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "guest kernel"));
+	assert_int_equal(hits->len, 0);
+	assert_int_equal(known->len, 3);
+	klog_hits_free(known);
+	klog_hits_free(hits);
+
+	/* the same WARNING from elsewhere in the kernel is not excused */
+	other = g_strdup(known_log);
+	memcpy(strstr(other, "syscore_resume"), "e1000_xmit_fra", 14);
+	assert_int_equal(klog_scan(other, strlen(other), &hits, err), 0);
+	assert_null(klog_known(other, strlen(other), hits, &known));
+	assert_null(known);
+	assert_int_equal(hits->len, 3);
+	klog_hits_free(hits);
+	g_free(other);
+
+	/* another warning next to it stays a hit */
+	other = g_strconcat(known_log, "[   16.000000] WARNING: CPU: 0 PID: 1 at net/core/dev.c:1 foo+0x1/0x2\n", NULL);
+	assert_int_equal(klog_scan(other, strlen(other), &hits, err), 0);
+	assert_non_null(klog_known(other, strlen(other), hits, &known));
+	assert_int_equal(hits->len, 1);
+	assert_non_null(strstr(((struct klog_hit *)hits->pdata[0])->text, "net/core/dev.c"));
+	klog_hits_free(known);
+	klog_hits_free(hits);
+	g_free(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_formats),
 		cmocka_unit_test(test_buffer),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_known),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
