@@ -18,6 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Domains restored from saved states: nicq-state-j<slot>-<key>. */
+#define STATE_DOMAIN_PREFIX "nicq-state-"
+
 /* ---- kernel logs ----------------------------------------------------------- */
 
 /*
@@ -718,9 +721,11 @@ static int start_restored(const struct run_env *env, struct case_ctx *ctx,
 	/*
 	 * libvirt restores a state under the name it was saved with, so the
 	 * name is the state's own, not the run's: only the private lab
-	 * restores, and its libvirtd is the run's alone.
+	 * restores, and its libvirtd is the run's alone.  It names the slot,
+	 * so fixture_reap_point() can remove what a killed point left.
 	 */
-	char *name = g_strdup_printf("nicq-state-%s", key);
+	char *name = g_strdup_printf(STATE_DOMAIN_PREFIX "j%d-%s", ctx->slot,
+				     key);
 	char *state = states_lookup(env->states, key);
 	char *image = NULL, *meta = NULL, *tmp = NULL;
 	char *console = (char *)spec->console_log;
@@ -1354,6 +1359,14 @@ void fixture_reap_point(const struct run_env *env, unsigned n, int slot,
 	/* the taps go with their domains, and XDP programs with the taps */
 	if (lab_remove_prefixed(env->lab, prefix, err) < 0)
 		fprintf(stderr, "nicq: %s\n", err);
+	/* a restored guest has its state's name (start_restored) */
+	if (env->lab->private_lab) {
+		char *sp = g_strdup_printf(STATE_DOMAIN_PREFIX "j%d-", slot);
+
+		if (lab_remove_prefixed(env->lab, sp, err) < 0)
+			fprintf(stderr, "nicq: %s\n", err);
+		g_free(sp);
+	}
 	if (fault_on_taps(env->fault)) {
 		char *table = fault_table(n);
 

@@ -519,7 +519,8 @@ static int states_for(const struct run_opts *o, struct lab *lab,
 		stat(qemu, &st);
 	virConnectGetVersion(lab->conn, &hv);
 	virConnectGetLibVersion(lab->conn, &lv);
-	salt = g_strdup_printf("qemu %s %lld %lld %lu|libvirt %lu|%s",
+	/* v2: domains of states are named nicq-state-j<slot>-<key> */
+	salt = g_strdup_printf("v2|qemu %s %lld %lld %lu|libvirt %lu|%s",
 			       qemu ? qemu : "-", (long long)st.st_size,
 			       (long long)st.st_mtime, hv, lv,
 			       lab->accel_name);
