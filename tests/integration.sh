@@ -382,7 +382,8 @@ interrupt_case() { # SIGNAL MODEL CASE FILE WHEN-PATTERN
 		grep -qE '^Bail out! interrupted by signal' "$dir.tap"
 	check "SIG$sig during $c: nothing left behind" no_leftovers
 }
-interrupt_case INT virtio ping console.log "NICQ-READY"
+# while its guest starts (booted, or restored from a kept state: no NICQ-READY then)
+interrupt_case INT virtio ping records.jsonl "guest 0"
 interrupt_case TERM virtio ping transcript.txt "ping"
 # the disruptive cases' helpers: dnsmasq (pxe), the HTTP server and the
 # driver loop (reload), the VLAN relay taps and link flapping (bonding)
