@@ -493,24 +493,6 @@ static int make_out_dir(const char *out, char *err)
 
 /* ---- the merged run --------------------------------------------------- */
 
-static int write_json_file(const char *path, JsonObject *o, char *err)
-{
-	JsonNode *n = json_node_new(JSON_NODE_OBJECT);
-	JsonGenerator *g = json_generator_new();
-	char *text;
-	int rc;
-
-	json_node_set_object(n, o);
-	json_generator_set_root(g, n);
-	json_generator_set_pretty(g, TRUE);
-	text = json_generator_to_data(g, NULL);
-	rc = file_write(path, text, strlen(text), err);
-	g_free(text);
-	g_object_unref(g);
-	json_node_unref(n);
-	return rc;
-}
-
 static int exit_rank(long long rc)
 {
 	return rc == EXIT_INFRA ? 3 : rc == EXIT_USAGE ? 2 :
@@ -771,7 +753,7 @@ int merge_runs(const char *out_arg, const char *const *dirs, int n,
 	}
 	run = merged_runinfo(out, sh, n, points, total, argv);
 	path = g_build_filename(out, RUNINFO_FILE, NULL);
-	if (write_json_file(path, run, err) < 0)
+	if (report_write_json(path, run, err) < 0)
 		goto done;
 	if (report_render(out, junit, err) < 0)
 		goto done;

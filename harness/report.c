@@ -757,7 +757,7 @@ char *report_junit(JsonObject *doc)
 
 /* ---- writing ----------------------------------------------------------- */
 
-static int write_doc_json(const char *path, JsonObject *doc, char *err)
+int report_write_json(const char *path, JsonObject *doc, char *err)
 {
 	JsonNode *n = json_node_new(JSON_NODE_OBJECT);
 	JsonGenerator *g = json_generator_new();
@@ -784,7 +784,7 @@ int report_render(const char *run_dir, const char *junit_copy, char *err)
 	if (report_build(run_dir, &doc, err) < 0)
 		return -1;
 	path = g_build_filename(run_dir, REPORT_RESULTS_FILE, NULL);
-	if (write_doc_json(path, doc, err) < 0)
+	if (report_write_json(path, doc, err) < 0)
 		goto out;
 	g_free(path);
 	xml = report_junit(doc);

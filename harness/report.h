@@ -71,6 +71,9 @@ char *report_junit(JsonObject *doc);
  */
 int report_render(const char *run_dir, const char *junit_copy, char *err);
 
+/* Write doc to path as pretty-printed JSON (run.json, results.json). */
+int report_write_json(const char *path, JsonObject *doc, char *err);
+
 /*
  * Whether name is a plain file or folder name a report may use in a path
  * or a link: [A-Za-z0-9._+-], not starting with '.', at most 200 bytes.
