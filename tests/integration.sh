@@ -50,11 +50,17 @@ fail=0
 RUNS=()	# run folders whose results are validated at the end
 REPORT_RUNS=()	# more run folders whose reports are checked (bailed out)
 
+FAILED=()	# the failed checks with what their command printed, repeated at the end
 ok() { pass=$((pass + 1)); echo "ok - $*"; }
-bad() { fail=$((fail + 1)); echo "not ok - $*"; }
+bad() { fail=$((fail + 1)); echo "not ok - $*"; FAILED+=("$*"); }
 check() { # check DESC CMD...
-	local desc=$1; shift
-	if "$@"; then ok "$desc"; else bad "$desc"; fi
+	local desc=$1 out rc; shift
+	# what the command printed is kept (its last lines) for the summary of
+	# failures at the end
+	out=$("$@" 2>&1); rc=$?
+	[ -n "$out" ] && printf '%s\n' "$out"
+	if [ $rc -eq 0 ]; then ok "$desc"; else bad "$desc${out:+
+$(tail -n 4 <<<"$out" | cut -c1-300 | sed 's/^/#   /')}"; fi
 }
 
 # Nothing of nicq's may be left: namespaces, lab dirs, daemons, guests.
@@ -447,6 +453,8 @@ check "the report checks fail on broken reports (their negative controls)" \
 	tests/report-check.sh --self-test "$(run_dir single)"
 
 [ -n "${front_run:-}" ] && rm -rf "results/$front_run"
+# the failures again, last, where a CI log's tail shows them
+for f in "${FAILED[@]}"; do echo "# FAILED: $f"; done
 echo "integration: $pass passed, $fail failed"
 [ "$fail" -eq 0 ] && rm -rf "$WORK"
 [ "$fail" -eq 0 ]
