@@ -145,16 +145,27 @@ connect-check: nicq guest
 	tests/connect-check.sh
 
 check:
+	@echo "== $$(date +%T) scripts/deps.sh --install"
 	scripts/deps.sh --install
+	@echo "== $$(date +%T) make unit"
 	$(MAKE) unit
+	@echo "== $$(date +%T) make SANITIZE=address,undefined unit"
 	$(MAKE) SANITIZE=address,undefined unit
+	@echo "== $$(date +%T) make san-run"
 	$(MAKE) san-run
+	@echo "== $$(date +%T) make fuzz-check"
 	$(MAKE) fuzz-check
+	@echo "== $$(date +%T) make tests/node_modules"
 	$(MAKE) tests/node_modules
+	@echo "== $$(date +%T) tests/tap-consumers.sh --fixtures"
 	tests/tap-consumers.sh --fixtures
+	@echo "== $$(date +%T) make install-check"
 	$(MAKE) install-check
+	@echo "== $$(date +%T) make integration"
 	$(MAKE) integration
+	@echo "== $$(date +%T) make connect-check"
 	$(MAKE) connect-check
+	@echo "== $$(date +%T) make check done"
 
 # ---- install ----------------------------------------------------------------
 # An installed nicq finds its data next to it (<prefix>/share/nicq), so the

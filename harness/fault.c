@@ -14,7 +14,7 @@ static const char known_faults[] =
 	"drop=PCT, drop-frag, drop-over=BYTES, vlan-rewrite=FROM:TO[@NIC], "
 	"corrupt-tcp, drop-mcast, drop-udp=PCT, drop-tftp, corrupt-icmp, "
 	"drop-reply=PCT, s4-fresh-boot, mcast-allmulti, vlan-promisc, arp-flux, "
-	"reload-no-unload, bond-no-flap, udp-blackhole, hang=CASE";
+	"reload-no-unload, bond-no-flap, udp-blackhole, host-stall, hang=CASE";
 
 /* "N" or "N%" in lo..hi; -1 if not. */
 static long parse_num(const char *s, long lo, long hi, bool pct)
@@ -163,6 +163,8 @@ int fault_parse(const char *s, struct fault *f, char *err)
 			f->bond_no_flap = true;
 		} else if (!strcmp(v, "udp-blackhole")) {
 			f->udp_blackhole = true;
+		} else if (!strcmp(v, "host-stall")) {
+			f->host_stall = true;
 		} else {
 			err_set(err, "unknown fault '%s' (known: %s)", v,
 				known_faults);
@@ -373,6 +375,10 @@ void fault_describe(const struct fault *f, JsonArray *arr)
 		describe(arr, "udp-blackhole", "the stress case drops a share "
 			 "of the UDP toward the guest's iperf3 in the guest, "
 			 "by a blackhole policy rule no ledger counter sees");
+	if (f->host_stall)
+		describe(arr, "host-stall", "the stress case's own iperf3 "
+			 "stops reading for a second in every UDP stream "
+			 "toward the host: the host's socket overflows");
 }
 
 int fault_check_taps(const struct fault *f, int n_taps, char *err)

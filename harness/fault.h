@@ -9,7 +9,7 @@
  * by XDP (xdp.h says why): corrupt-icmp and drop-reply are XDP programs on
  * the taps, so the pcap shows a guest that answered wrongly or not at all.
  * s4-fresh-boot, mcast-allmulti, vlan-promisc, arp-flux, reload-no-unload,
- * bond-no-flap and udp-blackhole are not on the taps: the case they name
+ * bond-no-flap, udp-blackhole and host-stall are not on the taps: the case they name
  * acts on them (suspend, multicast, vlan, multinic, reload, bonding,
  * stress), and every other case ignores them.
  *
@@ -86,6 +86,11 @@ struct fault {
 				 * in the guest, where no counter of the loss
 				 * ledger sees it (a blackhole policy rule,
 				 * switched on and off) */
+	bool host_stall;	/* not on the taps: the stress case's own
+				 * iperf3 is stopped (SIGSTOP) for a second
+				 * in every UDP stream toward the host, so
+				 * the host's socket overflows: the control
+				 * for "loss in the host" (and its retry) */
 	char hang[32];		/* a control for the runner, not the NIC:
 				 * this case's process stops answering, so
 				 * its deadline must end it */

@@ -50,6 +50,7 @@ fail=0
 RUNS=()	# run folders whose results are validated at the end
 REPORT_RUNS=()	# more run folders whose reports are checked (bailed out)
 
+stamp() { printf '# [integration at %d:%02d] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 FAILED=()	# the failed checks with what their command printed, repeated at the end
 ok() { pass=$((pass + 1)); echo "ok - $*"; }
 bad() { fail=$((fail + 1)); echo "not ok - $*"; FAILED+=("$*"); }
@@ -95,6 +96,7 @@ echo "# integration work dir $WORK"
 check "no leftovers before the tests" no_leftovers
 
 # --- 1. bad input ------------------------------------------------------------
+stamp "1. bad input"
 printf '[profile]\nping_count = oops\n' > "$WORK/bad.ini"
 printf 'not a key file\n' > "$WORK/garbage.ini"
 printf '[profile]\nno_such_key = 1\n' > "$WORK/unknown.ini"
@@ -147,6 +149,7 @@ run_dir() { ls -d "$WORK/$1"/*/ 2>/dev/null | head -n 1; }
 point() { echo "$(run_dir "$1")$2-vhost-off/$3/result.json"; }
 
 # --- 2 and 3. the front door and the matrix ----------------------------------
+stamp "2 and 3. the front door and the matrix"
 # README's front door exactly as a newcomer types it, from the checkout root,
 # with the default results folder; it goes along with the matrix runs.
 front_before=$(ls results 2>/dev/null | sort)
@@ -228,6 +231,7 @@ check "a shard's run.json and results.json validate and agree with its points" \
 RUNS+=("$WORK/shards/merged/")	# its reports are checked with the others
 
 # --- 4. every declared negative control ----------------------------------------
+stamp "4. every declared negative control"
 # One run per (model, fault) with all the cases that declare it; four at
 # once.  Each point must fail with its declared expectation among the
 # failures, in its own result.json.
@@ -304,6 +308,7 @@ RUNS+=("$(run_dir single)")
 check "no leftovers after the negative controls" no_leftovers
 
 # --- 5. the runner's own controls ------------------------------------------------
+stamp "5. the runner's own controls"
 # lab_of NAME: the private lab's namespace of a running nicq (from its TAP)
 lab_of() { sed -n 's/^# lab: private, namespace \(nicq-[a-z0-9]*\)$/\1/p' "$WORK/$1.tap"; }
 # pid_in_lab NAME COMM: the pid of COMM in that run's lab
@@ -366,10 +371,12 @@ check "lab killed: no case is blamed (no not ok point)" \
 check "no leftovers after the runner's controls" no_leftovers
 
 # --- 6. the results against the schema --------------------------------------------
+stamp "6. the results against the schema"
 check "every result.json and TAP YAML block validates against the schema" \
 	tests/validate-results.py "${RUNS[@]}"
 
 # --- 7. interruption --------------------------------------------------------------
+stamp "7. interruption"
 interrupt_case() { # SIGNAL MODEL CASE FILE WHEN-PATTERN
 	local sig=$1 m=$2 c=$3 file=$4 when=$5 dir="$WORK/int-$1-$3" pid rc i
 	setsid $NICQ run --model "$m" --vhost off --case "$c" --results "$dir" \
@@ -402,6 +409,7 @@ check "a second SIGINT kills the lab past a hung libvirtd; after SIGKILL the nex
 	tests/interrupt-hard.sh second sigkill
 
 # --- 8. leftovers are refused, then cleaned --------------------------------------
+stamp "8. leftovers are refused, then cleaned"
 ip netns add nicq-leftovertest
 $NICQ run --model virtio --vhost off --case ping --results "$WORK/left" \
 	>/dev/null 2>"$WORK/left.err"
@@ -454,6 +462,7 @@ check "the report checks fail on broken reports (their negative controls)" \
 
 [ -n "${front_run:-}" ] && rm -rf "results/$front_run"
 # the failures again, last, where a CI log's tail shows them
+stamp "done"
 for f in "${FAILED[@]}"; do echo "# FAILED: $f"; done
 echo "integration: $pass passed, $fail failed"
 [ "$fail" -eq 0 ] && rm -rf "$WORK"

@@ -109,6 +109,9 @@ static void test_parse_each(void **state)
 	f = parse_ok("udp-blackhole");
 	assert_true(f.udp_blackhole);
 	assert_false(fault_on_taps(&f));
+	f = parse_ok("host-stall");
+	assert_true(f.host_stall);
+	assert_false(fault_on_taps(&f));
 	assert_false(fault_on_taps(&f));
 	f = parse_ok("hang=ping");
 	assert_string_equal(f.hang, "ping");
@@ -375,7 +378,7 @@ static void test_rules_none(void **state)
 	f = parse_ok("drop-reply=5");
 	assert_null(fault_rules(&f, "nicq_fault", taps));
 	f = parse_ok("mcast-allmulti,vlan-promisc,arp-flux,reload-no-unload,"
-		     "bond-no-flap,udp-blackhole");
+		     "bond-no-flap,udp-blackhole,host-stall");
 	assert_null(fault_rules(&f, "nicq_fault", taps));
 }
 
@@ -668,13 +671,13 @@ static void test_describe(void **state)
 				  "drop-udp=20,drop-tftp,corrupt-icmp,"
 				  "hang=ping,s4-fresh-boot,mcast-allmulti,"
 				  "vlan-promisc,arp-flux,reload-no-unload,"
-				  "bond-no-flap,udp-blackhole");
+				  "bond-no-flap,udp-blackhole,host-stall");
 	const char *names[] = {
 		"drop", "drop-frag", "drop-over", "vlan-rewrite",
 		"corrupt-tcp", "drop-mcast", "drop-udp", "drop-tftp",
 		"corrupt-icmp", "hang", "s4-fresh-boot", "mcast-allmulti",
 		"vlan-promisc", "arp-flux", "reload-no-unload",
-		"bond-no-flap", "udp-blackhole",
+		"bond-no-flap", "udp-blackhole", "host-stall",
 	};
 	JsonArray *a = json_array_new();
 
