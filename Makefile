@@ -28,6 +28,8 @@ NICQ_VERSION := $(shell cat VERSION)$(shell git rev-parse --short HEAD \
 PKGS     := libvirt libssh libxml-2.0 libpcap glib-2.0 json-glib-1.0
 BUILD    := build
 SANITIZE ?=
+# make check builds with this many jobs
+JOBS     := $(shell nproc 2>/dev/null || echo 2)
 
 ifneq ($(SANITIZE),)
 BUILD    := build/san
@@ -144,23 +146,23 @@ san-run: guest
 connect-check: nicq guest
 	tests/connect-check.sh
 
+# The builds use every core; the guest image (downloads and unpacking) and
+# the npm modules come alongside the first one.
 check:
 	@echo "== $$(date +%T) scripts/deps.sh --install"
 	scripts/deps.sh --install
-	@echo "== $$(date +%T) make unit"
-	$(MAKE) unit
+	@echo "== $$(date +%T) make unit, guest and tests/node_modules"
+	$(MAKE) -j$(JOBS) unit guest tests/node_modules
 	@echo "== $$(date +%T) make SANITIZE=address,undefined unit"
-	$(MAKE) SANITIZE=address,undefined unit
+	$(MAKE) -j$(JOBS) SANITIZE=address,undefined unit
 	@echo "== $$(date +%T) make san-run"
-	$(MAKE) san-run
+	$(MAKE) -j$(JOBS) san-run
 	@echo "== $$(date +%T) make fuzz-check"
-	$(MAKE) fuzz-check
-	@echo "== $$(date +%T) make tests/node_modules"
-	$(MAKE) tests/node_modules
+	$(MAKE) -j$(JOBS) fuzz-check
 	@echo "== $$(date +%T) tests/tap-consumers.sh --fixtures"
 	tests/tap-consumers.sh --fixtures
 	@echo "== $$(date +%T) make install-check"
-	$(MAKE) install-check
+	$(MAKE) -j$(JOBS) install-check
 	@echo "== $$(date +%T) make integration"
 	$(MAKE) integration
 	@echo "== $$(date +%T) make connect-check"

@@ -30,6 +30,7 @@ Prints one line per run folder; exits 1 on any problem, 2 on bad usage or
 no chromium.
 """
 import argparse
+import concurrent.futures
 import json
 import os
 import shutil
@@ -132,7 +133,7 @@ def link_ok(run_dir, href):
     return None
 
 
-def check_run(exe, run_dir, shots):
+def check_run(exe, run_dir, shots, said):
     problems = []
     run_dir = os.path.abspath(run_dir)
     page = os.path.join(run_dir, "report.html")
@@ -227,9 +228,9 @@ def check_run(exe, run_dir, shots):
             if head != b"\x89PNG\r\n\x1a\n" or os.path.getsize(png) < 20000:
                 problems.append(f"screenshot {png} is not a real PNG")
             else:
-                print(f"html-check: screenshot {png}")
-    print(f"html-check (chromium): {run_dir}: {n} points, {files} file "
-          f"links, {len(problems)} problems")
+                said.append(f"html-check: screenshot {png}")
+    said.append(f"html-check (chromium): {run_dir}: {n} points, {files} "
+                f"file links, {len(problems)} problems")
     return problems, n
 
 
@@ -243,17 +244,23 @@ def main():
         print("html-check: no chromium (Debian: apt-get install chromium)",
               file=sys.stderr)
         return 2
-    bad = 0
-    for d in a.runs:
+    def one(d):
+        said = []
         try:
-            problems, _ = check_run(exe, d, a.screenshots)
+            problems, _ = check_run(exe, d, a.screenshots, said)
         except (OSError, ValueError, KeyError,
                 subprocess.TimeoutExpired) as e:
             problems = [f"{d}: {e!r}"]
-            print(f"html-check (chromium): {d}: cannot check")
-        for p in problems[:30]:
-            print("  " + p)
-        bad += len(problems)
+            said.append(f"html-check (chromium): {d}: cannot check")
+        return said + ["  " + p for p in problems[:30]], len(problems)
+
+    # two Chromiums at a time (each run folder its own, with its own
+    # profile); what each says is printed together, in the given order
+    bad = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as ex:
+        for said, n in ex.map(one, a.runs):
+            print("\n".join(said))
+            bad += n
     return 1 if bad else 0
 
 

@@ -61,7 +61,8 @@ check() { # check DESC CMD...
 	out=$("$@" 2>&1); rc=$?
 	[ -n "$out" ] && printf '%s\n' "$out"
 	if [ $rc -eq 0 ]; then ok "$desc"; else bad "$desc${out:+
-$(tail -n 4 <<<"$out" | cut -c1-300 | sed 's/^/#   /')}"; fi
+$(grep -vE ' 0 problems$|validates$|: screenshot |^ok ' <<<"$out" |
+	tail -n 6 | cut -c1-300 | sed 's/^/#   /')}"; fi
 }
 
 # Nothing of nicq's may be left: namespaces, lab dirs, daemons, guests.
@@ -144,27 +145,36 @@ bg() {
 }
 bg_wait() { wait; }
 rc_of() { cat "$WORK/$1.rc" 2>/dev/null || echo none; }
-run_dir() { ls -d "$WORK/$1"/*/ 2>/dev/null | head -n 1; }
+run_dir() { # NAME: its run folder; matrix: the one 'make run' made
+	if [ "$1" = matrix ]; then echo "${MATRIX_RUN:-$WORK/no-matrix-run}/"; return; fi
+	ls -d "$WORK/$1"/*/ 2>/dev/null | head -n 1
+}
 # point NAME MODEL CASE: the point's result.json in run NAME
 point() { echo "$(run_dir "$1")$2-vhost-off/$3/result.json"; }
 
 # --- 2 and 3. the front door and the matrix ----------------------------------
 stamp "2 and 3. the front door and the matrix"
-# README's front door exactly as a newcomer types it, from the checkout root,
-# with the default results folder; it goes along with the matrix runs.
+# README's two front doors exactly as a newcomer types them, from the
+# checkout root, with the default results folder: 'make run' (the whole
+# quick matrix as one run, as many points at once as the host allows) and
+# the one-case command alongside it.
 front_before=$(ls results 2>/dev/null | sort)
 ( $NICQ run --model virtio --vhost off --case ping >"$WORK/front.tap" \
 	2>"$WORK/front.err"; echo $? >"$WORK/front.rc" ) &
 ALL=$($NICQ list | awk '/^cases:/{c=1;next} /^cells:/{c=0} c && /^  [a-z]/{print $1}')
-# the whole quick matrix as one run, three points at a time (--jobs)
-bg matrix run --profile quick --jobs 3
+( make run >"$WORK/matrix.tap" 2>"$WORK/matrix.err"; echo $? >"$WORK/matrix.rc" ) &
 # a part of it split in two shards, as two hosts would run it: the merged
 # shards must give the matrix run's cells and verdicts for those points
 SHARD_OPTS="--model virtio,e1000 --vhost off --case ping,multicast --jobs 1"
 bg shard1 run $SHARD_OPTS --shard 1/2
 bg shard2 run $SHARD_OPTS --shard 2/2
 bg_wait
-front_run=$(comm -13 <(echo "$front_before") <(ls results | sort) | head -n 1)
+# the two new folders under results/: the matrix's has every model's cells
+front_run="" matrix_run=""
+for f in $(comm -13 <(echo "$front_before") <(ls results | sort)); do
+	if [ -d "results/$f/rtl8139-vhost-off" ]; then matrix_run=$f; else front_run=$f; fi
+done
+MATRIX_RUN=${matrix_run:+$PWD/results/$matrix_run}
 check "front door: './nicq run --model virtio --vhost off --case ping' exits 0 (got $(rc_of front))" \
 	test "$(rc_of front)" = 0
 check "front door: its results are under results/ in the checkout" \
@@ -177,8 +187,10 @@ t="$WORK/matrix.tap"
 rd=$(run_dir matrix)
 RUNS+=("$rd")
 grep -vE '^ {6}' "$t"	# the YAML is in the results folder
-check "the matrix exits 0 (got $(rc_of matrix))" test "$(rc_of matrix)" = 0
-check "the matrix ran three points at a time" grep -q '^# jobs: 3 (--jobs)$' "$t"
+check "make run exits 0 (got $(rc_of matrix))" test "$(rc_of matrix)" = 0
+check "make run: its results are under results/ in the checkout" test -n "$matrix_run"
+check "make run: as many points at once as the host allows, said in the TAP" \
+	grep -qE '^# jobs: [0-9]+ \(from the host: ' "$t"
 check "the matrix restored its guests from saved states" \
 	grep -q '^# guests: booted once per shape, saved in .*, and restored' "$t"
 for m in rtl8139 e1000 virtio; do
@@ -210,13 +222,13 @@ for m in rtl8139 e1000 virtio; do
 		-a -s "$d/transcript.txt" -a -s "$d/dmesg.txt" -a -s "$d/records.jsonl"
 done
 check "no swap disk, download or saved guest left in the results" \
-	test -z "$(find "$WORK/matrix" -name disk.raw -o -name download.bin -o -name '*.save')"
+	test -z "$(find "$rd" -name disk.raw -o -name download.bin -o -name '*.save')"
 check "tap-parser and TAP::Parser accept the TAP 14 output" \
 	tests/tap-consumers.sh "${rd}run.tap" expect-pass
 check "guests restored from one saved state start alike; a case's leftovers never reach the next point" \
 	tests/isolation-check.py "$rd"
 check "vlan keeps a capture per guest" \
-	test "$(ls "$WORK"/matrix/*/e1000-vhost-off/vlan/capture-*.pcap | wc -l)" -eq 2
+	test "$(ls "$rd"e1000-vhost-off/vlan/capture-*.pcap | wc -l)" -eq 2
 check "no leftovers after the matrix" no_leftovers
 for i in 1 2; do
 	check "shard $i/2 exits 0 (got $(rc_of shard$i))" test "$(rc_of shard$i)" = 0
@@ -237,15 +249,22 @@ stamp "4. every declared negative control"
 # failures, in its own result.json.
 $NICQ list controls > "$WORK/controls"
 check "the cases declare negative controls" test -s "$WORK/controls"
-awk -F'\t' '{ k = $2 "\t" $3; if (k in c) c[k] = c[k] "," $1; else c[k] = $1 }
+awk -F'\t' '{ k = $2 "\t" $3; if (!((k, $1) in seen)) { seen[k, $1] = 1
+		if (k in c) c[k] = c[k] "," $1; else c[k] = $1 } }
 	END { for (k in c) print k "\t" c[k] }' "$WORK/controls" | sort > "$WORK/control-runs"
+# Four runs at a time, a new one as soon as one ends; the runs with the
+# longest cases first, so that no long run is left alone at the end.
 i=0
 while IFS=$'\t' read -r model fault cases; do
+	while [ "$(jobs -rp | wc -l)" -ge 4 ]; do wait -n; done
 	i=$((i + 1))
 	bg "ctl-$i" run --model "$model" --vhost off --jobs 1 --case "$cases" --inject "$fault"
 	echo "ctl-$i $model $fault" >> "$WORK/control-names"
-	[ $((i % 4)) -eq 0 ] && bg_wait
-done < "$WORK/control-runs"
+done < <(awk -F'\t' '{ w = 0; n = split($3, c, ",")
+		for (j = 1; j <= n; j++)
+			w += c[j] ~ /^(stress|bonding|suspend|vlan|reload|transfer)$/ ? 3 : 1
+		print w "\t" $0 }' "$WORK/control-runs" | sort -t$'\t' -k1,1nr -k2 | cut -f2-)
+while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n; done
 # the single-case TAP 13 run for prove goes along with the last group,
 # with --junit; and a run on a terminal (script(1) gives it one, stdout and
 # stderr both on it), for the progress line
@@ -377,34 +396,68 @@ check "every result.json and TAP YAML block validates against the schema" \
 
 # --- 7. interruption --------------------------------------------------------------
 stamp "7. interruption"
-interrupt_case() { # SIGNAL MODEL CASE FILE WHEN-PATTERN
-	local sig=$1 m=$2 c=$3 file=$4 when=$5 dir="$WORK/int-$1-$3" pid rc i
-	setsid $NICQ run --model "$m" --vhost off --case "$c" --results "$dir" \
-		>"$dir.tap" 2>"$dir.err" &
-	pid=$!
-	for i in $(seq 1 1200); do
-		if grep -qs -- "$when" "$dir"/*/"$m"-vhost-off/"$c"/"$file" 2>/dev/null; then
-			break
-		fi
-		sleep 0.1
+# The interruptions run at once, each in its own lab; each is checked for
+# what its own lab left (namespace, /run/nicq folder, links, the processes
+# that were in its namespace when the signal came), then the host as a whole.
+interrupt_start() { # SIGNAL MODEL CASE FILE WHEN-PATTERN
+	local sig=$1 m=$2 c=$3 file=$4 when=$5 dir="$WORK/int-$1-$3"
+	(
+		setsid $NICQ run --model "$m" --vhost off --case "$c" --results "$dir" \
+			>"$dir.tap" 2>"$dir.err" &
+		pid=$!
+		for i in $(seq 1 1800); do
+			grep -qs -- "$when" "$dir"/*/"$m"-vhost-off/"$c"/"$file" && break
+			sleep 0.1
+		done
+		ns=$(sed -n 's/^# lab: private, namespace \(nicq-[a-z0-9]*\)$/\1/p' "$dir.tap")
+		echo "$ns" $([ -n "$ns" ] && ip netns pids "$ns" 2>/dev/null) >"$dir.lab"
+		kill -"$sig" "$pid"
+		wait "$pid"
+		echo $? >"$dir.rc"
+	) &
+}
+# lab_gone NS PID...: nothing of that lab is left (zombies count as gone)
+lab_gone() {
+	local ns=$1 id left="" p st; shift
+	[ -n "$ns" ] || { echo "# no lab named in the TAP"; return 1; }
+	id=${ns#nicq-}
+	ip netns list | grep -qE "^$ns( |\$)" && left+=" namespace $ns"
+	[ -e "/run/nicq/$id" ] && left+=" /run/nicq/$id"
+	left+=$(ip -br link | awk -v p="nq$id" 'index($1, p) == 1 {printf " link %s", $1}')
+	for p in "$@"; do
+		st=$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null) || continue
+		[ "$st" = Z ] || left+=" pid $p ($(cat "/proc/$p/comm" 2>/dev/null))"
 	done
-	kill -"$sig" "$pid"
-	wait "$pid"; rc=$?
-	check "SIG$sig during $c ('$when'): exit 3 (got $rc)" test "$rc" -eq 3
-	check "SIG$sig during $c: Bail out! says interrupted" \
+	[ -z "$left" ] && return 0
+	echo "# left behind by $ns:$left"
+	return 1
+}
+interrupt_check() { # SIGNAL CASE WHEN-PATTERN
+	local dir="$WORK/int-$1-$2" rc
+	rc=$(cat "$dir.rc" 2>/dev/null || echo none)
+	check "SIG$1 during $2 ('$3'): exit 3 (got $rc)" test "$rc" = 3
+	check "SIG$1 during $2: Bail out! says interrupted" \
 		grep -qE '^Bail out! interrupted by signal' "$dir.tap"
-	check "SIG$sig during $c: nothing left behind" no_leftovers
+	check "SIG$1 during $2: nothing of its lab left behind" lab_gone $(cat "$dir.lab")
 }
 # while its guest starts (booted, or restored from a kept state: no NICQ-READY then)
-interrupt_case INT virtio ping records.jsonl "guest 0"
-interrupt_case TERM virtio ping transcript.txt "ping"
+interrupt_start INT virtio ping records.jsonl "guest 0"
+interrupt_start TERM virtio ping transcript.txt "ping"
 # the disruptive cases' helpers: dnsmasq (pxe), the HTTP server and the
 # driver loop (reload), the VLAN relay taps and link flapping (bonding)
-interrupt_case INT e1000 pxe console.log "iPXE"
-interrupt_case TERM rtl8139 reload transcript.txt "modprobe -r"
-interrupt_case TERM virtio bonding transcript.txt "ip link set"
+interrupt_start INT e1000 pxe console.log "iPXE"
+interrupt_start TERM rtl8139 reload transcript.txt "modprobe -r"
+interrupt_start TERM virtio bonding transcript.txt "ip link set"
+bg_wait
+interrupt_check INT ping "guest 0"
+interrupt_check TERM ping "ping"
+interrupt_check INT pxe "iPXE"
+interrupt_check TERM reload "modprobe -r"
+interrupt_check TERM bonding "ip link set"
+check "nothing left behind after the interruptions" no_leftovers
 # a hung libvirtd: one SIGINT cannot finish, a second kills what the lab
-# started; and SIGKILL of nicq: the next run names what is left (item 8)
+# started; and SIGKILL of nicq: the next run names what is left (item 8).
+# Alone: its 'nicq cleanup' would take other runs' labs.
 check "a second SIGINT kills the lab past a hung libvirtd; after SIGKILL the next run names the leftovers" \
 	tests/interrupt-hard.sh second sigkill
 
@@ -453,14 +506,15 @@ no_progress() {
 		! grep -q $'\x1b' "$WORK"/matrix.err "$WORK"/ctl-*.err
 }
 check "no progress line off a terminal" no_progress
-for r in "${RUNS[@]}" "${REPORT_RUNS[@]}"; do
-	check "reports of $(basename "$r"): results.json, junit.xml, report.html" \
-		tests/report-check.sh --screenshots build/check/screenshots "$r"
-done
+# all run folders in one go (each reader started once; two Chromiums at a
+# time); a failure names its folder
+check "reports of ${#RUNS[@]} + ${#REPORT_RUNS[@]} run folders: results.json, junit.xml, report.html" \
+	tests/report-check.sh --screenshots build/check/screenshots "${RUNS[@]}" "${REPORT_RUNS[@]}"
 check "the report checks fail on broken reports (their negative controls)" \
 	tests/report-check.sh --self-test "$(run_dir single)"
 
 [ -n "${front_run:-}" ] && rm -rf "results/$front_run"
+[ "$fail" -eq 0 ] && [ -n "${matrix_run:-}" ] && rm -rf "results/$matrix_run"
 # the failures again, last, where a CI log's tail shows them
 stamp "done"
 for f in "${FAILED[@]}"; do echo "# FAILED: $f"; done
