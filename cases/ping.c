@@ -92,7 +92,9 @@ static const char *bad_where(struct case_ctx *ctx, const struct echo_flow *f)
 				       (b)->have)
 
 /*
- * The flood's loss ledger, in echo requests: ping sent them, the tap
+ * The loss ledger of the flood, and of all the size x interval steps
+ * together (their counters read before the first and after the last), in
+ * echo requests: ping sent them, the tap
  * carried them toward the guest, the guest's device, driver and kernel
  * took them (and answered), the tap carried the right replies back, ping
  * counted them.  Between the requests and the replies on the tap only the
@@ -100,23 +102,32 @@ static const char *bad_where(struct case_ctx *ctx, const struct echo_flow *f)
  * its softnet drops and the tap's rx_dropped can explain a loss; between
  * ping and the tap, and between the tap and ping's count, nothing may be
  * lost at all (the host's own loss).  In flight when ping stopped: at
- * most what ping itself says (its pipe).
+ * most what ping itself says (its pipe); none for the steps, each of
+ * which waits for its replies.  A fragmented request is one echo request
+ * here, and each of its frames a drop where a counter took it.
  */
-static void flood_ledger(struct case_ctx *ctx, const struct echo_flow *f,
-			 const struct step *s, long in_flight, const char *ev)
+struct echo_counts {
+	long long sent;		/* echo requests ping sent */
+	long long requests;	/* on the tap */
+	long long replies;	/* right replies on the tap */
+	long long received;	/* ping's own count */
+};
+
+static void echo_ledger(struct case_ctx *ctx, const struct echo_counts *c,
+			const struct ledger_snap *g0,
+			const struct ledger_snap *g1,
+			const struct ledger_snap *h0,
+			const struct ledger_snap *h1, long in_flight,
+			const char *ev)
 {
-	const struct ledger_snap *g0 = &s->g0, *g1 = &s->g1;
-	const struct ledger_snap *h0 = &s->h0, *h1 = &s->h1;
 	long long fl = MAX(in_flight, 0L), ed, link = 0, rx[7], tx[2];
 	char eth[256];
 	struct ledger_sum sum;
 	struct ledger l;
 
 	ledger_init(&l, 0);
-	ledger_count(&l, true, "sender", "echo requests ping sent",
-		     s->sum.sent);
-	ledger_count(&l, true, "tap", "echo requests on the tap",
-		     f ? f->requests : 0);
+	ledger_count(&l, true, "sender", "echo requests ping sent", c->sent);
+	ledger_count(&l, true, "tap", "echo requests on the tap", c->requests);
 	ledger_drop(&l, true, "tap", "host tap tx_dropped",
 		    LD(h0, h1, tx_dropped, have_link));
 	rx[0] = LD(g0, g1, rx_dropped, have_link);
@@ -162,12 +173,12 @@ static void flood_ledger(struct case_ctx *ctx, const struct echo_flow *f,
 	ledger_drop(&l, true, "tap", "host tap rx_dropped",
 		    LD(h0, h1, rx_dropped, have_link));
 	ledger_count_slack(&l, true, "tap", "right echo replies on the tap",
-			   f ? f->replies : 0, fl);
+			   c->replies, fl);
 	ledger_drop(&l, true, "host kernel (whole machine)",
 		    "host softnet backlog dropped",
 		    LD(h0, h1, softnet_dropped, have_softnet));
 	ledger_count_slack(&l, true, "receiver", "ping's own count of replies",
-			   s->sum.received, fl);
+			   c->received, fl);
 	ledger_settle(&l, &sum);
 	case_ledger_record(ctx, &l, &sum, false, ev);
 }
@@ -217,8 +228,14 @@ static void judge_flood(struct case_ctx *ctx, const struct echo_flow *f,
 		  0, bad, case_fmt(ctx, "%s%s", ev, bad_where(ctx, f)));
 	expect_cmp(ctx, "ping's replies, all seen on the wire", CMP_LE, rep_n,
 		   s->sum.received, ev);
-	if (s->sn_ok)
-		flood_ledger(ctx, f, s, in_flight, ev);
+	if (s->sn_ok) {
+		struct echo_counts c = {
+			s->sum.sent, req, rep_n, s->sum.received,
+		};
+
+		echo_ledger(ctx, &c, &s->g0, &s->g1, &s->h0, &s->h1,
+			    in_flight, ev);
+	}
 	if ((unsigned)s->sum.sent != req || (unsigned)s->sum.received != rep_n)
 		observe(ctx, "ping's own count and the wire disagree",
 			VAL_S(case_fmt(ctx, "ping: %d sent, %d received; the "
@@ -281,6 +298,39 @@ static void judge(struct case_ctx *ctx, const struct echo_report *rep,
 	g_free(iv);
 }
 
+/* All the size x interval steps through one ledger (echo_ledger). */
+static void judge_steps_ledger(struct case_ctx *ctx,
+			       const struct echo_report *rep,
+			       const struct step *steps, int n,
+			       const struct ledger_snap *g0,
+			       const struct ledger_snap *g1,
+			       const struct ledger_snap *h0,
+			       const struct ledger_snap *h1)
+{
+	struct echo_counts c = { 0 };
+	int k = 0;
+
+	for (int i = 0; i < n; i++) {
+		const struct step *s = &steps[i];
+		const struct echo_flow *f;
+
+		if (strcmp(s->label, "ping") || !s->ran)
+			continue;
+		f = echo_report_flow(rep, s->sum.ident);
+		c.sent += s->sum.sent >= 0 ? s->sum.sent : s->count;
+		c.requests += f ? f->requests : 0;
+		c.replies += f ? f->replies : 0;
+		c.received += MAX(s->sum.received, 0);
+		k++;
+	}
+	case_scope(ctx, "ping steps");
+	observe_int(ctx, "size x interval steps in the ledger", k, NULL);
+	echo_ledger(ctx, &c, g0, g1, h0, h1, 0, case_fmt(ctx, "%s; every "
+		    "size x interval step's ICMP id",
+		    case_rel(ctx, ctx->nic->pcap)));
+	case_scope(ctx, NULL);
+}
+
 static void ping_case(struct case_ctx *ctx)
 {
 	const struct pval *sizes = case_params(ctx, &p_sizes);
@@ -289,6 +339,10 @@ static void ping_case(struct case_ctx *ctx)
 	int n_steps = sizes->n * ivs->n + 4, n = 0, i, j;
 	struct step *steps = g_new0(struct step, n_steps);
 	struct echo_report *rep = NULL;
+	/* the steps' ledger: the counters before the first and after the
+	 * last size x interval step */
+	struct ledger_snap sg0, sg1, sh0, sh1;
+	bool s0_ok = false, s1_ok = false;
 	char err[ERRLEN];
 
 	/* warm-up: resolves ARP; recorded, not judged */
@@ -319,8 +373,12 @@ static void ping_case(struct case_ctx *ctx)
 			.reply_wait_s = 3,
 		};
 
-		if (i == 0 || strcmp(steps[i].label, steps[i - 1].label))
+		if (i == 0 || strcmp(steps[i].label, steps[i - 1].label)) {
 			case_phase(ctx, "%s", steps[i].label);
+			if (!strcmp(steps[i].label, "ping"))
+				s0_ok = case_ledger_snap(ctx, ctx->nic, false,
+							 &sg0, &sh0) == 0;
+		}
 		/* the flood's ledger: the counters before and after it */
 		if (steps[i].count == 0 &&
 		    case_ledger_snap(ctx, ctx->nic, false, &steps[i].g0,
@@ -333,6 +391,10 @@ static void ping_case(struct case_ctx *ctx)
 			steps[i].sn_ok = case_ledger_snap(ctx, ctx->nic,
 							  false, &steps[i].g1,
 							  &steps[i].h1) == 0;
+		if (!strcmp(steps[i].label, "ping") && i + 1 < n &&
+		    strcmp(steps[i + 1].label, "ping") && s0_ok)
+			s1_ok = case_ledger_snap(ctx, ctx->nic, false, &sg1,
+						 &sh1) == 0;
 	}
 	case_captures_stop(ctx);
 	if (interrupted())
@@ -350,6 +412,8 @@ static void ping_case(struct case_ctx *ctx)
 			judge(ctx, rep, &steps[i]);
 	}
 	expect_eq(ctx, "ping steps run", n, j, NULL);
+	if (s0_ok && s1_ok)
+		judge_steps_ledger(ctx, rep, steps, n, &sg0, &sg1, &sh0, &sh1);
 out:
 	echo_report_free(rep);
 	for (i = 0; i < n; i++)
@@ -406,6 +470,8 @@ const struct case_desc case_ping = {
 		/* the flood's ledger: loss no counter explains, located */
 		{ "drop=20", "virtio",
 		  "flood size 56: silent loss in the host between sender *" },
+		{ "drop=20", "virtio",
+		  "ping steps: silent loss in the host between sender *" },
 		{ "drop-reply=20", "virtio",
 		  "flood size 56: silent loss between tap (echo requests*" },
 	},
