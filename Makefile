@@ -59,7 +59,7 @@ HEADERS  := $(wildcard harness/*.h cases/*.h)
 
 .PHONY: all deps guest run check unit integration connect-check clean bench \
 	cleanup FORCE \
-	install uninstall install-check fuzz fuzz-check fuzz-long san-run
+	install uninstall install-check fuzz fuzz-check fuzz-long san-run unit-build
 all: nicq
 
 deps:
@@ -129,6 +129,9 @@ guest:
 unit: $(TESTS)
 	@scripts/unit.sh $(TESTS)
 
+# the unit tests built, not run (test_hostprobe reads the built guest image)
+unit-build: $(TESTS)
+
 tests/node_modules: tests/package.json tests/package-lock.json
 	npm ci --prefix tests --no-audit --no-fund --loglevel=error
 	@touch $@
@@ -147,12 +150,15 @@ connect-check: nicq guest
 	tests/connect-check.sh
 
 # The builds use every core; the guest image (downloads and unpacking) and
-# the npm modules come alongside the first one.
+# the npm modules come alongside the first one, and the unit tests run once
+# all three are there.
 check:
 	@echo "== $$(date +%T) scripts/deps.sh --install"
 	scripts/deps.sh --install
-	@echo "== $$(date +%T) make unit, guest and tests/node_modules"
-	$(MAKE) -j$(JOBS) unit guest tests/node_modules
+	@echo "== $$(date +%T) make unit-build, guest and tests/node_modules"
+	$(MAKE) -j$(JOBS) unit-build guest tests/node_modules
+	@echo "== $$(date +%T) make unit"
+	$(MAKE) unit
 	@echo "== $$(date +%T) make SANITIZE=address,undefined unit"
 	$(MAKE) -j$(JOBS) SANITIZE=address,undefined unit
 	@echo "== $$(date +%T) make san-run"
