@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -142,6 +143,23 @@ static int pidfd_open_(pid_t pid)
 }
 
 /* The point's process: fixture, case, teardown; never returns. */
+/*
+ * A point's own random numbers.  GLib's global generator is seeded once
+ * per process; a child forked after the parent drew from it would repeat
+ * its siblings' numbers.  Points at once share one lab namespace, so two
+ * pings with the same random ICMP id each counted the other's replies
+ * (seen: "6 transmitted, 10 received" and a flood's count twice the
+ * wire's), and the knee's random size and transfer's seed were alike.
+ */
+static void reseed_random(void)
+{
+	guint32 seed;
+
+	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+		seed = (guint32)g_get_real_time() ^ (guint32)getpid();
+	g_random_set_seed(seed);
+}
+
 static void point_child(struct runner *rn, const struct pt *t)
 {
 	struct point *p = point_new();
@@ -159,6 +177,7 @@ static void point_child(struct runner *rn, const struct pt *t)
 		close(fd);
 	}
 	interrupt_install();
+	reseed_random();
 	if (point_journal_open(p, t->journal, err) < 0)
 		_exit(3);
 	if (lab_child_reconnect(rn->env.lab, err) < 0) {

@@ -327,75 +327,7 @@ RUNS+=("$(run_dir single)")
 check "no leftovers after the negative controls" no_leftovers
 
 # --- 5. the runner's own controls ------------------------------------------------
-stamp "5. the runner's own controls"
-# lab_of NAME: the private lab's namespace of a running nicq (from its TAP)
-lab_of() { sed -n 's/^# lab: private, namespace \(nicq-[a-z0-9]*\)$/\1/p' "$WORK/$1.tap"; }
-# pid_in_lab NAME COMM: the pid of COMM in that run's lab
-pid_in_lab() {
-	local ns p
-	ns=$(lab_of "$1")
-	[ -n "$ns" ] || return 1
-	for p in $(ip netns pids "$ns" 2>/dev/null); do
-		[ "$(cat /proc/"$p"/comm 2>/dev/null)" = "$2" ] && { echo "$p"; return 0; }
-	done
-	return 1
-}
-# wait_for NAME CASE FILE PATTERN: until the point's file shows PATTERN
-wait_for() {
-	local i
-	for i in $(seq 1 1800); do
-		grep -qs -- "$4" "$WORK/$1"/*/virtio-vhost-off/"$2"/"$3" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-printf '[profile]\ndeadline_scale = 5\nboot_timeout = 60\n' > "$WORK/short.ini"
-# a case that hangs: killed at its deadline, the matrix goes on
-bg hang run --model virtio --vhost off --jobs 1 --case ping,multicast --inject hang=ping \
-	--config "$WORK/short.ini" --baseline "results/$front_run"
-# a guest killed in the middle of a case: that case fails, the next passes
-bg guestkill run --model virtio --vhost off --jobs 1 --case multicast,ping
-wait_for guestkill multicast transcript.txt "=== #2 " && sleep 1
-gk=$(pid_in_lab guestkill qemu-system-x86)
-[ -n "$gk" ] && kill -KILL "$gk"
-# the lab's libvirtd killed in the middle of a run: Bail out!, exit 3
-bg labkill run --model virtio --vhost off --jobs 1 --case ping,multicast
-wait_for labkill ping transcript.txt "ping" && sleep 1
-lk=$(pid_in_lab labkill libvirtd)
-[ -n "$lk" ] && kill -KILL "$lk"
-bg_wait
-RUNS+=("$(run_dir hang)" "$(run_dir guestkill)")
-check "hang: exit 1 (got $(rc_of hang))" test "$(rc_of hang)" = 1
-check "hang: the hung case is not ok, timed out while in the case" \
-	tests/point-check.py "$(point hang virtio ping)" --verdict fail
-check "hang: its failure says 'timed out after N s while case'" \
-	grep -qE '"timed out after [0-9]+ s while case"' "$(point hang virtio ping)"
-check "hang: the next case ran and passed" \
-	tests/point-check.py "$(point hang virtio multicast)" --verdict pass
-check "hang: --baseline records the regression (compare.txt, run.json)" \
-	bash -c "grep -q '^  NEW FAILURE .*virtio vhost=off ping' '$(run_dir hang)compare.txt' &&
-		grep -q '\"regressed\" : true' '$(run_dir hang)run.json'"
-check "guest killed: found and killed its QEMU (pid ${gk:-none})" test -n "$gk"
-check "guest killed: exit 1 (got $(rc_of guestkill))" test "$(rc_of guestkill)" = 1
-check "guest killed: that case is not ok" \
-	tests/point-check.py "$(point guestkill virtio multicast)" --verdict fail
-check "guest killed: the next case passes on a fresh guest" \
-	tests/point-check.py "$(point guestkill virtio ping)" --verdict pass
-check "lab killed: found and killed its libvirtd (pid ${lk:-none})" test -n "$lk"
-check "lab killed: exit 3 (got $(rc_of labkill))" test "$(rc_of labkill)" = 3
-check "lab killed: Bail out! naming the lab" \
-	grep -qE '^Bail out! lab failed: .*libvirtd' "$WORK/labkill.tap"
-check "lab killed: no case is blamed (no not ok point)" \
-	bash -c "! grep -qE '^ *not ok' '$WORK/labkill.tap'"
-check "no leftovers after the runner's controls" no_leftovers
-
-# --- 6. the results against the schema --------------------------------------------
-stamp "6. the results against the schema"
-check "every result.json and TAP YAML block validates against the schema" \
-	tests/validate-results.py "${RUNS[@]}"
-
-# --- 7. interruption --------------------------------------------------------------
-stamp "7. interruption"
+stamp "5 and 7. the runner's own controls, and interruptions alongside"
 # The interruptions run at once, each in its own lab; each is checked for
 # what its own lab left (namespace, /run/nicq folder, links, the processes
 # that were in its namespace when the signal came), then the host as a whole.
@@ -440,6 +372,32 @@ interrupt_check() { # SIGNAL CASE WHEN-PATTERN
 		grep -qE '^Bail out! interrupted by signal' "$dir.tap"
 	check "SIG$1 during $2: nothing of its lab left behind" lab_gone $(cat "$dir.lab")
 }
+# lab_of NAME: the private lab's namespace of a running nicq (from its TAP)
+lab_of() { sed -n 's/^# lab: private, namespace \(nicq-[a-z0-9]*\)$/\1/p' "$WORK/$1.tap"; }
+# pid_in_lab NAME COMM: the pid of COMM in that run's lab
+pid_in_lab() {
+	local ns p
+	ns=$(lab_of "$1")
+	[ -n "$ns" ] || return 1
+	for p in $(ip netns pids "$ns" 2>/dev/null); do
+		[ "$(cat /proc/"$p"/comm 2>/dev/null)" = "$2" ] && { echo "$p"; return 0; }
+	done
+	return 1
+}
+# wait_for NAME CASE FILE PATTERN: until the point's file shows PATTERN
+wait_for() {
+	local i
+	for i in $(seq 1 1800); do
+		grep -qs -- "$4" "$WORK/$1"/*/virtio-vhost-off/"$2"/"$3" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+printf '[profile]\ndeadline_scale = 5\nboot_timeout = 60\n' > "$WORK/short.ini"
+# a case that hangs: killed at its deadline, the matrix goes on
+bg hang run --model virtio --vhost off --jobs 1 --case ping,multicast --inject hang=ping \
+	--config "$WORK/short.ini" --baseline "results/$front_run"
+# a guest killed in the middle of a case: that case fails, the next passes
 # while its guest starts (booted, or restored from a kept state: no NICQ-READY then)
 interrupt_start INT virtio ping records.jsonl "guest 0"
 interrupt_start TERM virtio ping transcript.txt "ping"
@@ -448,18 +406,59 @@ interrupt_start TERM virtio ping transcript.txt "ping"
 interrupt_start INT e1000 pxe console.log "iPXE"
 interrupt_start TERM rtl8139 reload transcript.txt "modprobe -r"
 interrupt_start TERM virtio bonding transcript.txt "ip link set"
+bg guestkill run --model virtio --vhost off --jobs 1 --case multicast,ping
+wait_for guestkill multicast transcript.txt "=== #2 " && sleep 1
+gk=$(pid_in_lab guestkill qemu-system-x86)
+[ -n "$gk" ] && kill -KILL "$gk"
+# the lab's libvirtd killed in the middle of a run: Bail out!, exit 3
+bg labkill run --model virtio --vhost off --jobs 1 --case ping,multicast
+wait_for labkill ping transcript.txt "ping" && sleep 1
+lk=$(pid_in_lab labkill libvirtd)
+[ -n "$lk" ] && kill -KILL "$lk"
 bg_wait
+RUNS+=("$(run_dir hang)" "$(run_dir guestkill)")
+check "hang: exit 1 (got $(rc_of hang))" test "$(rc_of hang)" = 1
+check "hang: the hung case is not ok, timed out while in the case" \
+	tests/point-check.py "$(point hang virtio ping)" --verdict fail
+check "hang: its failure says 'timed out after N s while case'" \
+	grep -qE '"timed out after [0-9]+ s while case"' "$(point hang virtio ping)"
+check "hang: the next case ran and passed" \
+	tests/point-check.py "$(point hang virtio multicast)" --verdict pass
+check "hang: --baseline records the regression (compare.txt, run.json)" \
+	bash -c "grep -q '^  NEW FAILURE .*virtio vhost=off ping' '$(run_dir hang)compare.txt' &&
+		grep -q '\"regressed\" : true' '$(run_dir hang)run.json'"
+check "guest killed: found and killed its QEMU (pid ${gk:-none})" test -n "$gk"
+check "guest killed: exit 1 (got $(rc_of guestkill))" test "$(rc_of guestkill)" = 1
+check "guest killed: that case is not ok" \
+	tests/point-check.py "$(point guestkill virtio multicast)" --verdict fail
+check "guest killed: the next case passes on a fresh guest" \
+	tests/point-check.py "$(point guestkill virtio ping)" --verdict pass
+check "lab killed: found and killed its libvirtd (pid ${lk:-none})" test -n "$lk"
+check "lab killed: exit 3 (got $(rc_of labkill))" test "$(rc_of labkill)" = 3
+check "lab killed: Bail out! naming the lab" \
+	grep -qE '^Bail out! lab failed: .*libvirtd' "$WORK/labkill.tap"
+check "lab killed: no case is blamed (no not ok point)" \
+	bash -c "! grep -qE '^ *not ok' '$WORK/labkill.tap'"
 interrupt_check INT ping "guest 0"
 interrupt_check TERM ping "ping"
 interrupt_check INT pxe "iPXE"
 interrupt_check TERM reload "modprobe -r"
 interrupt_check TERM bonding "ip link set"
-check "nothing left behind after the interruptions" no_leftovers
+check "no leftovers after the runner's controls and the interruptions" no_leftovers
+
+# --- 6. the results against the schema --------------------------------------------
+stamp "6. the results against the schema"
+check "every result.json and TAP YAML block validates against the schema" \
+	tests/validate-results.py "${RUNS[@]}"
+
+# --- 7. the hard ways out ----------------------------------------------------------
+stamp "7. the hard ways out"
 # a hung libvirtd: one SIGINT cannot finish, a second kills what the lab
 # started; and SIGKILL of nicq: the next run names what is left (item 8).
 # Alone: its 'nicq cleanup' would take other runs' labs.
 check "a second SIGINT kills the lab past a hung libvirtd; after SIGKILL the next run names the leftovers" \
 	tests/interrupt-hard.sh second sigkill
+
 
 # --- 8. leftovers are refused, then cleaned --------------------------------------
 stamp "8. leftovers are refused, then cleaned"
