@@ -779,7 +779,7 @@ static void bonding_case(struct case_ctx *ctx)
 	const char *bridge = ctx->nics[0].bridge;
 	struct vlanhost *vh = NULL;
 	struct vlanhost_stats vs = { 0 };
-	uint16_t base = (uint16_t)g_random_int_range(1, 0xff00);
+	uint16_t base = case_ident(ctx, 3 * G_N_ELEMENTS(phases));
 	int hfd, pfd, i;
 
 	observe_str(ctx, "management NIC (SSH; never taken down)", "%s",

@@ -150,6 +150,7 @@ struct case_ctx {
 	const struct ssh_ident *ident;	/* to log in again (sshc_connect),
 					 * e.g. after the guest restarted */
 	int slot;		/* the runner's slot (--jobs): see case_octet */
+	unsigned idents_used;	/* case_ident()'s count */
 };
 
 /*
@@ -306,6 +307,15 @@ int case_scaled_ms(const struct case_ctx *ctx, int ms);
  * one.
  */
 unsigned case_octet(const struct case_ctx *ctx, int i);
+
+/*
+ * The first of n consecutive ICMP echo ids that are this point's alone:
+ * never given twice in a point, and from a range of its slot's, so points
+ * running at once in one lab namespace (where every ping's raw socket sees
+ * every reply) never share one.  n at most CASE_IDENTS_PER_SLOT.
+ */
+#define CASE_IDENTS_PER_SLOT 8190u
+uint16_t case_ident(struct case_ctx *ctx, unsigned n);
 
 /* The profile value of a parameter the case declared. */
 int case_param(const struct case_ctx *ctx, const struct param *par);

@@ -104,8 +104,7 @@ int case_host_ping(struct case_ctx *ctx, const struct ping_spec *spec,
 
 	memset(out, 0, sizeof(*out));
 	out->status = out->sent = out->received = -1;
-	out->ident = spec->ident ? spec->ident :
-		     (uint16_t)g_random_int_range(1, 0xffff);
+	out->ident = spec->ident ? spec->ident : case_ident(ctx, 1);
 	g_strv_builder_add_many(b, "ping", "-n", NULL);
 	if (!spec->verbose)
 		g_strv_builder_add(b, "-q");

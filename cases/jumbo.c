@@ -369,7 +369,7 @@ static void jumbo_run(struct case_ctx *ctx)
 	int mtu = takes_jumbo ? SEGMENT_MTU : mi->max_mtu;
 	int count = case_param(ctx, &param_after_count);
 	int flood_s = case_param(ctx, &param_flood_seconds);
-	uint16_t base = (uint16_t)g_random_int_range(1, 0xff00 - SWEEP_MAX);
+	uint16_t base = case_ident(ctx, SWEEP_MAX + 3);
 	struct ping_summary s_sweep[SWEEP_MAX] = { { 0 } };
 	struct ping_summary s_over = { 0 }, s_flood = { 0 }, s_after = { 0 };
 	struct ping_summary s_guest = { 0 };

@@ -246,7 +246,7 @@ static void multinic_run(struct case_ctx *ctx)
 {
 	int count = case_param(ctx, &param_after_count);
 	int flood_s = case_param(ctx, &param_flood_seconds);
-	uint16_t base = (uint16_t)g_random_int_range(1, 0xf000);
+	uint16_t base = case_ident(ctx, N * (N_AFTER + 2));
 	const char *evidence[1 + N_AFTER];
 	struct proc_result r;
 	int i, k;

@@ -87,6 +87,21 @@ int case_param(const struct case_ctx *ctx, const struct param *par)
 	return prof_int(ctx->prof, par);
 }
 
+uint16_t case_ident(struct case_ctx *ctx, unsigned n)
+{
+	unsigned first;
+
+	if (n == 0 || n > CASE_IDENTS_PER_SLOT)
+		n = 1;
+	if (ctx->idents_used + n > CASE_IDENTS_PER_SLOT)
+		ctx->idents_used = 0;	/* a long case wraps around */
+	first = ctx->idents_used;
+	ctx->idents_used += n;
+	/* 8 slots at most (--jobs): 1..65520 */
+	return (uint16_t)(1u + ((unsigned)ctx->slot % 8u) *
+			  CASE_IDENTS_PER_SLOT + first);
+}
+
 unsigned case_octet(const struct case_ctx *ctx, int i)
 {
 	/* 198.18.10.0 upwards, 16 /24s a slot: never shared by two points */
