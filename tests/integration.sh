@@ -397,8 +397,8 @@ printf '[profile]\ndeadline_scale = 5\nboot_timeout = 60\n' > "$WORK/short.ini"
 # a case that hangs: killed at its deadline, the matrix goes on
 bg hang run --model virtio --vhost off --jobs 1 --case ping,multicast --inject hang=ping \
 	--config "$WORK/short.ini" --baseline "results/$front_run"
-# a guest killed in the middle of a case: that case fails, the next passes
-# while its guest starts (booted, or restored from a kept state: no NICQ-READY then)
+# the interruptions, alongside: SIGINT while its guest starts (booted, or
+# restored from a kept state: no NICQ-READY then)
 interrupt_start INT virtio ping records.jsonl "guest 0"
 interrupt_start TERM virtio ping transcript.txt "ping"
 # the disruptive cases' helpers: dnsmasq (pxe), the HTTP server and the
@@ -406,6 +406,7 @@ interrupt_start TERM virtio ping transcript.txt "ping"
 interrupt_start INT e1000 pxe console.log "iPXE"
 interrupt_start TERM rtl8139 reload transcript.txt "modprobe -r"
 interrupt_start TERM virtio bonding transcript.txt "ip link set"
+# a guest killed in the middle of a case: that case fails, the next passes
 bg guestkill run --model virtio --vhost off --jobs 1 --case multicast,ping
 wait_for guestkill multicast transcript.txt "=== #2 " && sleep 1
 gk=$(pid_in_lab guestkill qemu-system-x86)
@@ -458,7 +459,6 @@ stamp "7. the hard ways out"
 # Alone: its 'nicq cleanup' would take other runs' labs.
 check "a second SIGINT kills the lab past a hung libvirtd; after SIGKILL the next run names the leftovers" \
 	tests/interrupt-hard.sh second sigkill
-
 
 # --- 8. leftovers are refused, then cleaned --------------------------------------
 stamp "8. leftovers are refused, then cleaned"
