@@ -159,28 +159,6 @@ static int server_idle(struct case_ctx *ctx)
 	return rc;
 }
 
-/* The host's UDP counters (the lab namespace's /proc/net/snmp). */
-static int host_udp(struct case_ctx *ctx, struct iperf_udp_snmp *c)
-{
-	char *argv[] = { "cat", "/proc/net/snmp", NULL };
-	struct proc_result r;
-	char err[ERRLEN];
-	int rc = -1;
-
-	if (case_host_run(ctx, argv, 10000, &r) < 0) {
-		proc_result_clear(&r);
-		return -1;
-	}
-	if (r.status != 0)
-		case_error(ctx, "cannot read the host's UDP counters: exit %d "
-			   "(%s)", r.status, case_last_cmd(ctx));
-	else if ((rc = iperf_snmp_parse(r.out, c, err)) < 0)
-		case_error(ctx, "the host's UDP counters: %s (%s)", err,
-			   case_last_cmd(ctx));
-	proc_result_clear(&r);
-	return rc;
-}
-
 #define LD(a, b, f, have) ledger_delta((a)->f, (b)->f, (a)->have && \
 				       (b)->have)
 
@@ -778,13 +756,10 @@ static void blackhole_stop(struct case_ctx *ctx, struct sshc_job *job)
 static void run_stream(struct case_ctx *ctx, struct run *ru, double rate,
 		       int seconds, struct sshc_job **blackhole)
 {
-	struct iperf_udp_snmp u0, u1;
 	bool bh = ru->udp && !ru->reverse && ctx->fault->udp_blackhole;
 	int rc;
 
 	ru->host_drops = -1;
-	if (ru->udp && host_udp(ctx, &u0) < 0)
-		return;
 	if (case_ledger_snap(ctx, ctx->nic, false, &ru->sn.g0,
 			     &ru->sn.h0) < 0)
 		return;
@@ -802,8 +777,10 @@ static void run_stream(struct case_ctx *ctx, struct run *ru, double rate,
 		return;
 	ru->sn.ok = case_ledger_snap(ctx, ctx->nic, true, &ru->sn.g1,
 				     &ru->sn.h1) == 0;
-	if (ru->udp && host_udp(ctx, &u1) == 0)
-		ru->host_drops = (long long)(u1.in_errors - u0.in_errors);
+	/* the ledger's host counters: no second read of /proc/net/snmp */
+	if (ru->udp && ru->sn.ok)
+		ru->host_drops = LD(&ru->sn.h0, &ru->sn.h1, udp_in_errors,
+				    have_udp);
 	ru->ok = true;
 }
 
