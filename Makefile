@@ -4,8 +4,8 @@
 #   make deps       install the Debian packages nicq needs (root)
 #   make guest      build (or reuse) the guest image under build/guest/
 #   make run        run the matrix in nicq's private lab (quick profile)
-#   make check      unit tests, then integration in the private lab, then
-#                   --connect against an independent libvirtd
+#   make check      unit tests, then integration in the private lab, ending
+#                   with --connect against an independent libvirtd
 #   make unit       unit tests only
 #   make SANITIZE=address,undefined unit
 #   make san-run    the sanitizer build runs one real point (part of check)
@@ -144,35 +144,36 @@ san-run: guest
 	$(MAKE) SANITIZE=address,undefined nicq
 	tests/san-run.sh build/san/nicq
 
-# --connect against an independent libvirtd in a namespace of its own; after
-# integration, whose leftover checks would see that daemon
+# --connect against an independent libvirtd in a namespace of its own;
+# integration runs it at its end (its leftover checks would see that daemon
+# earlier)
 connect-check: nicq guest
 	tests/connect-check.sh
 
-# The builds use every core; the guest image (downloads and unpacking) and
-# the npm modules come alongside the first one, and the unit tests run once
-# all three are there.
+# The builds use every core and go at once: nicq with its unit tests, the
+# guest image (downloads and unpacking: mostly one process) and the npm
+# modules; the sanitizer build; the fuzz targets.  The unit tests run once
+# the image is there (test_hostprobe reads it).  Then two streams at once,
+# each mostly one process: the sanitizer build's unit tests and the fuzz
+# corpora's replay; the sanitizer build's real point, the TAP consumers on
+# the fixtures and the install check (tests/together.sh keeps each one's
+# output apart and says how long it took).
 check:
 	@echo "== $$(date +%T) scripts/deps.sh --install"
 	scripts/deps.sh --install
-	@echo "== $$(date +%T) make unit-build, guest and tests/node_modules"
-	$(MAKE) -j$(JOBS) unit-build guest tests/node_modules
+	@echo "== $$(date +%T) builds at once: nicq and unit tests, guest image, npm modules; sanitizer build; fuzz targets"
+	tests/together.sh \
+		"$(MAKE) -j$(JOBS) nicq unit-build guest tests/node_modules" \
+		"$(MAKE) -j$(JOBS) SANITIZE=address,undefined nicq unit-build" \
+		"$(MAKE) -j$(JOBS) fuzz"
 	@echo "== $$(date +%T) make unit"
 	$(MAKE) unit
-	@echo "== $$(date +%T) make SANITIZE=address,undefined unit"
-	$(MAKE) -j$(JOBS) SANITIZE=address,undefined unit
-	@echo "== $$(date +%T) make san-run"
-	$(MAKE) -j$(JOBS) san-run
-	@echo "== $$(date +%T) make fuzz-check"
-	$(MAKE) -j$(JOBS) fuzz-check
-	@echo "== $$(date +%T) tests/tap-consumers.sh --fixtures"
-	tests/tap-consumers.sh --fixtures
-	@echo "== $$(date +%T) make install-check"
-	$(MAKE) -j$(JOBS) install-check
-	@echo "== $$(date +%T) make integration"
+	@echo "== $$(date +%T) at once: sanitizer unit tests then fuzz-check; san-run, TAP consumers, install-check"
+	tests/together.sh \
+		"r=0; $(MAKE) SANITIZE=address,undefined unit || r=1; $(MAKE) fuzz-check || r=1; exit \$$r" \
+		"r=0; tests/san-run.sh build/san/nicq || r=1; tests/tap-consumers.sh --fixtures || r=1; $(MAKE) install-check || r=1; exit \$$r"
+	@echo "== $$(date +%T) make integration (connect-check at its end)"
 	$(MAKE) integration
-	@echo "== $$(date +%T) make connect-check"
-	$(MAKE) connect-check
 	@echo "== $$(date +%T) make check done"
 
 # ---- install ----------------------------------------------------------------

@@ -274,8 +274,10 @@ bg single run --model virtio --vhost off --case ping --tap-version 13 --jobs 1 \
 	--results '$WORK/tty'" "$WORK/tty.typescript" >/dev/null 2>&1
 	echo $? >"$WORK/tty.rc" ) &
 # a capture that loses frames (the test hook: a 4 KiB capture buffer, which
-# the flood ping overflows) fails its point as "capture incomplete"
-( NICQ_CAPTURE_BUFFER=4096 $NICQ run --model virtio --vhost off --case ping --jobs 1 \
+# the flood ping and the transfer overflow) fails its point as "capture
+# incomplete"; in transfer the TCP ledger's tap count then falls short of
+# what the receiver read
+( NICQ_CAPTURE_BUFFER=4096 $NICQ run --model virtio --vhost off --case ping,transfer --jobs 2 \
 	--results "$WORK/capsmall" >"$WORK/capsmall.tap" 2>"$WORK/capsmall.err"
 	echo $? >"$WORK/capsmall.rc" ) &
 bg_wait
@@ -292,6 +294,12 @@ check "a capture that lost frames: exit 1 (got $(rc_of capsmall))" test "$(rc_of
 check "a capture that lost frames: not ok for 'capture incomplete'" \
 	tests/point-check.py "$(point capsmall virtio ping)" --verdict fail \
 	--failed "capture of virtio NIC 0: capture incomplete*"
+check "a capture that lost frames: transfer not ok for 'capture incomplete'" \
+	tests/point-check.py "$(point capsmall virtio transfer)" --verdict fail \
+	--failed "capture of virtio NIC 0: capture incomplete*"
+check "a capture that lost frames: transfer's TCP ledger, the tap short of what the receiver read" \
+	tests/point-check.py "$(point capsmall virtio transfer)" --verdict fail \
+	--failed "* -> *: unique payload bytes on the tap, exactly what the receiver read*"
 RUNS+=("$(run_dir capsmall)")
 check "a failing run: tap-parser and TAP::Parser see the failure" \
 	tests/tap-consumers.sh "$(run_dir ctl-1)run.tap" expect-fail
@@ -452,6 +460,16 @@ stamp "6. the results against the schema"
 check "every result.json and TAP YAML block validates against the schema" \
 	tests/validate-results.py "${RUNS[@]}"
 
+# --- 9 (started here). the run-level reports ------------------------------------
+# Every run folder is final now (the hard ways out below make none), so the
+# report checks (Chromium, junit readers: CPU) go alongside sections 7 and 8,
+# which mostly wait on signals and daemons; their result is taken in 9.
+lk=$(run_dir labkill)
+REPORT_RUNS+=("$lk" $(ls -d "$WORK"/int-*/*/ | head -n 2))
+( tests/report-check.sh --screenshots build/check/screenshots "${RUNS[@]}" "${REPORT_RUNS[@]}" \
+	>"$WORK/reports.out" 2>&1; echo $? >"$WORK/reports.rc" ) &
+reports_pid=$!
+
 # --- 7. the hard ways out ----------------------------------------------------------
 stamp "7. the hard ways out"
 # a hung libvirtd: one SIGINT cannot finish, a second kills what the lab
@@ -489,8 +507,11 @@ s = json.load(open(sys.argv[1] + "/results.json"))["summary"]
 print("# summary:", s["status"], s["bail_out"])
 sys.exit(0 if s["status"] == sys.argv[2] else 1)' "$1" "$2"
 }
-lk=$(run_dir labkill)
-REPORT_RUNS+=("$lk" $(ls -d "$WORK"/int-*/*/ | head -n 2))
+# --connect against a libvirtd nicq did not start (tests/connect-check.sh),
+# alongside the report checks: not before, as the leftover checks above
+# would see its daemons and 'nicq cleanup' would take its labs
+( tests/connect-check.sh "$NICQ" >"$WORK/connect.out" 2>&1; echo $? >"$WORK/connect.rc" ) &
+connect_pid=$!
 check "lab killed: results.json says bailed" summary_is "$lk" bailed
 check "lab killed: the point it bailed in is interrupted, not failed" \
 	status_is "$lk" virtio-vhost-off/ping interrupted
@@ -505,12 +526,18 @@ no_progress() {
 		! grep -q $'\x1b' "$WORK"/matrix.err "$WORK"/ctl-*.err
 }
 check "no progress line off a terminal" no_progress
-# all run folders in one go (each reader started once; two Chromiums at a
-# time); a failure names its folder
-check "reports of ${#RUNS[@]} + ${#REPORT_RUNS[@]} run folders: results.json, junit.xml, report.html" \
-	tests/report-check.sh --screenshots build/check/screenshots "${RUNS[@]}" "${REPORT_RUNS[@]}"
 check "the report checks fail on broken reports (their negative controls)" \
 	tests/report-check.sh --self-test "$(run_dir single)"
+# all run folders in one go, started after section 6 (each reader started
+# once; two Chromiums at a time); a failure names its folder
+wait "$reports_pid"
+bg_result() { cat "$WORK/$1.out"; return "$(cat "$WORK/$1.rc" 2>/dev/null || echo 1)"; }
+check "reports of ${#RUNS[@]} + ${#REPORT_RUNS[@]} run folders: results.json, junit.xml, report.html" \
+	bg_result reports
+wait "$connect_pid"
+check "--connect against an independent libvirtd (tests/connect-check.sh)" \
+	bg_result connect
+check "no leftovers after --connect" no_leftovers
 
 [ -n "${front_run:-}" ] && rm -rf "results/$front_run"
 [ "$fail" -eq 0 ] && [ -n "${matrix_run:-}" ] && rm -rf "results/$matrix_run"
