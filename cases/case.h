@@ -497,6 +497,25 @@ void case_ledger_record(struct case_ctx *ctx, const struct ledger *l,
 			const char *ev);
 
 /*
+ * The TCP ledger of one connection src -> dst (told apart by port, either
+ * side's), in bytes, from nic's capture by sequence number: what the
+ * sender wrote (+ extra bytes it wrote besides, such as iperf3's cookie)
+ * >= the unique payload on the tap >= what the receiver acknowledged there
+ * (its kernel got it in order; +1 for its FIN) >= what it read.  Payload
+ * sent again is counted apart (retransmitted bytes), so no bound depends
+ * on how many retransmits there were.  Loss on the way is TCP's to
+ * repair, so the bounds are exact; a run that read nothing fails; with
+ * complete (the stream ended and the receiver read to its end) the tap's
+ * unique payload must be exactly what the receiver read, + extra.
+ * Recorded in the current scope; -1 when the capture could not be read
+ * (a case error).
+ */
+int case_tcp_ledger(struct case_ctx *ctx, const struct nic_under_test *nic,
+		    const char *src, const char *dst, int port,
+		    long long wrote, long long extra, long long read,
+		    bool complete, const char *ev);
+
+/*
  * Guest time stamps on the host's clock.  A case that proves two things
  * overlapped (a guest loop toggling something, traffic on the wire) has
  * the loop stamp its own events with the guest's uptime (`read u x <

@@ -1,6 +1,7 @@
 /* common.c - what several cases share: the management topology, shared
  * parameters, host pings and how they are judged. */
 #include "case.h"
+#include "flow.h"
 #include "echo.h"
 #include "ledger.h"
 #include "util.h"
@@ -359,6 +360,59 @@ void case_ledger_record(struct case_ctx *ctx, const struct ledger *l,
 				    g->unknown, g->unknown == 1 ? "" : "s",
 				    slack));
 	}
+}
+
+int case_tcp_ledger(struct case_ctx *ctx, const struct nic_under_test *nic,
+		    const char *src, const char *dst, int port,
+		    long long wrote, long long extra, long long read,
+		    bool complete, const char *ev)
+{
+	struct tcp_progress t;
+	char err[ERRLEN];
+
+	expect_cmp(ctx, "bytes the receiver read (a run that moved none "
+		   "fails)", CMP_GT, 0, read, ev);
+	if (flow_tcp_progress(nic->pcap, src, dst, port, &t, err) < 0) {
+		case_error(ctx, "%s", err);
+		return -1;
+	}
+	observe(ctx, "ledger sender: bytes written", VAL_I(wrote), "bytes",
+		ev);
+	observe(ctx, "ledger tap: unique payload bytes (by sequence number)",
+		VAL_I((long long)t.unique_bytes), "bytes", ev);
+	observe(ctx, "ledger tap: payload bytes sent again (retransmitted)",
+		VAL_I((long long)(t.data_bytes - t.unique_bytes)), "bytes",
+		ev);
+	observe(ctx, "ledger tap: data segments", VAL_I((long long)
+		t.data_frames), NULL, ev);
+	observe(ctx, "ledger receiver kernel: bytes acknowledged on the tap",
+		VAL_I((long long)t.acked), "bytes", ev);
+	observe(ctx, "ledger receiver: bytes read", VAL_I(read), "bytes", ev);
+	observe(ctx, "written but never on the tap (the sender's socket at "
+		"the end)", VAL_I(wrote + extra - (long long)t.unique_bytes),
+		"bytes", ev);
+	observe(ctx, "acknowledged but never read (the receiver's socket at "
+		"the end)", VAL_I((long long)t.acked - read - extra), "bytes",
+		ev);
+	expect_cmp(ctx, extra ? case_fmt(ctx, "unique payload bytes on the "
+		   "tap, at most what the sender wrote (and the %lld-byte "
+		   "cookie its iperf3 client writes first)", extra) :
+		   "unique payload bytes on the tap, at most what the sender "
+		   "wrote", CMP_LE, wrote + extra, (long long)t.unique_bytes,
+		   ev);
+	expect_cmp(ctx, "bytes the receiver acknowledged on the tap, at most "
+		   "the unique payload there (+1: its FIN)", CMP_LE,
+		   (long long)t.unique_bytes + 1, (long long)t.acked, ev);
+	expect_cmp(ctx, "bytes the receiver read, at most what it "
+		   "acknowledged on the tap", CMP_LE, (long long)t.acked, read,
+		   ev);
+	if (complete)
+		expect_eq(ctx, "unique payload bytes on the tap, exactly what "
+			  "the receiver read (the stream ended: nothing "
+			  "crossed the tap unread, nothing read that the tap "
+			  "did not carry)", read + extra,
+			  (long long)t.unique_bytes, ev);
+	return 0;
 }
 
 int case_guest_clock(struct case_ctx *ctx, int gi, struct guest_clock *out)

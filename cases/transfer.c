@@ -15,15 +15,18 @@
  *
  * The guest is driven over its management NIC (another model, see
  * topo_with_mgmt), so SSH's own traffic and encryption stay off the NIC
- * under test.  The capture on the NIC's tap must carry at least the bytes
- * moved, as TCP payload, in each direction (harness/flow.c), so a transfer
- * that went another way fails.  Afterwards a ping over the NIC, judged from
- * the capture, must lose nothing.
+ * under test.  Each direction goes through the TCP ledger
+ * (case_tcp_ledger(): by sequence number on the NIC's tap), so a transfer
+ * that went another way fails, and since both streams end, the unique
+ * payload on the tap must be exactly what the receiver read: the guest
+ * counts what it received (wc -c on a third branch of its tee), the host
+ * what came back.  Afterwards a ping over the NIC, judged from the
+ * capture, must lose nothing.
  *
  * Expectations, per direction ("host -> guest", "guest -> host"): every
- * byte moved, the SHA-256 at the receiving end equal to the sender's, and
- * at least that much TCP payload on the tap; then the ping's requests and
- * replies on the tap.
+ * byte moved, the SHA-256 at the receiving end equal to the sender's, the
+ * ledger's bounds and its equality; then the ping's requests and replies
+ * on the tap.
  */
 #include "case.h"
 #include "flow.h"
@@ -50,25 +53,6 @@ static void observe_xfer(struct case_ctx *ctx, const struct xfer_result *x)
 		observe_str(ctx, "why the host's end stopped", "%s", x->err);
 }
 
-/*
- * The tap must carry at least want bytes of TCP payload src -> dst (the
- * scope says which way).
- */
-static void judge_tap(struct case_ctx *ctx, const char *src, const char *dst,
-		      uint64_t want)
-{
-	struct flow_count fc;
-	char err[ERRLEN];
-
-	if (flow_count(ctx->nic->pcap, src, dst, 6, &fc, err) < 0) {
-		case_error(ctx, "%s", err);
-		return;
-	}
-	expect_cmp(ctx, "TCP payload bytes on the tap", CMP_GE,
-		   (long long)want, (long long)fc.l4_bytes,
-		   case_rel(ctx, ctx->nic->pcap));
-}
-
 static void transfer_run(struct case_ctx *ctx)
 {
 	const struct nic_under_test *nic = ctx->nic;
@@ -78,14 +62,16 @@ static void transfer_run(struct case_ctx *ctx)
 	uint64_t seed = ((uint64_t)g_random_int() << 32) | g_random_int();
 	/* TCG guests move 5-40 MB/s; allow 1 MB/s plus start-up */
 	int timeout_ms = case_scaled_ms(ctx, 60000 + mib * 1000);
+	int back_port;
 	struct ping_spec ps = { .dst = nic->ip, .count = after, .size = 56 };
 	struct ping_summary ping = { 0 };
 	struct sshc_job *rx_job = NULL;
 	struct xfer *to_guest = NULL, *from_guest = NULL;
 	struct xfer_result r_to, r_from;
 	struct proc_result r;
-	char err[ERRLEN], *cmd, *sha_to = NULL;
-	const char *guest_ev = NULL;
+	char err[ERRLEN], *cmd, *sha_to = NULL, *got = NULL;
+	long long guest_read = -1;
+	const char *guest_ev = NULL, *ev_pcap;
 	bool pinged = false;
 
 	case_phase(ctx, "transfer");
@@ -95,17 +81,20 @@ static void transfer_run(struct case_ctx *ctx)
 		case_error(ctx, "%s", err);
 		return;
 	}
+	back_port = xfer_port(from_guest);
 	/*
 	 * host -> guest: the guest listens, hashes what arrives and sends it
 	 * straight back over a second connection; the host's sender retries
 	 * until the listener is up.
 	 */
 	cmd = g_strdup_printf(
-		"rm -f /tmp/nicq-f; mkfifo /tmp/nicq-f; "
+		"rm -f /tmp/nicq-f /tmp/nicq-c; mkfifo /tmp/nicq-f /tmp/nicq-c; "
 		"sha256sum < /tmp/nicq-f > /tmp/nicq-sum & "
-		"nc -l -p %d | tee /tmp/nicq-f | nc %s %d; wait; "
-		"sed 's/^/to_guest=/' /tmp/nicq-sum", PORT_TO_GUEST,
-		nic->host_ip, xfer_port(from_guest));
+		"wc -c < /tmp/nicq-c > /tmp/nicq-n & "
+		"nc -l -p %d | tee /tmp/nicq-f /tmp/nicq-c | nc %s %d; wait; "
+		"sed 's/^/to_guest=/' /tmp/nicq-sum; "
+		"sed 's/^ */to_guest_bytes=/' /tmp/nicq-n", PORT_TO_GUEST,
+		nic->host_ip, back_port);
 	if (sshc_start(ctx->ssh, cmd, timeout_ms, &rx_job, err) < 0) {
 		case_error(ctx, "cannot start the guest's receiver: %s", err);
 		g_free(cmd);
@@ -122,6 +111,7 @@ static void transfer_run(struct case_ctx *ctx)
 	xfer_note_refused(ctx, &r_from);
 	if (sshc_job_wait(rx_job, 30000, &r, err) == 0) {
 		sha_to = kv_get(r.out, "to_guest=");
+		got = kv_get(r.out, "to_guest_bytes=");
 		guest_ev = case_last_cmd(ctx);
 	} else {
 		case_error(ctx, "the guest's receiver: %s", err);
@@ -138,12 +128,24 @@ static void transfer_run(struct case_ctx *ctx)
 		goto out;
 
 	case_phase(ctx, "judge");
+	if (got) {
+		gint64 v;
+
+		guest_read = g_ascii_string_to_signed(g_strstrip(got), 10, 0,
+						      G_MAXINT64, &v, NULL) ?
+			     (long long)v : -1;
+	}
+	ev_pcap = case_rel(ctx, nic->pcap);
 	case_scope(ctx, "host -> guest");
 	expect_eq(ctx, "bytes the host sent", (long long)len,
 		  (long long)r_to.bytes, NULL);
+	expect_eq(ctx, "bytes the guest received", (long long)len,
+		  guest_read, guest_ev);
 	expect_str(ctx, "SHA-256 of what the guest received", r_to.sha256,
 		   sha_to, guest_ev);
-	judge_tap(ctx, nic->host_ip, nic->ip, len);
+	case_tcp_ledger(ctx, nic, nic->host_ip, nic->ip, PORT_TO_GUEST,
+			(long long)r_to.bytes, 0, guest_read,
+			r_to.ok && guest_read >= 0, ev_pcap);
 	observe_xfer(ctx, &r_to);
 
 	/* what the guest hashed is what it sent back */
@@ -154,7 +156,10 @@ static void transfer_run(struct case_ctx *ctx)
 		expect_str(ctx, "SHA-256 of what the host received, equal "
 			   "to the guest's of what it sent", sha_to,
 			   r_from.sha256, guest_ev);
-	judge_tap(ctx, nic->ip, nic->host_ip, len);
+	/* the guest's tee passed on all it received */
+	case_tcp_ledger(ctx, nic, nic->ip, nic->host_ip, back_port,
+			guest_read, 0, (long long)r_from.bytes,
+			r_from.ok && guest_read >= 0, ev_pcap);
 	observe_xfer(ctx, &r_from);
 	case_scope(ctx, NULL);
 
@@ -164,6 +169,7 @@ static void transfer_run(struct case_ctx *ctx)
 out:
 	ping_summary_clear(&ping);
 	g_free(sha_to);
+	g_free(got);
 }
 
 /*
