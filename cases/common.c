@@ -152,6 +152,89 @@ void ping_summary_clear(struct ping_summary *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/*
+ * A NIC that gives no answer: where did the pings go?  When the guest is
+ * reached over another NIC (its management NIC), its counters and the
+ * tap's are read around three more pings and recorded as observations
+ * (the expectation has already failed): what the tap sent toward the guest
+ * (the host's ARP requests count: an unanswered neighbour never lets an
+ * echo request out), what the NIC received, its drop counters (a NIC with
+ * no free receive buffer counts rx_missed_errors), and what it sent.
+ */
+static void answer_diagnose(struct case_ctx *ctx,
+			    const struct nic_under_test *nic)
+{
+	char *argv[] = { "ping", "-n", "-q", "-c", "3", "-i", "0.3", "-W",
+			 "1", (char *)nic->ip, NULL };
+	struct ledger_snap g0, h0, g1, h1;
+	struct proc_result r;
+	const char *ev, *where;
+	char *saved;
+	long long tap_tx, rx, tx, missed, dropped, other;
+	bool other_nic = false;
+
+	for (int i = 0; i < ctx->n_nics; i++)
+		other_nic |= ctx->nics[i].guest == nic->guest &&
+			     &ctx->nics[i] != nic && !ctx->nics[i].no_addr &&
+			     ctx->nics[i].mgmt;
+	if (!other_nic || interrupted() ||
+	    case_ledger_snap(ctx, nic, false, &g0, &h0) < 0)
+		return;
+	if (case_host_run(ctx, argv, 10000, &r) == 0)
+		proc_result_clear(&r);
+	if (case_ledger_snap(ctx, nic, false, &g1, &h1) < 0)
+		return;
+	ev = case_last_cmd(ctx);
+	tap_tx = ledger_delta(h0.tx_packets, h1.tx_packets, h0.have_link &&
+			      h1.have_link);
+	rx = ledger_delta(g0.rx_packets, g1.rx_packets, g0.have_link &&
+			  g1.have_link);
+	tx = ledger_delta(g0.tx_packets, g1.tx_packets, g0.have_link &&
+			  g1.have_link);
+	missed = ledger_delta(g0.rx_missed, g1.rx_missed, g0.have_link &&
+			      g1.have_link);
+	dropped = ledger_delta(g0.rx_dropped, g1.rx_dropped, g0.have_link &&
+			       g1.have_link);
+	other = ledger_delta(g0.rx_fifo + g0.rx_over + g0.rx_crc +
+			     g0.rx_frame + g0.rx_length, g1.rx_fifo +
+			     g1.rx_over + g1.rx_crc + g1.rx_frame +
+			     g1.rx_length, g0.have_link && g1.have_link);
+	saved = g_strdup(ctx->scope);
+	case_scope(ctx, "%s%sno answer", saved ? saved : "",
+		   saved ? ": " : "");
+	observe_int(ctx, "frames the host's tap sent toward the guest "
+		    "(3 more pings, ARP included)", tap_tx, NULL);
+	observe_int(ctx, "frames the guest's NIC received (rx_packets)", rx,
+		    NULL);
+	observe_int(ctx, "the guest's rx_missed_errors (no receive buffer)",
+		    missed, NULL);
+	observe_int(ctx, "the guest's rx_dropped", dropped, NULL);
+	observe_int(ctx, "the guest's other rx errors (fifo, over, crc, "
+		    "frame, length)", other, NULL);
+	observe_int(ctx, "frames the guest's NIC sent (tx_packets)", tx,
+		    NULL);
+	if (tap_tx <= 0)
+		where = "the host: nothing went toward the guest";
+	else if (rx == 0 && missed > 0)
+		where = "device/driver: the NIC found no receive buffer for "
+			"what came (rx_missed_errors) and received nothing";
+	else if (rx == 0 && dropped + other > 0)
+		where = "device/driver: the NIC dropped what came and "
+			"received nothing";
+	else if (rx == 0)
+		where = "device/driver: the NIC received nothing of what the "
+			"tap sent and no counter says why (silent)";
+	else
+		where = "guest kernel or beyond: the NIC received frames, no "
+			"answer came back";
+	observe(ctx, "where the pings went", VAL_S(where), NULL, ev);
+	if (saved)
+		case_scope(ctx, "%s", saved);
+	else
+		case_scope(ctx, NULL);
+	g_free(saved);
+}
+
 bool case_wait_answer(struct case_ctx *ctx, const struct nic_under_test *nic,
 		      int timeout_s)
 {
@@ -172,14 +255,19 @@ bool case_wait_answer(struct case_ctx *ctx, const struct nic_under_test *nic,
 			break;
 		g_usleep(500000);
 	}
-	return expect_true(ctx, case_fmt(ctx, "%s NIC %d answers a ping "
-					 "within %d s", model_name(nic->model),
-					 (int)(nic - ctx->nics), timeout_s),
-			   st == 0, "an echo reply",
-			   st == 0 ? case_fmt(ctx, "answered after %.1f s",
-					      (g_get_monotonic_time() - start) /
-					      1e6) : "no reply",
-			   case_fmt(ctx, "%s (%s)", case_last_cmd(ctx), nic->ip));
+	if (!expect_true(ctx, case_fmt(ctx, "%s NIC %d answers a ping "
+				       "within %d s", model_name(nic->model),
+				       (int)(nic - ctx->nics), timeout_s),
+			 st == 0, "an echo reply",
+			 st == 0 ? case_fmt(ctx, "answered after %.1f s",
+					    (g_get_monotonic_time() - start) /
+					    1e6) : "no reply",
+			 case_fmt(ctx, "%s (%s)", case_last_cmd(ctx),
+				  nic->ip))) {
+		answer_diagnose(ctx, nic);
+		return false;
+	}
+	return true;
 }
 
 bool case_wait_link(struct case_ctx *ctx, const struct nic_under_test *nic,
