@@ -101,6 +101,11 @@ static const struct param p_stress_seconds = {
 	"stress_seconds", PARAM_INT, "3", "60", 1, 86400,
 	"seconds of each iperf3 stress run (TCP and UDP, both directions)",
 };
+static const struct param p_knee_sizes = {
+	"knee_sizes", PARAM_INT, "2", "4", 1, KNEE_N_SIZES,
+	"datagram sizes of the host -> guest loss knee: 64 bytes, a random "
+	"size, 512 and 1400 bytes, this many of them",
+};
 static const struct param p_knee_seconds = {
 	"knee_seconds", PARAM_INT, "1", "5", 1, 600,
 	"seconds of each step of the UDP loss-knee search",
@@ -1185,17 +1190,21 @@ static void stress_case(struct case_ctx *ctx)
 		  .udp = true, .cport = VM_CPORT + 1 },
 	};
 	int sizes[KNEE_N_SIZES], vm_sizes[KNEE_N_SIZES];
+	int n_sizes = case_param(ctx, &p_knee_sizes);
 	size_t i;
 
 	observe_str(ctx, "management NIC (SSH; no iperf3 on it)", "%s",
 		    model_name(ctx->nics[1].model));
-	/* the fixed sizes, and one drawn at random (recorded) */
-	memcpy(sizes, knee_sizes, sizeof(knee_sizes));
-	sizes[KNEE_N_SIZES - 1] = g_random_int_range(65, 1472);
-	observe_int(ctx, "knee: the random datagram size", sizes[KNEE_N_SIZES - 1],
-		    "bytes");
-	/* guest -> guest: the random size first, then the fixed ones */
-	vm_sizes[0] = sizes[KNEE_N_SIZES - 1];
+	/*
+	 * 64 bytes, one size drawn at random (recorded), then 512 and 1400:
+	 * the host's knee takes the first knee_sizes of them; guest -> guest
+	 * the random size first, then the fixed ones
+	 */
+	sizes[0] = knee_sizes[0];
+	sizes[1] = g_random_int_range(65, 1472);
+	memcpy(sizes + 2, knee_sizes + 1, sizeof(knee_sizes) - sizeof(int));
+	observe_int(ctx, "knee: the random datagram size", sizes[1], "bytes");
+	vm_sizes[0] = sizes[1];
 	memcpy(vm_sizes + 1, knee_sizes, sizeof(knee_sizes));
 
 	/* what the driver says about the link */
@@ -1280,7 +1289,7 @@ static void stress_case(struct case_ctx *ctx)
 		}
 		case_scope(ctx, NULL);
 	}
-	for (i = 0; i < (size_t)KNEE_N_SIZES && !case_failed(ctx) &&
+	for (i = 0; i < (size_t)n_sizes && !case_failed(ctx) &&
 	     !interrupted(); i++) {
 		case_phase(ctx, "knee %d bytes", sizes[i]);
 		knee_measure(ctx, sizes[i], ksteps);
@@ -1303,7 +1312,7 @@ stop:
 	for (i = 0; i < G_N_ELEMENTS(runs); i++)
 		if (runs[i].ok)
 			judge_run(ctx, &runs[i]);
-	knee_judge(ctx, sizes, KNEE_N_SIZES, ksteps);
+	knee_judge(ctx, sizes, n_sizes, ksteps);
 	vm_judge_all(ctx, vruns, (int)G_N_ELEMENTS(vruns), vm_sizes, vsteps);
 	if (ping.evidence)
 		case_ping_judge(ctx, nic, ping.ident, after, "ping after");
@@ -1324,7 +1333,7 @@ out:
 static int stress_deadline(const struct profile *p)
 {
 	int runs = 4 * (prof_int(p, &p_stress_seconds) + 3 + LEDGER_READ_S);
-	int knee = KNEE_N_SIZES * KNEE_MAX_STEPS *
+	int knee = prof_int(p, &p_knee_sizes) * KNEE_MAX_STEPS *
 		   (prof_int(p, &p_knee_seconds) + 2 + LEDGER_READ_S);
 	/* guest -> guest: both guests' counters, twice a stream */
 	int vm = 2 * (prof_int(p, &p_stress_seconds) + 10 + 2 * LEDGER_READ_S) +
@@ -1336,7 +1345,7 @@ static int stress_deadline(const struct profile *p)
 }
 
 static const struct param *const stress_params[] = {
-	&p_stress_seconds, &p_knee_seconds, &p_vm_knee_sizes,
+	&p_stress_seconds, &p_knee_sizes, &p_knee_seconds, &p_vm_knee_sizes,
 	&param_after_count, NULL,
 };
 

@@ -215,6 +215,16 @@ for p in "$kpkg" "${pkgs[@]}"; do
 	echo "$p $v" >>"$MAN.pkgs"
 done
 
+# The kernel package is the large one (its data.tar.xz takes a minute of
+# one core to decompress): it unpacks in the background while the rest goes
+# on, and is waited for before its modules are needed.
+note "unpacking $kpkg (in the background)"
+dpkg-deb -x "${debfile[$kpkg]}" "$K" &
+kx_pid=$!
+cleanup() {
+	{ kill "$kx_pid" && wait "$kx_pid"; } 2>/dev/null || true
+	[ "${NICQ_KEEP_WORK:-0}" = 1 ] || rm -rf "$WORK"
+}
 note "unpacking ${#pkgs[@]} packages"
 for p in "${pkgs[@]}"; do
 	dpkg-deb -x "${debfile[$p]}" "$U" || die "dpkg-deb -x ${debfile[$p]} failed"
@@ -305,8 +315,8 @@ done
 note "${#libs[@]} shared libraries"
 
 # ---- kernel and modules ----
-note "unpacking $kpkg"
-dpkg-deb -x "${debfile[$kpkg]}" "$K" || die "dpkg-deb -x ${debfile[$kpkg]} failed"
+wait "$kx_pid" || die "dpkg-deb -x ${debfile[$kpkg]} failed"
+note "unpacked $kpkg"
 vmlinuz=$(find "$K/boot" -maxdepth 1 -name 'vmlinuz-*' | head -n1)
 [ -n "$vmlinuz" ] || die "$kpkg has no /boot/vmlinuz-*"
 KVER=${vmlinuz##*/vmlinuz-}

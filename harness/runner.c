@@ -438,19 +438,45 @@ static void points_emit(struct runner *rn)
 	}
 }
 
+/* qsort: the longest deadline first, then matrix order. */
+static const struct pt *order_pts;
+static const struct profile *order_prof;
+
+static int longest_first(const void *a, const void *b)
+{
+	int i = *(const int *)a, j = *(const int *)b;
+	int di = order_pts[i].skip ? 0 :
+		 fixture_deadline_s(order_pts[i].cd, order_prof);
+	int dj = order_pts[j].skip ? 0 :
+		 fixture_deadline_s(order_pts[j].cd, order_prof);
+
+	return di != dj ? (di < dj) - (di > dj) : (i > j) - (i < j);
+}
+
 /*
- * Run the matrix: start points in matrix order as slots free up (--jobs),
- * police their deadlines, judge them as they end, and write their TAP in
- * matrix order.  On a bail out (the lab failed, an interruption) no new
- * point starts and the running ones are stopped.
+ * Run the matrix: start points as slots free up (--jobs), police their
+ * deadlines, judge them as they end, and write their TAP in matrix order.
+ * With one slot they start in matrix order; with more, the longest first
+ * (by deadline, ties in matrix order), so that no long point (stress,
+ * transfer) starts last and runs alone at the end while the other slots
+ * idle.  On a bail out (the lab failed, an interruption) no new point
+ * starts and the running ones are stopped.
  */
 static void points_run(struct runner *rn)
 {
 	int next = 0;
+	int *order = g_new(int, rn->n_pts > 0 ? rn->n_pts : 1);
 
+	for (int k = 0; k < rn->n_pts; k++)
+		order[k] = k;
+	if (rn->jobs > 1) {
+		order_pts = rn->pts;
+		order_prof = &rn->opts->prof;
+		qsort(order, (size_t)rn->n_pts, sizeof(*order), longest_first);
+	}
 	for (;;) {
 		while (!rn->bail && next < rn->n_pts) {
-			struct pt *t = &rn->pts[next];
+			struct pt *t = &rn->pts[order[next]];
 
 			if (t->skip) {
 				next++;
@@ -475,6 +501,7 @@ static void points_run(struct runner *rn)
 		progress_tick();
 	}
 	points_emit(rn);
+	g_free(order);
 }
 
 /* ---- the matrix ------------------------------------------------------- */
