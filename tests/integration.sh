@@ -236,6 +236,13 @@ check "the cases declare negative controls" test -s "$WORK/controls"
 awk -F'\t' '{ k = $2 "\t" $3; if (!((k, $1) in seen)) { seen[k, $1] = 1
 		if (k in c) c[k] = c[k] "," $1; else c[k] = $1 } }
 	END { for (k in c) print k "\t" c[k] }' "$WORK/controls" | sort > "$WORK/control-runs"
+# The runner's first control, started here because it mostly waits (section
+# 5 checks it): a case that hangs is killed at its deadline and the matrix
+# goes on.  Its deadline is as short as the runner allows: the guest is
+# restored from a kept state (a second), and 1 % of ping's own time.
+printf '[profile]\ndeadline_scale = 1\nboot_timeout = 20\n' > "$WORK/short.ini"
+bg hang run --model virtio --vhost off --jobs 1 --case ping,multicast --inject hang=ping \
+	--config "$WORK/short.ini" --baseline "results/$front_run"
 # The single-case TAP 13 run for prove, with --junit; a run on a terminal
 # (script(1) gives it one, stdout and stderr both on it), for the progress
 # line; and a capture that loses frames: short and light, they go first,
@@ -255,10 +262,17 @@ bg single run --model virtio --vhost off --case ping --tap-version 13 --jobs 1 \
 # runs with the longest cases first, so that no long run is left alone at
 # the end.
 i=0
+ctl_pids=()
+ctl_running() { # how many of the control runs still run
+	local n=0 p
+	for p in "${ctl_pids[@]}"; do kill -0 "$p" 2>/dev/null && n=$((n + 1)); done
+	echo "$n"
+}
 while IFS=$'\t' read -r model fault cases; do
-	while [ "$(jobs -rp | wc -l)" -ge 4 ]; do wait -n; done
+	while [ "$(ctl_running)" -ge 4 ]; do wait -n; done
 	i=$((i + 1))
 	bg "ctl-$i" run --model "$model" --vhost off --jobs 1 --case "$cases" --inject "$fault"
+	ctl_pids+=($!)
 	echo "ctl-$i $model $fault" >> "$WORK/control-names"
 done < <(awk -F'\t' '{ w = 0; n = split($3, c, ",")
 		# the wall time a case takes under its control here (a control
@@ -324,6 +338,11 @@ check "no leftovers after the negative controls" no_leftovers
 
 # --- 5. the runner's own controls ------------------------------------------------
 stamp "5 and 7. the runner's own controls, interruptions and the shards alongside"
+# The reports of the run folders made so far are read now, beside these
+# runs (which mostly wait); the rest after section 6.
+REPORTS_EARLY=("${RUNS[@]}" "${REPORT_RUNS[@]}")
+( tests/report-check.sh --screenshots build/check/screenshots "${REPORTS_EARLY[@]}" \
+	>"$WORK/reports-early.out" 2>&1; echo $? >"$WORK/reports-early.rc" ) &
 # The interruptions run at once, each in its own lab; each is checked for
 # what its own lab left (namespace, /run/nicq folder, links, the processes
 # that were in its namespace when the signal came), then the host as a whole.
@@ -389,12 +408,6 @@ wait_for() {
 	done
 	return 1
 }
-# the hang's deadline as short as the runner allows: the guest is restored
-# from a kept state (a second), and 1 % of ping's own time
-printf '[profile]\ndeadline_scale = 1\nboot_timeout = 20\n' > "$WORK/short.ini"
-# a case that hangs: killed at its deadline, the matrix goes on
-bg hang run --model virtio --vhost off --jobs 1 --case ping,multicast --inject hang=ping \
-	--config "$WORK/short.ini" --baseline "results/$front_run"
 # the interruptions, alongside: SIGINT while its guest starts (booted, or
 # restored from a kept state: no NICQ-READY then)
 interrupt_start INT virtio ping records.jsonl "guest 0"
@@ -473,7 +486,11 @@ check "every result.json and TAP YAML block validates against the schema" \
 # which mostly wait on signals and daemons; their result is taken in 9.
 lk=$(run_dir labkill)
 REPORT_RUNS+=("$lk" $(ls -d "$WORK"/int-*/*/ | head -n 2))
-( tests/report-check.sh --screenshots build/check/screenshots "${RUNS[@]}" "${REPORT_RUNS[@]}" \
+REPORTS_LATE=()
+for r in "${RUNS[@]}" "${REPORT_RUNS[@]}"; do
+	case " ${REPORTS_EARLY[*]} " in *" $r "*) ;; *) REPORTS_LATE+=("$r") ;; esac
+done
+( tests/report-check.sh --screenshots build/check/screenshots "${REPORTS_LATE[@]}" \
 	>"$WORK/reports.out" 2>&1; echo $? >"$WORK/reports.rc" ) &
 reports_pid=$!
 
@@ -539,7 +556,9 @@ check "the report checks fail on broken reports (their negative controls)" \
 # once; two Chromiums at a time); a failure names its folder
 wait "$reports_pid"
 bg_result() { cat "$WORK/$1.out"; return "$(cat "$WORK/$1.rc" 2>/dev/null || echo 1)"; }
-check "reports of ${#RUNS[@]} + ${#REPORT_RUNS[@]} run folders: results.json, junit.xml, report.html" \
+check "reports of the first ${#REPORTS_EARLY[@]} run folders: results.json, junit.xml, report.html" \
+	bg_result reports-early
+check "reports of the other ${#REPORTS_LATE[@]} run folders: results.json, junit.xml, report.html" \
 	bg_result reports
 wait "$connect_pid"
 check "--connect against an independent libvirtd (tests/connect-check.sh)" \
