@@ -837,10 +837,13 @@ static int guest_iperf(struct case_ctx *ctx, const char *tag, bool udp,
 	struct proc_result r;
 	int rc = -1;
 
+	char *bq = shq(NIC_B(ctx)->ip), *aq = shq(NIC_A(ctx)->ip);
+
 	g_string_append_printf(cmd, "iperf3 -c %s -B %s -p %d --cport %d "
-			       "-t %d -J --connect-timeout 5000",
-			       NIC_B(ctx)->ip, NIC_A(ctx)->ip, IPERF_PORT,
-			       cport, seconds);
+			       "-t %d -J --connect-timeout 5000", bq, aq,
+			       IPERF_PORT, cport, seconds);
+	g_free(bq);
+	g_free(aq);
 	if (udp) {
 		g_string_append_printf(cmd, " -u -b %.0f", rate_bps);
 		if (len > 0)
@@ -1078,13 +1081,14 @@ static void vm_measure(struct case_ctx *ctx, struct vrun *runs, int n_runs,
 {
 	int seconds = case_param(ctx, &p_stress_seconds);
 	int n_sizes = case_param(ctx, &p_vm_knee_sizes);
-	char *cmd, err[ERRLEN];
+	char *cmd, *bq, err[ERRLEN];
 	struct sshc_job *server = NULL;
 	double rate = 0;
 
 	case_phase(ctx, "guest B's iperf3 server");
-	cmd = g_strdup_printf("exec iperf3 -s -B %s -p %d", NIC_B(ctx)->ip,
-			      IPERF_PORT);
+	bq = shq(NIC_B(ctx)->ip);
+	cmd = g_strdup_printf("exec iperf3 -s -B %s -p %d", bq, IPERF_PORT);
+	g_free(bq);
 	if (sshc_start(ctx->guests[1].ssh, cmd, 10000, &server, err) < 0)
 		case_error(ctx, "cannot start iperf3 in guest B: %s", err);
 	g_free(cmd);
