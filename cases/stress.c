@@ -646,8 +646,12 @@ static void judge_run(struct case_ctx *ctx, struct run *ru)
  * it only in Ip InAddrErrors, which the ledger does not read), switched on
  * and off through the run so that a share is lost.  The local table's
  * rule moves from preference 0 to 100 for it, or local delivery would
- * come first.  The loop waits a second (iperf3's UDP connect datagram
- * must get through), ends by itself and removes its rule;
+ * come first.  The loop starts once the iperf3 server's UDP socket is
+ * connected (/proc/net/udp shows a peer): iperf3 sets a UDP stream up
+ * with one datagram each way and no retry, so a rule switched on before
+ * that fails the run instead of losing a share of it (a fixed second's
+ * wait was too short under load: CI, stop 14).  It ends by itself and
+ * removes its rule;
  * blackhole_stop() removes it again and puts the local rule back.
  */
 /* ipproto by number: the guest has no /etc/protocols */
@@ -659,13 +663,21 @@ static struct sshc_job *blackhole_start(struct case_ctx *ctx,
 {
 	char *ifq = shq(nic->ifname), err[ERRLEN];
 	char *rule = g_strdup_printf(BLACKHOLE_RULE, ifq, IPERF_PORT);
-	char *cmd = g_strdup_printf("end=$(($(date +%%s) + %d)); "
-				    "usleep 1000000; "
+	char *cmd = g_strdup_printf("t=$(($(date +%%s) + %d)); "
+				    "until awk '$2 ~ /:%04X$/ && "
+				    "$3 !~ /:0000$/ { f = 1 } "
+				    "END { exit !f }' /proc/net/udp; do "
+				    "if [ $(date +%%s) -ge $t ]; then "
+				    "echo \"no UDP stream connected to port "
+				    "%d\" >&2; exit 4; fi; usleep 20000; "
+				    "done; "
+				    "end=$(($(date +%%s) + %d)); "
 				    "while [ $(date +%%s) -lt $end ]; do "
 				    "ip rule add %s || exit 1; usleep 60000; "
 				    "ip rule del %s || exit 1; usleep 40000; "
 				    "done",
-				    seconds + 3, rule, rule);
+				    seconds + 20, IPERF_PORT, IPERF_PORT,
+				    seconds + 2, rule, rule);
 	struct sshc_job *job = NULL;
 	struct proc_result r;
 
