@@ -20,6 +20,13 @@
 
 /* Domains restored from saved states: nicq-state-j<slot>-<key>. */
 #define STATE_DOMAIN_PREFIX "nicq-state-"
+/*
+ * The first commands in a guest just started (its clock, its state): not
+ * judged, and slow when the guest was just restored on a busy host (QEMU
+ * translates all its code again).  On 2 cores with nine runs starting at
+ * once a restore took 65 s and the clock's 10 s ran out (CI, stop 14).
+ */
+#define GUEST_FIRST_CMD_MS 45000
 
 /* ---- kernel logs ----------------------------------------------------------- */
 
@@ -846,9 +853,9 @@ static char *guest_state_read(struct case_ctx *ctx, int gi, const char *when)
 	 */
 	if (sshc_run(cg->ssh, "ip -d -o link; ip -o addr | sed 's/ tentative//'; "
 		     "lsmod | sort", NULL,
-		     0, 20000, &r, err) < 0 || r.status != 0) {
+		     0, GUEST_FIRST_CMD_MS, &r, err) < 0 || r.status != 0) {
 		case_error(ctx, "cannot read guest %d's state: %s", gi,
-			   err[0] ? err : r.errout);
+			   err[0] ? err : proc_why(&r, err, ERRLEN));
 		proc_result_clear(&r);
 		return NULL;
 	}
@@ -879,10 +886,10 @@ static int start_state(struct case_ctx *ctx, int gi, struct case_guest *cg,
 	if (cg->g->restored) {
 		cmd = g_strdup_printf("date -u -s @%lld >/dev/null",
 				      (long long)(now / 1000000));
-		if (sshc_run(cg->ssh, cmd, NULL, 0, 10000, &r, err) < 0 ||
-		    r.status != 0) {
+		if (sshc_run(cg->ssh, cmd, NULL, 0, GUEST_FIRST_CMD_MS, &r,
+			     err) < 0 || r.status != 0) {
 			case_error(ctx, "cannot set guest %d's clock: %s", gi,
-				   err[0] ? err : r.errout);
+				   err[0] ? err : proc_why(&r, err, ERRLEN));
 			proc_result_clear(&r);
 			g_free(cmd);
 			return -1;

@@ -358,6 +358,28 @@ void proc_result_clear(struct proc_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
+const char *proc_why(const struct proc_result *res, char *buf, size_t n)
+{
+	const char *e = res->errout ? res->errout : "";
+	size_t len;
+
+	if (res->timed_out) {
+		g_snprintf(buf, n, "timed out after %lld ms",
+			   (long long)res->elapsed_ms);
+		return buf;
+	}
+	if (res->interrupted) {
+		g_snprintf(buf, n, "interrupted");
+		return buf;
+	}
+	while (*e == ' ' || *e == '\n' || *e == '\t')
+		e++;
+	len = strcspn(e, "\n");
+	g_snprintf(buf, n, "exit %d%s%.*s", res->status, len ? ": " : "",
+		   (int)MIN(len, 200), e);
+	return buf;
+}
+
 pid_t spawn_bg(char *const argv[], const char *log_path, char *err)
 {
 	pid_t pid;

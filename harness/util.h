@@ -90,6 +90,12 @@ int spawn_run(char *const argv[], int timeout_ms, struct proc_result *res,
 int spawn_run_teardown(char *const argv[], int timeout_ms,
 		       struct proc_result *res, char *err);
 void proc_result_clear(struct proc_result *res);
+/*
+ * How a command that ran did not succeed, for a one-line error: "timed
+ * out after N ms", "interrupted", or "exit N: " and its stderr's first
+ * line (bounded).  Into buf; returns buf.
+ */
+const char *proc_why(const struct proc_result *res, char *buf, size_t n);
 
 /*
  * Start argv in the background in its own process group, stdout/stderr to

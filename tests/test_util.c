@@ -328,6 +328,30 @@ static void test_results_dir(void **state)
 }
 
 /* A results root another user can change is refused; sticky /tmp is fine. */
+/* proc_why(): a time-out says so (a CI failure said only "clock: ") */
+static void test_proc_why(void **state)
+{
+	char buf[64], big[400];
+	struct proc_result r = { .status = -1, .timed_out = true,
+				 .elapsed_ms = 10002 };
+
+	(void)state;
+	assert_string_equal(proc_why(&r, buf, sizeof(buf)),
+			    "timed out after 10002 ms");
+	r = (struct proc_result){ .status = 2, .errout = "\n  no such\nmore" };
+	assert_string_equal(proc_why(&r, buf, sizeof(buf)), "exit 2: no such");
+	r = (struct proc_result){ .status = 1, .errout = "" };
+	assert_string_equal(proc_why(&r, buf, sizeof(buf)), "exit 1");
+	r = (struct proc_result){ .status = 1, .interrupted = true };
+	assert_string_equal(proc_why(&r, buf, sizeof(buf)), "interrupted");
+	/* one line, bounded by the buffer */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	r = (struct proc_result){ .status = 3, .errout = big };
+	assert_int_equal(strlen(proc_why(&r, buf, sizeof(buf))),
+			 sizeof(buf) - 1);
+}
+
 static void test_path_root_only(void **state)
 {
 	char *root = g_dir_make_tmp("nicq-ro-XXXXXX", NULL);
@@ -365,6 +389,7 @@ int main(void)
 		cmocka_unit_test(test_pidfd),
 		cmocka_unit_test(test_results_dir),
 		cmocka_unit_test(test_path_root_only),
+		cmocka_unit_test(test_proc_why),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
