@@ -18,7 +18,8 @@
 #      point fails, with the declared expectation among its failures, read
 #      from the point's own result.json; a capture made to lose frames (a
 #      4 KiB buffer, NICQ_CAPTURE_BUFFER) fails as "capture incomplete";
-#   5. the runner's own controls: a case that hangs is killed at its
+#   5. the runner's own controls (started with section 4, which is mostly
+#      idle at its end): a case that hangs is killed at its
 #      deadline and the next case runs; a guest killed in a case fails that
 #      case and the next case runs on a fresh guest; the lab's libvirtd
 #      killed mid-run gives Bail out!, exit 3, no case blamed;
@@ -227,7 +228,7 @@ check "vlan keeps a capture per guest" \
 check "no leftovers after the matrix" no_leftovers
 
 # --- 4. every declared negative control ----------------------------------------
-stamp "4. every declared negative control"
+stamp "4. every declared negative control (and section 5's kills and shards in its tail)"
 # One run per (model, fault) with all the cases that declare it; four at
 # once.  Each point must fail with its declared expectation among the
 # failures, in its own result.json.
@@ -258,6 +259,42 @@ bg single run --model virtio --vhost off --case ping --tap-version 13 --jobs 1 \
 ( NICQ_CAPTURE_BUFFER=4096 $NICQ run --model virtio --vhost off --case transfer --jobs 1 \
 	--results "$WORK/capsmall" >"$WORK/capsmall.tap" 2>"$WORK/capsmall.err"
 	echo $? >"$WORK/capsmall.rc" ) &
+# lab_of NAME: the private lab's namespace of a running nicq (from its TAP)
+lab_of() { sed -n 's/^# lab: private, namespace \(nicq-[a-z0-9]*\)$/\1/p' "$WORK/$1.tap"; }
+# pid_in_lab NAME COMM: the pid of COMM in that run's lab
+pid_in_lab() {
+	local ns p
+	ns=$(lab_of "$1")
+	[ -n "$ns" ] || return 1
+	for p in $(ip netns pids "$ns" 2>/dev/null); do
+		[ "$(cat /proc/"$p"/comm 2>/dev/null)" = "$2" ] && { echo "$p"; return 0; }
+	done
+	return 1
+}
+# wait_for NAME CASE FILE PATTERN: until the point's file shows PATTERN
+wait_for() {
+	local i
+	for i in $(seq 1 1800); do
+		grep -qs -- "$4" "$WORK/$1"/*/virtio-vhost-off/"$2"/"$3" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# kill_when NAME CASE FILE PATTERN COMM: in the background, once the run's
+# point shows PATTERN, SIGKILL the process COMM in its lab; its PID (or
+# nothing) in NAME.killed
+kill_when() {
+	( local p=""
+	if wait_for "$1" "$2" "$3" "$4"; then
+		sleep 1
+		p=$(pid_in_lab "$1" "$5")
+		[ -n "$p" ] && kill -KILL "$p"
+	fi
+	echo "$p" >"$WORK/$1.killed" ) &
+}
+# section 5's shards: a part of the matrix split in two, as two hosts would
+# run it
+SHARD_OPTS="--model virtio,e1000 --vhost off --case ping,multicast --jobs 1"
 # Then four control runs at a time, a new one as soon as one ends; the
 # runs with the longest cases first, so that no long run is left alone at
 # the end.
@@ -270,10 +307,24 @@ ctl_running() { # how many of the control runs still run
 }
 while IFS=$'\t' read -r model fault cases; do
 	while [ "$(ctl_running)" -ge 4 ]; do wait -n; done
-	i=$((i + 1))
-	bg "ctl-$i" run --model "$model" --vhost off --jobs 1 --case "$cases" --inject "$fault"
-	ctl_pids+=($!)
-	echo "ctl-$i $model $fault" >> "$WORK/control-names"
+	case $model in
+	@shard1|@shard2)	# section 5's shards
+		bg "${model#@}" run $SHARD_OPTS --shard "${model#@shard}/2"
+		ctl_pids+=($!) ;;
+	@guestkill)	# section 5's guest killed in the middle of a case
+		bg guestkill run --model virtio --vhost off --jobs 1 --case multicast,ping
+		ctl_pids+=($!)
+		kill_when guestkill multicast transcript.txt "=== #2 " qemu-system-x86 ;;
+	@labkill)	# section 5's lab killed in the middle of a run
+		bg labkill run --model virtio --vhost off --jobs 1 --case ping,multicast
+		ctl_pids+=($!)
+		kill_when labkill ping transcript.txt "ping" libvirtd ;;
+	*)
+		i=$((i + 1))
+		bg "ctl-$i" run --model "$model" --vhost off --jobs 1 --case "$cases" --inject "$fault"
+		ctl_pids+=($!)
+		echo "ctl-$i $model $fault" >> "$WORK/control-names" ;;
+	esac
 done < <(awk -F'\t' '{ w = 0; n = split($3, c, ",")
 		# the wall time a case takes under its control here (a control
 		# that loses traffic waits on time-outs): stress and promisc
@@ -284,7 +335,11 @@ done < <(awk -F'\t' '{ w = 0; n = split($3, c, ",")
 			else if (c[j] ~ /^(transfer|bonding|jumbo|reload|vlan)$/) w += 2
 			else w += 1
 		}
-		print w "\t" $0 }' "$WORK/control-runs" | sort -t$'\t' -k1,1nr -k2 | cut -f2-)
+		print w "\t" $0 }' "$WORK/control-runs" | sort -t$'\t' -k1,1nr -k2 | cut -f2-
+	# then section 5's runs that check the runner itself, light, in the
+	# pool's tail (all at once with the interruptions, nine runs
+	# starting on 2 cores starved their guests: CI, stop 14)
+	printf '%s\n' @guestkill @labkill @shard1 @shard2)
 bg_wait
 while read -r name model fault; do
 	RUNS+=("$(run_dir "$name")")
@@ -337,7 +392,7 @@ RUNS+=("$(run_dir single)")
 check "no leftovers after the negative controls" no_leftovers
 
 # --- 5. the runner's own controls ------------------------------------------------
-stamp "5 and 7. the runner's own controls, interruptions and the shards alongside"
+stamp "5. the runner's own controls and the interruptions"
 # The reports of the run folders made so far are read now, beside these
 # runs (which mostly wait); the rest after section 6.
 REPORTS_EARLY=("${RUNS[@]}" "${REPORT_RUNS[@]}")
@@ -387,27 +442,6 @@ interrupt_check() { # SIGNAL CASE WHEN-PATTERN
 		grep -qE '^Bail out! interrupted by signal' "$dir.tap"
 	check "SIG$1 during $2: nothing of its lab left behind" lab_gone $(cat "$dir.lab")
 }
-# lab_of NAME: the private lab's namespace of a running nicq (from its TAP)
-lab_of() { sed -n 's/^# lab: private, namespace \(nicq-[a-z0-9]*\)$/\1/p' "$WORK/$1.tap"; }
-# pid_in_lab NAME COMM: the pid of COMM in that run's lab
-pid_in_lab() {
-	local ns p
-	ns=$(lab_of "$1")
-	[ -n "$ns" ] || return 1
-	for p in $(ip netns pids "$ns" 2>/dev/null); do
-		[ "$(cat /proc/"$p"/comm 2>/dev/null)" = "$2" ] && { echo "$p"; return 0; }
-	done
-	return 1
-}
-# wait_for NAME CASE FILE PATTERN: until the point's file shows PATTERN
-wait_for() {
-	local i
-	for i in $(seq 1 1800); do
-		grep -qs -- "$4" "$WORK/$1"/*/virtio-vhost-off/"$2"/"$3" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # the interruptions, alongside: SIGINT while its guest starts (booted, or
 # restored from a kept state: no NICQ-READY then)
 interrupt_start INT virtio ping records.jsonl "guest 0"
@@ -417,23 +451,13 @@ interrupt_start TERM virtio ping transcript.txt "ping"
 interrupt_start INT e1000 pxe console.log "iPXE"
 interrupt_start TERM rtl8139 reload transcript.txt "modprobe -r"
 interrupt_start TERM virtio bonding transcript.txt "ip link set"
-# a part of the matrix split in two shards, as two hosts would run it: the
-# merged shards must give the matrix run's cells and verdicts for those
-# points (alongside: these runs mostly wait)
-SHARD_OPTS="--model virtio,e1000 --vhost off --case ping,multicast --jobs 1"
-bg shard1 run $SHARD_OPTS --shard 1/2
-bg shard2 run $SHARD_OPTS --shard 2/2
-# a guest killed in the middle of a case: that case fails, the next passes
-bg guestkill run --model virtio --vhost off --jobs 1 --case multicast,ping
-wait_for guestkill multicast transcript.txt "=== #2 " && sleep 1
-gk=$(pid_in_lab guestkill qemu-system-x86)
-[ -n "$gk" ] && kill -KILL "$gk"
-# the lab's libvirtd killed in the middle of a run: Bail out!, exit 3
-bg labkill run --model virtio --vhost off --jobs 1 --case ping,multicast
-wait_for labkill ping transcript.txt "ping" && sleep 1
-lk=$(pid_in_lab labkill libvirtd)
-[ -n "$lk" ] && kill -KILL "$lk"
 bg_wait
+# run in section 4's pool: a guest killed in the middle of a case (that
+# case fails, the next passes), the lab's libvirtd killed in the middle of
+# a run (Bail out!, exit 3), and the matrix in two shards (merged, they
+# must give the matrix run's cells and verdicts for those points)
+gk=$(cat "$WORK/guestkill.killed" 2>/dev/null)
+lk=$(cat "$WORK/labkill.killed" 2>/dev/null)
 RUNS+=("$(run_dir hang)" "$(run_dir guestkill)")
 check "hang: exit 1 (got $(rc_of hang))" test "$(rc_of hang)" = 1
 check "hang: the hung case is not ok, timed out while in the case" \
