@@ -422,46 +422,48 @@ static void crosscheck(struct case_ctx *ctx, const struct run *ru,
 }
 
 /*
- * The knee search at one datagram size; each step's figures from iperf3
- * are observed now, its ledger once the capture stopped (steps).
+ * One knee step: offer pps datagrams of size a second for knee_seconds,
+ * the step appended to steps with its ledger snapshots.  *res is the
+ * step's iperf3 result (in steps), *ev its evidence.  Returns 1, 0 when
+ * the step measured but the search must stop after it (a snapshot
+ * failed), -1 when there is no result.
  */
-static void knee_measure(struct case_ctx *ctx, int size, GArray *steps)
+typedef int (*knee_step_fn)(struct case_ctx *ctx, int size, int step,
+			    double pps, GArray *steps,
+			    const struct iperf_result **res, const char **ev);
+
+/*
+ * The knee search at one datagram size (what: "knee", "guest->guest
+ * knee"): each step's figures from iperf3 are observed now, its ledger
+ * judged once the captures stopped (steps).  Under emulation a sender
+ * that cannot keep up sends less than offered: the sent rate is observed
+ * next to the offered one.
+ */
+static void knee_search(struct case_ctx *ctx, const char *what, int size,
+			GArray *steps, knee_step_fn fn)
 {
-	int seconds = case_param(ctx, &p_knee_seconds);
 	struct iperf_knee k;
 	double pps;
-	int step = 0;
+	int step = 0, rc;
 
-	case_scope(ctx, "knee %d bytes", size);
+	case_scope(ctx, "%s %d bytes", what, size);
 	iperf_knee_init(&k, KNEE_START_PPS, KNEE_MIN_PPS, KNEE_MAX_PPS,
 			KNEE_BISECTIONS, KNEE_MAX_STEPS);
 	while ((pps = iperf_knee_next(&k)) > 0 && !interrupted()) {
-		struct kstep ks = { .size = size, .step = ++step };
-		struct iperf_result *res = &ks.res;
-		const char *ev;
+		const struct iperf_result *res = NULL;
+		const char *ev = NULL;
 		double got;
 
 		pps = round(pps);
-		ks.pps = pps;
-		/* a client port of its own in the whole point */
-		ks.cport = CPORT_BASE + 100 + (int)steps->len;
-		g_snprintf(ks.tag, sizeof(ks.tag), "knee-%d-%d", size, step);
-		if (case_ledger_snap(ctx, ctx->nic, false, &ks.sn.g0,
-				     &ks.sn.h0) < 0)
+		rc = fn(ctx, size, ++step, pps, steps, &res, &ev);
+		if (rc < 0)
 			break;
-		if (iperf_client(ctx, ks.tag, true, false, ks.cport,
-				 pps * size * 8, size, seconds, res) < 0)
-			break;
-		ks.sn.ok = case_ledger_snap(ctx, ctx->nic, true, &ks.sn.g1,
-					    &ks.sn.h1) == 0;
-		g_array_append_val(steps, ks);
 		got = res->received.seconds > 0 ?
 		      (double)(res->received.packets -
 			       res->received.lost_packets) /
 		      res->received.seconds : 0;
 		/* one scope per step, its figures as numbers (plots) */
-		ev = case_fmt(ctx, "iperf-%s.json", ks.tag);
-		case_scope(ctx, "knee %d bytes step %d", size, step);
+		case_scope(ctx, "%s %d bytes step %d", what, size, step);
 		observe(ctx, "offered rate", VAL_D(pps), "pps", ev);
 		observe(ctx, "sent rate", VAL_D(round(res->sent.seconds > 0 ?
 			res->sent.packets / res->sent.seconds : 0)), "pps",
@@ -473,10 +475,10 @@ static void knee_measure(struct case_ctx *ctx, int size, GArray *steps)
 			VAL_I((long long)res->received.lost_packets), NULL, ev);
 		observe(ctx, "datagrams (receiver)",
 			VAL_I((long long)res->received.packets), NULL, ev);
-		case_scope(ctx, "knee %d bytes", size);
+		case_scope(ctx, "%s %d bytes", what, size);
 		iperf_knee_record(&k, pps, res->received.lost_percent, got,
 				  KNEE_LIMIT_PCT);
-		if (!ks.sn.ok)
+		if (rc == 0)
 			break;
 	}
 	observe_int(ctx, "knee (highest rate with loss under 0.1 %)",
@@ -493,6 +495,33 @@ static void knee_measure(struct case_ctx *ctx, int size, GArray *steps)
 			    "rate nicq offers: the knee is above",
 			    KNEE_MAX_PPS);
 	case_scope(ctx, NULL);
+}
+
+/* A host -> guest knee step (knee_step_fn). */
+static int host_knee_step(struct case_ctx *ctx, int size, int step,
+			  double pps, GArray *steps,
+			  const struct iperf_result **res, const char **ev)
+{
+	struct kstep ks = { .size = size, .step = step, .pps = pps };
+	struct kstep *in;
+
+	/* a client port of its own in the whole point */
+	ks.cport = CPORT_BASE + 100 + (int)steps->len;
+	g_snprintf(ks.tag, sizeof(ks.tag), "knee-%d-%d", size, step);
+	if (case_ledger_snap(ctx, ctx->nic, false, &ks.sn.g0,
+			     &ks.sn.h0) < 0)
+		return -1;
+	if (iperf_client(ctx, ks.tag, true, false, ks.cport,
+			 pps * size * 8, size, case_param(ctx, &p_knee_seconds),
+			 &ks.res) < 0)
+		return -1;
+	ks.sn.ok = case_ledger_snap(ctx, ctx->nic, true, &ks.sn.g1,
+				    &ks.sn.h1) == 0;
+	g_array_append_val(steps, ks);
+	in = &g_array_index(steps, struct kstep, steps->len - 1);
+	*res = &in->res;
+	*ev = case_fmt(ctx, "iperf-%s.json", in->tag);
+	return in->sn.ok ? 1 : 0;
 }
 
 /*
@@ -1030,56 +1059,26 @@ static void vm_judge(struct case_ctx *ctx, struct vrun *v, bool full,
 	}
 }
 
-/*
- * The knee guest -> guest at one size: guest A offers each rate (under
- * emulation a sender that cannot keep up sends less: the sent rate is
- * observed next to the offered one).
- */
-static void vm_knee_measure(struct case_ctx *ctx, int size, GArray *steps)
+/* A guest -> guest knee step, guest A offering (knee_step_fn). */
+static int vm_knee_step(struct case_ctx *ctx, int size, int step,
+			double pps, GArray *steps,
+			const struct iperf_result **res, const char **ev)
 {
-	int seconds = case_param(ctx, &p_knee_seconds);
-	struct iperf_knee k;
-	double pps;
-	int step = 0;
+	struct vrun v = { .name = "knee", .udp = true, .size = size,
+			  .step = step, .pps = pps };
+	struct vrun *in;
 
-	case_scope(ctx, "guest->guest knee %d bytes", size);
-	iperf_knee_init(&k, KNEE_START_PPS, KNEE_MIN_PPS, KNEE_MAX_PPS,
-			KNEE_BISECTIONS, KNEE_MAX_STEPS);
-	while ((pps = iperf_knee_next(&k)) > 0 && !interrupted()) {
-		struct vrun v = { .name = "knee", .udp = true, .size = size,
-				  .step = ++step };
-		double got;
-
-		v.pps = round(pps);
-		v.cport = VM_CPORT + 10 + (int)steps->len;
-		g_snprintf(v.tag, sizeof(v.tag), "vm-knee-%d-%d", size, step);
-		vm_stream(ctx, &v, v.pps * size * 8, size, seconds);
-		if (!v.ok)
-			break;
-		g_array_append_val(steps, v);
-		got = v.res.received.seconds > 0 ?
-		      (double)(v.res.received.packets -
-			       v.res.received.lost_packets) /
-		      v.res.received.seconds : 0;
-		case_scope(ctx, "guest->guest knee %d bytes step %d", size,
-			   step);
-		observe(ctx, "offered rate", VAL_D(v.pps), "pps",
-			case_fmt(ctx, "iperf-%s.json", v.tag));
-		observe(ctx, "sent rate", VAL_D(round(v.res.sent.seconds > 0 ?
-			v.res.sent.packets / v.res.sent.seconds : 0)), "pps",
-			NULL);
-		observe(ctx, "arrival rate", VAL_D(round(got)), "pps", NULL);
-		observe(ctx, "loss", VAL_D(round(v.res.received.lost_percent *
-						 1000) / 1000), "%", NULL);
-		case_scope(ctx, "guest->guest knee %d bytes", size);
-		iperf_knee_record(&k, v.pps, v.res.received.lost_percent, got,
-				  KNEE_LIMIT_PCT);
-	}
-	observe_int(ctx, "knee (highest rate with loss under 0.1 %)",
-		    (long long)k.lo, "pps");
-	observe_int(ctx, "lowest rate with loss at or over 0.1 %",
-		    (long long)k.hi, "pps");
-	case_scope(ctx, NULL);
+	v.cport = VM_CPORT + 10 + (int)steps->len;
+	g_snprintf(v.tag, sizeof(v.tag), "vm-knee-%d-%d", size, step);
+	vm_stream(ctx, &v, pps * size * 8, size,
+		  case_param(ctx, &p_knee_seconds));
+	if (!v.ok)
+		return -1;
+	g_array_append_val(steps, v);
+	in = &g_array_index(steps, struct vrun, steps->len - 1);
+	*res = &in->res;
+	*ev = case_fmt(ctx, "iperf-%s.json", in->tag);
+	return 1;
 }
 
 /*
@@ -1137,7 +1136,8 @@ static void vm_measure(struct case_ctx *ctx, struct vrun *runs, int n_runs,
 	for (int z = 0; z < n_sizes && !case_failed(ctx) && !interrupted();
 	     z++) {
 		case_phase(ctx, "guest->guest knee %d bytes", sizes[z]);
-		vm_knee_measure(ctx, sizes[z], steps);
+		knee_search(ctx, "guest->guest knee", sizes[z], steps,
+			    vm_knee_step);
 	}
 out:
 	sshc_job_free(server);
@@ -1308,7 +1308,7 @@ static void stress_case(struct case_ctx *ctx)
 	for (i = 0; i < (size_t)n_sizes && !case_failed(ctx) &&
 	     !interrupted(); i++) {
 		case_phase(ctx, "knee %d bytes", sizes[i]);
-		knee_measure(ctx, sizes[i], ksteps);
+		knee_search(ctx, "knee", sizes[i], ksteps, host_knee_step);
 	}
 	if (!case_failed(ctx) && !interrupted())
 		vm_measure(ctx, vruns, (int)G_N_ELEMENTS(vruns), vm_sizes,
