@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """isolation-check.py - points restored from one saved guest start alike.
 
-  tests/isolation-check.py RUN_DIR [RUN_DIR...]
+  tests/isolation-check.py [--unproved-ok] RUN_DIR [RUN_DIR...]
 
 In a run, every guest of one shape starts from one saved state.  Each
 point records its guests' state at the start (start_state_sha256: links
@@ -12,6 +12,10 @@ check is not vacuous: at least one point left its guest in another state
 (a reloaded driver, a changed MTU, a VLAN device...) and a later point of
 the same shape still started with the shape's state.  Prints what it
 found; exits 1 when a point started differently or nothing was shown.
+With --unproved-ok, nothing shown is not a failure: for a matrix run with
+several slots, where whether a point that changed its guest is followed by
+one of its shape in the same slot depends on the schedule (make check
+proves it on a run of its own, one slot, jumbo then reload).
 """
 import glob
 import json
@@ -29,11 +33,15 @@ def points(run_dir):
 
 
 def main():
-    if len(sys.argv) < 2:
+    args = sys.argv[1:]
+    unproved_ok = bool(args) and args[0] == "--unproved-ok"
+    if unproved_ok:
+        args = args[1:]
+    if not args:
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
     problems, proofs, shapes = [], [], 0
-    for run in sys.argv[1:]:
+    for run in args:
         groups = {}
         for r in points(run):
             ends = {o["name"].split(":")[0]: o["value"]
@@ -70,7 +78,8 @@ def main():
     if not proofs:
         print("isolation-check: no point changed its guest with a later "
               "point of its shape after it: nothing was proved")
-        return 1
+        if not unproved_ok:
+            return 1
     return 1 if problems else 0
 
 
