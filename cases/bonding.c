@@ -58,11 +58,21 @@
  * active-backup.  Expected: with every link up again, 0 loss, and the final
  * replies spread over at least two taps (normally all four).
  *
- * (A silent path failure with the ARP monitor, on branch bond-silent-wip,
- * is not here yet: on e1000 its slaves never came up under ARP monitoring.)
+ * Then a silent path failure, twice: active-backup with the ARP monitor
+ * (miimon 0, arp_interval 100, arp_ip_target the host's VLAN address), and
+ * with miimon 100 alone.  After the bond settled, the active slave's tap
+ * drops every frame both ways (an nftables netdev table of the case's own,
+ * egress and ingress) while its carrier stays up; the host pings the bond
+ * (bond_count), nicq reads /proc/net/bonding/bond0 and the cut slave's
+ * carrier, and after_count more pings follow with the path still cut.
+ * With the ARP monitor the active slave must have changed and the later
+ * pings all come back; the carrier must read 1 (the failure was silent).
+ * With miimon alone the same is observed, not judged: it watches the
+ * carrier, so it is expected to keep the dead slave active.
  *
  * Negative controls: drop=50 loses final pings; bond-no-flap takes no link
- * down, so in balance-rr no Link Failure Count grows.
+ * down and cuts no path, so in balance-rr no Link Failure Count grows and
+ * the ARP monitor's active slave stays.
  */
 #include "case.h"
 #include "spread.h"
@@ -539,6 +549,194 @@ out:
 	g_free(slaves);
 }
 
+/* ---- a silent path failure: carrier up, nothing gets through ------------ */
+
+/*
+ * active-backup with one monitor, and the active slave's path cut on the
+ * host while its carrier stays up: every frame toward it and from it is
+ * dropped on its tap (an nftables netdev table of the case's own, egress
+ * and ingress).  The ARP monitor (arp_interval, arp_ip_target: the host's
+ * VLAN address) sees the replies stop and must fail over; the MII monitor
+ * looks at the carrier only, so it is expected to miss it, which is
+ * observed, not judged.
+ */
+struct silent {
+	const char *scope;	/* "arp monitor", "miimon only" */
+	bool arp;
+	bool ran;
+	struct phase ph;	/* for bond_settle: actives seen */
+	int failed;		/* slave index whose path was cut; -1 */
+	char *active0, *active1;	/* before the cut, after the pings */
+	char *mii1, *carrier1;	/* the cut slave's, after the pings */
+	const char *ev0, *ev1;
+	struct ping_summary during, final;
+};
+
+#define ARP_INTERVAL_MS 100
+
+/* The bond's "Currently Active Slave" (g_free), or NULL (error recorded). */
+static char *active_now(struct case_ctx *ctx, const char **ev)
+{
+	struct proc_result r;
+	char *a = NULL;
+
+	if (case_guest_run(ctx, "cat /proc/net/bonding/bond0", 10000,
+			   &r) == 0) {
+		a = kv_get(r.out, "Currently Active Slave: ");
+		*ev = case_last_cmd(ctx);
+		if (!a)
+			case_error(ctx, "no active slave in "
+				   "/proc/net/bonding/bond0 (%s)", *ev);
+	}
+	proc_result_clear(&r);
+	return a;
+}
+
+/* Cut (or restore) every frame both ways on tap; false (error) if not. */
+static bool path_cut(struct case_ctx *ctx, const char *tap, bool cut)
+{
+	char *table = g_strdup_printf("nicq_bond_%s", tap);
+	char *path, *script, err[ERRLEN];
+	bool ok = true;
+
+	if (!cut) {
+		fault_remove(ctx->lab, table);
+		g_free(table);
+		return true;
+	}
+	script = g_strdup_printf(
+		"table netdev %s\ndelete table netdev %s\n"
+		"table netdev %s {\n"
+		"  chain egress {\n"
+		"    type filter hook egress device \"%s\" priority 0;\n"
+		"    drop\n  }\n"
+		"  chain ingress {\n"
+		"    type filter hook ingress device \"%s\" priority 0;\n"
+		"    drop\n  }\n}\n", table, table, table, tap, tap);
+	path = g_build_filename(ctx->dir, case_fmt(ctx, "silent-%s.nft", tap),
+				NULL);
+	if (fault_apply(ctx->lab, script, path, err) < 0) {
+		case_error(ctx, "cannot cut the path on %s: %s", tap, err);
+		ok = false;
+	}
+	g_free(path);
+	g_free(script);
+	g_free(table);
+	return ok;
+}
+
+static void run_silent(struct case_ctx *ctx, struct silent *sp, uint16_t id0)
+{
+	struct ping_spec ps = { .dst = GUEST_VIP(ctx), .interval = 0.1,
+				.size = 56, .reply_wait_s = 1 };
+	struct proc_result r;
+	const char *opts, *tap = NULL;
+	int k;
+
+	case_phase(ctx, "%s: bond up", sp->scope);
+	opts = sp->arp ?
+	       case_fmt(ctx, "mode active-backup miimon 0 arp_interval %d "
+			"arp_ip_target %s", ARP_INTERVAL_MS, HOST_VIP(ctx)) :
+	       "mode active-backup miimon 100";
+	observe_str(ctx, "bond options", "%s", opts);
+	if (!bond_create(ctx, opts) ||
+	    !bond_settle(ctx, &sp->ph, "after setup", NULL, NULL) ||
+	    !(sp->active0 = active_now(ctx, &sp->ev0)))
+		goto out;
+	for (k = 0; k < NSLAVES; k++)
+		if (!strcmp(sp->active0, ctx->nics[k].ifname))
+			sp->failed = k;
+	if (sp->failed < 0) {
+		case_error(ctx, "the active slave '%s' is none of the bond's "
+			   "NICs (%s)", sp->active0, sp->ev0);
+		goto out;
+	}
+
+	case_phase(ctx, "%s: path cut", sp->scope);
+	tap = ctx->nics[sp->failed].tap;
+	if (!ctx->fault->bond_no_flap && !path_cut(ctx, tap, true)) {
+		tap = NULL;
+		goto out;
+	}
+	ps.count = case_param(ctx, &p_bond_count);
+	ps.ident = id0;
+	case_host_ping(ctx, &ps, &sp->during);
+	if (case_guest_run(ctx, case_fmt(ctx, "cat /proc/net/bonding/bond0; "
+					 "echo carrier=$(cat /sys/class/net/"
+					 "%s/carrier)",
+					 ctx->nics[sp->failed].ifname), 10000,
+			   &r) == 0) {
+		char *sect = strstr(r.out, case_fmt(ctx, "Slave Interface: %s\n",
+						     sp->active0));
+
+		sp->active1 = kv_get(r.out, "Currently Active Slave: ");
+		sp->mii1 = sect ? kv_get(sect, "MII Status: ") : NULL;
+		sp->carrier1 = kv_get(r.out, "carrier=");
+		sp->ev1 = case_last_cmd(ctx);
+	}
+	proc_result_clear(&r);
+	/* traffic goes on with the path still cut */
+	ps.count = case_param(ctx, &param_after_count);
+	ps.ident = (uint16_t)(id0 + 1);
+	case_host_ping(ctx, &ps, &sp->final);
+	sp->ran = true;
+out:
+	if (tap && !ctx->fault->bond_no_flap)
+		path_cut(ctx, tap, false);
+	if (case_guest_run(ctx, "ip link del bond0", 10000, &r) == 0)
+		proc_result_clear(&r);
+}
+
+static void judge_silent(struct case_ctx *ctx, struct silent *sp)
+{
+	int after = case_param(ctx, &param_after_count);
+	bool changed;
+
+	case_scope(ctx, "%s", sp->scope);
+	if (!sp->ran)
+		goto out;
+	observe_str(ctx, "active slave before the cut", "%s", sp->active0);
+	observe_str(ctx, "active slave after the pings", "%s",
+		    sp->active1 ? sp->active1 : "?");
+	observe_str(ctx, "MII Status of the cut slave after the pings", "%s",
+		    sp->mii1 ? sp->mii1 : "?");
+	observe_int(ctx, "pings during the cut: echo requests ping sent",
+		    sp->during.sent, NULL);
+	observe_int(ctx, "pings during the cut: echo replies ping received",
+		    sp->during.received, NULL);
+	if (ctx->fault->bond_no_flap)
+		observe_str(ctx, "injected fault", "bond-no-flap: the path "
+			    "was not cut");
+	/* the premise: the failure is silent, the carrier stays up */
+	expect_str(ctx, "carrier of the cut slave (silent failure: stays 1)",
+		   "1", sp->carrier1, sp->ev1);
+	changed = sp->active1 && strcmp(sp->active1, sp->active0) != 0 &&
+		  strcmp(sp->active1, "None") != 0;
+	if (sp->arp) {
+		expect_true(ctx, "active slave after the silent failure of its "
+			    "path (/proc/net/bonding/bond0)", changed,
+			    case_fmt(ctx, "another slave than %s",
+				     sp->active0),
+			    sp->active1 ? sp->active1 : "not read",
+			    case_fmt(ctx, "%s, %s", sp->ev0,
+				     sp->ev1 ? sp->ev1 : "?"));
+		expect_eq(ctx, "pings with the path still cut: echo replies "
+			  "ping received", after, sp->final.received,
+			  sp->final.evidence);
+	} else {
+		/* what the seed material says miimon does: nothing */
+		observe_str(ctx, "active slave changed after the silent "
+			    "failure (miimon sees the carrier only)", "%s",
+			    changed ? "yes" : "no");
+		observe_int(ctx, "pings with the path still cut: echo replies "
+			    "ping received", sp->final.received, NULL);
+		observe_int(ctx, "pings with the path still cut: echo requests "
+			    "ping sent", sp->final.sent, NULL);
+	}
+out:
+	case_scope(ctx, NULL);
+}
+
 /* ---- judging ------------------------------------------------------------ */
 
 /* The four taps' captures of one ping; false when unreadable (error). */
@@ -775,6 +973,11 @@ static void bonding_case(struct case_ctx *ctx)
 		{ .mode = "active-backup", .active_backup = true },
 		{ .mode = "balance-rr" },
 	};
+	struct silent silents[2] = {
+		{ .scope = "arp monitor, silent path failure", .arp = true,
+		  .failed = -1 },
+		{ .scope = "miimon only, silent path failure", .failed = -1 },
+	};
 	char *host_tap, *port_tap, err[ERRLEN];
 	const char *bridge = ctx->nics[0].bridge;
 	struct vlanhost *vh = NULL;
@@ -816,6 +1019,13 @@ static void bonding_case(struct case_ctx *ctx)
 		run_phase(ctx, &phases[i], (uint16_t)(base + 3 * i));
 		case_scope(ctx, NULL);
 	}
+	for (i = 0; i < 2 && !interrupted(); i++) {
+		silents[i].ph.mode = "active-backup";
+		silents[i].ph.actives = g_ptr_array_new_with_free_func(g_free);
+		case_scope(ctx, "%s", silents[i].scope);
+		run_silent(ctx, &silents[i], (uint16_t)(base + 6 + 2 * i));
+		case_scope(ctx, NULL);
+	}
 	vlanhost_get_stats(vh, &vs);
 	case_captures_stop(ctx);
 	if (interrupted())
@@ -833,6 +1043,8 @@ static void bonding_case(struct case_ctx *ctx)
 	for (i = 0; i < 2; i++)
 		if (phases[i].actives)
 			judge_phase(ctx, &phases[i]);
+	for (i = 0; i < 2; i++)
+		judge_silent(ctx, &silents[i]);
 out:
 	vlanhost_free(vh);	/* the taps vanish with their descriptors */
 	for (i = 0; i < 2; i++) {
@@ -841,6 +1053,14 @@ out:
 		ping_summary_clear(&phases[i].flap);
 		ping_summary_clear(&phases[i].flood);
 		ping_summary_clear(&phases[i].final);
+		if (silents[i].ph.actives)
+			g_ptr_array_free(silents[i].ph.actives, TRUE);
+		g_free(silents[i].active0);
+		g_free(silents[i].active1);
+		g_free(silents[i].mii1);
+		g_free(silents[i].carrier1);
+		ping_summary_clear(&silents[i].during);
+		ping_summary_clear(&silents[i].final);
 	}
 	g_free(host_tap);
 	g_free(port_tap);
@@ -849,14 +1069,20 @@ out:
 /*
  * Measured under TCG (quick: 46 s on virtio): each phase takes its pings
  * (bond_count x 0.1 s, the flood, after_count x 0.1 s) plus about 15 s of
- * setup, settling and teardown.  Three times that.
+ * setup, settling and teardown.  Three times that; the same for the two
+ * silent failures (bond_count and after_count pings each).  A quick run
+ * with them took 95 s of case time on virtio, the host at load 11 on 2
+ * cores.
  */
 static int bonding_deadline(const struct profile *p)
 {
 	int pings = (prof_int(p, &p_bond_count) +
 		     prof_int(p, &param_after_count)) / 10 +
 		    prof_int(p, &param_flood_seconds);
-	return 3 * 2 * (pings + 15);
+	int silent = (prof_int(p, &p_bond_count) +
+		      prof_int(p, &param_after_count)) / 10;
+
+	return 3 * 2 * (pings + 15) + 3 * 2 * (silent + 15);
 }
 
 static const struct param *const bonding_params[] = {
@@ -893,6 +1119,9 @@ const struct case_desc case_bonding = {
 		{ "bond-no-flap", "virtio",
 		  "balance-rr: slaves whose Link Failure Count grew while the "
 		  "links flapped*" },
+		{ "bond-no-flap", "virtio",
+		  "arp monitor, silent path failure: active slave after the "
+		  "silent failure of its path*" },
 	},
 	.run = bonding_case,
 };

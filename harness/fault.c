@@ -370,7 +370,8 @@ void fault_describe(const struct fault *f, JsonArray *arr)
 	if (f->bond_no_flap)
 		describe(arr, "bond-no-flap", "the bonding case's guest loop "
 			 "and host thread wait instead of taking the slaves' "
-			 "links down and up");
+			 "links down and up, and its silent-failure phases cut "
+			 "no path");
 	if (f->udp_blackhole)
 		describe(arr, "udp-blackhole", "the stress case drops a share "
 			 "of the UDP toward a guest's iperf3 in that guest (A "

@@ -80,7 +80,8 @@ struct fault {
 	bool bond_no_flap;	/* not on the taps: the bonding case's
 				 * guest loop and host thread only wait
 				 * instead of taking the slaves' links down
-				 * and up */
+				 * and up, and its silent-failure phases
+				 * cut no path */
 	bool udp_blackhole;	/* not on the taps: the stress case drops a
 				 * share of the UDP toward the guest's iperf3
 				 * in the guest, where no counter of the loss
