@@ -982,7 +982,7 @@ static void bonding_case(struct case_ctx *ctx)
 	const char *bridge = ctx->nics[0].bridge;
 	struct vlanhost *vh = NULL;
 	struct vlanhost_stats vs = { 0 };
-	uint16_t base = case_ident(ctx, 3 * G_N_ELEMENTS(phases));
+	uint16_t base = case_ident(ctx, 3 * G_N_ELEMENTS(phases) + 2 * 2);
 	int hfd, pfd, i;
 
 	observe_str(ctx, "management NIC (SSH; never taken down)", "%s",
