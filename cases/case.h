@@ -430,6 +430,12 @@ void ping_parse_summary(const char *out, int *sent, int *received,
 int ping_parse_pipe(const char *out);
 
 /*
+ * Ping ip from the host, one echo at a time, until one is answered or
+ * timeout_s passed: 0 answered, -1 not; *after_s how long it took.
+ */
+int case_ping_until(struct case_ctx *ctx, const char *ip, int timeout_s,
+		    double *after_s);
+/*
  * Wait until nic's guest address answers a ping from the host (one echo a
  * second, up to timeout_s): a NIC whose link is still coming up (e1000
  * takes a second or two under TCG) must not make what starts at once fail

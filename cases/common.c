@@ -235,11 +235,11 @@ static void answer_diagnose(struct case_ctx *ctx,
 	g_free(saved);
 }
 
-bool case_wait_answer(struct case_ctx *ctx, const struct nic_under_test *nic,
-		      int timeout_s)
+int case_ping_until(struct case_ctx *ctx, const char *ip, int timeout_s,
+		    double *after_s)
 {
 	char *argv[] = { "ping", "-n", "-q", "-c", "1", "-W", "1",
-			 (char *)nic->ip, NULL };
+			 (char *)ip, NULL };
 	gint64 start = g_get_monotonic_time();
 	gint64 end = start + (gint64)timeout_s * 1000000;
 	struct proc_result r;
@@ -255,13 +255,22 @@ bool case_wait_answer(struct case_ctx *ctx, const struct nic_under_test *nic,
 			break;
 		g_usleep(500000);
 	}
+	*after_s = (g_get_monotonic_time() - start) / 1e6;
+	return st == 0 ? 0 : -1;
+}
+
+bool case_wait_answer(struct case_ctx *ctx, const struct nic_under_test *nic,
+		      int timeout_s)
+{
+	double after;
+	int rc = case_ping_until(ctx, nic->ip, timeout_s, &after);
+
 	if (!expect_true(ctx, case_fmt(ctx, "%s NIC %d answers a ping "
 				       "within %d s", model_name(nic->model),
 				       (int)(nic - ctx->nics), timeout_s),
-			 st == 0, "an echo reply",
-			 st == 0 ? case_fmt(ctx, "answered after %.1f s",
-					    (g_get_monotonic_time() - start) /
-					    1e6) : "no reply",
+			 rc == 0, "an echo reply",
+			 rc == 0 ? case_fmt(ctx, "answered after %.1f s",
+					    after) : "no reply",
 			 case_fmt(ctx, "%s (%s)", case_last_cmd(ctx),
 				  nic->ip))) {
 		answer_diagnose(ctx, nic);
