@@ -334,11 +334,12 @@ while IFS=$'\t' read -r model fault cases; do
 done < <(awk -F'\t' '{ w = 0; n = split($3, c, ",")
 		# the wall time a case takes under its control here (a control
 		# that loses traffic waits on time-outs): stress and promisc
-		# about 2.5 minutes, suspend and ping 1.5 to 2, the rest 1 or less
+		# about 2.5 minutes, suspend, ping and bonding (its silent-failure
+		# phases) 1.5 to 2, the rest 1 or less
 		for (j = 1; j <= n; j++) {
 			if (c[j] ~ /^(stress|promisc)$/) w += 5
-			else if (c[j] ~ /^(suspend|ping)$/) w += 4
-			else if (c[j] ~ /^(transfer|bonding|jumbo|reload|vlan)$/) w += 2
+			else if (c[j] ~ /^(suspend|ping|bonding)$/) w += 4
+			else if (c[j] ~ /^(transfer|jumbo|reload|vlan)$/) w += 2
 			else w += 1
 		}
 		print w "\t" $0 }' "$WORK/control-runs" | sort -t$'\t' -k1,1nr -k2 | cut -f2-
