@@ -166,14 +166,10 @@ check:
 		"$(MAKE) -j$(JOBS) nicq unit-build guest tests/node_modules" \
 		"$(MAKE) -j$(JOBS) SANITIZE=address,undefined nicq unit-build" \
 		"$(MAKE) -j$(JOBS) fuzz"
-	@echo "== $$(date +%T) make unit"
-	$(MAKE) unit
-	@echo "== $$(date +%T) at once: sanitizer unit tests then fuzz-check; san-run, TAP consumers, install-check"
-	tests/together.sh \
-		"r=0; $(MAKE) SANITIZE=address,undefined unit || r=1; $(MAKE) fuzz-check || r=1; exit \$$r" \
-		"r=0; tests/san-run.sh build/san/nicq || r=1; tests/tap-consumers.sh --fixtures || r=1; $(MAKE) install-check || r=1; exit \$$r"
-	@echo "== $$(date +%T) make integration (connect-check at its end)"
-	$(MAKE) integration
+	@echo "== $$(date +%T) at once: san-run then make integration (its output as it comes); unit tests, sanitizer unit tests, fuzz-check, TAP consumers, install-check (their output after)"
+	tests/together.sh --first-live \
+		"r=0; tests/san-run.sh build/san/nicq || r=1; $(MAKE) integration || r=1; exit \$$r" \
+		"r=0; $(MAKE) unit || r=1; $(MAKE) SANITIZE=address,undefined unit || r=1; $(MAKE) fuzz-check || r=1; tests/tap-consumers.sh --fixtures || r=1; $(MAKE) install-check || r=1; exit \$$r"
 	@echo "== $$(date +%T) make check done"
 
 # ---- install ----------------------------------------------------------------
