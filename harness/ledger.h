@@ -146,12 +146,14 @@ struct ledger_snap {
 
 /*
  * The shell command whose output ledger_snap_parse() reads; g_free().
- * settle: first wait (at most 5 s) until the UDP counters stop moving for
- * 200 ms, so that datagrams still queued toward a slow receiver when its
- * sender stopped are counted where they end (delivered, or dropped at a
- * closed port) before the reading after a stream.
+ * guest: for the guest's busybox shell, with ethtool -S (else the host's
+ * sh, no ethtool).  settle: first wait (at most 5 s) until the UDP
+ * counters stop moving for 200 ms, so that datagrams still queued toward
+ * a slow receiver when its sender stopped are counted where they end
+ * (delivered, or dropped at a closed port) before the reading after a
+ * stream.
  */
-char *ledger_snap_cmd(const char *ifname_quoted, bool ethtool, bool settle);
+char *ledger_snap_cmd(const char *ifname_quoted, bool guest, bool settle);
 
 int ledger_snap_parse(const char *text, size_t len, struct ledger_snap *s,
 		      char *err);
