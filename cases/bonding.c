@@ -654,7 +654,7 @@ static void run_silent(struct case_ctx *ctx, struct silent *sp, uint16_t id0)
 				.size = 56, .reply_wait_s = 1 };
 	struct proc_result r;
 	const char *opts, *tap = NULL;
-	char *aq;
+	char *aq, *cq;
 	int k;
 
 	case_phase(ctx, "%s: bond up", sp->scope);
@@ -686,6 +686,9 @@ static void run_silent(struct case_ctx *ctx, struct silent *sp, uint16_t id0)
 	ps.ident = id0;
 	case_host_ping(ctx, &ps, &sp->during);
 	aq = shq(sp->active0);
+	/* the interface name came from the guest (NICQ-READY): quoted */
+	cq = shq(case_fmt(ctx, "/sys/class/net/%s/carrier",
+			  ctx->nics[sp->failed].ifname));
 	/*
 	 * then until the active slave changed, bounded: the ARP monitor
 	 * needs its missed intervals and a failover; miimon alone is given
@@ -693,18 +696,20 @@ static void run_silent(struct case_ctx *ctx, struct silent *sp, uint16_t id0)
 	 */
 	if (case_guest_run(ctx, case_fmt(ctx, "read u x < /proc/uptime; "
 					 "end=$(( ${u%%.*} + %d )); "
-					 "while :; do a=$(sed -n 's/^Currently "
-					 "Active Slave: //p' /proc/net/bonding/"
-					 "bond0); [ \"$a\" != %s ] && break; "
+					 "while :; do a=; "
+					 "while IFS= read -r l; do case $l in "
+					 "'Currently Active Slave: '*) "
+					 "a=${l#Currently Active Slave: } ;; "
+					 "esac; done < /proc/net/bonding/bond0; "
+					 "[ \"$a\" != %s ] && break; "
 					 "read u x < /proc/uptime; "
 					 "[ ${u%%.*} -ge $end ] && break; "
 					 "usleep 100000; done; "
-					 "cat /proc/net/bonding/bond0; "
-					 "echo carrier=$(cat /sys/class/net/"
-					 "%s/carrier)",
+					 "while IFS= read -r l; do echo \"$l\"; "
+					 "done < /proc/net/bonding/bond0; "
+					 "c=; read c < %s; echo carrier=$c",
 					 sp->arp ? FAILOVER_WAIT_S :
-					 MIIMON_WATCH_S, aq,
-					 ctx->nics[sp->failed].ifname),
+					 MIIMON_WATCH_S, aq, cq),
 			   (FAILOVER_WAIT_S + 20) * 1000, &r) == 0) {
 		char *sect = strstr(r.out, case_fmt(ctx, "Slave Interface: %s\n",
 						     sp->active0));
@@ -716,6 +721,7 @@ static void run_silent(struct case_ctx *ctx, struct silent *sp, uint16_t id0)
 	}
 	proc_result_clear(&r);
 	g_free(aq);
+	g_free(cq);
 	/*
 	 * traffic goes on with the path still cut, once the bond answers
 	 * again (a new active e1000 is deaf for a second after the
