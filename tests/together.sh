@@ -23,7 +23,9 @@ for c in "$@"; do
 	# the live one keeps this script's stdout as it is (reopening
 	# /dev/stdout would truncate a log file and write over it)
 	if [ $live = 1 ] && [ $i = 0 ]; then
-		( s=$SECONDS; bash -c "$c" 2>&1; rc=$?
+		# its output is kept too, for the failures repeated at the end
+		( s=$SECONDS; bash -c "$c" 2>&1 | tee "$dir/$i.out"
+		  rc=${PIPESTATUS[0]}
 		  echo "$rc $((SECONDS - s))" >"$dir/$i.rc" ) &
 	else
 		( s=$SECONDS; bash -c "$c" >"$dir/$i.out" 2>&1; rc=$?
@@ -47,6 +49,23 @@ for c in "$@"; do
 		cat "$dir/$i.out"
 	fi
 	[ "$rc" = 0 ] || { fail=1; echo "== FAILED (exit $rc): $c"; }
+	i=$((i + 1))
+done
+# a CI log shows its head and its tail: each failed command's own summary
+# of failures ('# FAILED: ' lines, as tests/integration.sh prints them) or
+# its last lines come again here, last
+i=0
+for c in "$@"; do
+	read -r rc secs <"$dir/$i.rc" 2>/dev/null || rc=none
+	if [ "$rc" != 0 ]; then
+		echo "== why it failed: $c"
+		if grep -q '^# FAILED: ' "$dir/$i.out"; then
+			grep -A6 '^# FAILED: ' "$dir/$i.out" | grep -v '^--$' |
+				tail -n 60
+		else
+			tail -n 20 "$dir/$i.out"
+		fi
+	fi
 	i=$((i + 1))
 done
 exit $fail
