@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -25,6 +26,8 @@ struct xfer {
 	int stall_ms;		/* 0: no limit */
 	int64_t progress_at;	/* last time bytes moved (or start) */
 	bool peer_only;		/* receiver: accept peer alone */
+	uint64_t backlog_at;	/* receiver: hold reading once after this
+				 * many bytes (0: never) */
 	struct in_addr peer;
 	uint64_t moved;		/* bytes so far, read by xfer_progress() */
 	GThread *thread;
@@ -229,6 +232,33 @@ static void refused(struct xfer *x, const struct sockaddr_in *from)
 	x->res.refused++;
 }
 
+/*
+ * Stop reading until the socket's unread data has not grown for 150 ms
+ * (at most 3 s, the deadline and an interruption permitting): the
+ * sender's data then waits behind a shut window.
+ */
+static void hold_backlog(struct xfer *x)
+{
+	int64_t t0 = mono_ms(), steady_since = t0;
+	int q = 0, last = -1;
+
+	while (mono_ms() - t0 < 3000 && mono_ms() < x->deadline &&
+	       !interrupted()) {
+		if (ioctl(x->fd, FIONREAD, &q) < 0)
+			break;
+		if (q != last) {
+			last = q;
+			steady_since = mono_ms();
+		} else if (q > 0 && mono_ms() - steady_since >= 150) {
+			break;
+		}
+		g_usleep(25000);
+	}
+	x->res.backlog_bytes = q > 0 ? (uint64_t)q : 0;
+	x->res.backlog_ms = (int)(mono_ms() - t0);
+	x->progress_at = mono_ms();
+}
+
 static void run_recv(struct xfer *x, GChecksum *sum, unsigned char *buf)
 {
 	/*
@@ -283,6 +313,11 @@ static void run_recv(struct xfer *x, GChecksum *sum, unsigned char *buf)
 		g_checksum_update(sum, buf, (size_t)r);
 		x->res.bytes += (uint64_t)r;
 		x->progress_at = mono_ms();
+		if (x->backlog_at && x->res.bytes >= x->backlog_at &&
+		    x->res.bytes < x->bytes) {
+			x->backlog_at = 0;
+			hold_backlog(x);
+		}
 		__atomic_store_n(&x->moved, x->res.bytes, __ATOMIC_RELAXED);
 		/* all announced bytes are in: the receiver closes */
 		if (x->res.bytes >= x->bytes)
@@ -361,6 +396,15 @@ int xfer_recv_start_from(const char *bind_ip, const char *peer_ip, int port,
 			 uint64_t bytes, int timeout_ms, int stall_ms,
 			 struct xfer **out, char *err)
 {
+	return xfer_recv_start_backlog(bind_ip, peer_ip, port, bytes, 0,
+				       timeout_ms, stall_ms, out, err);
+}
+
+int xfer_recv_start_backlog(const char *bind_ip, const char *peer_ip,
+			    int port, uint64_t bytes, uint64_t backlog_at,
+			    int timeout_ms, int stall_ms, struct xfer **out,
+			    char *err)
+{
 	struct xfer *x = xfer_new(false, bytes, timeout_ms, stall_ms);
 	socklen_t len = sizeof(x->addr);
 	int one = 1;
@@ -389,6 +433,7 @@ int xfer_recv_start_from(const char *bind_ip, const char *peer_ip, int port,
 		goto fail;
 	}
 	x->port = ntohs(x->addr.sin_port);
+	x->backlog_at = backlog_at;
 	x->thread = g_thread_new("xfer-recv", xfer_thread, x);
 	*out = x;
 	return 0;

@@ -34,6 +34,10 @@ struct xfer_result {
 	char refused_from[XFER_REFUSED_NAMED * 24];	/* "ip:port ..." of
 				 * the first XFER_REFUSED_NAMED of them */
 	char err[256];		/* why not, when !ok */
+	/* receiver with a backlog (xfer_recv_start_backlog()): what the
+	 * socket held unread when reading went on, and how long it waited */
+	uint64_t backlog_bytes;
+	int backlog_ms;
 };
 
 /*
@@ -64,6 +68,22 @@ int xfer_recv_start(const char *bind_ip, int port, uint64_t bytes,
 int xfer_recv_start_from(const char *bind_ip, const char *peer_ip, int port,
 			 uint64_t bytes, int timeout_ms, int stall_ms,
 			 struct xfer **out, char *err);
+
+/*
+ * The same, holding its reading once, after backlog_at bytes: until the
+ * socket's unread data stops growing for 150 ms (the window is shut and
+ * the sender's data waits in its own send queue), at most 3 s.  A sender
+ * whose application writes 1 KiB at a time (busybox nc) onto a path that
+ * drains as fast hands its NIC a segment per write; a queue behind a shut
+ * window is what makes its TCP build TSO super-frames, so the offload case
+ * needs one to see them (with seven guests on 2 cores a whole transfer
+ * once went out in 1 KiB segments).  result.backlog_bytes says what was
+ * held.
+ */
+int xfer_recv_start_backlog(const char *bind_ip, const char *peer_ip,
+			    int port, uint64_t bytes, uint64_t backlog_at,
+			    int timeout_ms, int stall_ms, struct xfer **out,
+			    char *err);
 
 /* The listening port of a receiver (0 for a sender). */
 int xfer_port(const struct xfer *x);

@@ -63,6 +63,35 @@ static void test_roundtrip(void **state)
 	g_free(want);
 }
 
+/* a receiver that holds its reading once: the data intact, a backlog held */
+static void test_backlog(void **state)
+{
+	struct xfer *rx = NULL, *tx = NULL;
+	struct xfer_result s, r;
+	char err[ERRLEN];
+	char *want = expected_sha(9, 8 * N);
+
+	(void)state;
+	assert_int_equal(xfer_recv_start_backlog("127.0.0.1", "127.0.0.1", 0,
+						 8 * N, 65536, 10000, 0, &rx,
+						 err), 0);
+	assert_int_equal(xfer_send_start("127.0.0.1", xfer_port(rx), 8 * N, 9,
+					 10000, 0, &tx, err), 0);
+	xfer_finish(tx, &s);
+	xfer_finish(rx, &r);
+	assert_true(s.ok);
+	assert_true(r.ok);
+	assert_string_equal(r.sha256, want);
+	/* the socket held unread data when reading went on */
+	assert_true(r.backlog_bytes > 0);
+	assert_true(r.backlog_ms >= 150 && r.backlog_ms < 4000);
+	/* a plain receiver holds nothing */
+	pair(N, N, 7, &s, &r);
+	assert_int_equal(r.backlog_bytes, 0);
+	assert_int_equal(r.backlog_ms, 0);
+	g_free(want);
+}
+
 static void test_seed_matters(void **state)
 {
 	char *a = expected_sha(1, 4096), *b = expected_sha(2, 4096);
@@ -199,6 +228,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_seed_matters),
+		cmocka_unit_test(test_backlog),
 		cmocka_unit_test(test_prefix),
 		cmocka_unit_test(test_short),
 		cmocka_unit_test(test_receiver_stops_at_count),
