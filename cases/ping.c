@@ -56,6 +56,9 @@ static const struct param p_count = {
 	"echo requests per size x interval step",
 };
 
+/* at most this many repeats of a size x interval step (step_repeats()) */
+#define STEP_REPEATS 2
+
 struct step {
 	int size;
 	double interval;	/* 0: flood */
@@ -67,7 +70,35 @@ struct step {
 	/* the flood: the ledger's counters before and after it */
 	bool sn_ok;
 	struct ledger_snap g0, g1, h0, h1;
+	/* a size x interval step repeated (step_repeats()): its earlier
+	 * attempts, and the frames the guest's device missed in each */
+	int repeats;
+	struct ping_summary earlier[STEP_REPEATS];
+	long long overrun[STEP_REPEATS];
 };
+
+/*
+ * Whether a size x interval step is run once more: ping's own count says
+ * replies are missing, and the guest's device counted receive overruns
+ * (frames missed for want of a free RX buffer: ledger_rx_overrun()) since
+ * the last reading.  8139cp's ring holds 64 frames and a 65507-byte
+ * request is 45 of them: two that reach the device while the guest's vCPU
+ * is not running overflow it by exactly 26, and with three points (or
+ * seven guests) on 2 cores a TCG vCPU waits 10 ms and more for a core
+ * (CI-like run ci-21: 2 of 3 replies, rx_missed +26; at interval 0.01
+ * too with seven guests).  That is the host's load, not the model: the
+ * step is repeated, at most STEP_REPEATS times, and the last attempt is
+ * judged as strictly as any step; the earlier ones are recorded and stay
+ * in the steps' ledger.  Loss anywhere else (the host, the tap, the
+ * guest's kernel) is never repeated.  A device that misses frames on an
+ * idle host would lose every attempt, and fail.
+ */
+static bool step_repeats(const struct step *s, long long overrun)
+{
+	return s->repeats < STEP_REPEATS && !strcmp(s->label, "ping") &&
+	       overrun > 0 && s->sum.sent > 0 && s->sum.received >= 0 &&
+	       s->sum.received < s->sum.sent;
+}
 
 static char *fmt_interval(double v)
 {
@@ -271,6 +302,20 @@ static void judge(struct case_ctx *ctx, const struct echo_report *rep,
 	if (f && (f->req_incomplete || f->rep_incomplete))
 		observe_int(ctx, "incomplete datagrams on the wire",
 			    f->req_incomplete + f->rep_incomplete, NULL);
+	for (int a = 0; a < s->repeats; a++) {
+		const struct ping_summary *e = &s->earlier[a];
+		const struct echo_flow *f0 = echo_report_flow(rep, e->ident);
+
+		observe(ctx, case_fmt(ctx, "attempt %d, repeated for the "
+				      "guest's receive overruns", a + 1),
+			VAL_S(case_fmt(ctx, "ping: %d sent, %d received; the "
+			"wire: %u requests, %u right replies; the guest's "
+			"device missed %lld frames for want of RX buffers",
+			e->sent, e->received, f0 ? f0->requests : 0,
+			f0 ? f0->replies : 0, s->overrun[a])), NULL,
+			case_fmt(ctx, "%s (ICMP id %u); %s", pcap, e->ident,
+				 e->evidence ? e->evidence : "no ping ran"));
+	}
 	if (s->expect_loss) {
 		expect_eq(ctx, "echo requests on the wire", 0, req, ev);
 		expect_eq(ctx, "echo replies on the wire", 0, rep_n, ev);
@@ -335,6 +380,15 @@ static void judge_steps_ledger(struct case_ctx *ctx,
 		c.replies += f ? f->replies : 0;
 		received += MAX(s->sum.received, 0);
 		k++;
+		for (int a = 0; a < s->repeats; a++) {	/* same window */
+			const struct ping_summary *e = &s->earlier[a];
+
+			f = echo_report_flow(rep, e->ident);
+			c.sent += MAX(e->sent, 0);
+			c.requests += f ? f->requests : 0;
+			c.replies += f ? f->replies : 0;
+			received += MAX(e->received, 0);
+		}
 	}
 	/*
 	 * The steps' ledger ends at the tap's replies.  With three points at
@@ -365,6 +419,8 @@ static void ping_case(struct case_ctx *ctx)
 	/* the steps' ledger: the counters before the first and after the
 	 * last size x interval step */
 	struct ledger_snap sg0, sg1, sh0, sh1;
+	/* the guest's last reading in the steps' window, for step_repeats() */
+	struct ledger_snap last, now, hnow;
 	bool s0_ok = false, s1_ok = false;
 	char err[ERRLEN];
 
@@ -400,9 +456,11 @@ static void ping_case(struct case_ctx *ctx)
 
 		if (i == 0 || strcmp(steps[i].label, steps[i - 1].label)) {
 			case_phase(ctx, "%s", steps[i].label);
-			if (!strcmp(steps[i].label, "ping"))
+			if (!strcmp(steps[i].label, "ping")) {
 				s0_ok = case_ledger_snap(ctx, ctx->nic, false,
 							 &sg0, &sh0) == 0;
+				last = sg0;
+			}
 		}
 		/*
 		 * after the flood the guest may still drain what it left
@@ -422,6 +480,22 @@ static void ping_case(struct case_ctx *ctx)
 		if (case_host_ping(ctx, &ps, &steps[i].sum) < 0)
 			break;
 		steps[i].ran = true;
+		while (s0_ok && steps[i].sum.received < steps[i].sum.sent &&
+		       !strcmp(steps[i].label, "ping") && !interrupted() &&
+		       case_ledger_snap(ctx, ctx->nic, false, &now,
+					&hnow) == 0) {
+			struct step *st = &steps[i];
+			long long ov = ledger_rx_overrun(&last, &now);
+
+			last = now;
+			if (!step_repeats(st, ov))
+				break;
+			st->earlier[st->repeats] = st->sum;
+			st->overrun[st->repeats++] = ov;
+			st->sum = (struct ping_summary){ 0 };
+			if (case_host_ping(ctx, &ps, &st->sum) < 0)
+				goto stop;
+		}
 		if (own_ledger)
 			steps[i].sn_ok = case_ledger_snap(ctx, ctx->nic,
 							  false, &steps[i].g1,
@@ -431,6 +505,7 @@ static void ping_case(struct case_ctx *ctx)
 			s1_ok = case_ledger_snap(ctx, ctx->nic, false, &sg1,
 						 &sh1) == 0;
 	}
+stop:
 	case_captures_stop(ctx);
 	if (interrupted())
 		goto out;
@@ -451,8 +526,11 @@ static void ping_case(struct case_ctx *ctx)
 		judge_steps_ledger(ctx, rep, steps, n, &sg0, &sg1, &sh0, &sh1);
 out:
 	echo_report_free(rep);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		ping_summary_clear(&steps[i].sum);
+		for (j = 0; j < steps[i].repeats; j++)
+			ping_summary_clear(&steps[i].earlier[j]);
+	}
 	g_free(steps);
 }
 

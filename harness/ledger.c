@@ -206,6 +206,22 @@ long long ledger_delta(long long before, long long after, bool have)
 	return after - before;
 }
 
+long long ledger_rx_overrun(const struct ledger_snap *a,
+			    const struct ledger_snap *b)
+{
+	bool have = a->have_link && b->have_link;
+	long long d[3] = {
+		ledger_delta(a->rx_missed, b->rx_missed, have),
+		ledger_delta(a->rx_fifo, b->rx_fifo, have),
+		ledger_delta(a->rx_over, b->rx_over, have),
+	}, n = 0;
+
+	for (int i = 0; i < 3; i++)
+		if (d[i] > 0)
+			n += d[i];
+	return n;
+}
+
 static long long member(JsonObject *o, const char *name)
 {
 	JsonNode *n;

@@ -248,6 +248,10 @@ static void test_snap(void **state)
 	assert_int_equal(ledger_beyond(7, LEDGER_UNKNOWN), 7);
 	assert_int_equal(ledger_beyond(LEDGER_UNKNOWN, 3), LEDGER_UNKNOWN);
 	assert_int_equal(ledger_delta(1, 4, false), LEDGER_UNKNOWN);
+	/* receive overruns: missed_errors +6 and over_errors +1 */
+	assert_int_equal(ledger_rx_overrun(&a, &b), 7);
+	assert_int_equal(ledger_rx_overrun(&a, &a), 0);
+	assert_int_equal(ledger_rx_overrun(&b, &a), 0);	/* went backwards */
 	assert_int_equal(ledger_delta(LEDGER_UNKNOWN, 4, true),
 			 LEDGER_UNKNOWN);
 	assert_int_equal(ledger_ethtool_delta(&a, &b, false, names,
