@@ -836,68 +836,164 @@ out:
 }
 
 /*
+ * The shell command that prints what a guest looks like: its links with
+ * MTU, promiscuity and VLANs and its addresses (one ip, two commands in
+ * batch mode), then its modules as the kernel lists them (read with the
+ * shell's own read: each program a guest under TCG runs costs 0.13 s and
+ * more, and this runs twice a point).
+ */
+#define STATE_CMD "ip -d -o -b - <<'E'\nlink show\naddr show\nE\n" \
+	"echo ::modules; if [ -r /proc/modules ]; then while read -r l; " \
+	"do echo \"$l\"; done </proc/modules; fi"
+
+/*
+ * The state as kept: the ip part as printed less " tentative" (IPv6
+ * duplicate address detection finishes on a timer that runs on after the
+ * restore, so whether it shows depends on when this is read, not on the
+ * state restored), then the modules' names, sizes, use counts and users,
+ * sorted (their load addresses and states left out).  g_free().
+ */
+static int cmp_strp(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+const char *guest_state_cmd(void)
+{
+	return STATE_CMD;
+}
+
+char *guest_state_normalize(const char *out)
+{
+	const char *mod = strstr(out, "::modules\n");
+	GString *g = g_string_new(NULL);
+	GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
+	char **ls;
+
+	/* one pass: the text up to each " tentative", then on after it */
+	for (const char *p = out, *end = mod ? mod : out + strlen(out), *t;
+	     p < end; p = t + 10) {
+		t = g_strstr_len(p, end - p, " tentative");
+		if (!t) {
+			g_string_append_len(g, p, end - p);
+			break;
+		}
+		g_string_append_len(g, p, t - p);
+	}
+	if (mod) {
+		ls = g_strsplit(mod + 10, "\n", -1);
+		for (char **l = ls; *l; l++) {
+			char **f = g_strsplit_set(*l, " \t", -1);
+			GString *k = g_string_new(NULL);
+			int n = 0;
+
+			for (char **w = f; *w && n < 4; w++) {
+				if (!**w)
+					continue;
+				g_string_append_printf(k, "%s%s", n ? " " : "",
+						       *w);
+				n++;
+			}
+			if (n)
+				g_ptr_array_add(lines, g_string_free(k, FALSE));
+			else
+				g_string_free(k, TRUE);
+			g_strfreev(f);
+		}
+		g_strfreev(ls);
+		g_ptr_array_sort(lines, cmp_strp);
+		g_string_append(g, "::modules\n");
+		for (guint i = 0; i < lines->len; i++)
+			g_string_append_printf(g, "%s\n",
+					       (char *)lines->pdata[i]);
+	}
+	g_ptr_array_free(lines, TRUE);
+	return g_string_free(g, FALSE);
+}
+
+/*
  * What guest gi looks like now (its links with MTU, promiscuity and VLANs,
  * addresses, loaded modules), kept as <when>-state[-a|-b].txt; returns its
- * SHA-256 (g_free()), or NULL with an error recorded.
+ * SHA-256 (g_free()), or NULL with an error recorded.  first: a command
+ * run before it in the same session (the clock's setting), or NULL.
  */
-static char *guest_state_read(struct case_ctx *ctx, int gi, const char *when)
+static char *guest_state_read(struct case_ctx *ctx, int gi, const char *when,
+			      const char *first, char **dmesg)
 {
 	struct case_guest *cg = &ctx->guests[gi];
-	char err[ERRLEN] = "", *path, *sum;
+	char err[ERRLEN] = "", *path, *sum, *cmd, *st, *mark = NULL, *m;
 	struct proc_result r;
+	int rc;
 
-	/*
-	 * "tentative" goes: IPv6 duplicate address detection finishes on a
-	 * timer that runs on after the restore, so whether it still shows
-	 * depends on when this is read, not on the state restored
-	 */
-	if (sshc_run(cg->ssh, "ip -d -o link; ip -o addr | sed 's/ tentative//'; "
-		     "lsmod | sort", NULL,
-		     0, GUEST_FIRST_CMD_MS, &r, err) < 0 || r.status != 0) {
-		case_error(ctx, "cannot read guest %d's state: %s", gi,
+	cmd = first ? g_strdup_printf("%s && {\n%s\n}", first, STATE_CMD) :
+		      g_strdup(STATE_CMD);
+	if (dmesg) {
+		/* the kernel log after it, in the same session, behind a
+		 * marker the guest cannot know beforehand */
+		char *c = cmd;
+
+		*dmesg = NULL;
+		mark = g_strdup_printf("::dmesg-%08x%08x", g_random_int(),
+				       g_random_int());
+		cmd = g_strdup_printf("%s\necho %s; dmesg", c, mark);
+		g_free(c);
+	}
+	rc = sshc_run(cg->ssh, cmd, NULL, 0, GUEST_FIRST_CMD_MS, &r, err);
+	g_free(cmd);
+	if (rc < 0 || r.status != 0) {
+		case_error(ctx, "cannot %s guest %d's state%s: %s",
+			   first ? "set the clock and read" : "read", gi,
+			   dmesg ? " and kernel log" : "",
 			   err[0] ? err : proc_why(&r, err, ERRLEN));
 		proc_result_clear(&r);
+		g_free(mark);
 		return NULL;
 	}
+	if (mark) {
+		m = strstr(r.out, mark);
+		if (!m) {
+			case_error(ctx, "guest %d's state and kernel log: no "
+				   "marker between them", gi);
+			proc_result_clear(&r);
+			g_free(mark);
+			return NULL;
+		}
+		*m = '\0';
+		m += strlen(mark);
+		*dmesg = g_strdup(*m == '\n' ? m + 1 : m);
+		g_free(mark);
+	}
+	st = guest_state_normalize(r.out);
 	path = g_strdup_printf("%s/%s-state%s.txt", ctx->dir, when,
 			       ctx->n_guests > 1 ? (gi ? "-b" : "-a") : "");
-	file_write(path, r.out, strlen(r.out), NULL);
+	file_write(path, st, strlen(st), NULL);
 	record_artifact(ctx, "file", path);
-	sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, r.out, -1);
+	sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, st, -1);
 	g_free(path);
+	g_free(st);
 	proc_result_clear(&r);
 	return sum;
 }
 
 /*
  * After SSH is up: a restored guest's clock is the saved one, so set it
- * from the host's; then record what the guest looks like at the start
- * (its links with their MTU, promiscuity and VLANs, addresses, modules)
- * as a file and a hash: every point of one shape must start alike, which
- * make check compares across points.
+ * from the host's (in the same session as the state's reading); then
+ * record what the guest looks like at the start (its links with their
+ * MTU, promiscuity and VLANs, addresses, modules) as a file and a hash:
+ * every point of one shape must start alike, which make check compares
+ * across points.
  */
 static int start_state(struct case_ctx *ctx, int gi, struct case_guest *cg,
 		       JsonObject *go)
 {
-	char err[ERRLEN] = "", *cmd, *sum;
-	struct proc_result r;
-	gint64 now = g_get_real_time();
+	char *cmd = NULL, *sum;
 
-	if (cg->g->restored) {
+	if (cg->g->restored)
 		cmd = g_strdup_printf("date -u -s @%lld >/dev/null",
-				      (long long)(now / 1000000));
-		if (sshc_run(cg->ssh, cmd, NULL, 0, GUEST_FIRST_CMD_MS, &r,
-			     err) < 0 || r.status != 0) {
-			case_error(ctx, "cannot set guest %d's clock: %s", gi,
-				   err[0] ? err : proc_why(&r, err, ERRLEN));
-			proc_result_clear(&r);
-			g_free(cmd);
-			return -1;
-		}
-		proc_result_clear(&r);
-		g_free(cmd);
-	}
-	sum = guest_state_read(ctx, gi, "start");
+				      (long long)(g_get_real_time() /
+						  1000000));
+	sum = guest_state_read(ctx, gi, "start", cmd, NULL);
+	g_free(cmd);
 	if (!sum)
 		return -1;
 	json_object_set_string_member(go, "start_state_sha256", sum);
@@ -1169,29 +1265,16 @@ void case_klog_check(struct case_ctx *ctx, const char *what,
 	klog_hits_free(hits);
 }
 
-static void dmesg_check(struct case_ctx *ctx, int gi)
+static void dmesg_check(struct case_ctx *ctx, int gi, const char *log)
 {
 	const char *what = ctx->n_guests > 1 ? (gi ? "dmesg-b" : "dmesg-a") :
 			   "dmesg";
 	const char *file = case_fmt(ctx, "%s.txt", what);
 	char *path = g_build_filename(ctx->dir, file, NULL);
-	struct proc_result r;
-	char err[ERRLEN] = "";
 
-	if (!ctx->guests[gi].ssh) {
-		g_free(path);
-		return;
-	}
-	if (sshc_run(ctx->guests[gi].ssh, "dmesg", NULL, 0, 20000, &r,
-		     err) == 0 && r.status == 0) {
-		file_write(path, r.out, strlen(r.out), NULL);
-		record_artifact(ctx, "dmesg", path);
-		case_klog_check(ctx, what, file, r.out, strlen(r.out));
-	} else {
-		case_error(ctx, "cannot read guest %d's kernel log: %s", gi,
-			   err[0] ? err : "dmesg failed");
-	}
-	proc_result_clear(&r);
+	file_write(path, log, strlen(log), NULL);
+	record_artifact(ctx, "dmesg", path);
+	case_klog_check(ctx, what, file, log, strlen(log));
 	g_free(path);
 }
 
@@ -1282,8 +1365,10 @@ void fixture_run_point(const struct run_env *env, const struct cell *cell,
 	if (!interrupted()) {
 		case_phase(&ctx, "kernel log");
 		for (gi = 0; gi < ctx.n_guests; gi++) {
+			char *log = NULL;
 			char *sum = ctx.guests[gi].ssh ?
-				    guest_state_read(&ctx, gi, "end") : NULL;
+				    guest_state_read(&ctx, gi, "end", NULL,
+						     &log) : NULL;
 
 			/* what the case left: the next point must not see it */
 			if (sum)
@@ -1294,7 +1379,9 @@ void fixture_run_point(const struct run_env *env, const struct cell *cell,
 					"end-state%s.txt", ctx.n_guests > 1 ?
 					(gi ? "-b" : "-a") : ""));
 			g_free(sum);
-			dmesg_check(&ctx, gi);
+			if (log)
+				dmesg_check(&ctx, gi, log);
+			g_free(log);
 		}
 	}
 teardown:

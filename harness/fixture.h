@@ -69,4 +69,13 @@ void fixture_run_point(const struct run_env *env, const struct cell *cell,
 void fixture_reap_point(const struct run_env *env, unsigned n, int slot,
 			const char *dir);
 
+/*
+ * What a guest looks like, read at a point's start and end: the shell
+ * command (one program, ip, and the shell's own read), and the kept form
+ * of its output (" tentative" gone, modules as "name size uses users",
+ * sorted), g_free().  Linear in the output's length.
+ */
+const char *guest_state_cmd(void);
+char *guest_state_normalize(const char *out);
+
 #endif
