@@ -1233,8 +1233,7 @@ void case_klog_check(struct case_ctx *ctx, const char *what,
 		return;
 	}
 	/* a defect of the guest kernel itself is said, not blamed */
-	why = klog_known(text, len, hits, &known);
-	if (why) {
+	while ((why = klog_known(text, len, hits, &known))) {
 		const struct klog_hit *k = known->pdata[0];
 
 		observe_str(ctx, case_fmt(ctx, "%s: known guest kernel defect "

@@ -115,7 +115,11 @@ void klog_hits_free(GPtrArray *hits);
  * syscore_resume while the guest's uptime is under 120 s, which a guest
  * restored from a state saved soon after its boot always is.  Matched on
  * the WARNING's location and both crng_make_state and syscore_resume in
- * its trace; any other trouble in the log is left alone.
+ * its trace; any other trouble in the log is left alone.  The other:
+ * virtio_net's "Unexpected TXQ (N) queue failure: -5" after "PM: Image
+ * saving done" (the kernel breaks virtio queues as it powers off after
+ * writing the hibernation image).  One defect per call, the first found:
+ * call again until it returns NULL.
  */
 const char *klog_known(const char *text, size_t len, GPtrArray *hits,
 		       GPtrArray **known);

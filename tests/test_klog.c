@@ -296,6 +296,66 @@ static const char known_log[] =
 	"[   15.521610]  suspend_devices_and_enter+0x73c/0x890\n"
 	"[   15.600000] e1000 0000:00:03.0 eth0: Reset adapter\n";
 
+/* ci-23's virtio suspend: a send failing after the image was written */
+static const char poweroff_log[] =
+	"[   24.793303] PM: Compressing and saving image data (25944 pages)...\n"
+	"[   26.876324] PM: Image saving done\n"
+	"[   26.876505] PM: hibernation: Wrote 103776 kbytes in 2.08 seconds\n"
+	"[   27.079943] net eth0: Unexpected TXQ (0) queue failure: -5\n"
+	"[   27.419418] ACPI: PM: Preparing to enter system sleep state S5\n"
+	"[   27.420370] reboot: Power down\n";
+
+static void test_known_poweroff(void **state)
+{
+	GPtrArray *hits = NULL, *known = NULL;
+	char err[256], *other;
+	const char *why;
+
+	(void)state;
+	assert_int_equal(klog_scan(poweroff_log, strlen(poweroff_log), &hits,
+				   err), 0);
+	assert_int_equal(hits->len, 1);
+	why = klog_known(poweroff_log, strlen(poweroff_log), hits, &known);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "power-off"));
+	assert_int_equal(known->len, 1);
+	assert_int_equal(hits->len, 0);
+	klog_hits_free(known);
+	assert_null(klog_known(poweroff_log, strlen(poweroff_log), hits,
+			       &known));
+	klog_hits_free(hits);
+
+	/* the same failure before the image was written stays a hit */
+	other = g_strconcat("[    5.000000] net eth0: Unexpected TXQ (0) "
+			    "queue failure: -5\n", poweroff_log, NULL);
+	assert_int_equal(klog_scan(other, strlen(other), &hits, err), 0);
+	assert_int_equal(hits->len, 2);
+	assert_non_null(klog_known(other, strlen(other), hits, &known));
+	assert_int_equal(hits->len, 1);
+	assert_int_equal(((struct klog_hit *)hits->pdata[0])->line, 1);
+	klog_hits_free(known);
+	klog_hits_free(hits);
+	g_free(other);
+
+	/* another error than -EIO after it stays a hit (a full ring: -28) */
+	other = g_strdup(poweroff_log);
+	memcpy(strstr(other, "failure: -5"), "failure: 28", 11);
+	assert_int_equal(klog_scan(other, strlen(other), &hits, err), 0);
+	assert_int_equal(hits->len, 1);
+	assert_null(klog_known(other, strlen(other), hits, &known));
+	assert_int_equal(hits->len, 1);
+	klog_hits_free(hits);
+	g_free(other);
+	/* no hibernation in the log: stays a hit */
+	other = g_strdup("[   27.079943] net eth0: Unexpected TXQ (0) queue "
+			 "failure: -5\n");
+	assert_int_equal(klog_scan(other, strlen(other), &hits, err), 0);
+	assert_null(klog_known(other, strlen(other), hits, &known));
+	assert_int_equal(hits->len, 1);
+	klog_hits_free(hits);
+	g_free(other);
+}
+
 static void test_known(void **state)
 {
 	GPtrArray *hits = NULL, *known = NULL;
@@ -350,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_buffer),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_known),
+		cmocka_unit_test(test_known_poweroff),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
