@@ -375,8 +375,9 @@ void fault_describe(const struct fault *f, JsonArray *arr)
 	if (f->udp_blackhole)
 		describe(arr, "udp-blackhole", "the stress case drops a share "
 			 "of the UDP toward a guest's iperf3 in that guest (A "
-			 "from the host, B from A), by a blackhole policy rule "
-			 "no ledger counter sees");
+			 "from the host, B from A): every third datagram, by a "
+			 "tc filter at its NIC's ingress no ledger counter "
+			 "sees");
 	if (f->host_stall)
 		describe(arr, "host-stall", "the stress case's own iperf3 "
 			 "stops reading for a second in every UDP stream "
