@@ -589,8 +589,8 @@ const struct case_desc case_ping = {
 		{ "drop=20", "virtio",
 		  "flood size 56: echo requests on the wire, all that ping "
 		  "sent" },
-		/* the pings after the flood, judged on their own (10 of
-		 * them through 20% loss each way all come back 1 time in 90) */
+		/* the pings after the flood, judged on their own: drop=20
+		 * takes every fifth (fault.c), 2 of their 10 */
 		{ "drop=20", "virtio",
 		  "after flood size 56 interval 0.2: echo replies on the "
 		  "wire" },

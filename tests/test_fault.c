@@ -270,7 +270,7 @@ static void test_parse_bad(void **state)
  * BUG (harness/fault.c, fault_parse()): a refused value is still stored, as
  * -1 (f->drop_pct = -1 for "drop=0"), against util.h's "outputs are left
  * untouched on failure"; fault_on_taps() then says yes and fault_rules()
- * writes "numgen random mod 100 < -1".  main.c exits on the error, so it
+ * writes a share of -1.  main.c exits on the error, so it
  * does not reach a lab today.
  */
 static void test_parse_bad_untouched(void **state)
@@ -385,8 +385,11 @@ static void test_rules_none(void **state)
 static void test_rules_each(void **state)
 {
 	(void)state;
-	expect_rule("drop=30", "egress",
-		    "ip protocol icmp numgen random mod 100 < 30 drop", false);
+	expect_rule("drop=20", "egress",
+		    "ip protocol icmp numgen inc mod 100 { 0, 5, 10, 15, 20, "
+		    "25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90, "
+		    "95 } drop", false);
+	expect_rule("drop=100", "egress", "ip protocol icmp drop", false);
 	expect_rule("drop-frag", "egress",
 		    "ip frag-off & 0x1fff != 0 drop", false);
 	expect_rule("drop-over=1400", "egress", "ip length > 1400 drop",
@@ -399,11 +402,61 @@ static void test_rules_each(void **state)
 	/* both ways: toward the guest before the capture, from it after */
 	expect_rule("corrupt-tcp", "egress",
 		    "meta l4proto tcp ip length > 1000 @ih,0,8 set 0x55", true);
-	expect_rule("drop-udp=20", "ingress",
-		    "ip protocol udp ip length > 256 numgen random mod 100 < "
-		    "20 drop", false);
+	expect_rule("drop-udp=50", "ingress",
+		    "ip protocol udp ip length > 256 numgen inc mod 100 { 0, 2, "
+		    "4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32, "
+		    "34, 36, 38, 40, 42, 44, 46, 48, 50, 52, 54, 56, 58, 60, "
+		    "62, 64, 66, 68, 70, 72, 74, 76, 78, 80, 82, 84, 86, 88, "
+		    "90, 92, 94, 96, 98 } drop", false);
 	expect_rule("drop-tftp", "ingress", "meta l4proto udp udp dport 69 drop",
 		    false);
+}
+
+/*
+ * drop=PCT drops exactly PCT of every 100 packets, spread evenly: any
+ * ceil(100 / PCT) in a row hold one dropped (the ping case's ten pings
+ * after the flood always lose two to drop=20; random drops let all ten
+ * through one run in nine).
+ */
+static void test_rules_share_even(void **state)
+{
+	(void)state;
+	for (int pct = 1; pct < 100; pct++) {
+		char *spec = g_strdup_printf("drop=%d", pct);
+		char *r = rules_for(spec);
+		const char *set = strstr(r, "numgen inc mod 100 { ");
+		bool drop[100] = { false };
+		int n = 0, run = 0, longest = 0;
+		char *end;
+
+		assert_non_null(set);
+		set += strlen("numgen inc mod 100 { ");
+		for (;;) {
+			long v = strtol(set, &end, 10);
+
+			assert_true(end > set);
+			assert_true(v >= 0 && v < 100);
+			assert_false(drop[v]);
+			drop[v] = true;
+			n++;
+			if (strncmp(end, ", ", 2))
+				break;
+			set = end + 2;
+		}
+		assert_true(!strncmp(end, " } drop", 7));
+		assert_int_equal(n, pct);
+		/* the longest run of packets let through, around the wrap */
+		for (int i = 0; i < 200; i++) {
+			run = drop[i % 100] ? 0 : run + 1;
+			if (run > longest)
+				longest = run;
+		}
+		if (longest + 1 > (100 + pct - 1) / pct)
+			fail_msg("drop=%d lets %d in a row through:\n%s", pct,
+				 longest, r);
+		g_free(r);
+		g_free(spec);
+	}
 }
 
 /* A rewrite toward one NIC is on that tap's egress only. */
@@ -502,7 +555,7 @@ static void test_rules_shape(void **state)
 static int nft_check_child(const char *dir)
 {
 	static const char *const specs[] = {
-		"drop=30", "drop-frag", "drop-over=1400", "vlan-rewrite=10:20",
+		"drop=30", "drop=1", "drop=99", "drop-frag", "drop-over=1400", "vlan-rewrite=10:20",
 		"corrupt-tcp", "drop-mcast", "drop-udp=20", "drop-tftp",
 		"drop=30,drop-frag,drop-over=1400,vlan-rewrite=10:20,"
 		"corrupt-tcp,drop-mcast,drop-udp=20,drop-tftp",
@@ -761,6 +814,7 @@ int main(void)
 		cmocka_unit_test(test_parse_bad_untouched),
 		cmocka_unit_test(test_rules_none),
 		cmocka_unit_test(test_rules_each),
+		cmocka_unit_test(test_rules_share_even),
 		cmocka_unit_test(test_rules_vlan_per_tap),
 		cmocka_unit_test(test_rules_shape),
 		cmocka_unit_test(test_rules_nft_accepts),
