@@ -343,9 +343,9 @@ void fault_describe(const struct fault *f, JsonArray *arr)
 		describe(arr, "drop-mcast", "nicq's multicast test frames "
 			 "toward the guests");
 	if (f->drop_udp)
-		describe(arr, "drop-udp", "%d%% of UDP datagrams over 256 bytes "
-			 "from the guests, after the capture on their taps",
-			 f->drop_udp);
+		describe(arr, "drop-udp", "%d of every 100 UDP datagrams over "
+			 "256 bytes from the guests, spread evenly, after the "
+			 "capture on their taps", f->drop_udp);
 	if (f->drop_tftp)
 		describe(arr, "drop-tftp", "TFTP requests (UDP to port 69) "
 			 "from the guests, after the capture on their taps");

@@ -749,14 +749,16 @@ static void test_describe(void **state)
 	}
 	/* the numbers are in the details */
 	assert_non_null(strstr(json_object_get_string_member(
-		json_array_get_object_element(a, 0), "detail"), "30%"));
+		json_array_get_object_element(a, 0), "detail"),
+		"30 of every 100"));
 	assert_non_null(strstr(json_object_get_string_member(
 		json_array_get_object_element(a, 2), "detail"), "1400"));
 	assert_non_null(strstr(json_object_get_string_member(
 		json_array_get_object_element(a, 3), "detail"),
 		"VLAN id 10 rewritten to 20"));
 	assert_non_null(strstr(json_object_get_string_member(
-		json_array_get_object_element(a, 6), "detail"), "20%"));
+		json_array_get_object_element(a, 6), "detail"),
+		"20 of every 100"));
 	assert_non_null(strstr(json_object_get_string_member(
 		json_array_get_object_element(a, 8), "detail"),
 		"before the capture"));
