@@ -819,6 +819,9 @@ static int start_restored(const struct run_env *env, struct case_ctx *ctx,
 		goto out;
 	if (*merr)
 		(*out)->marker_errors = g_strdup(merr);
+	/* so a later run can start this point on this plan (states.h) */
+	states_plan_note(env->states, ctx->slot, case_fmt(ctx, "%s+%s",
+			 ctx->cell->slug, ctx->desc->name), gi, key);
 	rc = 0;
 out:
 	spec->name = saved_name;

@@ -367,8 +367,9 @@ static int parse_run_cli(int argc, char **argv, const char *cmd,
 		goto out;
 	}
 	o->fresh_boot = c->boot && !strcmp(c->boot, "fresh");
-	if (c->jobs < 0 || c->jobs > 16) {
-		rc = usage_error("bad --jobs %d (1..16)", c->jobs);
+	/* at most STATES_PLANS: eight address plans (fixture.c) */
+	if (c->jobs < 0 || c->jobs > 8) {
+		rc = usage_error("bad --jobs %d (1..8)", c->jobs);
 		goto out;
 	}
 	if (c->jobs) {

@@ -275,3 +275,107 @@ uint64_t states_trim(struct states *st, uint64_t max_bytes, int keep_s)
 	g_ptr_array_free(all, TRUE);
 	return total;
 }
+
+/* ---- plans ------------------------------------------------------------ */
+
+#define PLANS_DIR	".plans"
+
+static char *plan_dir(const struct states *st, int plan)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "%d", plan);
+	return g_build_filename(st->dir, PLANS_DIR, name, NULL);
+}
+
+/* A tag is a file name: a cell's and a case's names, nothing else. */
+static bool tag_ok(const char *tag)
+{
+	if (!tag || !*tag || *tag == '.' || strlen(tag) > 128)
+		return false;
+	for (const char *c = tag; *c; c++)
+		if (!g_ascii_isalnum(*c) && !strchr("-_+", *c))
+			return false;
+	return true;
+}
+
+/* A state's key: 16 lower-case hex digits (states_key()). */
+static bool key_ok(const char *key)
+{
+	size_t n = 0;
+
+	for (; key[n]; n++)
+		if (!g_ascii_isxdigit(key[n]) || g_ascii_isupper(key[n]))
+			return false;
+	return n == 16;
+}
+
+void states_plan_note(struct states *st, int plan, const char *tag, int gi,
+		      const char *key)
+{
+	char *dir, *name, *path, *tmp;
+
+	if (!st || plan < 0 || plan >= STATES_PLANS || !tag_ok(tag) ||
+	    gi < 0 || gi > 99 || !key || !key_ok(key))
+		return;
+	dir = plan_dir(st, plan);
+	name = g_strdup_printf("%s.g%d", tag, gi);
+	path = g_build_filename(dir, name, NULL);
+	tmp = g_strdup_printf("%s/.%s-XXXXXX", dir, name);
+	if (g_mkdir_with_parents(dir, 0700) == 0 && dir_ok(dir, NULL) == 0) {
+		int fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0600);
+		char *line = g_strdup_printf("%s\n", key);
+		bool ok = fd >= 0 && write(fd, line, strlen(line)) ==
+			  (ssize_t)strlen(line);
+
+		if (fd >= 0 && close(fd) == 0 && ok)
+			rename(tmp, path);
+		unlink(tmp);
+		g_free(line);
+	}
+	g_free(dir);
+	g_free(name);
+	g_free(path);
+	g_free(tmp);
+}
+
+int states_plan_score(struct states *st, int plan, const char *tag,
+		      const char *prefix)
+{
+	char *dir;
+	GDir *d;
+	const char *e;
+	int score = 0, exact = 0, whole = 0;
+
+	if (!st || plan < 0 || plan >= STATES_PLANS)
+		return 0;
+	dir = plan_dir(st, plan);
+	d = dir_ok(dir, NULL) == 0 ? g_dir_open(dir, 0, NULL) : NULL;
+	while (d && (e = g_dir_read_name(d))) {
+		const char *dot = strrchr(e, '.');
+
+		if (*e == '.' || !dot || strncmp(dot, ".g", 2))
+			continue;
+		if (g_str_has_prefix(e, prefix) && !strcmp(dot, ".g0"))
+			score++;
+		if (tag && strlen(tag) == (size_t)(dot - e) &&
+		    !strncmp(e, tag, strlen(tag))) {
+			char *path = g_build_filename(dir, e, NULL);
+			char *key = NULL, *state;
+
+			exact++;
+			if (g_file_get_contents(path, &key, NULL, NULL)) {
+				g_strchomp(key);
+				state = g_build_filename(st->dir, key, NULL);
+				whole += key_ok(key) && complete(state);
+				g_free(state);
+			}
+			g_free(key);
+			g_free(path);
+		}
+	}
+	if (d)
+		g_dir_close(d);
+	g_free(dir);
+	return score + (exact > 0 && whole == exact ? 1000 : 0);
+}

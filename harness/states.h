@@ -69,4 +69,29 @@ void states_abandon(struct states *st, char *tmp);
  */
 uint64_t states_trim(struct states *st, uint64_t max_bytes, int keep_s);
 
+/*
+ * Address plans.  A point's guests get the addresses, MACs and names of
+ * the plan the runner gives it (fixture.c: case_octet, case_ident), so a
+ * saved state belongs to one plan; points at once in one run never share
+ * a plan.  The cache remembers which states each point used on a plan
+ * (tag: "<cell>+<case>", e.g. "virtio-vhost-off+ping"), so that a run can
+ * start a point on a plan where they are: a developer's second run, and
+ * make check's controls after the matrix, restore instead of booting.
+ * Kept in <dir>/.plans/<plan>/, one file per tag and guest, holding the
+ * state's key; states_trim() leaves them (a stale one only costs a boot).
+ */
+#define STATES_PLANS 8
+
+/* Point tag used state key for its guest gi on plan; best effort. */
+void states_plan_note(struct states *st, int plan, const char *tag, int gi,
+		      const char *key);
+
+/*
+ * How well plan suits a point tagged tag: 1000 when every state the tag
+ * last used on plan is still whole here, plus the number of tags starting
+ * with prefix (its cell's points) that ran on plan.  0: nothing known.
+ */
+int states_plan_score(struct states *st, int plan, const char *tag,
+		      const char *prefix);
+
 #endif

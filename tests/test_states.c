@@ -2,7 +2,8 @@
  * test_states.c - the saved-state cache (harness/states.c): keys follow the
  * salt and the image's bytes, a state is seen only once whole, a second run
  * publishing the same state keeps the first, trimming removes the least
- * recently used, and a cache folder that is not ours alone is refused; and
+ * recently used, and a cache folder that is not ours alone is refused; the
+ * plans' records (which states a point used on which address plan); and
  * the SSH identity kept next to it (ssh_ident_load).
  */
 #include <setjmp.h>
@@ -238,6 +239,61 @@ static void test_trim(void **state)
 	g_free(d);
 }
 
+/*
+ * A point's record on a plan counts as its own only while every state it
+ * used there is whole; its cell's other points count one each; a trim
+ * leaves the records; nonsense tags, keys and plans are not recorded.
+ */
+static void test_plans(void **state)
+{
+	char *d = tmpdir();
+	struct states *st = open_ok(d, NULL, "s");
+	const char *a = "0123456789abcdef", *b = "fedcba9876543210";
+	char *sa = make_state(st, a, 4096), *sb = make_state(st, b, 4096);
+	const char *ping = "virtio-vhost-off+ping";
+	const char *stress = "virtio-vhost-off+stress";
+	const char *cell = "virtio-vhost-off+";
+
+	(void)state;
+	/* nothing known yet */
+	for (int p = 0; p < STATES_PLANS; p++)
+		assert_int_equal(states_plan_score(st, p, ping, cell), 0);
+	states_plan_note(st, 2, ping, 0, a);
+	states_plan_note(st, 2, stress, 0, a);
+	states_plan_note(st, 2, stress, 1, b);
+	states_plan_note(st, 3, "e1000-vhost-off+ping", 0, a);
+	/* ping's own states on plan 2, and two points of its cell */
+	assert_int_equal(states_plan_score(st, 2, ping, cell), 1002);
+	assert_int_equal(states_plan_score(st, 2, stress, cell), 1002);
+	assert_int_equal(states_plan_score(st, 2, "virtio-vhost-off+vlan",
+					   cell), 2);
+	/* another cell's record is not this cell's */
+	assert_int_equal(states_plan_score(st, 3, ping, cell), 0);
+	assert_int_equal(states_plan_score(st, 1, ping, cell), 0);
+	/* a state gone (trimmed): the point's record no longer counts */
+	assert_int_equal(rm_rf(sb, NULL), 0);
+	assert_int_equal(states_plan_score(st, 2, stress, cell), 2);
+	assert_int_equal(states_plan_score(st, 2, ping, cell), 1002);
+	/* a trim keeps the records (a dot folder, not a state) */
+	states_trim(st, 0, 0);
+	assert_false(g_file_test(sa, G_FILE_TEST_EXISTS));
+	assert_int_equal(states_plan_score(st, 2, ping, cell), 2);
+	/* not recorded: a plan out of range, a tag or key that is no name */
+	states_plan_note(st, STATES_PLANS, ping, 0, a);
+	states_plan_note(st, -1, ping, 0, a);
+	states_plan_note(st, 4, "../x", 0, a);
+	states_plan_note(st, 4, ping, 0, "../../etc");
+	states_plan_note(st, 4, ping, 0, "0123456789ABCDEF");
+	for (int p = 4; p < STATES_PLANS; p++)
+		assert_int_equal(states_plan_score(st, p, ping, cell), 0);
+	assert_int_equal(states_plan_score(st, STATES_PLANS, ping, cell), 0);
+	g_free(sa);
+	g_free(sb);
+	states_close(st);
+	rm_rf(d, NULL);
+	g_free(d);
+}
+
 static void test_refused(void **state)
 {
 	char *d = tmpdir();
@@ -302,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_whole_only),
 		cmocka_unit_test(test_first_wins),
 		cmocka_unit_test(test_trim),
+		cmocka_unit_test(test_plans),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_ident_kept),
 	};
