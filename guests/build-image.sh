@@ -134,6 +134,9 @@ while read -r m _ || [ -n "$m" ]; do
 done <"$MODSPEC"
 
 # ---- resolve package names (apt-get update once if the lists are empty) ----
+# Each apt-get or apt-cache call loads apt's whole package cache (about 2 s
+# of a core here, more under load): they are asked about every package at
+# once, not one call per package (that was over a minute of the build).
 updated=0
 apt_update_once() {
 	[ $updated = 0 ] || return 1
@@ -141,18 +144,23 @@ apt_update_once() {
 	note "apt lists do not know '$1'; running apt-get update once"
 	apt-get update -q >&2 || die "apt-get update failed"
 }
-has_candidate() {
-	local c
-	c=$(apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p')
-	[ -n "$c" ] && [ "$c" != "(none)" ]
+# lacking PKG...: the packages with no installable candidate, one a line
+lacking() {
+	LC_ALL=C apt-cache policy "$@" 2>/dev/null | awk -v want="$*" '
+		BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) miss[w[i]] = 1 }
+		/^[^ ].*:$/ { p = substr($0, 1, length($0) - 1); next }
+		/^  Candidate: / && $2 != "(none)" { delete miss[p] }
+		END { for (m in miss) print m }'
 }
-need_candidate() {
-	has_candidate "$1" && return 0
-	apt_update_once "$1" && has_candidate "$1" && return 0
-	die "apt has no installable candidate for package '$1' (check /etc/apt/sources.list)"
+need_candidates() {
+	local miss
+	miss=$(lacking "$@")
+	[ -n "$miss" ] || return 0
+	apt_update_once "$(echo $miss)" && miss=$(lacking "$@")
+	[ -z "$miss" ] || die "apt has no installable candidate for package '$(echo $miss)' (check /etc/apt/sources.list)"
 }
 
-need_candidate "$kernel_meta"
+need_candidates "$kernel_meta" "${pkgs[@]}"
 kpkg=$(apt-cache depends "$kernel_meta" 2>/dev/null |
 	sed -n 's/^ *|\{0,1\}Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n1)
 [ -n "$kpkg" ] || die "cannot find the concrete kernel package: 'apt-cache depends $kernel_meta' lists no linux-image-<version> dependency"
@@ -161,37 +169,64 @@ linux-image-6.1.*-amd64) ;;
 *) die "$kernel_meta depends on $kpkg, expected linux-image-6.1.*-amd64 (Debian 12)" ;;
 esac
 note "kernel package: $kpkg (from $kernel_meta)"
-for p in "${pkgs[@]}"; do need_candidate "$p"; done
 
 # ---- download into the cache ----
-# apt-get download --print-uris: 'URI' FILENAME SIZE SHA256:HEX
-declare -A debfile
-fetch() {
-	local p=$1 line f sum
-	line=$(apt-get download --print-uris "$p" 2>/dev/null | head -n1) || true
-	[ -n "$line" ] || die "apt-get download --print-uris $p printed nothing"
-	f=$(awk '{print $2}' <<<"$line")
-	sum=$(awk '{print $4}' <<<"$line")
+# apt-get download --print-uris: 'URI' FILENAME SIZE SHA256:HEX, one line a
+# package in apt's order; a file name starts with its package's name and
+# "_" (no package name holds one).
+declare -A debfile debsum
+uris=$(apt-get download --print-uris "$kpkg" "${pkgs[@]}" 2>/dev/null) || true
+while read -r _ f _ sum _; do
+	[ -n "${f:-}" ] || continue
 	case $sum in SHA256:*) sum=${sum#SHA256:} ;; *) sum= ;; esac
-	if [ ! -f "$DEBS/$f" ] || { [ -n "$sum" ] && ! sha256sum --status -c - <<<"$sum  $DEBS/$f"; }; then
+	debfile[${f%%_*}]=$f
+	debsum[${f%%_*}]=$sum
+done <<<"$uris"
+cached() { # PKG: its file is in the cache with the SHA-256 apt expects
+	local f=$DEBS/${debfile[$1]} sum=${debsum[$1]}
+	[ -f "$f" ] && { [ -z "$sum" ] || sha256sum --status -c - <<<"$sum  $f"; }
+}
+# fetch PKG...: every one not cached yet, from the host's apt cache when it
+# holds the identical file, the rest in one apt-get download
+fetch() {
+	local p f sum get=()
+	for p in "$@"; do
+		[ -n "${debfile[$p]:-}" ] || die "apt-get download --print-uris printed nothing for $p"
+		cached "$p" && continue
+		f=${debfile[$p]} sum=${debsum[$p]}
 		rm -f "$DEBS/$f"
-		# The host's apt cache may already hold the identical file.
 		if [ -n "$sum" ] && [ -f "/var/cache/apt/archives/$f" ] &&
 			sha256sum --status -c - <<<"$sum  /var/cache/apt/archives/$f"; then
 			cp "/var/cache/apt/archives/$f" "$DEBS/$f.part" && mv "$DEBS/$f.part" "$DEBS/$f"
 		else
-			note "downloading $p"
-			(cd "$DEBS" && apt-get download -q -o APT::Sandbox::User=root "$p" >&2) || die "apt-get download $p failed"
-			[ -f "$DEBS/$f" ] || die "apt-get download $p did not produce $f"
+			get+=("$p")
 		fi
-		if [ -n "$sum" ] && ! sha256sum --status -c - <<<"$sum  $DEBS/$f"; then
-			rm -f "$DEBS/$f"
-			die "$f: SHA-256 does not match the apt index"
-		fi
+	done
+	if [ ${#get[@]} -gt 0 ]; then
+		note "downloading ${get[*]}"
+		(cd "$DEBS" && apt-get download -q -o APT::Sandbox::User=root "${get[@]}" >&2) ||
+			die "apt-get download ${get[*]} failed"
 	fi
-	debfile[$p]=$DEBS/$f
+	for p in "$@"; do
+		[ -f "$DEBS/${debfile[$p]}" ] || die "apt-get download $p did not produce ${debfile[$p]}"
+		cached "$p" || { rm -f "$DEBS/${debfile[$p]}"; die "${debfile[$p]}: SHA-256 does not match the apt index"; }
+	done
 }
-for p in "$kpkg" "${pkgs[@]}"; do fetch "$p"; done
+# The kernel package is the large one (its data.tar.xz takes a minute of
+# one core to decompress): fetched first and unpacked in the background
+# while the rest downloads and unpacks; waited for before its modules are
+# needed.
+fetch "$kpkg"
+debfile[$kpkg]=$DEBS/${debfile[$kpkg]}
+note "unpacking $kpkg (in the background)"
+dpkg-deb -x "${debfile[$kpkg]}" "$K" &
+kx_pid=$!
+cleanup() {
+	{ kill "$kx_pid" && wait "$kx_pid"; } 2>/dev/null || true
+	[ "${NICQ_KEEP_WORK:-0}" = 1 ] || rm -rf "$WORK"
+}
+fetch "${pkgs[@]}"
+for p in "${pkgs[@]}"; do debfile[$p]=$DEBS/${debfile[$p]}; done
 # Drop superseded versions of these packages from the cache.  Package names
 # contain no "_", so "<pkg>_*.deb" matches only that package's files and a
 # shared cache directory is safe.
@@ -215,16 +250,6 @@ for p in "$kpkg" "${pkgs[@]}"; do
 	echo "$p $v" >>"$MAN.pkgs"
 done
 
-# The kernel package is the large one (its data.tar.xz takes a minute of
-# one core to decompress): it unpacks in the background while the rest goes
-# on, and is waited for before its modules are needed.
-note "unpacking $kpkg (in the background)"
-dpkg-deb -x "${debfile[$kpkg]}" "$K" &
-kx_pid=$!
-cleanup() {
-	{ kill "$kx_pid" && wait "$kx_pid"; } 2>/dev/null || true
-	[ "${NICQ_KEEP_WORK:-0}" = 1 ] || rm -rf "$WORK"
-}
 note "unpacking ${#pkgs[@]} packages"
 for p in "${pkgs[@]}"; do
 	dpkg-deb -x "${debfile[$p]}" "$U" || die "dpkg-deb -x ${debfile[$p]} failed"
