@@ -129,6 +129,7 @@ usage_case "bad VLAN fault" run --inject vlan-rewrite=10:10
 usage_case "VLAN faults that would chain on one tap" run --inject vlan-rewrite=10:20@1,vlan-rewrite=20:30@1
 usage_case "hang fault for no case" run --inject hang=bogus
 usage_case "results folder the lab cannot see" run --results /var/tmp/nicq-results
+usage_case "--jobs past the eight address plans" run --jobs 9
 usage_case "shard index 0" run --shard 0/2
 usage_case "shard index past the count" run --shard 3/2
 usage_case "shard that is not I/N" run --shard half
