@@ -144,8 +144,9 @@ int flow_tcp_progress(const char *pcap_path, const char *src,
 	struct tcp_seg sg;
 	uint32_t base = 0, max = 0, hi = 0, end;
 	uint16_t a_port = 0, b_port = 0;	/* src's and dst's ports */
+	uint32_t rst = 0;
 	int64_t last_adv = 0;
-	bool have_ack = false;
+	bool have_ack = false, have_rst = false;
 	pcap_t *pc;
 	int rc, pass;
 
@@ -197,6 +198,20 @@ int flow_tcp_progress(const char *pcap_path, const char *src,
 					hi = end;
 				}
 				t.last_data_us = sg.ts;
+			} else if ((sg.flags & 0x14) == 0x14 && have_ack) {
+				/*
+				 * The receiver's RST+ACK, once it acked: its
+				 * ack is what its kernel took in order (an
+				 * iperf3 server that aborts the connection
+				 * acknowledges its last segments only there:
+				 * CI-like run ci-28).  How far it acked, not
+				 * an advance of a receiver taking data.
+				 */
+				if ((int32_t)(sg.ack - (have_rst ? rst : max)) >
+				    0) {
+					rst = sg.ack;
+					have_rst = true;
+				}
 			} else if ((sg.flags & 0x10) && !(sg.flags & 0x04)) {
 				if (!have_ack) {
 					have_ack = true;
@@ -229,6 +244,8 @@ int flow_tcp_progress(const char *pcap_path, const char *src,
 		t.gap_us = t.last_data_us - last_adv;
 		t.gap_start_us = last_adv;
 	}
+	if (have_rst && (int32_t)(rst - max) > 0)
+		max = rst;
 	t.acked = (uint32_t)(max - base);
 	*out = t;
 	return 0;

@@ -44,7 +44,9 @@ int flow_count_port(const char *pcap_path, const char *src, const char *dst,
  * The timeline of one TCP transfer from src to dst, told apart by port
  * (on either side) and followed as the one connection that carried its
  * first data segment (refused attempts before it and their RSTs are not
- * it; RSTs never count as acks): when data (segments with payload) first
+ * it; an RST never counts as an advance, and only a receiver's RST+ACK
+ * after it acked counts toward acked): when data (segments with payload)
+ * first
  * and last went
  * src -> dst, and how the receiver's acknowledgements (dst -> src, ACK set)
  * advanced, in sequence-number order (RFC 1982 arithmetic).  A receiver

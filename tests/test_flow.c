@@ -228,6 +228,29 @@ static void test_tcp_progress(void **state)
 	assert_int_equal(t.gap_us, 1970000);
 	assert_int_equal(t.acked, 1000);
 
+	unlink(path);
+	free(path);
+
+	/*
+	 * A receiver that aborts the connection: its RST+ACK acknowledges
+	 * the last segment (acked), yet is no advance; a later RST with an
+	 * older ack changes nothing
+	 */
+	if (pcapgen_open_tmp(&g, "nicq-tcpp-", DLT_EN10MB, 96, &path, err) < 0)
+		fail_msg("%s", err);
+	seg(&g, 1000, true, 5001, 1000, 0, 96, NULL);
+	seg(&g, 1010, false, 5001, 0, 7, 96, NULL);
+	seg(&g, 1020, true, 5001, 1000, 0, 96, NULL);
+	seg(&g, 1030, true, 5001, 1000, 0, 96, NULL);
+	seg(&g, 1040, false, 5001, 0, 1007, 96, NULL);
+	seg(&g, 1050, false, 5001, 0, 2007, 96, "");	/* RST+ACK */
+	seg(&g, 1060, false, 5001, 0, 1507, 96, "");
+	assert_int_equal(pcapgen_close(&g), 0);
+	assert_int_equal(flow_tcp_progress(path, HOST, GUEST, 5001, &t, e2), 0);
+	assert_int_equal(t.acked, 2000);
+	assert_int_equal(t.ack_advances, 1);
+	assert_int_equal(t.last_ack_us, T0 + 1040000);
+
 	assert_int_equal(flow_tcp_progress(path, HOST, GUEST, 0, &t, e2), -1);
 	assert_int_equal(flow_tcp_progress(path, "x", GUEST, 5001, &t, e2), -1);
 	unlink(path);
