@@ -346,46 +346,88 @@ static int parse_softnet(char **lines, int n, struct ledger_snap *s,
 	return 0;
 }
 
+/*
+ * One pair of /proc/net/snmp lines ("<Proto>: Name Name ..." then
+ * "<Proto>: 1 2 ..."): the values of names[] into dst[] (LEDGER_UNKNOWN
+ * when not a number).  -1 when the two lines do not have as many fields.
+ */
+static int snmp_pair(char *hl, char *vl, const char *const *names,
+		     long long *const *dst)
+{
+	char **h = g_strsplit(g_strstrip(hl), " ", 0);
+	char **v = g_strsplit(g_strstrip(vl), " ", 0);
+	int k;
+
+	for (k = 1; h[k] && v[k]; k++) {
+		gchar *end;
+		long long x = (long long)g_ascii_strtoull(v[k], &end, 10);
+
+		if (*end || end == v[k])
+			x = LEDGER_UNKNOWN;
+		for (int j = 0; names[j]; j++)
+			if (!strcmp(h[k], names[j]))
+				*dst[j] = x;
+	}
+	k = h[k] || v[k];	/* not as many values as names */
+	g_strfreev(h);
+	g_strfreev(v);
+	return k ? -1 : 0;
+}
+
 static int parse_snmp(char **lines, int n, struct ledger_snap *s, char *err)
 {
+	static const char *const udp_n[] = {
+		"InDatagrams", "InErrors", "RcvbufErrors", "SndbufErrors",
+		"InCsumErrors", "NoPorts", NULL,
+	};
+	static const char *const ip_n[] = {
+		"InDiscards", "ReasmFails", "OutDiscards", "FragFails", NULL,
+	};
+	static const char *const icmp_n[] = {
+		"InEchos", "OutEchoReps", "InErrors", "OutErrors", NULL,
+	};
+	long long *const udp_d[] = {
+		&s->udp_in, &s->udp_in_errors, &s->udp_rcvbuf,
+		&s->udp_sndbuf, &s->udp_csum, &s->udp_noports,
+	};
+	long long *const ip_d[] = {
+		&s->ip_in_discards, &s->ip_reasm_fails, &s->ip_out_discards,
+		&s->ip_frag_fails,
+	};
+	long long *const icmp_d[] = {
+		&s->icmp_in_echos, &s->icmp_out_echo_reps,
+		&s->icmp_in_errors, &s->icmp_out_errors,
+	};
+
 	for (int i = 0; i + 1 < n; i++) {
-		char **h, **v;
-		int k;
-
-		if (!g_str_has_prefix(lines[i], "Udp: ") ||
-		    !g_str_has_prefix(lines[i + 1], "Udp: "))
-			continue;
-		h = g_strsplit(g_strstrip(lines[i]), " ", 0);
-		v = g_strsplit(g_strstrip(lines[i + 1]), " ", 0);
-		for (k = 1; h[k] && v[k]; k++) {
-			gchar *end;
-			long long x = (long long)g_ascii_strtoull(v[k], &end,
-								   10);
-
-			if (*end || end == v[k])
-				x = LEDGER_UNKNOWN;
-			if (!strcmp(h[k], "InDatagrams"))
-				s->udp_in = x;
-			else if (!strcmp(h[k], "InErrors"))
-				s->udp_in_errors = x;
-			else if (!strcmp(h[k], "RcvbufErrors"))
-				s->udp_rcvbuf = x;
-			else if (!strcmp(h[k], "SndbufErrors"))
-				s->udp_sndbuf = x;
-			else if (!strcmp(h[k], "InCsumErrors"))
-				s->udp_csum = x;
-			else if (!strcmp(h[k], "NoPorts"))
-				s->udp_noports = x;
+		if (g_str_has_prefix(lines[i], "Ip: ") &&
+		    g_str_has_prefix(lines[i + 1], "Ip: ") && !s->have_ip) {
+			/* optional: a malformed pair is left unknown */
+			s->have_ip = snmp_pair(lines[i], lines[i + 1], ip_n,
+					       ip_d) == 0 &&
+				     s->ip_reasm_fails >= 0 &&
+				     s->ip_in_discards >= 0;
+			i++;
+		} else if (g_str_has_prefix(lines[i], "Icmp: ") &&
+			   g_str_has_prefix(lines[i + 1], "Icmp: ") &&
+			   !s->have_icmp) {
+			s->have_icmp = snmp_pair(lines[i], lines[i + 1],
+						 icmp_n, icmp_d) == 0 &&
+				       s->icmp_in_echos >= 0 &&
+				       s->icmp_out_echo_reps >= 0;
+			i++;
+		} else if (g_str_has_prefix(lines[i], "Udp: ") &&
+			   g_str_has_prefix(lines[i + 1], "Udp: ")) {
+			if (snmp_pair(lines[i], lines[i + 1], udp_n,
+				      udp_d) < 0 || s->udp_in_errors < 0 ||
+			    s->udp_rcvbuf < 0) {
+				err_set(err, "/proc/net/snmp: malformed Udp "
+					"lines");
+				return -1;
+			}
+			s->have_udp = true;
+			return 0;	/* Udp comes after Ip and Icmp */
 		}
-		k = h[k] || v[k];	/* not as many values as names */
-		g_strfreev(h);
-		g_strfreev(v);
-		if (k || s->udp_in_errors < 0 || s->udp_rcvbuf < 0) {
-			err_set(err, "/proc/net/snmp: malformed Udp lines");
-			return -1;
-		}
-		s->have_udp = true;
-		return 0;
 	}
 	err_set(err, "/proc/net/snmp: no Udp lines");
 	return -1;
@@ -435,7 +477,10 @@ int ledger_snap_parse(const char *text, size_t len, struct ledger_snap *s,
 		s->tx_fifo = s->tx_carrier = s->tx_aborted =
 		s->softnet_dropped = s->udp_in = s->udp_in_errors =
 		s->udp_rcvbuf = s->udp_sndbuf = s->udp_csum =
-		s->udp_noports = LEDGER_UNKNOWN;
+		s->udp_noports = s->ip_in_discards = s->ip_reasm_fails =
+		s->ip_out_discards = s->ip_frag_fails = s->icmp_in_echos =
+		s->icmp_out_echo_reps = s->icmp_in_errors =
+		s->icmp_out_errors = LEDGER_UNKNOWN;
 	for (int i = 0; i < n; i++)
 		for (int k = 0; k < 4; k++)
 			if (!strcmp(g_strchomp(lines[i]), names[k]) &&

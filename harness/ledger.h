@@ -140,6 +140,17 @@ struct ledger_snap {
 	long long softnet_dropped;	/* summed over CPUs */
 	long long udp_in, udp_in_errors, udp_rcvbuf, udp_sndbuf, udp_csum,
 		  udp_noports;
+	/*
+	 * /proc/net/snmp's Ip and Icmp lines (have_ip, have_icmp): what the
+	 * kernel's IP layer discarded or could not reassemble, and the echo
+	 * requests its ICMP layer took in and answered (OutErrors: a reply
+	 * it could not build, e.g. for want of socket buffer memory).
+	 */
+	bool have_ip, have_icmp;
+	long long ip_in_discards, ip_reasm_fails, ip_out_discards,
+		  ip_frag_fails;
+	long long icmp_in_echos, icmp_out_echo_reps, icmp_in_errors,
+		  icmp_out_errors;
 	int n_keys;
 	struct ledger_key keys[LEDGER_MAX_KEYS];	/* ethtool drop counters */
 };

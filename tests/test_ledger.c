@@ -232,6 +232,21 @@ static void test_snap(void **state)
 	assert_int_equal(a.udp_rcvbuf, 5);
 	assert_int_equal(a.udp_csum, 2);
 	assert_int_equal(a.udp_in, 500);
+	/* the Ip and Icmp lines (IcmpMsg is not Icmp) */
+	assert_true(a.have_ip && a.have_icmp && b.have_ip && b.have_icmp);
+	assert_int_equal(a.icmp_in_echos, 30);
+	assert_int_equal(a.icmp_out_echo_reps, 30);
+	assert_int_equal(ledger_delta(a.icmp_in_echos, b.icmp_in_echos,
+				      true), 3);
+	assert_int_equal(ledger_delta(a.icmp_out_echo_reps,
+				      b.icmp_out_echo_reps, true), 2);
+	assert_int_equal(ledger_delta(a.icmp_out_errors, b.icmp_out_errors,
+				      true), 1);
+	assert_int_equal(ledger_delta(a.icmp_in_errors, b.icmp_in_errors,
+				      true), 0);
+	assert_int_equal(b.ip_in_discards, 3);
+	assert_int_equal(b.ip_reasm_fails, 1);
+	assert_int_equal(b.ip_out_discards, 1);
 	/* of ethtool -S, the drop counters only */
 	assert_int_equal(a.n_keys, 3);
 	assert_string_equal(a.keys[0].name, "rx_queue_0_drops");
@@ -311,6 +326,19 @@ static void test_snap_bad(void **state)
 	assert_int_equal(s.softnet_dropped, 5);
 	assert_int_equal(s.udp_in_errors, 4);
 	assert_false(s.have_link);
+	/* Ip and Icmp are optional: missing or malformed, left unknown */
+	assert_false(s.have_ip || s.have_icmp);
+	assert_int_equal(s.icmp_in_echos, LEDGER_UNKNOWN);
+	{
+		const char *ok = "@@snmp\nIp: InDiscards ReasmFails\nIp: 1\n"
+				 "Icmp: InEchos OutEchoReps\nIcmp: x 2\n"
+				 "Udp: InErrors RcvbufErrors\nUdp: 4 1\n";
+
+		if (ledger_snap_parse(ok, strlen(ok), &s, err) < 0)
+			fail_msg("%s", err);
+	}
+	assert_false(s.have_ip || s.have_icmp);
+	assert_true(s.have_udp);
 }
 
 static void test_keys(void **state)
