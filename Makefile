@@ -157,10 +157,11 @@ connect-check: nicq guest
 # guest image (downloads and unpacking: mostly one process) and the npm
 # modules; the sanitizer build; the fuzz targets.  The unit tests run once
 # the image is there (test_hostprobe reads it).  Then two streams at once,
-# each mostly one process: the sanitizer build's unit tests and the fuzz
-# corpora's replay; the sanitizer build's real point, the TAP consumers on
-# the fixtures and the install check (tests/together.sh keeps each one's
-# output apart and says how long it took).  The second stream runs at nice
+# each mostly one process: the integration tests (with the sanitizer
+# build's real point in their pool of control runs); the unit tests, the
+# sanitizer build's unit tests and the fuzz corpora's replay, the TAP
+# consumers on the fixtures and the install check (tests/together.sh keeps
+# each one's output apart and says how long it took).  The second stream runs at nice
 # 10: the guests of the first are timed, and a TCG vCPU kept from a core
 # for 10 ms overflows a small receive ring (cases/ping.c, step_repeats()).
 check:
@@ -171,9 +172,9 @@ check:
 		"$(MAKE) -j$(JOBS) nicq unit-build guest tests/node_modules" \
 		"$(MAKE) -j$(JOBS) SANITIZE=address,undefined nicq unit-build" \
 		"$(MAKE) -j$(JOBS) fuzz"
-	@echo "== $$(date +%T) at once: san-run then make integration (its output as it comes); unit tests, sanitizer unit tests, fuzz-check, TAP consumers, install-check (their output after)"
+	@echo "== $$(date +%T) at once: make integration, the sanitizer build's point in its pool (its output as it comes); unit tests, sanitizer unit tests, fuzz-check, TAP consumers, install-check (their output after)"
 	tests/together.sh --first-live \
-		"r=0; tests/san-run.sh build/san/nicq || r=1; $(MAKE) integration || r=1; exit \$$r" \
+		"NICQ_SAN=build/san/nicq $(MAKE) integration" \
 		"r=0; renice -n 10 \$$\$$ >/dev/null; $(MAKE) unit || r=1; $(MAKE) SANITIZE=address,undefined unit || r=1; $(MAKE) fuzz-check || r=1; tests/tap-consumers.sh --fixtures || r=1; $(MAKE) install-check || r=1; exit \$$r"
 	@echo "== $$(date +%T) make check done"
 

@@ -231,7 +231,7 @@ check "vlan keeps a capture per guest" \
 check "no leftovers after the matrix" no_leftovers
 
 # --- 4. every declared negative control ----------------------------------------
-stamp "4. every declared negative control (and section 5's kills and shards in its tail)"
+stamp "4. every declared negative control (the sanitizer point and section 5's runs in its tail)"
 # One run per (model, fault) with all the cases that declare it; five at
 # once.  Each point must fail with its declared expectation among the
 # failures, in its own result.json.
@@ -295,6 +295,27 @@ kill_when() {
 	fi
 	echo "$p" >"$WORK/$1.killed" ) &
 }
+# Section 5's interruptions, in the pool's tail (they mostly wait), each in
+# its own lab; each is checked for what its own lab left (namespace,
+# /run/nicq folder, links, the processes that were in its namespace when
+# the signal came), then the host as a whole.
+interrupt_start() { # SIGNAL MODEL CASE FILE WHEN-PATTERN
+	local sig=$1 m=$2 c=$3 file=$4 when=$5 dir="$WORK/int-$1-$3"
+	(
+		setsid $NICQ run --model "$m" --vhost off --case "$c" --results "$dir" \
+			>"$dir.tap" 2>"$dir.err" &
+		pid=$!
+		for i in $(seq 1 1800); do
+			grep -qs -- "$when" "$dir"/*/"$m"-vhost-off/"$c"/"$file" && break
+			sleep 0.1
+		done
+		ns=$(sed -n 's/^# lab: private, namespace \(nicq-[a-z0-9]*\)$/\1/p' "$dir.tap")
+		echo "$ns" $([ -n "$ns" ] && ip netns pids "$ns" 2>/dev/null) >"$dir.lab"
+		kill -"$sig" "$pid"
+		wait "$pid"
+		echo $? >"$dir.rc"
+	) &
+}
 # section 5's shards: a part of the matrix split in two, as two hosts would
 # run it
 SHARD_OPTS="--model virtio,e1000 --vhost off --case ping,multicast --jobs 1"
@@ -328,6 +349,25 @@ while IFS=$'\t' read -r model fault cases; do
 			# restores the same state in the same slot after it
 		bg isolation run --model virtio --vhost off --jobs 1 --case jumbo,reload
 		ctl_pids+=($!) ;;
+	# section 5's interruptions: SIGINT while its guest starts (booted,
+	# or restored from a kept state: no NICQ-READY then); the disruptive
+	# cases' helpers: dnsmasq (pxe), the HTTP server and the driver loop
+	# (reload), the VLAN relay taps and link flapping (bonding)
+	@int1)	interrupt_start INT virtio ping records.jsonl "guest 0"
+		ctl_pids+=($!) ;;
+	@int2)	interrupt_start TERM virtio ping transcript.txt "ping"
+		ctl_pids+=($!) ;;
+	@int3)	interrupt_start INT e1000 pxe console.log "iPXE"
+		ctl_pids+=($!) ;;
+	@int4)	interrupt_start TERM rtl8139 reload transcript.txt "modprobe -r"
+		ctl_pids+=($!) ;;
+	@int5)	interrupt_start TERM virtio bonding transcript.txt "ip link set"
+		ctl_pids+=($!) ;;
+	@san)	# the sanitizer build's real point (tests/san-run.sh), when
+		# make check names that build
+		( tests/san-run.sh "$NICQ_SAN" >"$WORK/san.out" 2>&1
+		  echo $? >"$WORK/san.rc" ) &
+		ctl_pids+=($!) ;;
 	@labkill)	# section 5's lab killed in the middle of a run
 		bg labkill run --model virtio --vhost off --jobs 1 --case ping,multicast
 		ctl_pids+=($!)
@@ -352,10 +392,13 @@ done < <(awk -F'\t' '{ w = 0; n = split($3, c, ",")
 			else w += 1
 		}
 		print w "\t" $0 }' "$WORK/control-runs" | sort -t$'\t' -k1,1nr -k2 | cut -f2-
-	# then section 5's runs that check the runner itself, light, in the
-	# pool's tail (all at once with the interruptions, nine runs
-	# starting on 2 cores starved their guests: CI, stop 14)
-	printf '%s\n' @guestkill @labkill @isolation @shard1 @shard2)
+	# then the sanitizer build's point and section 5's runs that check the
+	# runner itself, light, in the pool's tail, five at a time like the
+	# rest (nine runs starting at once on 2 cores starved their guests:
+	# CI, stop 14)
+	[ -n "${NICQ_SAN:-}" ] && echo @san
+	printf '%s\n' @guestkill @labkill @int1 @int2 @int3 @int4 @int5 \
+		@isolation @shard1 @shard2)
 bg_wait
 while read -r name model fault; do
 	RUNS+=("$(run_dir "$name")")
@@ -409,31 +452,12 @@ check "no leftovers after the negative controls" no_leftovers
 
 # --- 5. the runner's own controls ------------------------------------------------
 stamp "5. the runner's own controls and the interruptions"
-# The reports of the run folders made so far are read now, beside these
-# runs (which mostly wait); the rest after section 6.
+# The reports of the run folders made so far are read now, beside the
+# checks below and the hard ways out (which mostly wait); the rest after
+# section 6.
 REPORTS_EARLY=("${RUNS[@]}" "${REPORT_RUNS[@]}")
 ( tests/report-check.sh --screenshots build/check/screenshots "${REPORTS_EARLY[@]}" \
 	>"$WORK/reports-early.out" 2>&1; echo $? >"$WORK/reports-early.rc" ) &
-# The interruptions run at once, each in its own lab; each is checked for
-# what its own lab left (namespace, /run/nicq folder, links, the processes
-# that were in its namespace when the signal came), then the host as a whole.
-interrupt_start() { # SIGNAL MODEL CASE FILE WHEN-PATTERN
-	local sig=$1 m=$2 c=$3 file=$4 when=$5 dir="$WORK/int-$1-$3"
-	(
-		setsid $NICQ run --model "$m" --vhost off --case "$c" --results "$dir" \
-			>"$dir.tap" 2>"$dir.err" &
-		pid=$!
-		for i in $(seq 1 1800); do
-			grep -qs -- "$when" "$dir"/*/"$m"-vhost-off/"$c"/"$file" && break
-			sleep 0.1
-		done
-		ns=$(sed -n 's/^# lab: private, namespace \(nicq-[a-z0-9]*\)$/\1/p' "$dir.tap")
-		echo "$ns" $([ -n "$ns" ] && ip netns pids "$ns" 2>/dev/null) >"$dir.lab"
-		kill -"$sig" "$pid"
-		wait "$pid"
-		echo $? >"$dir.rc"
-	) &
-}
 # lab_gone NS PID...: nothing of that lab is left (zombies count as gone)
 lab_gone() {
 	local ns=$1 id left="" p st; shift
@@ -458,20 +482,19 @@ interrupt_check() { # SIGNAL CASE WHEN-PATTERN
 		grep -qE '^Bail out! interrupted by signal' "$dir.tap"
 	check "SIG$1 during $2: nothing of its lab left behind" lab_gone $(cat "$dir.lab")
 }
-# the interruptions, alongside: SIGINT while its guest starts (booted, or
-# restored from a kept state: no NICQ-READY then)
-interrupt_start INT virtio ping records.jsonl "guest 0"
-interrupt_start TERM virtio ping transcript.txt "ping"
-# the disruptive cases' helpers: dnsmasq (pxe), the HTTP server and the
-# driver loop (reload), the VLAN relay taps and link flapping (bonding)
-interrupt_start INT e1000 pxe console.log "iPXE"
-interrupt_start TERM rtl8139 reload transcript.txt "modprobe -r"
-interrupt_start TERM virtio bonding transcript.txt "ip link set"
-bg_wait
-# run in section 4's pool: a guest killed in the middle of a case (that
-# case fails, the next passes), the lab's libvirtd killed in the middle of
-# a run (Bail out!, exit 3), and the matrix in two shards (merged, they
-# must give the matrix run's cells and verdicts for those points)
+# run in section 4's pool: the sanitizer build's point (san-run.sh's own
+# checks, its output here), the interruptions, a guest killed in the
+# middle of a case (that case fails, the next passes), the lab's libvirtd
+# killed in the middle of a run (Bail out!, exit 3), and the matrix in two
+# shards (merged, they must give the matrix run's cells and verdicts for
+# those points)
+if [ -n "${NICQ_SAN:-}" ]; then
+	sed 's/^/# san-run: /' "$WORK/san.out"
+	check "the sanitizer build's real point (tests/san-run.sh $NICQ_SAN): exit 0 (got $(rc_of san))" \
+		test "$(rc_of san)" = 0
+else
+	echo "# the sanitizer build's point not run: NICQ_SAN names no build (make check sets it)"
+fi
 gk=$(cat "$WORK/guestkill.killed" 2>/dev/null)
 lk=$(cat "$WORK/labkill.killed" 2>/dev/null)
 RUNS+=("$(run_dir hang)" "$(run_dir guestkill)" "$(run_dir isolation)")
