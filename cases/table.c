@@ -17,6 +17,7 @@ extern const struct case_desc case_suspend;
 extern const struct case_desc case_multinic;
 extern const struct case_desc case_bonding;
 extern const struct case_desc case_pxe;
+extern const struct case_desc case_lacp;
 
 const struct case_desc *const case_table[] = {
 	&case_transfer,		/* plan case 1 */
@@ -32,6 +33,7 @@ const struct case_desc *const case_table[] = {
 	&case_stress,		/* 11 */
 	&case_multinic,		/* 12 */
 	&case_bonding,		/* 13 */
+	&case_lacp,		/* 13, mode 4 with a partner */
 	NULL
 };
 

@@ -14,7 +14,8 @@ static const char known_faults[] =
 	"drop=PCT, drop-frag, drop-over=BYTES, vlan-rewrite=FROM:TO[@NIC], "
 	"corrupt-tcp, drop-mcast, drop-udp=PCT, drop-tftp, corrupt-icmp, "
 	"drop-reply=PCT, s4-fresh-boot, mcast-allmulti, vlan-promisc, arp-flux, "
-	"reload-no-unload, bond-no-flap, udp-blackhole, host-stall, hang=CASE";
+	"reload-no-unload, bond-no-flap, lacp-bridge, lacp-l2-hash, lacp-no-flap, "
+	"udp-blackhole, host-stall, hang=CASE";
 
 /* "N" or "N%" in lo..hi; -1 if not. */
 static long parse_num(const char *s, long lo, long hi, bool pct)
@@ -161,6 +162,12 @@ int fault_parse(const char *s, struct fault *f, char *err)
 			f->reload_no_unload = true;
 		} else if (!strcmp(v, "bond-no-flap")) {
 			f->bond_no_flap = true;
+		} else if (!strcmp(v, "lacp-bridge")) {
+			f->lacp_bridge = true;
+		} else if (!strcmp(v, "lacp-l2-hash")) {
+			f->lacp_l2_hash = true;
+		} else if (!strcmp(v, "lacp-no-flap")) {
+			f->lacp_no_flap = true;
 		} else if (!strcmp(v, "udp-blackhole")) {
 			f->udp_blackhole = true;
 		} else if (!strcmp(v, "host-stall")) {
@@ -384,6 +391,17 @@ void fault_describe(const struct fault *f, JsonArray *arr)
 			 "and host thread wait instead of taking the slaves' "
 			 "links down and up, and its silent-failure phases cut "
 			 "no path");
+	if (f->lacp_bridge)
+		describe(arr, "lacp-bridge", "the lacp case leaves link 1 to "
+			 "its bridge, which drops LACPDUs, instead of wiring "
+			 "it point to point");
+	if (f->lacp_l2_hash)
+		describe(arr, "lacp-l2-hash", "the lacp case's bonds hash "
+			 "by MAC (xmit_hash_policy layer2): every flow between "
+			 "the two guests takes one link");
+	if (f->lacp_no_flap)
+		describe(arr, "lacp-no-flap", "the lacp case waits instead "
+			 "of taking link 0 down");
 	if (f->udp_blackhole)
 		describe(arr, "udp-blackhole", "the stress case drops a share "
 			 "of the UDP toward a guest's iperf3 in that guest (A "

@@ -9,9 +9,10 @@
  * by XDP (xdp.h says why): corrupt-icmp and drop-reply are XDP programs on
  * the taps, so the pcap shows a guest that answered wrongly or not at all.
  * s4-fresh-boot, mcast-allmulti, vlan-promisc, arp-flux, reload-no-unload,
- * bond-no-flap, udp-blackhole and host-stall are not on the taps: the case they name
- * acts on them (suspend, multicast, vlan, multinic, reload, bonding,
- * stress), and every other case ignores them.
+ * bond-no-flap, lacp-bridge, lacp-l2-hash, lacp-no-flap, udp-blackhole and
+ * host-stall are not on the taps: the case they name acts on them
+ * (suspend, multicast, vlan, multinic, reload, bonding, lacp, stress), and
+ * every other case ignores them.
  *
  * Calling sequence, per test point: fault_rules() gives the table's text
  * for the point's taps (pure, unit-tested), fault_apply() loads it,
@@ -82,6 +83,16 @@ struct fault {
 				 * instead of taking the slaves' links down
 				 * and up, and its silent-failure phases
 				 * cut no path */
+	bool lacp_bridge;	/* not on the taps: the lacp case leaves
+				 * link 1 to its bridge, which drops
+				 * LACPDUs, instead of wiring it point to
+				 * point */
+	bool lacp_l2_hash;	/* not on the taps: the lacp case's bonds
+				 * hash by MAC (xmit_hash_policy layer2):
+				 * all flows between two guests on one
+				 * link */
+	bool lacp_no_flap;	/* not on the taps: the lacp case only waits
+				 * where it would take link 0 down */
 	bool udp_blackhole;	/* not on the taps: the stress case drops a
 				 * share of the UDP toward the guest's iperf3
 				 * in the guest, where no counter of the loss

@@ -387,7 +387,7 @@ done < <(awk -F'\t' '{ w = 0; n = split($3, c, ",")
 		# phases) 1.5 to 2, the rest 1 or less
 		for (j = 1; j <= n; j++) {
 			if (c[j] ~ /^(stress|promisc)$/) w += 5
-			else if (c[j] ~ /^(suspend|ping|bonding)$/) w += 4
+			else if (c[j] ~ /^(suspend|ping|bonding|lacp)$/) w += 4
 			else if (c[j] ~ /^(transfer|jumbo|reload|vlan)$/) w += 2
 			else w += 1
 		}

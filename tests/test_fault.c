@@ -103,6 +103,9 @@ static void test_parse_each(void **state)
 	assert_false(fault_on_taps(&f));
 	f = parse_ok("bond-no-flap");
 	assert_true(f.bond_no_flap);
+	f = parse_ok("lacp-bridge,lacp-l2-hash,lacp-no-flap");
+	assert_true(f.lacp_bridge && f.lacp_l2_hash && f.lacp_no_flap);
+	assert_false(fault_on_taps(&f));
 	assert_false(fault_on_taps(&f));
 	f = parse_ok("arp-flux");
 	assert_true(f.arp_flux);
@@ -378,7 +381,8 @@ static void test_rules_none(void **state)
 	f = parse_ok("drop-reply=5");
 	assert_null(fault_rules(&f, "nicq_fault", taps));
 	f = parse_ok("mcast-allmulti,vlan-promisc,arp-flux,reload-no-unload,"
-		     "bond-no-flap,udp-blackhole,host-stall");
+		     "bond-no-flap,lacp-bridge,lacp-l2-hash,lacp-no-flap,"
+		     "udp-blackhole,host-stall");
 	assert_null(fault_rules(&f, "nicq_fault", taps));
 }
 
@@ -724,13 +728,15 @@ static void test_describe(void **state)
 				  "drop-udp=20,drop-tftp,corrupt-icmp,"
 				  "hang=ping,s4-fresh-boot,mcast-allmulti,"
 				  "vlan-promisc,arp-flux,reload-no-unload,"
-				  "bond-no-flap,udp-blackhole,host-stall");
+				  "bond-no-flap,lacp-bridge,lacp-l2-hash,"
+				  "lacp-no-flap,udp-blackhole,host-stall");
 	const char *names[] = {
 		"drop", "drop-frag", "drop-over", "vlan-rewrite",
 		"corrupt-tcp", "drop-mcast", "drop-udp", "drop-tftp",
 		"corrupt-icmp", "hang", "s4-fresh-boot", "mcast-allmulti",
 		"vlan-promisc", "arp-flux", "reload-no-unload",
-		"bond-no-flap", "udp-blackhole", "host-stall",
+		"bond-no-flap", "lacp-bridge", "lacp-l2-hash", "lacp-no-flap",
+		"udp-blackhole", "host-stall",
 	};
 	JsonArray *a = json_array_new();
 
