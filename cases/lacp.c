@@ -21,7 +21,8 @@
  *
  *  1. Aggregation: within AGG_WAIT_S each side's /proc/net/bonding/bond0
  *     shows an active aggregator with both ports, both slaves (MII up) in
- *     it, and the other guest's bond MAC as its partner.  A pings B over
+ *     it, in sync, collecting and distributing at both ends (actor and
+ *     partner port state), and the other guest's bond MAC as partner.  A pings B over
  *     bond0.20 and every request is answered.
  *  2. Spreading: A opens STREAMS TCP streams to B's iperf3 at once; the
  *     transmit hash puts each on one link by its ports, so the captures on
