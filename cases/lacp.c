@@ -41,6 +41,7 @@
  */
 #include "case.h"
 #include "flow.h"
+#include "lacpinfo.h"
 #include "util.h"
 
 #include <glib.h>
@@ -149,79 +150,10 @@ static char *bond_up(struct case_ctx *ctx, int g)
 
 /* What one side's /proc/net/bonding/bond0 says about its aggregator. */
 struct agg {
-	long long id, ports;	/* the active aggregator's; -1 unknown */
-	char *partner;		/* its partner MAC */
-	int slaves_in;		/* slaves with MII Status up whose
-				 * Aggregator ID is id (a slave whose link
-				 * went down keeps its aggregator's ID) */
-	int slaves_ready;	/* of those, the ones whose actor and partner
-				 * port states both say in sync, collecting
-				 * and distributing */
+	struct lacp_agg l;	/* lacpinfo.h */
 	char *text;		/* the file */
 	const char *ev;
 };
-
-/* LACP port state bits: synchronization, collecting, distributing. */
-#define PORT_READY 0x38
-
-/* One slave's section of /proc/net/bonding/bond0, as read so far. */
-struct slave_sec {
-	bool up, in;
-	int states, ready;	/* "port state:" lines; of them ready */
-};
-
-static void slave_end(struct agg *a, struct slave_sec *sl)
-{
-	if (sl->up && sl->in) {
-		a->slaves_in++;
-		/* the actor's port state, then the partner's */
-		if (sl->states == 2 && sl->ready == 2)
-			a->slaves_ready++;
-	}
-	memset(sl, 0, sizeof(*sl));
-}
-
-static void agg_parse(struct agg *a)
-{
-	const char *act = strstr(a->text, "Active Aggregator Info:");
-	const char *first;
-	struct slave_sec sl = { 0 };
-	char **lines;
-
-	a->id = a->ports = -1;
-	a->slaves_in = a->slaves_ready = 0;
-	if (!act)
-		return;
-	if (kv_get_int(act, "Aggregator ID: ", 0, G_MAXINT, &a->id) < 0)
-		a->id = -1;
-	if (kv_get_int(act, "Number of ports: ", 0, G_MAXINT, &a->ports) < 0)
-		a->ports = -1;
-	a->partner = kv_get(act, "Partner Mac Address: ");
-	/*
-	 * Each slave's section: "Slave Interface: ", "MII Status: ", ...,
-	 * "Aggregator ID: ", ..., "details actor lacp pdu:" with its
-	 * "    port state: N", then "details partner lacp pdu:" with its own.
-	 */
-	first = strstr(act, "\nSlave Interface: ");
-	lines = g_strsplit(first ? first : "", "\n", -1);
-	for (char **l = lines; *l; l++) {
-		long long v;
-
-		if (g_str_has_prefix(*l, "Slave Interface: "))
-			slave_end(a, &sl);
-		else if (g_str_has_prefix(*l, "MII Status: "))
-			sl.up = !strcmp(*l + strlen("MII Status: "), "up");
-		else if (kv_get_int(*l, "Aggregator ID: ", 0, G_MAXINT,
-				    &v) == 0)
-			sl.in = v == a->id;
-		else if (kv_get_int(*l, "    port state: ", 0, 255, &v) == 0) {
-			sl.states++;
-			sl.ready += (v & PORT_READY) == PORT_READY;
-		}
-	}
-	slave_end(a, &sl);
-	g_strfreev(lines);
-}
 
 /*
  * Wait (at most AGG_WAIT_S by the guest's uptime: a loaded TCG guest
@@ -244,16 +176,16 @@ static void agg_wait(struct case_ctx *ctx, int g, int ports, struct agg *a)
 		"[ \"$n\" = %d ] && [ $c -ge %d ] && break; "
 		"read u x < /proc/uptime; "
 		"[ ${u%%%%.*} -ge $end ] && break; usleep 500000; done; "
-		"cat /proc/net/bonding/bond0", AGG_WAIT_S, PORT_READY,
-		PORT_READY, ports, 2 * ports);
+		"cat /proc/net/bonding/bond0", AGG_WAIT_S, LACP_PORT_READY,
+		LACP_PORT_READY, ports, 2 * ports);
 
 	memset(a, 0, sizeof(*a));
-	a->id = a->ports = -1;
+	a->l.id = a->l.ports = -1;
 	if (case_guest_run_on(ctx, g, cmd, (AGG_WAIT_S + 60) * 1000,
 			      &r) == 0 && r.status == 0) {
 		a->text = g_strdup(r.out);
 		a->ev = case_last_cmd(ctx);
-		agg_parse(a);
+		lacp_agg_parse(a->text, &a->l);
 	}
 	proc_result_clear(&r);
 	g_free(cmd);
@@ -262,7 +194,7 @@ static void agg_wait(struct case_ctx *ctx, int g, int ports, struct agg *a)
 static void agg_clear(struct agg *a)
 {
 	g_free(a->text);
-	g_free(a->partner);
+	lacp_agg_clear(&a->l);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -270,16 +202,16 @@ static void agg_judge(struct case_ctx *ctx, const char *when, int g,
 		      const struct agg *a, int ports, const char *other_mac)
 {
 	case_scope(ctx, "%sguest %c", when, 'A' + g);
-	observe_int(ctx, "active aggregator ID", a->id, NULL);
+	observe_int(ctx, "active aggregator ID", a->l.id, NULL);
 	expect_eq(ctx, "ports in the active aggregator (/proc/net/bonding/"
-		  "bond0)", ports, a->ports, a->ev);
+		  "bond0)", ports, a->l.ports, a->ev);
 	expect_eq(ctx, "slaves up (MII Status) whose Aggregator ID is the "
-		  "active one", ports, a->slaves_in, a->ev);
+		  "active one", ports, a->l.slaves_in, a->ev);
 	expect_eq(ctx, "of those, slaves in sync, collecting and distributing "
 		  "at both ends (actor and partner port state)", ports,
-		  a->slaves_ready, a->ev);
+		  a->l.slaves_ready, a->ev);
 	expect_str(ctx, "partner MAC of the active aggregator (the other "
-		   "guest's bond)", other_mac, a->partner, a->ev);
+		   "guest's bond)", other_mac, a->l.partner, a->ev);
 	case_scope(ctx, NULL);
 }
 
