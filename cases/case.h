@@ -411,6 +411,8 @@ struct ping_summary {
 	char *out;		/* ping's output (stdout, then stderr),
 				 * g_free() */
 	char *evidence;		/* "transcript.txt:<line>", g_free() */
+	int64_t end_us;		/* when ping had exited, by the host's clock
+				 * (the capture's); 0: it did not run */
 };
 
 /* Run the ping; -1 when it could not be started (error recorded). */

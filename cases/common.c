@@ -145,6 +145,7 @@ int case_host_ping(struct case_ctx *ctx, const struct ping_spec *spec,
 	g_strfreev(argv);
 	if (rc < 0)
 		return -1;
+	out->end_us = g_get_real_time();
 	out->status = r.status;
 	ping_parse_summary(r.out, &out->sent, &out->received, &out->errors);
 	out->pipe = ping_parse_pipe(r.out);

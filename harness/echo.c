@@ -104,6 +104,7 @@ struct flow_acc {
 	unsigned next_index;
 	bool answered_any;
 	unsigned last_answered;	/* highest index that got a reply */
+	int64_t until_us;	/* replies after it are late; 0: none */
 };
 
 struct ctx {
@@ -111,6 +112,8 @@ struct ctx {
 	GHashTable *dgrams;	/* struct dg_key -> struct dgram */
 	GHashTable *flows;	/* ident -> struct flow_acc */
 	struct echo_report *r;
+	const struct echo_until *until;
+	size_t n_until;
 };
 
 static guint dg_key_hash(gconstpointer k)
@@ -335,6 +338,11 @@ static struct flow_acc *flow_get(struct ctx *c, uint16_t ident)
 	fa->f.ident = ident;
 	fa->f.bad_first_seq = -1;
 	fa->f.bad_first_byte = -1;
+	for (size_t i = 0; i < c->n_until; i++)
+		if (c->until[i].ident == ident) {
+			fa->until_us = c->until[i].until_us;
+			break;
+		}
 	fa->pending = g_hash_table_new_full(g_direct_hash, g_direct_equal,
 					    NULL, pending_free);
 	g_hash_table_insert(c->flows, GUINT_TO_POINTER(ident), fa);
@@ -395,6 +403,8 @@ static void account_reply(struct flow_acc *fa, const struct done *dn)
 		return;
 	}
 	f->replies++;
+	if (fa->until_us && dn->ts_us > fa->until_us)
+		f->late_replies++;
 	if (dn->frames > 1)
 		f->rep_fragmented++;
 }
@@ -588,7 +598,14 @@ static gint flow_cmp(gconstpointer a, gconstpointer b)
 int echo_analyze(const char *pcap_path, const char *src, const char *dst,
 		 struct echo_report **out, char *err)
 {
-	struct ctx c = { 0 };
+	return echo_analyze_until(pcap_path, src, dst, NULL, 0, out, err);
+}
+
+int echo_analyze_until(const char *pcap_path, const char *src,
+		       const char *dst, const struct echo_until *until,
+		       size_t n_until, struct echo_report **out, char *err)
+{
+	struct ctx c = { .until = until, .n_until = n_until };
 	struct in_addr a;
 	struct pcap_pkthdr *h;
 	const u_char *data;

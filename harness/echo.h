@@ -106,6 +106,10 @@ struct echo_flow {
 					 * seq): duplicates (ping's DUP!) or
 					 * replies to requests not captured
 					 * whole */
+	unsigned late_replies;	/* of replies, those captured after the
+				 * flow's time given to echo_analyze_until()
+				 * (when its ping had stopped waiting); 0
+				 * without one */
 };
 
 struct echo_report {
@@ -130,6 +134,22 @@ struct echo_report {
  */
 int echo_analyze(const char *pcap_path, const char *src, const char *dst,
 		 struct echo_report **out, char *err);
+
+/* A time for one identifier's flow (us since the epoch, the capture's clock). */
+struct echo_until {
+	uint16_t ident;
+	int64_t until_us;
+};
+
+/*
+ * echo_analyze(), and each flow named in until[] (n of them; the first
+ * entry for an ident counts) counts in late_replies the right replies
+ * captured after its until_us: for a ping, the replies that reached the
+ * tap after it stopped waiting, which it never counted.
+ */
+int echo_analyze_until(const char *pcap_path, const char *src,
+		       const char *dst, const struct echo_until *until,
+		       size_t n, struct echo_report **out, char *err);
 
 /*
  * Requests of f lost on the wire: every unanswered one, less the tail

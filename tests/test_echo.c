@@ -425,6 +425,44 @@ static void test_null(void **state)
 	assert_null(echo_report_flow(NULL, 1));
 }
 
+/*
+ * Replies captured after a flow's time are late (a ping that stopped
+ * waiting never counted them): echo-clean's ident 0x1001 sends each reply
+ * 200 us after its request, so after the last request only the fifth
+ * reply comes; none after a time past the file, all after one before it.
+ */
+static void test_late(void **state)
+{
+	struct echo_report *r = analyze("echo-clean.pcap", HOST, GUEST), *l;
+	const struct echo_flow *f = echo_report_flow(r, 0x1001), *g;
+	char *path = fixture("echo-clean.pcap");
+	char err[ERRLEN] = "";
+	struct echo_until u[3];
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(f->late_replies, 0);	/* no time given */
+	u[0] = (struct echo_until){ 0x1001, f->req_last_us };
+	u[1] = (struct echo_until){ 0x1001, 1 };	/* the first counts */
+	u[2] = (struct echo_until){ 0x1003, 1 };
+	assert_int_equal(echo_analyze_until(path, HOST, GUEST, u, 3, &l, err),
+			 0);
+	g = echo_report_flow(l, 0x1001);
+	assert_int_equal(g->replies, 5);
+	assert_int_equal(g->late_replies, 1);
+	g = echo_report_flow(l, 0x1003);
+	assert_int_equal(g->late_replies, g->replies);
+	assert_int_equal(echo_report_flow(l, 0x1002)->late_replies, 0);
+	echo_report_free(l);
+	u[0].until_us = f->req_last_us + 3600LL * G_USEC_PER_SEC;
+	assert_int_equal(echo_analyze_until(path, HOST, GUEST, u, 1, &l, err),
+			 0);
+	assert_int_equal(echo_report_flow(l, 0x1001)->late_replies, 0);
+	echo_report_free(l);
+	echo_report_free(r);
+	g_free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -440,6 +478,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_cut_file),
 		cmocka_unit_test(test_null),
+		cmocka_unit_test(test_late),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
