@@ -207,6 +207,8 @@ def main():
         "--- 198.18.0.2 ping statistics ---\n"
         "10 packets transmitted, 9 received, +1 errors, 10% packet loss, "
         "time 9012ms\nrtt min/avg/max/mdev = 0.1/0.2/0.3/0.04 ms\n")
+    for p in sorted(glob.glob(os.path.join(FIX, "lacp", "*.txt"))):
+        put("kv", "lacp-" + os.path.basename(p), read(p))
     put("kv", "words", "sha=abc driver: virtio_net rx=12\na=1\r\n"
         "token=0123\nboot_id=x\nrx=99999999999999999999\n")
     # journal: records as a case's child writes them (from a ping run)
