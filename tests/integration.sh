@@ -458,6 +458,7 @@ stamp "5. the runner's own controls and the interruptions"
 REPORTS_EARLY=("${RUNS[@]}" "${REPORT_RUNS[@]}")
 ( tests/report-check.sh --screenshots build/check/screenshots "${REPORTS_EARLY[@]}" \
 	>"$WORK/reports-early.out" 2>&1; echo $? >"$WORK/reports-early.rc" ) &
+reports_early_pid=$!
 # lab_gone NS PID...: nothing of that lab is left (zombies count as gone)
 lab_gone() {
 	local ns=$1 id left="" p st; shift
@@ -621,7 +622,7 @@ check "the report checks fail on broken reports (their negative controls)" \
 	tests/report-check.sh --self-test "$(run_dir single)"
 # all run folders in one go, started after section 6 (each reader started
 # once; two Chromiums at a time); a failure names its folder
-wait "$reports_pid"
+wait "$reports_early_pid" "$reports_pid"
 bg_result() { cat "$WORK/$1.out"; return "$(cat "$WORK/$1.rc" 2>/dev/null || echo 1)"; }
 check "reports of the first ${#REPORTS_EARLY[@]} run folders: results.json, junit.xml, report.html" \
 	bg_result reports-early
