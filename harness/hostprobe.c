@@ -142,17 +142,101 @@ out:
 	return rc;
 }
 
-/* Search a window for the cpio trailer, keeping the tail across reads. */
-static bool has_trailer(GString *tail, const char *buf, gsize n)
-{
-	static const char trailer[] = "TRAILER!!!";
-	bool found;
+/*
+ * A newc cpio archive walked entry by entry as it streams past: each
+ * entry is a 110-byte header ("070701" or "070702", then thirteen 8-digit
+ * hex fields, of which c_filesize and c_namesize), its name padded to a
+ * multiple of 4 from the header's start, its data padded likewise.  The
+ * archive is whole when the entry named "TRAILER!!!" has been read; a
+ * search for that string would be fooled by a file that contains it
+ * (busybox's cpio applet does) in an archive cut short after it.
+ */
+struct cpio_walk {
+	unsigned char hdr[110];
+	size_t have;		/* bytes of hdr, or of name, read so far */
+	char name[4097];	/* the entry's name (c_namesize <= 4096) */
+	unsigned long namesize;
+	unsigned long long skip;	/* name padding, data and its padding
+					 * still to pass */
+	int state;		/* 0 header, 1 name, 2 skipping */
+	bool done;		/* the trailer was read */
+	unsigned long long entries;
+};
 
-	g_string_append_len(tail, buf, (gssize)n);
-	found = memmem(tail->str, tail->len, trailer, sizeof(trailer) - 1) != NULL;
-	if (tail->len > sizeof(trailer))
-		g_string_erase(tail, 0, (gssize)(tail->len - sizeof(trailer)));
-	return found;
+static bool hex8(const unsigned char *p, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	for (int i = 0; i < 8; i++) {
+		int d = g_ascii_xdigit_value((gchar)p[i]);
+
+		if (d < 0)
+			return false;
+		v = v << 4 | (unsigned long)d;
+	}
+	*out = v;
+	return true;
+}
+
+/* Feed n bytes; false (why set) when the archive is not newc cpio. */
+static bool cpio_feed(struct cpio_walk *w, const unsigned char *b, size_t n,
+		      const char **why)
+{
+	while (n && !w->done) {
+		size_t k;
+
+		if (w->state == 2) {
+			k = (size_t)MIN((unsigned long long)n, w->skip);
+			w->skip -= k;
+			b += k;
+			n -= k;
+			if (!w->skip)
+				w->state = 0, w->have = 0;
+		} else if (w->state == 0) {
+			unsigned long fsize;
+
+			k = MIN(n, sizeof(w->hdr) - w->have);
+			memcpy(w->hdr + w->have, b, k);
+			w->have += k;
+			b += k;
+			n -= k;
+			if (w->have < sizeof(w->hdr))
+				continue;
+			if (memcmp(w->hdr, "07070", 5) ||
+			    (w->hdr[5] != '1' && w->hdr[5] != '2')) {
+				*why = "an entry's header has no newc magic";
+				return false;
+			}
+			if (!hex8(w->hdr + 54, &fsize) ||
+			    !hex8(w->hdr + 94, &w->namesize) ||
+			    w->namesize < 1 || w->namesize >= sizeof(w->name)) {
+				*why = "an entry's header is damaged";
+				return false;
+			}
+			/* after the name: its padding, the data, its padding */
+			w->skip = (4 - (110 + w->namesize) % 4) % 4 +
+				  fsize + (4 - fsize % 4) % 4;
+			w->state = 1;
+			w->have = 0;
+		} else {
+			k = MIN(n, w->namesize - w->have);
+			memcpy(w->name + w->have, b, k);
+			w->have += k;
+			b += k;
+			n -= k;
+			if (w->have < w->namesize)
+				continue;
+			w->name[w->namesize - 1] = '\0';
+			w->entries++;
+			if (!strcmp(w->name, "TRAILER!!!")) {
+				w->done = true;
+				break;
+			}
+			w->state = w->skip ? 2 : 0;
+			w->have = 0;
+		}
+	}
+	return true;
 }
 
 int image_check_initrd(const char *path, char *err)
@@ -161,11 +245,12 @@ int image_check_initrd(const char *path, char *err)
 	GError *gerr = NULL;
 	GInputStream *in = G_INPUT_STREAM(g_file_read(f, NULL, &gerr));
 	GInputStream *s = NULL;
-	GString *tail = g_string_new(NULL);
+	struct cpio_walk *w = g_new0(struct cpio_walk, 1);
+	const char *why = NULL;
 	unsigned char magic[6];
 	char *buf = g_malloc(1 << 16);
 	gsize got = 0, total = 0;
-	bool gz, trailer = false;
+	bool gz;
 	int rc = -1;
 
 	if (!in) {
@@ -209,9 +294,15 @@ int image_check_initrd(const char *path, char *err)
 			goto out;
 		}
 		total += (gsize)n;
-		trailer |= has_trailer(tail, buf, (gsize)n);
+		if (!cpio_feed(w, (const unsigned char *)buf, (size_t)n,
+			       &why)) {
+			err_set(err, "guest initramfs '%s' is damaged (%s, "
+				"after %llu entries); %s", path, why,
+				w->entries, rebuild);
+			goto out;
+		}
 	}
-	if (!trailer) {
+	if (!w->done) {
 		err_set(err, "guest initramfs '%s' is truncated (no cpio "
 			"trailer in %zu bytes); %s", path, (size_t)total,
 			rebuild);
@@ -226,7 +317,7 @@ out:
 	if (in)
 		g_object_unref(in);
 	g_object_unref(f);
-	g_string_free(tail, TRUE);
+	g_free(w);
 	g_free(buf);
 	return rc;
 }

@@ -387,6 +387,39 @@ static void test_initrd_bad(void **state)
 	/* a cpio cut in its trailer's name */
 	assert_int_equal(check_initrd(a->data, a->len - 8, err), -1);
 	assert_contains(err, "no cpio trailer");
+	/*
+	 * A file whose data holds the trailer's name (busybox's cpio applet
+	 * does), the archive cut short after it: still truncated (CI-like
+	 * run ci-32 booted a 3 MB prefix of the plain archive when the
+	 * check searched for the string)
+	 */
+	{
+		GByteArray *t = newc(false);
+		size_t cut;
+
+		newc_entry(t, 7, 0100755, "bin/busybox",
+			   "....TRAILER!!!....cpio applet");
+		cut = t->len;
+		newc_entry(t, 8, 0100644, "init", "#!/bin/sh\n");
+		newc_entry(t, 0, 0, "TRAILER!!!", NULL);
+		assert_int_equal(check_initrd(t->data, t->len, err), 0);
+		assert_int_equal(check_initrd(t->data, cut, err), -1);
+		assert_contains(err, "no cpio trailer");
+		assert_int_equal(check_initrd_gz(t->data, cut + 20, err), -1);
+		assert_contains(err, "no cpio trailer");
+		/* a damaged header after the first entry */
+		copy = g_memdup2(t->data, t->len);
+		memcpy(copy + cut, "070799", 6);
+		assert_int_equal(check_initrd(copy, t->len, err), -1);
+		assert_contains(err, "is damaged (an entry's header has no "
+				"newc magic");
+		memcpy(copy + cut, "070701", 6);
+		copy[cut + 94] = 'z';	/* c_namesize */
+		assert_int_equal(check_initrd(copy, t->len, err), -1);
+		assert_contains(err, "an entry's header is damaged");
+		g_free(copy);
+		g_byte_array_unref(t);
+	}
 	/* missing */
 	assert_int_equal(image_check_initrd("/nonexistent/initrd.img", err),
 			 -1);
