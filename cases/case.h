@@ -413,6 +413,7 @@ struct ping_summary {
 	char *evidence;		/* "transcript.txt:<line>", g_free() */
 	int64_t end_us;		/* when ping had exited, by the host's clock
 				 * (the capture's); 0: it did not run */
+	long long time_ms;	/* ping_parse_time_ms() */
 };
 
 /* Run the ping; -1 when it could not be started (error recorded). */
@@ -430,6 +431,13 @@ void ping_parse_summary(const char *out, int *sent, int *received,
  * when there is no summary ("packets transmitted") at all.
  */
 int ping_parse_pipe(const char *out);
+
+/*
+ * How long iputils' ping ran by its own summary ("..., time 4983ms" on the
+ * "packets transmitted" line): from its start to when it stopped reading
+ * replies; -1 when the summary has none.
+ */
+long long ping_parse_time_ms(const char *out);
 
 /*
  * Ping ip from the host, one echo at a time, until one is answered or

@@ -46,6 +46,24 @@ static int count_at(const char *s)
 	return (int)v;
 }
 
+long long ping_parse_time_ms(const char *out)
+{
+	const char *p = out ? strstr(out, " packets transmitted, ") : NULL;
+	const char *eol, *t;
+	long long v = 0;
+	int n = 0;
+
+	if (!p)
+		return -1;
+	eol = strchr(p, '\n');
+	t = g_strstr_len(p, eol ? eol - p : -1, ", time ");
+	if (!t)
+		return -1;
+	for (t += strlen(", time "); g_ascii_isdigit(*t) && n < 12; t++, n++)
+		v = v * 10 + (*t - '0');
+	return n && n < 12 && !strncmp(t, "ms", 2) ? v : -1;
+}
+
 void ping_parse_summary(const char *out, int *sent, int *received,
 			int *errors)
 {
@@ -149,6 +167,7 @@ int case_host_ping(struct case_ctx *ctx, const struct ping_spec *spec,
 	out->status = r.status;
 	ping_parse_summary(r.out, &out->sent, &out->received, &out->errors);
 	out->pipe = ping_parse_pipe(r.out);
+	out->time_ms = ping_parse_time_ms(r.out);
 	out->out = g_strconcat(r.out ? r.out : "", r.errout ? r.errout : "",
 			       NULL);
 	out->evidence = g_strdup(case_last_cmd(ctx));

@@ -610,7 +610,21 @@ stop:
 		for (j = 0; j <= steps[i].repeats && steps[i].ran; j++) {
 			const struct ping_summary *e = j < steps[i].repeats ?
 				&steps[i].earlier[j] : &steps[i].sum;
-			struct echo_until u = { e->ident, e->end_us };
+			/*
+			 * The flood (-w) stops reading at its deadline,
+			 * which its own "time" (first to last request)
+			 * ends at: the first request on the tap stands for
+			 * its start (CI-like run ci-33: its last 162
+			 * replies came in the 80 ms between the deadline and
+			 * its exit, which end_us is).  A counted ping waits
+			 * for replies after its last request until it
+			 * exits: end_us.
+			 */
+			struct echo_until u = {
+				e->ident, e->end_us,
+				steps[i].count == 0 && e->time_ms > 0 ?
+					e->time_ms * 1000 : 0,
+			};
 
 			if (e->end_us)
 				g_array_append_val(until, u);

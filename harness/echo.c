@@ -105,6 +105,7 @@ struct flow_acc {
 	bool answered_any;
 	unsigned last_answered;	/* highest index that got a reply */
 	int64_t until_us;	/* replies after it are late; 0: none */
+	int64_t span_us;	/* or this long after the first request */
 };
 
 struct ctx {
@@ -341,6 +342,7 @@ static struct flow_acc *flow_get(struct ctx *c, uint16_t ident)
 	for (size_t i = 0; i < c->n_until; i++)
 		if (c->until[i].ident == ident) {
 			fa->until_us = c->until[i].until_us;
+			fa->span_us = c->until[i].span_us;
 			break;
 		}
 	fa->pending = g_hash_table_new_full(g_direct_hash, g_direct_equal,
@@ -403,7 +405,9 @@ static void account_reply(struct flow_acc *fa, const struct done *dn)
 		return;
 	}
 	f->replies++;
-	if (fa->until_us && dn->ts_us > fa->until_us)
+	if ((fa->until_us && dn->ts_us > fa->until_us) ||
+	    (fa->span_us && f->req_first_us &&
+	     dn->ts_us > f->req_first_us + fa->span_us))
 		f->late_replies++;
 	if (dn->frames > 1)
 		f->rep_fragmented++;

@@ -135,17 +135,21 @@ struct echo_report {
 int echo_analyze(const char *pcap_path, const char *src, const char *dst,
 		 struct echo_report **out, char *err);
 
-/* A time for one identifier's flow (us since the epoch, the capture's clock). */
+/* When one identifier's ping stopped waiting for replies. */
 struct echo_until {
 	uint16_t ident;
-	int64_t until_us;
+	int64_t until_us;	/* us since the epoch (the capture's clock);
+				 * 0: none */
+	int64_t span_us;	/* or this long after the flow's first
+				 * complete request; 0: none */
 };
 
 /*
  * echo_analyze(), and each flow named in until[] (n of them; the first
  * entry for an ident counts) counts in late_replies the right replies
- * captured after its until_us: for a ping, the replies that reached the
- * tap after it stopped waiting, which it never counted.
+ * captured after its until_us or more than span_us after its first
+ * request (whichever comes first): for a ping, the replies that reached
+ * the tap after it stopped waiting, which it never counted.
  */
 int echo_analyze_until(const char *pcap_path, const char *src,
 		       const char *dst, const struct echo_until *until,

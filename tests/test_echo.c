@@ -454,6 +454,14 @@ static void test_late(void **state)
 	assert_int_equal(g->late_replies, g->replies);
 	assert_int_equal(echo_report_flow(l, 0x1002)->late_replies, 0);
 	echo_report_free(l);
+	/* by span: more than (last - first request) after the first */
+	u[0] = (struct echo_until){ 0x1001, 0,
+				    f->req_last_us - f->req_first_us };
+	assert_int_equal(echo_analyze_until(path, HOST, GUEST, u, 1, &l, err),
+			 0);
+	assert_int_equal(echo_report_flow(l, 0x1001)->late_replies, 1);
+	echo_report_free(l);
+	u[0] = (struct echo_until){ 0x1001, 0, 0 };
 	u[0].until_us = f->req_last_us + 3600LL * G_USEC_PER_SEC;
 	assert_int_equal(echo_analyze_until(path, HOST, GUEST, u, 1, &l, err),
 			 0);

@@ -344,6 +344,33 @@ static void test_ping_pipe(void **state)
 	assert_int_equal(ping_parse_pipe(NULL), -1);
 }
 
+/* ---- ping_parse_time_ms ---------------------------------------------------- */
+
+static void test_ping_time(void **state)
+{
+	(void)state;
+	assert_int_equal(ping_parse_time_ms(
+		"--- 198.18.42.10 ping statistics ---\n"
+		"786 packets transmitted, 624 received, 20.6107% packet loss, "
+		"time 4983ms\nrtt min/avg/max/mdev = 0.129/42.736/2878.291/"
+		"167.507 ms, pipe 158, ipg/ewma 6.347/360.934 ms\n"), 4983);
+	assert_int_equal(ping_parse_time_ms(
+		"5 packets transmitted, 0 received, +3 errors, 100% packet "
+		"loss, time 0ms\n"), 0);
+	/* no time, or not on the summary's line, or not a number of ms */
+	assert_int_equal(ping_parse_time_ms(
+		"1 packets transmitted, 1 received\n, time 5ms\n"), -1);
+	assert_int_equal(ping_parse_time_ms(
+		"1 packets transmitted, 1 received, time 5s\n"), -1);
+	assert_int_equal(ping_parse_time_ms(
+		"1 packets transmitted, 1 received, time ms\n"), -1);
+	assert_int_equal(ping_parse_time_ms(
+		"1 packets transmitted, 1 received, time 1234567890123ms\n"),
+		-1);
+	assert_int_equal(ping_parse_time_ms("time 5ms\n"), -1);
+	assert_int_equal(ping_parse_time_ms(NULL), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -354,6 +381,7 @@ int main(void)
 		cmocka_unit_test(test_kv_int),
 		cmocka_unit_test(test_ping_summary),
 		cmocka_unit_test(test_ping_pipe),
+		cmocka_unit_test(test_ping_time),
 		cmocka_unit_test(test_ping_summary_large),
 		cmocka_unit_test(test_ping_summary_huge),
 		cmocka_unit_test(test_argv_addf),
