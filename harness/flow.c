@@ -4,6 +4,7 @@
 #include "util.h"
 
 #include <arpa/inet.h>
+#include <glib.h>
 #include <pcap/pcap.h>
 #include <stdbool.h>
 #include <string.h>
@@ -85,6 +86,75 @@ int flow_count_port(const char *pcap_path, const char *src, const char *dst,
 		return -1;
 	}
 	return count(pcap_path, src, dst, proto, port, out, err);
+}
+
+int flow_conns(const char *pcap_path, const char *src, const char *dst,
+	       int proto, struct flow_conn *out, size_t max, size_t *n,
+	       uint64_t *others, char *err)
+{
+	struct in_addr s, d;
+	struct pcap_pkthdr *h;
+	const u_char *p;
+	GHashTable *seen;	/* port pair -> index + 1 in out */
+	pcap_t *pc;
+	int rc;
+
+	*n = 0;
+	*others = 0;
+	if ((proto != 6 && proto != 17) ||
+	    inet_pton(AF_INET, src, &s) != 1 ||
+	    inet_pton(AF_INET, dst, &d) != 1) {
+		err_set(err, "invalid protocol %d or IPv4 address '%s' or "
+			"'%s'", proto, src, dst);
+		return -1;
+	}
+	pc = frame_pcap_open(pcap_path, err);
+	if (!pc)
+		return -1;
+	seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+	while ((rc = pcap_next_ex(pc, &h, &p)) == 1) {
+		size_t cap = h->caplen, hl, l4hdr;
+		struct frame_info fi;
+		struct flow_conn *c;
+		uint16_t sp, dp;
+		guint i;
+
+		frame_parse(p, cap, h->len, &fi);
+		if (!fi.ipv4 || fi.ip.proto != proto || fi.ip.frag_off ||
+		    memcmp(&fi.ip.src, &s, 4) || memcmp(&fi.ip.dst, &d, 4) ||
+		    cap < fi.l4_off + (proto == 6 ? 13 : 4))
+			continue;
+		sp = frame_rd16(p + fi.l4_off);
+		dp = frame_rd16(p + fi.l4_off + 2);
+		i = GPOINTER_TO_UINT(g_hash_table_lookup(seen,
+				GUINT_TO_POINTER((guint)sp << 16 | dp)));
+		if (!i) {
+			if (*n == max) {
+				++*others;
+				continue;
+			}
+			out[*n] = (struct flow_conn){ .sport = sp, .dport = dp };
+			i = (guint)++*n;
+			g_hash_table_insert(seen,
+				GUINT_TO_POINTER((guint)sp << 16 | dp),
+				GUINT_TO_POINTER(i));
+		}
+		c = &out[i - 1];
+		c->frames++;
+		hl = fi.ip.hdr_len;
+		l4hdr = proto == 6 ? (size_t)(p[fi.l4_off + 12] >> 4) * 4 : 8;
+		if (fi.ip.tot_len >= hl + l4hdr)
+			c->l4_bytes += fi.ip.tot_len - hl - l4hdr;
+	}
+	g_hash_table_destroy(seen);
+	if (rc == -1) {
+		err_set(err, "cannot read '%s': %s", pcap_path,
+			pcap_geterr(pc));
+		pcap_close(pc);
+		return -1;
+	}
+	pcap_close(pc);
+	return 0;
 }
 
 /*

@@ -8,6 +8,7 @@
 #ifndef NICQ_FLOW_H
 #define NICQ_FLOW_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct flow_count {
@@ -39,6 +40,25 @@ int flow_count(const char *pcap_path, const char *src, const char *dst,
  */
 int flow_count_port(const char *pcap_path, const char *src, const char *dst,
 		    int proto, int port, struct flow_count *out, char *err);
+
+/*
+ * The connections of TCP (6) or UDP (17) frames from src to dst, told
+ * apart by their port pair, with each one's frames and L4 payload: up to
+ * max of them, in the order first seen, in out[0..*n); the frames of any
+ * further ones count in *others.  Which connection a stream's frames
+ * belong to, e.g. to see which link a bond's transmit hash put each one
+ * on.  Frames as flow_count_port takes them.  Linear in the capture.  0
+ * or -1 with err.
+ */
+struct flow_conn {
+	uint16_t sport, dport;
+	uint64_t frames;
+	uint64_t l4_bytes;
+};
+
+int flow_conns(const char *pcap_path, const char *src, const char *dst,
+	       int proto, struct flow_conn *out, size_t max, size_t *n,
+	       uint64_t *others, char *err);
 
 /*
  * The timeline of one TCP transfer from src to dst, told apart by port

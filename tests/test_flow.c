@@ -101,6 +101,69 @@ static void test_errors(void **state)
 	assert_non_null(strstr(err, "invalid IPv4"));
 }
 
+/* ---- flow_conns ------------------------------------------------------- */
+
+/* A TCP frame src:sport -> dst:dport with payload bytes, VLAN 20 tagged. */
+static void conn_frame(struct pcapgen *g, const char *src, const char *dst,
+		       uint16_t sport, uint16_t dport, size_t payload)
+{
+	static struct pcapgen_frame f;
+	const struct pcapgen_tag tag = { 0x8100, 20 };
+	const struct pcapgen_eth eth = { NULL, NULL, &tag, 1 };
+	uint8_t s[4], d[4], l4[2000];
+	struct pcapgen_ip ip = { .src = s, .dst = d, .proto = 6 };
+	size_t len;
+
+	assert_int_equal(inet_pton(AF_INET, src, s), 1);
+	assert_int_equal(inet_pton(AF_INET, dst, d), 1);
+	len = pcapgen_tcp(l4, sport, dport, 1, 1, 0x10, NULL, payload);
+	pcapgen_eth(&f, &eth, 0x0800);
+	pcapgen_ipv4(&f, &ip, l4, len);
+	pcapgen_cut(g, &f, f.len < 96 ? f.len : 96);
+}
+
+static void test_conns(void **state)
+{
+	char *path = NULL, err[PCAPGEN_ERRLEN];
+	struct flow_conn c[2];
+	struct pcapgen g;
+	uint64_t others;
+	size_t n;
+
+	(void)state;
+	if (pcapgen_open_tmp(&g, "nicq-flow-", DLT_EN10MB, 65535, &path,
+			     err) < 0)
+		fail_msg("%s", err);
+	conn_frame(&g, "198.18.4.11", "198.18.4.12", 40001, 5201, 0);
+	conn_frame(&g, "198.18.4.11", "198.18.4.12", 40002, 5201, 1448);
+	conn_frame(&g, "198.18.4.11", "198.18.4.12", 40001, 5201, 100);
+	conn_frame(&g, "198.18.4.12", "198.18.4.11", 5201, 40001, 0); /* back */
+	conn_frame(&g, "198.18.4.11", "198.18.4.99", 40001, 5201, 9); /* other */
+	conn_frame(&g, "198.18.4.11", "198.18.4.12", 40003, 5201, 5);
+	conn_frame(&g, "198.18.4.11", "198.18.4.12", 40001, 5201, 10);
+	assert_int_equal(pcapgen_close(&g), 0);
+
+	assert_int_equal(flow_conns(path, "198.18.4.11", "198.18.4.12", 6, c,
+				    2, &n, &others, err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(c[0].sport, 40001);
+	assert_int_equal(c[0].dport, 5201);
+	assert_int_equal(c[0].frames, 3);
+	assert_int_equal(c[0].l4_bytes, 110);
+	assert_int_equal(c[1].sport, 40002);
+	assert_int_equal(c[1].frames, 1);
+	assert_int_equal(c[1].l4_bytes, 1448);
+	/* the third connection does not fit: counted, not listed */
+	assert_int_equal(others, 1);
+	assert_int_equal(flow_conns(path, "198.18.4.11", "198.18.4.12", 1, c,
+				    2, &n, &others, err), -1);
+	assert_int_equal(flow_conns("/nonexistent.pcap", "198.18.4.11",
+				    "198.18.4.12", 6, c, 2, &n, &others, err),
+			 -1);
+	unlink(path);
+	free(path);
+}
+
 /* ---- flow_tcp_progress -------------------------------------------------- */
 
 #define HOST "198.18.10.1"
@@ -307,6 +370,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_conns),
 		cmocka_unit_test(test_tcp_progress),
 		cmocka_unit_test(test_tcp_unique),
 	};
