@@ -167,7 +167,7 @@ struct case_control {
 	const char *breaks;
 };
 
-#define CASE_MAX_CONTROLS 12
+#define CASE_MAX_CONTROLS 16
 
 struct case_desc {
 	const char *name;

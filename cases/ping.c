@@ -267,6 +267,94 @@ static void echo_ledger(struct case_ctx *ctx, const struct echo_counts *c,
 	case_ledger_record(ctx, &l, &sum, false, ev);
 }
 
+/*
+ * The flood's silent-loss controls, acted on in the guest for the flood
+ * alone.  icmp-blackhole: a tc filter at the NIC's ingress drops every
+ * fifth echo request (gact's deterministic "random"; IPv4 without options,
+ * as the host's are), counted in the filter's own statistics only, so the
+ * requests on the tap exceed what the guest's kernel took in (Icmp
+ * InEchos) with no counter of the ledger's explaining it.
+ * icmp-ratelimit: echo reply (type 0) joins net.ipv4.icmp_ratemask with
+ * icmp_ratelimit at 1000 ms, so the guest's kernel answers about one
+ * request a second; what icmpv4_xrlim_allow() refuses moves no counter
+ * the ledger reads, so InEchos exceed OutEchoReps silently.  Both undone
+ * after the flood (ping_fault_stop()).
+ */
+#define ICMP_BLACKHOLE_ADD "tc qdisc add dev %s ingress && " \
+	"tc filter add dev %s parent ffff: protocol ip prio 1 u32 " \
+	"match ip protocol 1 0xff match u8 8 0xff at 20 " \
+	"action gact pass random determ drop 5"
+#define ICMP_SYS "/proc/sys/net/ipv4/icmp_rate"
+#define RATELIMIT_ON "cat " ICMP_SYS "mask " ICMP_SYS "limit && " \
+	"m=$(cat " ICMP_SYS "mask) && echo 1000 > " ICMP_SYS "limit && " \
+	"echo $((m | 1)) > " ICMP_SYS "mask"
+#define RATELIMIT_OFF "m=$(cat " ICMP_SYS "mask) && " \
+	"echo $((m & ~1)) > " ICMP_SYS "mask && echo 1000 > " ICMP_SYS "limit"
+
+static bool ping_fault_start(struct case_ctx *ctx)
+{
+	const struct fault *f = ctx->fault;
+	char *ifq = shq(ctx->nic->ifname), *cmd = NULL;
+	struct proc_result r = { 0 };
+	bool ok = true;
+
+	if (f->icmp_blackhole) {
+		observe_str(ctx, "fault", "icmp-blackhole: every fifth echo "
+			    "request of the flood dropped at the guest's "
+			    "ingress by tc");
+		cmd = g_strdup_printf(ICMP_BLACKHOLE_ADD, ifq, ifq);
+	} else if (f->icmp_ratelimit) {
+		observe_str(ctx, "fault", "icmp-ratelimit: the guest's kernel "
+			    "rate-limits its echo replies during the flood "
+			    "(icmp_ratemask with echo reply, icmp_ratelimit "
+			    "1000 ms)");
+		cmd = g_strdup(RATELIMIT_ON);
+	}
+	if (cmd) {
+		ok = false;
+		if (case_guest_run(ctx, cmd, 15000, &r) < 0) {
+			/* error recorded */
+		} else if (r.status != 0) {
+			case_error(ctx, "cannot set the flood's fault up (%s)",
+				   case_last_cmd(ctx));
+		} else {
+			ok = true;
+		}
+	}
+	proc_result_clear(&r);
+	g_free(cmd);
+	g_free(ifq);
+	return ok;
+}
+
+static void ping_fault_stop(struct case_ctx *ctx)
+{
+	const struct fault *f = ctx->fault;
+	char *ifq = shq(ctx->nic->ifname), *cmd = NULL;
+	struct proc_result r = { 0 };
+
+	if (f->icmp_blackhole)
+		cmd = g_strdup_printf("tc -s filter show dev %s parent ffff:; "
+				      "tc qdisc del dev %s ingress", ifq, ifq);
+	else if (f->icmp_ratelimit)
+		cmd = g_strdup(RATELIMIT_OFF);
+	if (cmd && case_guest_run(ctx, cmd, 15000, &r) == 0) {
+		const char *d = r.out ? strstr(r.out, "dropped ") : NULL;
+
+		if (r.status != 0)
+			case_error(ctx, "cannot undo the flood's fault (%s)",
+				   case_last_cmd(ctx));
+		else if (f->icmp_blackhole && d)
+			observe_int(ctx, "echo requests the blackhole dropped "
+				    "(tc's own count, outside the ledger)",
+				    g_ascii_strtoll(d + 8, NULL, 10),
+				    "requests");
+	}
+	proc_result_clear(&r);
+	g_free(cmd);
+	g_free(ifq);
+}
+
 /* The flood, from the wire: nothing lost, nothing wrong, all of it sent. */
 static void judge_flood(struct case_ctx *ctx, const struct echo_flow *f,
 			const struct step *s, const char *ev)
@@ -478,7 +566,7 @@ static void ping_case(struct case_ctx *ctx)
 	struct ledger_snap sg0, sg1, sh0, sh1;
 	/* the guest's last reading in the steps' window, for step_repeats() */
 	struct ledger_snap last, now, hnow;
-	bool s0_ok = false, s1_ok = false;
+	bool s0_ok = false, s1_ok = false, faulted = false;
 	GArray *until;
 	char err[ERRLEN];
 	int rc;
@@ -546,6 +634,11 @@ static void ping_case(struct case_ctx *ctx)
 						   &steps[i].g0,
 						   &steps[i].h0) < 0)
 			break;
+		if (steps[i].count == 0) {
+			faulted = true;
+			if (!ping_fault_start(ctx))
+				break;
+		}
 		if (case_host_ping(ctx, &ps, &steps[i].sum) < 0)
 			break;
 		steps[i].ran = true;
@@ -594,12 +687,18 @@ static void ping_case(struct case_ctx *ctx)
 			st->sn_ok = case_ledger_snap(ctx, ctx->nic, false,
 						     &st->g1, &st->h1) == 0;
 		}
+		if (faulted) {
+			faulted = false;
+			ping_fault_stop(ctx);
+		}
 		if (!strcmp(steps[i].label, "ping") && i + 1 < n &&
 		    strcmp(steps[i + 1].label, "ping") && s0_ok)
 			s1_ok = case_ledger_snap(ctx, ctx->nic, false, &sg1,
 						 &sh1) == 0;
 	}
 stop:
+	if (faulted)
+		ping_fault_stop(ctx);
 	case_captures_stop(ctx);
 	if (interrupted())
 		goto out;
@@ -716,6 +815,16 @@ const struct case_desc case_ping = {
 		{ "drop-reply=20", "virtio",
 		  "flood size 56: silent loss between guest kernel (echo "
 		  "replies the guest's kernel sent*" },
+		/* requests the guest's kernel never took in */
+		{ "icmp-blackhole", "virtio",
+		  "flood size 56: silent loss between tap (echo requests on "
+		  "the tap) and guest kernel (echo requests the guest's "
+		  "kernel took in*" },
+		/* requests it took in and never answered */
+		{ "icmp-ratelimit", "virtio",
+		  "flood size 56: silent loss between guest kernel (echo "
+		  "requests the guest's kernel took in, Icmp InEchos) and "
+		  "guest kernel (echo replies the guest's kernel sent*" },
 	},
 	.run = ping_case,
 };

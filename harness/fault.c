@@ -15,7 +15,7 @@ static const char known_faults[] =
 	"corrupt-tcp, drop-mcast, drop-udp=PCT, drop-tftp, corrupt-icmp, "
 	"drop-reply=PCT, s4-fresh-boot, mcast-allmulti, vlan-promisc, arp-flux, "
 	"reload-no-unload, bond-no-flap, lacp-bridge, lacp-l2-hash, lacp-no-flap, "
-	"udp-blackhole, host-stall, hang=CASE";
+	"udp-blackhole, host-stall, icmp-blackhole, icmp-ratelimit, hang=CASE";
 
 /* "N" or "N%" in lo..hi; -1 if not. */
 static long parse_num(const char *s, long lo, long hi, bool pct)
@@ -172,6 +172,10 @@ int fault_parse(const char *s, struct fault *f, char *err)
 			f->udp_blackhole = true;
 		} else if (!strcmp(v, "host-stall")) {
 			f->host_stall = true;
+		} else if (!strcmp(v, "icmp-blackhole")) {
+			f->icmp_blackhole = true;
+		} else if (!strcmp(v, "icmp-ratelimit")) {
+			f->icmp_ratelimit = true;
 		} else {
 			err_set(err, "unknown fault '%s' (known: %s)", v,
 				known_faults);
@@ -412,6 +416,18 @@ void fault_describe(const struct fault *f, JsonArray *arr)
 		describe(arr, "host-stall", "the stress case's own iperf3 "
 			 "stops reading for a second in every UDP stream "
 			 "toward the host: the host's socket overflows");
+	if (f->icmp_blackhole)
+		describe(arr, "icmp-blackhole", "the ping case drops every "
+			 "fifth ICMP echo request of its flood in the guest, "
+			 "by a tc filter at its NIC's ingress no ledger "
+			 "counter sees");
+	if (f->icmp_ratelimit)
+		describe(arr, "icmp-ratelimit", "the ping case has the "
+			 "guest's kernel rate-limit its echo replies during "
+			 "the flood (echo reply added to "
+			 "net.ipv4.icmp_ratemask, icmp_ratelimit 1000 ms): "
+			 "requests it took in go unanswered with no counter "
+			 "of the ledger's moving");
 }
 
 int fault_check_taps(const struct fault *f, int n_taps, char *err)

@@ -9,9 +9,10 @@
  * by XDP (xdp.h says why): corrupt-icmp and drop-reply are XDP programs on
  * the taps, so the pcap shows a guest that answered wrongly or not at all.
  * s4-fresh-boot, mcast-allmulti, vlan-promisc, arp-flux, reload-no-unload,
- * bond-no-flap, lacp-bridge, lacp-l2-hash, lacp-no-flap, udp-blackhole and
- * host-stall are not on the taps: the case they name acts on them
- * (suspend, multicast, vlan, multinic, reload, bonding, lacp, stress), and
+ * bond-no-flap, lacp-bridge, lacp-l2-hash, lacp-no-flap, udp-blackhole,
+ * host-stall, icmp-blackhole and icmp-ratelimit are not on the taps: the
+ * case they name acts on them (suspend, multicast, vlan, multinic, reload,
+ * bonding, lacp, stress, ping), and
  * every other case ignores them.
  *
  * Calling sequence, per test point: fault_rules() gives the table's text
@@ -103,6 +104,17 @@ struct fault {
 				 * in every UDP stream toward the host, so
 				 * the host's socket overflows: the control
 				 * for "loss in the host" (and its retry) */
+	bool icmp_blackhole;	/* not on the taps: the ping case drops
+				 * every fifth echo request of its flood in
+				 * the guest (tc at the NIC's ingress), where
+				 * no ledger counter sees it: silent loss
+				 * between the tap and the guest's kernel */
+	bool icmp_ratelimit;	/* not on the taps: the ping case has the
+				 * guest's kernel rate-limit its echo
+				 * replies during the flood, which no
+				 * ledger counter sees: silent loss between
+				 * the echo requests the kernel took in and
+				 * the replies it sent */
 	char hang[32];		/* a control for the runner, not the NIC:
 				 * this case's process stops answering, so
 				 * its deadline must end it */

@@ -48,7 +48,7 @@ _nicq_complete() {
 	local faults="drop= drop-frag drop-over= vlan-rewrite= corrupt-tcp
 		drop-mcast drop-udp= drop-tftp corrupt-icmp drop-reply=
 		mcast-allmulti vlan-promisc arp-flux reload-no-unload bond-no-flap
-		lacp-bridge lacp-l2-hash lacp-no-flap udp-blackhole host-stall s4-fresh-boot hang="
+		lacp-bridge lacp-l2-hash lacp-no-flap udp-blackhole host-stall icmp-blackhole icmp-ratelimit s4-fresh-boot hang="
 
 	COMPREPLY=()
 	if [[ $COMP_CWORD -eq 1 ]]; then

@@ -111,6 +111,8 @@ static void test_parse_each(void **state)
 	assert_true(f.arp_flux);
 	f = parse_ok("udp-blackhole");
 	assert_true(f.udp_blackhole);
+	f = parse_ok("icmp-blackhole,icmp-ratelimit");
+	assert_true(f.icmp_blackhole && f.icmp_ratelimit);
 	assert_false(fault_on_taps(&f));
 	f = parse_ok("host-stall");
 	assert_true(f.host_stall);
@@ -382,7 +384,7 @@ static void test_rules_none(void **state)
 	assert_null(fault_rules(&f, "nicq_fault", taps));
 	f = parse_ok("mcast-allmulti,vlan-promisc,arp-flux,reload-no-unload,"
 		     "bond-no-flap,lacp-bridge,lacp-l2-hash,lacp-no-flap,"
-		     "udp-blackhole,host-stall");
+		     "udp-blackhole,host-stall,icmp-blackhole,icmp-ratelimit");
 	assert_null(fault_rules(&f, "nicq_fault", taps));
 }
 
@@ -729,14 +731,16 @@ static void test_describe(void **state)
 				  "hang=ping,s4-fresh-boot,mcast-allmulti,"
 				  "vlan-promisc,arp-flux,reload-no-unload,"
 				  "bond-no-flap,lacp-bridge,lacp-l2-hash,"
-				  "lacp-no-flap,udp-blackhole,host-stall");
+				  "lacp-no-flap,udp-blackhole,host-stall,"
+				  "icmp-blackhole,icmp-ratelimit");
 	const char *names[] = {
 		"drop", "drop-frag", "drop-over", "vlan-rewrite",
 		"corrupt-tcp", "drop-mcast", "drop-udp", "drop-tftp",
 		"corrupt-icmp", "hang", "s4-fresh-boot", "mcast-allmulti",
 		"vlan-promisc", "arp-flux", "reload-no-unload",
 		"bond-no-flap", "lacp-bridge", "lacp-l2-hash", "lacp-no-flap",
-		"udp-blackhole", "host-stall",
+		"udp-blackhole", "host-stall", "icmp-blackhole",
+		"icmp-ratelimit",
 	};
 	JsonArray *a = json_array_new();
 
