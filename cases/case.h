@@ -455,6 +455,22 @@ bool case_wait_answer(struct case_ctx *ctx, const struct nic_under_test *nic,
 		      int timeout_s);
 
 /*
+ * A loss no counter of the ledger reads, for the silent-loss controls: in
+ * nic's guest, a tc filter at its NIC's ingress drops every every-th
+ * packet that the u32 selectors match (e.g. "match ip protocol 17 0xff"),
+ * the first one passing (gact's deterministic "random").  tc counts its
+ * drops in the filter's own statistics only, not in rx_dropped nor in any
+ * protocol counter.  _start records what as the observation "fault";
+ * false (error recorded) if tc refused.  _stop removes the filter and
+ * observes its own count of drops (the control's truth) as what.
+ */
+bool case_ingress_drop_start(struct case_ctx *ctx,
+			     const struct nic_under_test *nic,
+			     const char *match, int every, const char *what);
+void case_ingress_drop_stop(struct case_ctx *ctx,
+			    const struct nic_under_test *nic, const char *what);
+
+/*
  * Wait in nic's guest until its carrier is 1 and its operstate up, at most
  * timeout_s, polling every 0.1 s with shell builtins (no fork per poll).
  * Records the expectation "link up (carrier 1, operstate up) <when>,

@@ -289,6 +289,56 @@ int case_ping_until(struct case_ctx *ctx, const char *ip, int timeout_s,
 	return st == 0 ? 0 : -1;
 }
 
+bool case_ingress_drop_start(struct case_ctx *ctx,
+			     const struct nic_under_test *nic,
+			     const char *match, int every, const char *what)
+{
+	char *ifq = shq(nic->ifname);
+	char *cmd = g_strdup_printf("tc qdisc add dev %s ingress && tc filter "
+				    "add dev %s parent ffff: protocol ip prio "
+				    "1 u32 %s action gact pass random determ "
+				    "drop %d", ifq, ifq, match, every);
+	struct proc_result r;
+	bool ok = false;
+
+	observe_str(ctx, "fault", "%s", what);
+	if (case_guest_run_on(ctx, nic->guest, cmd, 15000, &r) < 0) {
+		/* error recorded */
+	} else if (r.status != 0) {
+		case_error(ctx, "cannot set the fault's tc filter up (%s)",
+			   case_last_cmd(ctx));
+	} else {
+		ok = true;
+	}
+	proc_result_clear(&r);
+	g_free(cmd);
+	g_free(ifq);
+	return ok;
+}
+
+void case_ingress_drop_stop(struct case_ctx *ctx,
+			    const struct nic_under_test *nic, const char *what)
+{
+	char *ifq = shq(nic->ifname);
+	char *cmd = g_strdup_printf("tc -s filter show dev %s parent ffff:; "
+				    "tc qdisc del dev %s ingress", ifq, ifq);
+	struct proc_result r;
+
+	if (case_guest_run_on(ctx, nic->guest, cmd, 15000, &r) == 0) {
+		const char *d = r.out ? strstr(r.out, "dropped ") : NULL;
+
+		if (r.status != 0)
+			case_error(ctx, "cannot remove the fault's tc filter "
+				   "(%s)", case_last_cmd(ctx));
+		else if (d)
+			observe_int(ctx, what, g_ascii_strtoll(d + 8, NULL, 10),
+				    "packets");
+	}
+	proc_result_clear(&r);
+	g_free(cmd);
+	g_free(ifq);
+}
+
 bool case_wait_answer(struct case_ctx *ctx, const struct nic_under_test *nic,
 		      int timeout_s)
 {

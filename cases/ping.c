@@ -280,79 +280,54 @@ static void echo_ledger(struct case_ctx *ctx, const struct echo_counts *c,
  * the ledger reads, so InEchos exceed OutEchoReps silently.  Both undone
  * after the flood (ping_fault_stop()).
  */
-#define ICMP_BLACKHOLE_ADD "tc qdisc add dev %s ingress && " \
-	"tc filter add dev %s parent ffff: protocol ip prio 1 u32 " \
-	"match ip protocol 1 0xff match u8 8 0xff at 20 " \
-	"action gact pass random determ drop 5"
 #define ICMP_SYS "/proc/sys/net/ipv4/icmp_rate"
-#define RATELIMIT_ON "cat " ICMP_SYS "mask " ICMP_SYS "limit && " \
-	"m=$(cat " ICMP_SYS "mask) && echo 1000 > " ICMP_SYS "limit && " \
-	"echo $((m | 1)) > " ICMP_SYS "mask"
+#define RATELIMIT_ON "m=$(cat " ICMP_SYS "mask) && " \
+	"echo 1000 > " ICMP_SYS "limit && echo $((m | 1)) > " ICMP_SYS "mask"
 #define RATELIMIT_OFF "m=$(cat " ICMP_SYS "mask) && " \
 	"echo $((m & ~1)) > " ICMP_SYS "mask && echo 1000 > " ICMP_SYS "limit"
 
-static bool ping_fault_start(struct case_ctx *ctx)
+/* icmp-ratelimit on (on) or off again: false, error recorded, if not. */
+static bool ratelimit(struct case_ctx *ctx, bool on)
 {
-	const struct fault *f = ctx->fault;
-	char *ifq = shq(ctx->nic->ifname), *cmd = NULL;
-	struct proc_result r = { 0 };
-	bool ok = true;
+	struct proc_result r;
+	bool ok = false;
 
-	if (f->icmp_blackhole) {
-		observe_str(ctx, "fault", "icmp-blackhole: every fifth echo "
-			    "request of the flood dropped at the guest's "
-			    "ingress by tc");
-		cmd = g_strdup_printf(ICMP_BLACKHOLE_ADD, ifq, ifq);
-	} else if (f->icmp_ratelimit) {
+	if (on)
 		observe_str(ctx, "fault", "icmp-ratelimit: the guest's kernel "
 			    "rate-limits its echo replies during the flood "
 			    "(icmp_ratemask with echo reply, icmp_ratelimit "
 			    "1000 ms)");
-		cmd = g_strdup(RATELIMIT_ON);
-	}
-	if (cmd) {
-		ok = false;
-		if (case_guest_run(ctx, cmd, 15000, &r) < 0) {
-			/* error recorded */
-		} else if (r.status != 0) {
-			case_error(ctx, "cannot set the flood's fault up (%s)",
-				   case_last_cmd(ctx));
-		} else {
-			ok = true;
-		}
+	if (case_guest_run(ctx, on ? RATELIMIT_ON : RATELIMIT_OFF, 15000,
+			   &r) < 0) {
+		/* error recorded */
+	} else if (r.status != 0) {
+		case_error(ctx, "cannot %s icmp-ratelimit (%s)",
+			   on ? "set up" : "undo", case_last_cmd(ctx));
+	} else {
+		ok = true;
 	}
 	proc_result_clear(&r);
-	g_free(cmd);
-	g_free(ifq);
 	return ok;
+}
+
+static bool ping_fault_start(struct case_ctx *ctx)
+{
+	if (ctx->fault->icmp_blackhole)
+		return case_ingress_drop_start(ctx, ctx->nic,
+			"match ip protocol 1 0xff match u8 8 0xff at 20", 5,
+			"icmp-blackhole: every fifth echo request of the flood "
+			"dropped at the guest's ingress by tc");
+	return !ctx->fault->icmp_ratelimit || ratelimit(ctx, true);
 }
 
 static void ping_fault_stop(struct case_ctx *ctx)
 {
-	const struct fault *f = ctx->fault;
-	char *ifq = shq(ctx->nic->ifname), *cmd = NULL;
-	struct proc_result r = { 0 };
-
-	if (f->icmp_blackhole)
-		cmd = g_strdup_printf("tc -s filter show dev %s parent ffff:; "
-				      "tc qdisc del dev %s ingress", ifq, ifq);
-	else if (f->icmp_ratelimit)
-		cmd = g_strdup(RATELIMIT_OFF);
-	if (cmd && case_guest_run(ctx, cmd, 15000, &r) == 0) {
-		const char *d = r.out ? strstr(r.out, "dropped ") : NULL;
-
-		if (r.status != 0)
-			case_error(ctx, "cannot undo the flood's fault (%s)",
-				   case_last_cmd(ctx));
-		else if (f->icmp_blackhole && d)
-			observe_int(ctx, "echo requests the blackhole dropped "
-				    "(tc's own count, outside the ledger)",
-				    g_ascii_strtoll(d + 8, NULL, 10),
-				    "requests");
-	}
-	proc_result_clear(&r);
-	g_free(cmd);
-	g_free(ifq);
+	if (ctx->fault->icmp_blackhole)
+		case_ingress_drop_stop(ctx, ctx->nic, "echo requests the "
+				       "blackhole dropped (tc's own count, "
+				       "outside the ledger)");
+	else if (ctx->fault->icmp_ratelimit)
+		ratelimit(ctx, false);
 }
 
 /* The flood, from the wire: nothing lost, nothing wrong, all of it sent. */

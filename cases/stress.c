@@ -686,59 +686,24 @@ static void judge_run(struct case_ctx *ctx, struct run *ru)
  * ci-23 saw the stream connected only as it ended, and nothing was lost
  * silently (at 398 Mbit/s, and at 20 at once with four controls at once).
  */
-#define BLACKHOLE_ADD "tc qdisc add dev %s ingress && " \
-	"tc filter add dev %s parent ffff: protocol ip prio 1 u32 " \
-	"match ip protocol 17 0xff match ip dport %d 0xffff " \
-	"action gact pass random determ drop 3"
-
 static bool blackhole_start(struct case_ctx *ctx,
 			    const struct nic_under_test *nic)
 {
-	char *ifq = shq(nic->ifname);
-	char *cmd = g_strdup_printf(BLACKHOLE_ADD, ifq, ifq, IPERF_PORT);
-	struct proc_result r;
-	bool ok = false;
+	char *match = g_strdup_printf("match ip protocol 17 0xff match ip "
+				      "dport %d 0xffff", IPERF_PORT);
+	bool ok = case_ingress_drop_start(ctx, nic, match, 3, case_fmt(ctx,
+		"udp-blackhole: every third UDP datagram to port %d dropped "
+		"at guest %d's ingress by tc", IPERF_PORT, nic->guest));
 
-	observe_str(ctx, "fault", "udp-blackhole: every third UDP datagram "
-		    "to port %d dropped at guest %d's ingress by tc",
-		    IPERF_PORT, nic->guest);
-	if (case_guest_run_on(ctx, nic->guest, cmd, 15000, &r) < 0) {
-		/* error recorded */
-	} else if (r.status != 0) {
-		case_error(ctx, "cannot set udp-blackhole's tc filter up (%s)",
-			   case_last_cmd(ctx));
-	} else {
-		ok = true;
-	}
-	proc_result_clear(&r);
-	g_free(cmd);
-	g_free(ifq);
+	g_free(match);
 	return ok;
 }
 
 static void blackhole_stop(struct case_ctx *ctx,
 			   const struct nic_under_test *nic)
 {
-	char *ifq = shq(nic->ifname);
-	char *cmd = g_strdup_printf("tc -s filter show dev %s parent ffff:; "
-				    "tc qdisc del dev %s ingress", ifq, ifq);
-	struct proc_result r;
-
-	if (case_guest_run_on(ctx, nic->guest, cmd, 15000, &r) == 0) {
-		const char *d = r.out ? strstr(r.out, "dropped ") : NULL;
-
-		if (r.status != 0)
-			case_error(ctx, "cannot remove udp-blackhole's tc "
-				   "filter (%s)", case_last_cmd(ctx));
-		else if (d)
-			observe_int(ctx, "datagrams the blackhole dropped (tc's "
-				    "own count, outside the ledger)",
-				    g_ascii_strtoll(d + 8, NULL, 10),
-				    case_last_cmd(ctx));
-	}
-	proc_result_clear(&r);
-	g_free(cmd);
-	g_free(ifq);
+	case_ingress_drop_stop(ctx, nic, "datagrams the blackhole dropped "
+			       "(tc's own count, outside the ledger)");
 }
 
 /*

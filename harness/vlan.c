@@ -32,12 +32,13 @@ enum kind {
 /* A sound IPv4 packet (frame_parse said so): is it the pair's, and what? */
 static enum kind classify_ipv4(const u_char *d, size_t cap,
 			       const struct frame_info *fi, uint32_t a,
-			       uint32_t b)
+			       uint32_t b, bool *from_b)
 {
 	const struct frame_ipv4 *ip = &fi->ip;
 
 	if (!((ip->src == a && ip->dst == b) || (ip->src == b && ip->dst == a)))
 		return K_NONE;
+	*from_b = ip->src == b;
 	if (ip->proto == IPPROTO_ICMP && ip->frag_off == 0 &&
 	    ip->tot_len >= ip->hdr_len + ICMP_HDR && cap >= fi->l4_off + 2) {
 		const u_char *icmp = d + fi->l4_off;
@@ -63,12 +64,14 @@ static bool arp_pair(uint32_t spa, uint32_t tpa, uint32_t a, uint32_t b)
 /* The ARP packet of a sound frame: the pair's request or reply, or none. */
 static enum kind classify_arp(const u_char *d, size_t cap,
 			      const struct frame_info *fi, uint32_t a,
-			      uint32_t b)
+			      uint32_t b, bool *from_b)
 {
 	struct frame_arp arp;
 
 	if (!frame_arp(d, cap, fi, &arp) || !arp_pair(arp.spa, arp.tpa, a, b))
 		return K_NONE;
+	/* its sender, or for a probe (sender 0.0.0.0) whom it probes for */
+	*from_b = arp.spa == b || (arp.spa == 0 && arp.tpa == b);
 	return arp.op == FRAME_ARP_REQUEST ? K_ARP_REQUEST : K_ARP_REPLY;
 }
 
@@ -77,7 +80,7 @@ static enum kind classify_arp(const u_char *d, size_t cap,
  * the caplen bytes.
  */
 static enum kind parse_frame(const struct pcap_pkthdr *h, const u_char *d,
-			     uint32_t a, uint32_t b, int *vid)
+			     uint32_t a, uint32_t b, int *vid, bool *from_b)
 {
 	struct frame_info fi;
 
@@ -85,15 +88,16 @@ static enum kind parse_frame(const struct pcap_pkthdr *h, const u_char *d,
 		return K_NONE;
 	*vid = fi.n_tags ? fi.tag[0].tci & VID_MASK : -1;
 	if (fi.ipv4)
-		return classify_ipv4(d, h->caplen, &fi, a, b);
+		return classify_ipv4(d, h->caplen, &fi, a, b, from_b);
 	if (fi.ethertype == FRAME_ETHERTYPE_ARP)
-		return classify_arp(d, h->caplen, &fi, a, b);
+		return classify_arp(d, h->caplen, &fi, a, b, from_b);
 	return K_NONE;
 }
 
-static void account(struct vlan_count *c, enum kind k)
+static void account(struct vlan_count *c, enum kind k, bool from_b)
 {
 	c->frames++;
+	c->from_b += from_b;
 	switch (k) {
 	case K_ARP_REQUEST:
 		c->arp_requests++;
@@ -152,14 +156,15 @@ int vlan_analyze(const char *pcap_path, const char *ip_a, const char *ip_b,
 	r = g_new0(struct vlan_report, 1);
 	slots = g_new0(struct vlan_count, VID_SLOTS);	/* slot = vid + 1 */
 	while ((ret = pcap_next_ex(p, &h, &data)) == 1) {
+		bool from_b = false;
 		enum kind k;
 		int vid = -1;
 
 		r->frames++;
-		k = parse_frame(h, data, a, b, &vid);
+		k = parse_frame(h, data, a, b, &vid, &from_b);
 		if (k == K_NONE)
 			continue;
-		account(&slots[vid + 1], k);
+		account(&slots[vid + 1], k, from_b);
 		r->pair_frames++;
 	}
 	if (ret != PCAP_ERROR_BREAK) {	/* -2: end of file */

@@ -67,6 +67,9 @@ struct vlan_count {
 	unsigned echo_replies;	/* ICMP echo replies, likewise */
 	unsigned other;		/* other IPv4 between a and b, later
 				 * fragments included */
+	unsigned from_b;	/* of frames, those b sent: IPv4 from b, ARP
+				 * whose sender address is b or that probes
+				 * for b (sender 0.0.0.0); the rest a sent */
 };
 
 struct vlan_report {

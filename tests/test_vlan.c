@@ -112,6 +112,7 @@ static void check(const struct vlan_report *r, unsigned frames,
 		      what);
 		CHECK(g->echo_replies, e->echo_replies, "echo_replies", what);
 		CHECK(g->other, e->other, "other", what);
+		CHECK(g->from_b, e->from_b, "from_b", what);
 	}
 	assert_false(bad);
 }
@@ -150,17 +151,22 @@ static void test_isolated_gateway(void **state)
  */
 static void test_isolated_others(void **state)
 {
-	static const struct vlan_count w[] = {
+	/* C's announcement is C's: the pair's b (from_b); the probe for D
+	 * is D's: its a */
+	static const struct vlan_count c[] = {
+		{ .vid = 10, .frames = 1, .arp_requests = 1, .from_b = 1 },
+	};
+	static const struct vlan_count d[] = {
 		{ .vid = 10, .frames = 1, .arp_requests = 1 },
 	};
 	struct vlan_report *r;
 
 	(void)state;
 	r = analyze("vlan-isolated.pcap", B, C);
-	check(r, 9, 1, w, G_N_ELEMENTS(w));
+	check(r, 9, 1, c, G_N_ELEMENTS(c));
 	vlan_report_free(r);
 	r = analyze("vlan-isolated.pcap", D, B);
-	check(r, 9, 1, w, G_N_ELEMENTS(w));
+	check(r, 9, 1, d, G_N_ELEMENTS(d));
 	vlan_report_free(r);
 	r = analyze("vlan-isolated.pcap", B, GW);
 	check(r, 9, 0, NULL, 0);
@@ -168,9 +174,10 @@ static void test_isolated_others(void **state)
 	vlan_report_free(r);
 }
 
+/* B sent the ARP reply and the echo replies */
 static const struct vlan_count same[] = {
 	{ .vid = 10, .frames = 13, .arp_requests = 1, .arp_replies = 1,
-	  .echo_requests = 5, .echo_replies = 5, .other = 1 },
+	  .echo_requests = 5, .echo_replies = 5, .other = 1, .from_b = 6 },
 };
 
 static void test_same(void **state)
@@ -184,13 +191,18 @@ static void test_same(void **state)
 	vlan_report_free(r);
 }
 
-/* The order of the pair does not matter. */
+/* The order of the pair does not matter, but for who is b. */
 static void test_same_reversed(void **state)
 {
+	static const struct vlan_count w[] = {
+		{ .vid = 10, .frames = 13, .arp_requests = 1,
+		  .arp_replies = 1, .echo_requests = 5, .echo_replies = 5,
+		  .other = 1, .from_b = 7 },
+	};
 	struct vlan_report *r = analyze("vlan-same.pcap", B, A);
 
 	(void)state;
-	check(r, 19, 13, same, G_N_ELEMENTS(same));
+	check(r, 19, 13, w, G_N_ELEMENTS(w));
 	vlan_report_free(r);
 }
 
@@ -199,10 +211,10 @@ static void test_same_noise(void **state)
 {
 	static const struct vlan_count cd[] = {
 		{ .vid = -1, .frames = 3, .arp_requests = 1,
-		  .echo_requests = 1, .echo_replies = 1 },
+		  .echo_requests = 1, .echo_replies = 1, .from_b = 1 },
 	};
 	static const struct vlan_count x[] = {
-		{ .vid = 30, .frames = 1, .echo_requests = 1 },
+		{ .vid = 30, .frames = 1, .echo_requests = 1, .from_b = 1 },
 	};
 	static const struct vlan_count ac[] = {
 		{ .vid = 10, .frames = 1, .echo_requests = 1 },
@@ -228,10 +240,10 @@ static void test_same_noise(void **state)
 static void test_leak(void **state)
 {
 	static const struct vlan_count w[] = {
-		{ .vid = -1, .frames = 2, .echo_replies = 2 },
+		{ .vid = -1, .frames = 2, .echo_replies = 2, .from_b = 2 },
 		{ .vid = 10, .frames = 11, .arp_requests = 1,
 		  .arp_replies = 1, .echo_requests = 5, .echo_replies = 3,
-		  .other = 1 },
+		  .other = 1, .from_b = 4 },
 	};
 	struct vlan_report *r = analyze("vlan-leak.pcap", A, B);
 
@@ -249,7 +261,7 @@ static void test_wrongvid(void **state)
 		{ .vid = 10, .frames = 7, .arp_requests = 1,
 		  .echo_requests = 5, .other = 1 },
 		{ .vid = 30, .frames = 6, .arp_replies = 1,
-		  .echo_replies = 5 },
+		  .echo_replies = 5, .from_b = 6 },
 	};
 	struct vlan_report *r = analyze("vlan-wrongvid.pcap", A, B);
 
@@ -263,12 +275,12 @@ static void test_wrongvid(void **state)
 static void test_qinq(void **state)
 {
 	static const struct vlan_count w[] = {
-		{ .vid = 10, .frames = 1, .echo_replies = 1 },
+		{ .vid = 10, .frames = 1, .echo_replies = 1, .from_b = 1 },
 		{ .vid = 100, .frames = 8, .arp_requests = 1,
 		  .arp_replies = 1, .echo_requests = 3, .echo_replies = 2,
-		  .other = 1 },
+		  .other = 1, .from_b = 3 },
 		{ .vid = 200, .frames = 2, .echo_requests = 1,
-		  .echo_replies = 1 },
+		  .echo_replies = 1, .from_b = 1 },
 		{ .vid = 300, .frames = 1, .echo_requests = 1 },
 	};
 	struct vlan_report *r = analyze("vlan-qinq.pcap", A, B);
@@ -283,11 +295,12 @@ static void test_garbage(void **state)
 {
 	static const struct vlan_count w[] = {
 		{ .vid = -1, .frames = 3, .arp_replies = 1,
-		  .echo_requests = 1, .echo_replies = 1 },
+		  .echo_requests = 1, .echo_replies = 1, .from_b = 2 },
 		{ .vid = 0, .frames = 1, .echo_requests = 1 },
 		{ .vid = 10, .frames = 9, .arp_requests = 1,
-		  .arp_replies = 1, .echo_requests = 1, .other = 6 },
-		{ .vid = 4095, .frames = 1, .echo_replies = 1 },
+		  .arp_replies = 1, .echo_requests = 1, .other = 6,
+		  .from_b = 2 },
+		{ .vid = 4095, .frames = 1, .echo_replies = 1, .from_b = 1 },
 	};
 	struct vlan_report *r = analyze("vlan-garbage.pcap", A, B);
 
