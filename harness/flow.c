@@ -9,6 +9,19 @@
 #include <stdbool.h>
 #include <string.h>
 
+/*
+ * The end of a read loop: pcap_next_ex's last rc, the handle closed.  0 at
+ * the end of the file, -1 with err on a read error.
+ */
+static int read_end(pcap_t *pc, int rc, const char *pcap_path, char *err)
+{
+	if (rc == -1)
+		err_set(err, "cannot read '%s': %s", pcap_path,
+			pcap_geterr(pc));
+	pcap_close(pc);
+	return rc == -1 ? -1 : 0;
+}
+
 /* flow_count with port 0 (any), flow_count_port otherwise. */
 static int count(const char *pcap_path, const char *src, const char *dst,
 		 int proto, int port, struct flow_count *out, char *err)
@@ -61,13 +74,8 @@ static int count(const char *pcap_path, const char *src, const char *dst,
 		if (tot >= hl + l4hdr)
 			c.l4_bytes += tot - hl - l4hdr;
 	}
-	if (rc == -1) {
-		err_set(err, "cannot read '%s': %s", pcap_path,
-			pcap_geterr(pc));
-		pcap_close(pc);
+	if (read_end(pc, rc, pcap_path, err) < 0)
 		return -1;
-	}
-	pcap_close(pc);
 	*out = c;
 	return 0;
 }
@@ -147,14 +155,7 @@ int flow_conns(const char *pcap_path, const char *src, const char *dst,
 			c->l4_bytes += fi.ip.tot_len - hl - l4hdr;
 	}
 	g_hash_table_destroy(seen);
-	if (rc == -1) {
-		err_set(err, "cannot read '%s': %s", pcap_path,
-			pcap_geterr(pc));
-		pcap_close(pc);
-		return -1;
-	}
-	pcap_close(pc);
-	return 0;
+	return read_end(pc, rc, pcap_path, err);
 }
 
 /*
@@ -299,13 +300,8 @@ int flow_tcp_progress(const char *pcap_path, const char *src,
 				}
 			}
 		}
-		if (rc == -1) {
-			err_set(err, "cannot read '%s': %s", pcap_path,
-				pcap_geterr(pc));
-			pcap_close(pc);
+		if (read_end(pc, rc, pcap_path, err) < 0)
 			return -1;
-		}
-		pcap_close(pc);
 		if (pass == 0 && !a_port)
 			break;		/* no data: nothing to follow */
 	}
