@@ -281,7 +281,8 @@ static void multicast_run(struct case_ctx *ctx)
 	}
 	proc_result_clear(&r);
 	case_phase(ctx, "guest capture");
-	cmd = g_strdup_printf("rm -f /tmp/mc.pcap; tcpdump -p -U -i %s -w "
+	cmd = g_strdup_printf("rm -f /tmp/mc.pcap; tcpdump -p -U "
+			      "--immediate-mode -i %s -w "
 			      "/tmp/mc.pcap ether proto 0x%04x 2>/tmp/mc.err & "
 			      "echo $! > /tmp/mc.pid; wait", ifq,
 			      ETHERTYPE_NICQ);

@@ -204,7 +204,8 @@ static struct sshc_job *b_capture_start(struct case_ctx *ctx, int count)
 	struct sshc_job *job = NULL;
 	struct proc_result r;
 
-	cmd = g_strdup_printf("rm -f " B_PCAP "; tcpdump -p -U -s 128 -i %s "
+	cmd = g_strdup_printf("rm -f " B_PCAP "; tcpdump -p -U "
+			      "--immediate-mode -s 128 -i %s "
 			      "-w " B_PCAP " not tcp port 22 2>/dev/null & "
 			      "echo $! > /tmp/nicq-vlan-b.pid; wait", ifq);
 	g_free(ifq);
