@@ -633,6 +633,49 @@ static int write_lab_tree(struct lab *lab, bool *identity, char *err)
 	return rc;
 }
 
+/*
+ * libvirt's QEMU capabilities, kept between private labs.  A new libvirtd
+ * probes every QEMU binary it finds (qemu-system-x86_64 and -i386 here,
+ * each started under QMP and asked everything) before it answers what its
+ * QEMU is: about 7 s of a developer's one-case run of 25 s, every run,
+ * since each lab's /var/cache/libvirt is new.  The probed files are
+ * libvirt's own cache: it checks each against the binary, itself and the
+ * host and probes again when one is stale, so sharing them is safe.
+ * Copied in before libvirtd starts, and back (each file whole, by rename)
+ * when the lab closes.  Best effort: a cache that cannot be read or
+ * written only costs the probe.
+ */
+#define LAB_CAPS "var/cache/libvirt/qemu/capabilities"
+
+static void caps_copy(const char *from, const char *to)
+{
+	GDir *d = g_dir_open(from, 0, NULL);
+	const char *name;
+
+	if (!d || g_mkdir_with_parents(to, 0700) < 0) {
+		if (d)
+			g_dir_close(d);
+		return;
+	}
+	while ((name = g_dir_read_name(d))) {
+		char *src = g_build_filename(from, name, NULL);
+		char *dst = g_build_filename(to, name, NULL);
+		gchar *data = NULL;
+		gsize len;
+
+		if (g_str_has_suffix(name, ".xml") &&
+		    g_file_test(src, G_FILE_TEST_IS_REGULAR) &&
+		    !g_file_test(src, G_FILE_TEST_IS_SYMLINK) &&
+		    g_file_get_contents(src, &data, &len, NULL))
+			g_file_set_contents_full(dst, data, (gssize)len,
+				G_FILE_SET_CONTENTS_CONSISTENT, 0600, NULL);
+		g_free(data);
+		g_free(src);
+		g_free(dst);
+	}
+	g_dir_close(d);
+}
+
 static void child_fail(int fd, const char *what, const char *path)
 {
 	char msg[512];
@@ -832,6 +875,12 @@ static int open_private(struct lab *lab, char *err)
 	lab->dir = g_build_filename(LAB_RUNDIR, lab->id, NULL);
 	if (write_lab_tree(lab, &identity, err) < 0)
 		return -1;
+	if (lab->caps_dir) {
+		char *caps = g_build_filename(lab->dir, LAB_CAPS, NULL);
+
+		caps_copy(lab->caps_dir, caps);
+		g_free(caps);
+	}
 	if (netns_create(lab, err) < 0)
 		return -1;
 	lab->virtlogd_pid = start_daemon(lab, identity, virtlogd_argv, err);
@@ -1050,6 +1099,7 @@ int lab_open(const struct lab_opts *opts, struct lab **out, char *err)
 	lab->networks = g_ptr_array_new_with_free_func(g_free);
 	lab->domains = g_ptr_array_new_with_free_func(g_free);
 	lab->log_dir = g_strdup(opts->log_dir);
+	lab->caps_dir = g_strdup(opts->caps_dir);
 	lab->accel_name = g_strdup(host_pick_accel(opts->accel,
 						  &lab->accel_reason));
 	lab->vhost_net = host_probe_vhost(&lab->vhost_reason);
@@ -1223,6 +1273,12 @@ void lab_close(struct lab *lab)
 	if (lab->private_lab)
 		wait_lab_zombies(5000);
 	copy_logs(lab);
+	if (lab->dir && lab->caps_dir && lab->private_lab) {
+		char *caps = g_build_filename(lab->dir, LAB_CAPS, NULL);
+
+		caps_copy(caps, lab->caps_dir);
+		g_free(caps);
+	}
 	if (lab->dir)
 		rm_rf(lab->dir, NULL);
 	if (lab->lock_fd >= 0) {
@@ -1247,6 +1303,7 @@ void lab_close(struct lab *lab)
 	g_free(lab->accel_reason);
 	g_free(lab->vhost_reason);
 	g_free(lab->log_dir);
+	g_free(lab->caps_dir);
 	g_free(lab);
 }
 

@@ -36,6 +36,9 @@ struct lab_opts {
 	const char *uri;	/* NULL: private lab */
 	enum accel accel;	/* AUTO picks KVM only where guests boot on it */
 	const char *log_dir;	/* where daemon logs are copied at close; may be NULL */
+	const char *caps_dir;	/* private lab: where libvirt's QEMU
+				 * capabilities are kept between labs (a
+				 * folder only root can change), or NULL */
 };
 
 struct lab {
@@ -45,6 +48,7 @@ struct lab {
 	virConnectPtr conn;
 	char *netns;		/* "nicq-<id>" (private lab) */
 	char *dir;		/* /run/nicq/<id> (private lab) */
+	char *caps_dir;		/* lab_opts.caps_dir */
 	int host_netns_fd;	/* nicq's namespace before entering the lab */
 	pid_t libvirtd_pid;
 	pid_t virtlogd_pid;

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <signal.h>
@@ -610,15 +611,25 @@ static uint64_t state_cache_bytes(void)
 	return (uint64_t)mb << 20;
 }
 
-static int states_for(const struct run_opts *o, struct lab *lab,
-		      const char *kernel, const char *initrd,
-		      struct states **out, char *err)
+/* The saved-state folder: NICQ_STATE_DIR, or guest-states beside the image. */
+static char *state_dir_of(const struct run_opts *o)
 {
 	const char *env = g_getenv("NICQ_STATE_DIR");
 	char *img = g_canonicalize_filename(o->image_dir, NULL);
 	char *parent = g_path_get_dirname(img);
 	char *dir = env && *env ? g_canonicalize_filename(env, NULL) :
 		    g_build_filename(parent, "guest-states", NULL);
+
+	g_free(img);
+	g_free(parent);
+	return dir;
+}
+
+static int states_for(const struct run_opts *o, struct lab *lab,
+		      const char *kernel, const char *initrd,
+		      struct states **out, char *err)
+{
+	char *dir = state_dir_of(o);
 	char *qemu = g_find_program_in_path("qemu-system-x86_64");
 	const char *files[] = { kernel, initrd, NULL };
 	unsigned long hv = 0, lv = 0;
@@ -638,8 +649,6 @@ static int states_for(const struct run_opts *o, struct lab *lab,
 	rc = private_lab_path_ok(dir, "saved guest states", err);
 	if (rc == 0)
 		rc = states_open(dir, files, salt, out, err);
-	g_free(img);
-	g_free(parent);
 	g_free(dir);
 	g_free(qemu);
 	g_free(salt);
@@ -705,6 +714,7 @@ int run_matrix(const struct run_opts *o)
 	struct cell cells[6];
 	char err[ERRLEN] = "", lab_err[ERRLEN] = "";
 	char *tap_path = NULL, *logs = NULL, *vreason = NULL;
+	char *sdir = NULL, *caps = NULL;
 	char *kernel = NULL, *initrd = NULL;
 	FILE *tapf = NULL;
 	GPtrArray *unreported = g_ptr_array_new_with_free_func(g_free);
@@ -751,6 +761,23 @@ int run_matrix(const struct run_opts *o)
 	}
 	logs = g_build_filename(rn.run_dir, "lab", NULL);
 	lo.log_dir = logs;
+	/*
+	 * libvirt's QEMU capabilities, kept beside the saved states (lab.c),
+	 * in a folder only root can change (libvirtd reads them as root);
+	 * else not kept
+	 */
+	sdir = state_dir_of(o);
+	if (!o->uri && private_lab_path_ok(sdir, "saved guest states",
+					   err) == 0 &&
+	    g_mkdir_with_parents(sdir, 0700) == 0) {
+		caps = g_build_filename(sdir, ".libvirt-caps", NULL);
+		if ((g_mkdir(caps, 0700) < 0 && errno != EEXIST) ||
+		    g_file_test(caps, G_FILE_TEST_IS_SYMLINK) ||
+		    path_root_only(caps, err) < 0)
+			g_clear_pointer(&caps, g_free);
+	}
+	*err = '\0';
+	lo.caps_dir = caps;
 	if (!o->uri)
 		lab_rc = lab_open(&lo, &lab, lab_err);
 	vhost_ok = host_probe_vhost(&vreason);
@@ -935,6 +962,8 @@ out:
 	g_free(initrd);
 	g_free(tap_path);
 	g_free(logs);
+	g_free(sdir);
+	g_free(caps);
 	g_free(vreason);
 	return rc;
 }
