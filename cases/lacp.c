@@ -409,8 +409,16 @@ static void spread_judge(struct case_ctx *ctx)
 	observe_int(ctx, "connections with frames on both links (the "
 		    "aggregator changed under them, or their last frames left "
 		    "after the flap began)", split, "connections");
-	expect_cmp(ctx, "connections with data (the streams and iperf3's "
-		   "control connection)", CMP_GE, STREAMS, streams, NULL);
+	observe_int(ctx, "connections with data (the streams and iperf3's "
+		    "control connection)", streams, "connections");
+	if (streams < STREAMS) {
+		/* iperf3 ran them all: the captures missed some */
+		case_error(ctx, "capture incomplete: A's taps carry %d "
+			   "connections with data, iperf3 ran %d streams",
+			   streams, STREAMS);
+		case_scope(ctx, NULL);
+		return;
+	}
 	expect_eq(ctx, "links that carried the streams' frames (each "
 		  "stream's main link, by A's taps; the transmit hash spreads "
 		  "flows by their ports)", NLINKS, main_links, NULL);

@@ -312,11 +312,12 @@ static bool ratelimit(struct case_ctx *ctx, bool on)
 
 static bool ping_fault_start(struct case_ctx *ctx)
 {
-	if (ctx->fault->icmp_blackhole)
-		return case_ingress_drop_start(ctx, ctx->nic,
+	if (ctx->fault->icmp_blackhole &&
+	    !case_ingress_drop_start(ctx, ctx->nic,
 			"match ip protocol 1 0xff match u8 8 0xff at 20", 5,
 			"icmp-blackhole: every fifth echo request of the flood "
-			"dropped at the guest's ingress by tc");
+			"dropped at the guest's ingress by tc"))
+		return false;
 	return !ctx->fault->icmp_ratelimit || ratelimit(ctx, true);
 }
 
@@ -326,7 +327,7 @@ static void ping_fault_stop(struct case_ctx *ctx)
 		case_ingress_drop_stop(ctx, ctx->nic, "echo requests the "
 				       "blackhole dropped (tc's own count, "
 				       "outside the ledger)");
-	else if (ctx->fault->icmp_ratelimit)
+	if (ctx->fault->icmp_ratelimit)
 		ratelimit(ctx, false);
 }
 

@@ -456,6 +456,9 @@ const struct case_desc case_vlan = {
 		  "tap A)" },
 		{ "vlan-rewrite=10:20@1,vlan-rewrite=20:10@0", "virtio",
 		  "phase 1: A's ping to B across VLANs 10 and 20: replies" },
+		/* B's frames reach A's tap as VID 10: not B's VLAN */
+		{ "vlan-rewrite=10:20@1,vlan-rewrite=20:10@0", "virtio",
+		  "phase 1: tap A: B's test frames tagged other than VID 20" },
 		{ "vlan-promisc", "e1000",
 		  "phase 1: guest B's capture: A's ARP requests tagged 10 *" },
 	},

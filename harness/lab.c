@@ -660,16 +660,20 @@ static void caps_copy(const char *from, const char *to)
 	while ((name = g_dir_read_name(d))) {
 		char *src = g_build_filename(from, name, NULL);
 		char *dst = g_build_filename(to, name, NULL);
-		gchar *data = NULL;
-		gsize len;
+		gchar *data = NULL, *old = NULL;
+		gsize len, old_len;
 
+		/* each file whole, and only when it changed */
 		if (g_str_has_suffix(name, ".xml") &&
 		    g_file_test(src, G_FILE_TEST_IS_REGULAR) &&
 		    !g_file_test(src, G_FILE_TEST_IS_SYMLINK) &&
-		    g_file_get_contents(src, &data, &len, NULL))
+		    g_file_get_contents(src, &data, &len, NULL) &&
+		    !(g_file_get_contents(dst, &old, &old_len, NULL) &&
+		      old_len == len && !memcmp(old, data, len)))
 			g_file_set_contents_full(dst, data, (gssize)len,
 				G_FILE_SET_CONTENTS_CONSISTENT, 0600, NULL);
 		g_free(data);
+		g_free(old);
 		g_free(src);
 		g_free(dst);
 	}
