@@ -446,6 +446,14 @@ long long ping_parse_time_ms(const char *out);
 int case_ping_until(struct case_ctx *ctx, const char *ip, int timeout_s,
 		    double *after_s);
 /*
+ * A NIC that stopped answering: three more pings from the host with the
+ * ledger's counters around them, observed under "<scope>: no answer", and
+ * where the pings went (the host, device/driver, guest kernel or beyond).
+ * Only when the guest has a management NIC to read the counters through.
+ */
+void case_answer_diagnose(struct case_ctx *ctx,
+			  const struct nic_under_test *nic);
+/*
  * Wait until nic's guest address answers a ping from the host (one echo a
  * second, up to timeout_s): a NIC whose link is still coming up (e1000
  * takes a second or two under TCG) must not make what starts at once fail

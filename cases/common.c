@@ -191,8 +191,8 @@ void ping_summary_clear(struct ping_summary *s)
  * echo request out), what the NIC received, its drop counters (a NIC with
  * no free receive buffer counts rx_missed_errors), and what it sent.
  */
-static void answer_diagnose(struct case_ctx *ctx,
-			    const struct nic_under_test *nic)
+void case_answer_diagnose(struct case_ctx *ctx,
+			  const struct nic_under_test *nic)
 {
 	char *argv[] = { "ping", "-n", "-q", "-c", "3", "-i", "0.3", "-W",
 			 "1", (char *)nic->ip, NULL };
@@ -200,7 +200,7 @@ static void answer_diagnose(struct case_ctx *ctx,
 	struct proc_result r;
 	const char *ev, *where;
 	char *saved;
-	long long tap_tx, rx, tx, missed, dropped, other;
+	long long tap_tx, tap_rx, rx, tx, missed, dropped, other;
 	bool other_nic = false;
 
 	for (int i = 0; i < ctx->n_nics; i++)
@@ -216,6 +216,8 @@ static void answer_diagnose(struct case_ctx *ctx,
 		return;
 	ev = case_last_cmd(ctx);
 	tap_tx = ledger_delta(h0.tx_packets, h1.tx_packets, h0.have_link &&
+			      h1.have_link);
+	tap_rx = ledger_delta(h0.rx_packets, h1.rx_packets, h0.have_link &&
 			      h1.have_link);
 	rx = ledger_delta(g0.rx_packets, g1.rx_packets, g0.have_link &&
 			  g1.have_link);
@@ -243,6 +245,8 @@ static void answer_diagnose(struct case_ctx *ctx,
 		    "frame, length)", other, NULL);
 	observe_int(ctx, "frames the guest's NIC sent (tx_packets)", tx,
 		    NULL);
+	observe_int(ctx, "frames the host's tap received from the guest",
+		    tap_rx, NULL);
 	if (tap_tx <= 0)
 		where = "the host: nothing went toward the guest";
 	else if (rx == 0 && missed > 0)
@@ -254,6 +258,12 @@ static void answer_diagnose(struct case_ctx *ctx,
 	else if (rx == 0)
 		where = "device/driver: the NIC received nothing of what the "
 			"tap sent and no counter says why (silent)";
+	else if (tx == 0)
+		where = "guest kernel or device/driver: the NIC received "
+			"frames and sent nothing back (tx_packets did not grow)";
+	else if (tap_rx == 0)
+		where = "device: the guest's NIC counted frames sent that "
+			"never reached the tap";
 	else
 		where = "guest kernel or beyond: the NIC received frames, no "
 			"answer came back";
@@ -353,7 +363,7 @@ bool case_wait_answer(struct case_ctx *ctx, const struct nic_under_test *nic,
 					    after) : "no reply",
 			 case_fmt(ctx, "%s (%s)", case_last_cmd(ctx),
 				  nic->ip))) {
-		answer_diagnose(ctx, nic);
+		case_answer_diagnose(ctx, nic);
 		return false;
 	}
 	return true;

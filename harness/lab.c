@@ -1197,6 +1197,38 @@ int lab_exec(struct lab *lab, char *const argv[], int timeout_ms,
 	return spawn_run(argv, timeout_ms, res, err);
 }
 
+/*
+ * Each guest's QEMU log (libvirt's var/log/libvirt/qemu/<domain>.log):
+ * what QEMU itself said, e.g. a virtio device it marked broken, which
+ * nothing in the guest reports.  Kept as lab/qemu-<domain>.log.
+ */
+static void copy_qemu_logs(struct lab *lab)
+{
+	char *dir = g_build_filename(lab->dir, "var/log/libvirt/qemu", NULL);
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+
+	while (d && (name = g_dir_read_name(d))) {
+		char *src, *dst, *buf;
+		size_t len;
+
+		if (!g_str_has_suffix(name, ".log"))
+			continue;
+		src = g_build_filename(dir, name, NULL);
+		dst = g_strdup_printf("%s/qemu-%s", lab->log_dir, name);
+		/* a guest can make QEMU write (its warnings): bounded */
+		if (file_read_max(src, 1 << 20, &buf, &len, NULL, NULL) == 0) {
+			file_write(dst, buf, len, NULL);
+			g_free(buf);
+		}
+		g_free(src);
+		g_free(dst);
+	}
+	if (d)
+		g_dir_close(d);
+	g_free(dir);
+}
+
 static void copy_logs(struct lab *lab)
 {
 	static const char *const logs[] = {
@@ -1222,6 +1254,7 @@ static void copy_logs(struct lab *lab)
 		g_free(src);
 		g_free(dst);
 	}
+	copy_qemu_logs(lab);
 }
 
 void lab_close(struct lab *lab)
