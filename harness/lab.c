@@ -698,13 +698,68 @@ static void bind_or_die(int errfd, const char *src, const char *dst)
 }
 
 /*
+ * libvirtd's parent in the private lab: a subreaper that reaps at once.
+ * libvirtd daemonizes QEMU (and dnsmasq), so their parent is the nearest
+ * subreaper, else PID 1; a destroyed guest's QEMU stays a zombie until
+ * that parent reaps it, and libvirt's destroy polls until the process is
+ * gone.  PID 1 of this host's kind reaps late: every guest's destroy took
+ * 1.8 s, of which QEMU's own exit is a few milliseconds.  The reaper
+ * forwards SIGTERM, SIGINT and SIGHUP to libvirtd, exits with its status
+ * once it ends, and dying any other way takes libvirtd with it
+ * (PDEATHSIG SIGKILL), so nicq's bookkeeping of "libvirtd's pid" (this
+ * process) holds.  Only returns in the daemon's process.
+ */
+static volatile sig_atomic_t reaper_daemon;
+
+static void reaper_forward(int sig)
+{
+	if (reaper_daemon > 0)
+		kill((pid_t)reaper_daemon, sig);
+}
+
+static void become_reaper(int failfd)
+{
+	struct sigaction sa = { .sa_handler = reaper_forward };
+	pid_t self = getpid(), d, w;
+	int st = 0;
+
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		child_fail(failfd, "cannot become a subreaper for", "libvirtd");
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	d = fork();
+	if (d < 0)
+		child_fail(failfd, "cannot fork", "libvirtd");
+	if (d == 0) {
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != self)	/* the reaper died before that */
+			_exit(126);
+		return;
+	}
+	close(failfd);	/* the daemon's copy reports its exec */
+	reaper_daemon = d;
+	for (;;) {
+		w = waitpid(-1, &st, 0);
+		if (w == d || (w < 0 && errno != EINTR))
+			break;
+	}
+	_exit(w != d ? 126 : WIFEXITED(st) ? WEXITSTATUS(st) :
+	      128 + WTERMSIG(st));
+}
+
+/*
  * Fork a lab daemon: own session (Ctrl-C on the terminal does not reach
  * it), SIGTERM when nicq dies, a private mount namespace with the lab's
  * /etc/libvirt, /var and /run.  nicq is already inside the lab's network
  * namespace, which the child inherits.
  */
-static pid_t start_daemon(struct lab *lab, bool identity, char *const argv[],
-			  char *err)
+static pid_t start_daemon(struct lab *lab, bool identity, bool reaper,
+			  char *const argv[], char *err)
 {
 	char *etc = g_build_filename(lab->dir, "etc", NULL);
 	char *var = g_build_filename(lab->dir, "var", NULL);
@@ -748,6 +803,8 @@ static pid_t start_daemon(struct lab *lab, bool identity, char *const argv[],
 		}
 		bind_or_die(pipefd[1], var, "/var");
 		bind_or_die(pipefd[1], run, "/run");	/* last: lab dir is under /run */
+		if (reaper)
+			become_reaper(pipefd[1]);
 		fd = open("/dev/null", O_RDONLY);
 		if (fd >= 0)
 			dup2(fd, 0);
@@ -887,7 +944,8 @@ static int open_private(struct lab *lab, char *err)
 	}
 	if (netns_create(lab, err) < 0)
 		return -1;
-	lab->virtlogd_pid = start_daemon(lab, identity, virtlogd_argv, err);
+	lab->virtlogd_pid = start_daemon(lab, identity, false, virtlogd_argv,
+					   err);
 	if (lab->virtlogd_pid < 0)
 		return -1;
 	lab->virtlogd_pidfd = pid_fd_open(lab->virtlogd_pid);
@@ -897,7 +955,8 @@ static int open_private(struct lab *lab, char *err)
 	g_free(sock);
 	if (rc < 0)
 		return -1;
-	lab->libvirtd_pid = start_daemon(lab, identity, libvirtd_argv, err);
+	lab->libvirtd_pid = start_daemon(lab, identity, true, libvirtd_argv,
+					   err);
 	if (lab->libvirtd_pid < 0)
 		return -1;
 	lab->libvirtd_pidfd = pid_fd_open(lab->libvirtd_pid);
