@@ -29,7 +29,7 @@ const struct param param_after_count = {
 };
 
 const struct param param_flood_seconds = {
-	"flood_seconds", PARAM_INT, "5", "600", 1, 86400,
+	"flood_seconds", PARAM_INT, "3", "600", 1, 86400,
 	"seconds of each flood ping",
 };
 

@@ -102,7 +102,7 @@ static const struct param p_stress_seconds = {
 	"seconds of each iperf3 stress run (TCP and UDP, both directions)",
 };
 static const struct param p_knee_sizes = {
-	"knee_sizes", PARAM_INT, "2", "4", 1, KNEE_N_SIZES,
+	"knee_sizes", PARAM_INT, "1", "4", 1, KNEE_N_SIZES,
 	"datagram sizes of the host -> guest loss knee: 64 bytes, a random "
 	"size, 512 and 1400 bytes, this many of them",
 };
@@ -775,7 +775,7 @@ static long long host_lost(const struct run *ru)
 #define VM_IPERF_S(s) (2 * (s) + 45)
 
 static const struct param p_vm_knee_sizes = {
-	"vm_knee_sizes", PARAM_INT, "1", "4", 0, KNEE_N_SIZES,
+	"vm_knee_sizes", PARAM_INT, "0", "4", 0, KNEE_N_SIZES,
 	"datagram sizes of the guest -> guest loss knee: the random one, "
 	"then 64, 512 and 1400 bytes, this many of them",
 };

@@ -327,10 +327,6 @@ interrupt_start() { # SIGNAL MODEL CASE FILE WHEN-PATTERN
 # section 5's shards: a part of the matrix split in two, as two hosts would
 # run it
 SHARD_OPTS="--model virtio,e1000 --vhost off --case ping,multicast --jobs 1"
-# The stress controls break its streams (UDP both ways, guest -> guest),
-# never its knee searches, which the matrix runs in full: here the knee
-# is the 64-byte one alone, host -> guest (a minute less per control run).
-printf '[profile]\nknee_sizes = 1\nvm_knee_sizes = 0\n' > "$WORK/ctl-stress.ini"
 # Then five control runs at a time, a new one as soon as one ends (at four
 # the 2 cores were a third idle in CI-like run ci-27: every control run
 # restores its guests, and many wait on time-outs of lost traffic); the
@@ -382,9 +378,7 @@ while IFS=$'\t' read -r model fault cases; do
 		kill_when labkill ping transcript.txt "ping" libvirtd ;;
 	*)
 		i=$((i + 1))
-		cfg=()
-		[ "$cases" = stress ] && cfg=(--config "$WORK/ctl-stress.ini")
-		bg "ctl-$i" run --model "$model" --vhost off --jobs 1 --case "$cases" --inject "$fault" "${cfg[@]}"
+		bg "ctl-$i" run --model "$model" --vhost off --jobs 1 --case "$cases" --inject "$fault"
 		ctl_pids+=($!)
 		echo "ctl-$i $model $fault" >> "$WORK/control-names" ;;
 	esac
@@ -435,9 +429,7 @@ while read -r name model fault; do
 for f in json.load(open(sys.argv[1])).get("failures", [])[:4]: print("#   " + f[:300])' \
 		"$(point "$name" "$model" "$again")"
 	rm -rf "$WORK/$name-first" && mv "$WORK/$name" "$WORK/$name-first"
-	cfg=()
-	[ "$cases" = stress ] && cfg=(--config "$WORK/ctl-stress.ini")
-	bg "$name" run --model "$model" --vhost off --jobs 1 --case "$cases" --inject "$fault" "${cfg[@]}" </dev/null
+	bg "$name" run --model "$model" --vhost off --jobs 1 --case "$cases" --inject "$fault" </dev/null
 	wait $!
 done < "$WORK/control-names"
 while read -r name model fault; do
