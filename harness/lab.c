@@ -17,6 +17,7 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -748,8 +749,16 @@ static void become_reaper(int failfd)
 		if (w == d || (w < 0 && errno != EINTR))
 			break;
 	}
-	_exit(w != d ? 126 : WIFEXITED(st) ? WEXITSTATUS(st) :
-	      128 + WTERMSIG(st));
+	if (w == d && WIFSIGNALED(st)) {
+		/* end as libvirtd did, so nicq reports the same signal */
+		struct rlimit no_core = { 0, 0 };
+
+		setrlimit(RLIMIT_CORE, &no_core);
+		signal(WTERMSIG(st), SIG_DFL);
+		raise(WTERMSIG(st));
+		_exit(128 + WTERMSIG(st));
+	}
+	_exit(w != d ? 126 : WEXITSTATUS(st));
 }
 
 /*

@@ -85,7 +85,7 @@ static void test_builtin(void **state)
 
 	assert_int_equal(ival(&q, "ping_count"), 3);
 	assert_int_equal(ival(&f, "ping_count"), 100);
-	assert_int_equal(ival(&q, "flood_seconds"), 5);
+	assert_int_equal(ival(&q, "flood_seconds"), 3);
 	assert_int_equal(ival(&f, "flood_seconds"), 600);
 	assert_int_equal(ival(&q, "after_count"), 10);
 	assert_int_equal(ival(&f, "after_count"), 100);
