@@ -32,7 +32,7 @@ echo "== one case, one model, end to end (private lab)"
 for m in virtio; do
 	for how in restore-cold restore-cached fresh; do
 		boot=${how%%-*}
-		/usr/bin/time -f "%e s wall, %M KiB max RSS" -o "$WORK/time" \
+		/usr/bin/time -f "%e s wall" -o "$WORK/time" \
 			env NICQ_STATE_DIR="$WORK/states-one" \
 			./nicq run --model "$m" --vhost off --case ping \
 			--boot "$boot" --results "$WORK/one-$how" \
@@ -42,7 +42,13 @@ for m in virtio; do
 r = json.load(open(sys.argv[1]))
 g = r["guests"][0] if r["guests"] else {}
 print("guest %s%s in %s ms%s; point %s ms; verdict %s" % (g.get("start", "?"), " (state %s)" % g["state"] if "state" in g else "", g.get("start_ms", "?"), " (after a %s ms boot to save it)" % g["boot_ms"] if "boot_ms" in g else "", r["duration_ms"], r["verdict"]))' "$res" 2>/dev/null || echo "no result")
-		echo "$m ping, $how: $(cat "$WORK/time"); $summary"
+		# nicq's own peak memory, from run.json (what time(1) says of
+		# nicq also holds the guests' QEMU, reaped under nicq)
+		peak=$(/usr/bin/python3 -c 'import json,sys
+p = json.load(open(sys.argv[1]))["end"]["peak_rss_kib"]
+print("nicq %d KiB max RSS (its largest point %d KiB)" % (p["nicq"], p["points"]))' \
+			"$(ls -d "$WORK"/one-"$how"/*/ | head -n 1)run.json" 2>/dev/null || echo "peak memory unknown")
+		echo "$m ping, $how: $(cat "$WORK/time"), $peak; $summary"
 	done
 done
 

@@ -11,6 +11,7 @@
 #include <libvirt/libvirt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -395,11 +396,21 @@ int runinfo_baseline(const char *run_dir, char *const *baselines,
 }
 
 int runinfo_end(const char *run_dir, int exit_status, const char *bail_out,
-		const char *const *unreported, char *err)
+		const char *const *unreported, long points_kib, char *err)
 {
 	JsonObject *end = json_object_new();
+	JsonObject *peak = json_object_new();
 	JsonNode *n = json_node_new(JSON_NODE_OBJECT);
 	JsonArray *un = json_array_new();
+	struct rusage self = { 0 };
+
+	/*
+	 * nicq's own processes only: what a wait on nicq reports also holds
+	 * the guests' QEMU, reaped under libvirtd's reaper (lab.c)
+	 */
+	getrusage(RUSAGE_SELF, &self);
+	json_object_set_int_member(peak, "nicq", self.ru_maxrss);
+	json_object_set_int_member(peak, "points", points_kib);
 
 	json_object_set_int_member(end, "finished_ms",
 				   g_get_real_time() / 1000);
@@ -411,6 +422,7 @@ int runinfo_end(const char *run_dir, int exit_status, const char *bail_out,
 	for (int i = 0; unreported && unreported[i]; i++)
 		json_array_add_string_element(un, unreported[i]);
 	json_object_set_array_member(end, "unreported", un);
+	json_object_set_object_member(end, "peak_rss_kib", peak);
 	json_node_take_object(n, end);
 	return runinfo_set(run_dir, "end", n, err);
 }

@@ -46,10 +46,12 @@ int runinfo_begin(const char *run_dir, const struct run_opts *o,
 /*
  * Add the end to run_dir/run.json: exit status, and when the run bailed
  * out, why (bail_out) and the points it did not report ("<cell
- * folder>/<case>", NULL-terminated; NULL: none).  -1 with err.
+ * folder>/<case>", NULL-terminated; NULL: none); nicq's peak memory (its
+ * own process's, and points_kib: the largest of its points' processes,
+ * in KiB).  -1 with err.
  */
 int runinfo_end(const char *run_dir, int exit_status, const char *bail_out,
-		const char *const *unreported, char *err);
+		const char *const *unreported, long points_kib, char *err);
 
 /*
  * Record in run_dir/run.json the runs nicq run --baseline compared this

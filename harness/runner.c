@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -139,6 +140,7 @@ struct runner {
 	bool bail, failed;
 	char bail_why[ERRLEN];
 	pid_t parent;		/* nicq itself, as the points' processes see it */
+	long points_kib;	/* the largest point process's peak RSS */
 };
 
 static int pidfd_open_(pid_t pid)
@@ -418,6 +420,7 @@ static void points_reap(struct runner *rn)
 	for (int i = 0; i < rn->n_pts; i++) {
 		struct pt *t = &rn->pts[i];
 		siginfo_t si = { 0 };
+		struct rusage ru = { 0 };
 		int st = 0;
 
 		if (!t->running ||
@@ -429,8 +432,10 @@ static void points_reap(struct runner *rn)
 		 * zombie: the group's number is still the point's own.
 		 */
 		kill(-t->pid, SIGKILL);
-		if (waitpid(t->pid, &st, 0) == t->pid)
+		if (wait4(t->pid, &st, 0, &ru) == t->pid) {
+			rn->points_kib = MAX(rn->points_kib, ru.ru_maxrss);
 			point_end(rn, t, st);
+		}
 	}
 }
 
@@ -939,7 +944,7 @@ out:
 	}
 	if (reports && (runinfo_end(rn.run_dir, rc, rn.bail ? rn.bail_why :
 				    NULL, (const char *const *)unreported->pdata,
-				    err) < 0 ||
+				    rn.points_kib, err) < 0 ||
 			report_render(rn.run_dir, o->junit_path, err) < 0)) {
 		fprintf(stderr, "nicq: %s\n", err);
 		rc = rc == EXIT_USAGE ? rc : EXIT_INFRA;

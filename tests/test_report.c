@@ -312,7 +312,7 @@ static void test_runinfo(void **state)
 	assert_false(report_obj(run, "end") != NULL);
 	json_object_unref(run);
 	/* the end is added to the same file */
-	assert_int_equal(runinfo_end(f->dir, 1, NULL, NULL, err), 0);
+	assert_int_equal(runinfo_end(f->dir, 1, NULL, NULL, 0, err), 0);
 	assert_int_equal(report_load_runinfo(f->dir, &run, err), 0);
 	assert_int_equal(report_int(report_obj(run, "end"), "exit_status", -1),
 			 1);
@@ -330,7 +330,7 @@ static void test_statuses(void **state)
 
 	(void)state;
 	fx_points(f, true);
-	assert_int_equal(runinfo_end(f->dir, 1, NULL, NULL, err), 0);
+	assert_int_equal(runinfo_end(f->dir, 1, NULL, NULL, 0, err), 0);
 	doc = build(f);
 	assert_string_equal(status_of(doc, "virtio-vhost-off", "ping"), "pass");
 	assert_string_equal(status_of(doc, "virtio-vhost-off", "multicast"),
@@ -397,7 +397,7 @@ static void test_bailed(void **state)
 						     NULL };
 
 		assert_int_equal(runinfo_end(f->dir, 3, "lab failed: "
-					     "libvirtd died", unrep, err), 0);
+					     "libvirtd died", unrep, 0, err), 0);
 	}
 	doc = build(f);
 	sum = report_obj(doc, "summary");
@@ -435,7 +435,7 @@ static void test_not_run(void **state)
 	json_object_unref(doc);
 	/* bailed out between points: the rest is not run */
 	assert_int_equal(runinfo_end(f->dir, 3, "interrupted by signal 2",
-				     NULL, err), 0);
+				     NULL, 0, err), 0);
 	doc = build(f);
 	assert_string_equal(report_str(point_of(doc, "e1000-vhost-off",
 						"stress"), "reason"),
@@ -443,7 +443,7 @@ static void test_not_run(void **state)
 			    "interrupted by signal 2");
 	json_object_unref(doc);
 	/* finished normally, yet a result is missing: said so */
-	assert_int_equal(runinfo_end(f->dir, 1, NULL, NULL, err), 0);
+	assert_int_equal(runinfo_end(f->dir, 1, NULL, NULL, 0, err), 0);
 	doc = build(f);
 	assert_string_equal(status_of(doc, "e1000-vhost-off", "stress"),
 			    "not_run");
@@ -468,7 +468,7 @@ static void test_symlinks(void **state)
 
 	(void)state;
 	fx_points(f, true);
-	assert_int_equal(runinfo_end(f->dir, 1, NULL, NULL, err), 0);
+	assert_int_equal(runinfo_end(f->dir, 1, NULL, NULL, 0, err), 0);
 	assert_int_equal(rename(cell, other), 0);
 	assert_int_equal(symlink("elsewhere", cell), 0);
 	doc = build(f);
@@ -555,7 +555,7 @@ static void test_junit(void **state)
 						     NULL };
 
 		assert_int_equal(runinfo_end(f->dir, 3, "lab failed: gone",
-					     unrep, err), 0);
+					     unrep, 0, err), 0);
 	}
 	doc = build(f);
 	xml = report_junit(doc);
@@ -632,7 +632,7 @@ static void test_html(void **state)
 
 	(void)state;
 	fx_points(f, true);
-	assert_int_equal(runinfo_end(f->dir, 1, NULL, NULL, err), 0);
+	assert_int_equal(runinfo_end(f->dir, 1, NULL, NULL, 0, err), 0);
 	doc = build(f);
 	fd = open(f->dir, O_RDONLY | O_DIRECTORY);
 	html = html_render(doc, fd);
@@ -687,7 +687,7 @@ static void test_render(void **state)
 
 	(void)state;
 	fx_points(f, true);
-	assert_int_equal(runinfo_end(f->dir, 1, NULL, NULL, err), 0);
+	assert_int_equal(runinfo_end(f->dir, 1, NULL, NULL, 0, err), 0);
 	assert_int_equal(file_write(victim, "keep", 4, err), 0);
 	assert_int_equal(symlink("victim", page), 0);
 	assert_int_equal(report_render(f->dir, copy, err), 0);
