@@ -290,10 +290,12 @@ static void udp_ledger(struct ledger *l, bool reverse,
 	/* datagrams that came after the receiver closed its socket */
 	ledger_drop(l, rh, rk, "UDP NoPorts", LD(r0, r1, udp_noports,
 						 have_udp));
+	/* the host's receiving socket's buffer, as its iperf3 says */
 	ledger_count_slack(l, rh, "receiver", reverse ?
 			   "host iperf3 datagrams received" :
 			   "guest iperf3 datagrams received", rcvd,
-			   LEDGER_TAIL);
+			   reverse && res->rcvbuf > 0 ? res->rcvbuf / 512 +
+			   LEDGER_SLACK : LEDGER_TAIL);
 }
 
 /*

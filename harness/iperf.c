@@ -94,7 +94,7 @@ int iperf_parse(const char *json, size_t len, struct iperf_result *out,
 	struct iperf_result r = { 0 };
 	const char *proto;
 	JsonNode *pn;
-	double bs;
+	double bs, rb;
 	int rc = -1;
 
 	if (!json_parser_load_from_data(p, json, (gssize)len, &gerr)) {
@@ -139,10 +139,13 @@ int iperf_parse(const char *json, size_t len, struct iperf_result *out,
 	r.reverse = num(ts, "reverse", 0) != 0;
 	if (num_in(ts, "start.test_start", "blksize", 0, 1 << 24, 0, &bs,
 		   err) < 0 ||
+	    num_in(obj(top, "start"), "start", "rcvbuf_actual", 0, 1 << 30, 0,
+		   &rb, err) < 0 ||
 	    sum_read(sent, "end.sum_sent", &r.sent, err) < 0 ||
 	    sum_read(recv, "end.sum_received", &r.received, err) < 0)
 		goto out;
 	r.blksize = (int)bs;
+	r.rcvbuf = (int)rb;
 	*out = r;
 	rc = 0;
 out:

@@ -35,6 +35,9 @@ struct iperf_result {
 	bool udp;		/* start.test_start.protocol */
 	bool reverse;		/* -R: the server sent */
 	int blksize;		/* bytes per write / per UDP datagram */
+	int rcvbuf;		/* start.rcvbuf_actual: the receive buffer
+				 * of this end's data socket, bytes (the
+				 * kernel's doubled figure); 0: not said */
 	struct iperf_sum sent;	/* end.sum_sent */
 	struct iperf_sum received;	/* end.sum_received */
 };

@@ -76,6 +76,27 @@ static void test_udp(void **state)
 	assert_true(r.udp);
 	assert_true(r.reverse);
 	assert_int_equal(r.received.packets, 77);
+	/* the receiving end's buffer, which bounds its unread tail */
+	assert_int_equal(r.rcvbuf, 212992);
+}
+
+static void test_rcvbuf(void **state)
+{
+	static const char none[] = "{\"start\": {\"test_start\": "
+		"{\"protocol\": \"UDP\"}}, \"end\": {\"sum_sent\": {}, "
+		"\"sum_received\": {}}}";
+	static const char bad[] = "{\"start\": {\"rcvbuf_actual\": -5, "
+		"\"test_start\": {\"protocol\": \"UDP\"}}, \"end\": "
+		"{\"sum_sent\": {}, \"sum_received\": {}}}";
+	struct iperf_result r;
+	char err[ERRLEN];
+
+	(void)state;
+	/* not said: 0, and the caller keeps its default */
+	assert_int_equal(iperf_parse(none, strlen(none), &r, err), 0);
+	assert_int_equal(r.rcvbuf, 0);
+	assert_int_equal(iperf_parse(bad, strlen(bad), &r, err), -1);
+	assert_non_null(strstr(err, "start.rcvbuf_actual out of range"));
 }
 
 static void test_udp_loss(void **state)
@@ -304,6 +325,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tcp),
 		cmocka_unit_test(test_udp),
+		cmocka_unit_test(test_rcvbuf),
 		cmocka_unit_test(test_udp_loss),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_wire_count),
