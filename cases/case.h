@@ -114,6 +114,8 @@ struct nic_under_test {
 	char *rom;		/* network boot (topology pxe): the option ROM
 				 * QEMU loads for the model by default, as
 				 * found in its firmware path */
+	char *diagnosed_in;	/* the phase of its last no-answer diagnosis
+				 * (one per phase: the same outage) */
 };
 
 struct case_guest {
@@ -279,6 +281,8 @@ bool case_failed(const struct case_ctx *ctx);
 /* What the case is doing now (shown when it times out; timing). */
 void case_phase(struct case_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The phase last set (NULL: none yet). */
+const char *case_phase_now(const struct case_ctx *ctx);
 
 /*
  * Names recorded from now on are "<scope>: <name>" (NULL: no scope).
@@ -446,14 +450,6 @@ long long ping_parse_time_ms(const char *out);
 int case_ping_until(struct case_ctx *ctx, const char *ip, int timeout_s,
 		    double *after_s);
 /*
- * A NIC that stopped answering: three more pings from the host with the
- * ledger's counters around them, observed under "<scope>: no answer", and
- * where the pings went (the host, device/driver, guest kernel or beyond).
- * Only when the guest has a management NIC to read the counters through.
- */
-void case_answer_diagnose(struct case_ctx *ctx,
-			  const struct nic_under_test *nic);
-/*
  * Wait until nic's guest address answers a ping from the host (one echo a
  * second, up to timeout_s): a NIC whose link is still coming up (e1000
  * takes a second or two under TCG) must not make what starts at once fail
@@ -504,7 +500,9 @@ unsigned case_ping_judged(struct case_ctx *ctx,
  * requests of ident and a reply to each (the two expectations above).
  * The names do not carry the tap's name, which changes from run to run
  * (it is in the evidence): a case judging several NICs says which in
- * label.
+ * label.  When no reply came, where the pings went is observed under
+ * "<label>: no answer" (three more pings with the ledger's counters
+ * around them; only when the guest has a management NIC).
  */
 unsigned case_ping_judge(struct case_ctx *ctx,
 			 const struct nic_under_test *nic, uint16_t ident,

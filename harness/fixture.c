@@ -1445,6 +1445,7 @@ teardown:
 		g_free(ctx.nics[i].ifname);
 		g_free(ctx.nics[i].pcap);
 		g_free(ctx.nics[i].label);
+		g_free(ctx.nics[i].diagnosed_in);
 		g_free(ctx.nics[i].rom);
 	}
 	for (gi = 0; gi < ctx.n_guests; gi++)

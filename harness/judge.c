@@ -122,6 +122,11 @@ bool case_failed(const struct case_ctx *ctx)
 	return point_failed(ctx->point);
 }
 
+const char *case_phase_now(const struct case_ctx *ctx)
+{
+	return point_last_phase(ctx->point);
+}
+
 void case_phase(struct case_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;

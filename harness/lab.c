@@ -1266,6 +1266,23 @@ int lab_exec(struct lab *lab, char *const argv[], int timeout_ms,
 }
 
 /*
+ * Copy one log of the lab's into the run's folder, its first 4 MiB: the
+ * daemons and QEMU write what guests make them say (a guest's warnings).
+ */
+#define LAB_LOG_MAX (4 << 20)
+
+static void copy_log(const char *src, const char *dst)
+{
+	char *buf;
+	size_t len;
+
+	if (file_read_max(src, LAB_LOG_MAX, &buf, &len, NULL, NULL) == 0) {
+		file_write(dst, buf, len, NULL);
+		g_free(buf);
+	}
+}
+
+/*
  * Each guest's QEMU log (libvirt's var/log/libvirt/qemu/<domain>.log):
  * what QEMU itself said, e.g. a virtio device it marked broken, which
  * nothing in the guest reports.  Kept as lab/qemu-<domain>.log.
@@ -1277,18 +1294,13 @@ static void copy_qemu_logs(struct lab *lab)
 	const char *name;
 
 	while (d && (name = g_dir_read_name(d))) {
-		char *src, *dst, *buf;
-		size_t len;
+		char *src, *dst;
 
 		if (!g_str_has_suffix(name, ".log"))
 			continue;
 		src = g_build_filename(dir, name, NULL);
 		dst = g_strdup_printf("%s/qemu-%s", lab->log_dir, name);
-		/* a guest can make QEMU write (its warnings): bounded */
-		if (file_read_max(src, 1 << 20, &buf, &len, NULL, NULL) == 0) {
-			file_write(dst, buf, len, NULL);
-			g_free(buf);
-		}
+		copy_log(src, dst);
 		g_free(src);
 		g_free(dst);
 	}
@@ -1312,13 +1324,8 @@ static void copy_logs(struct lab *lab)
 		char *dst = g_build_filename(lab->log_dir,
 					     strrchr(*l, '/') ?
 					     strrchr(*l, '/') + 1 : *l, NULL);
-		char *buf;
-		size_t len;
 
-		if (file_read(src, &buf, &len, NULL) == 0) {
-			file_write(dst, buf, len, NULL);
-			g_free(buf);
-		}
+		copy_log(src, dst);
 		g_free(src);
 		g_free(dst);
 	}
